@@ -1,0 +1,141 @@
+// @ts-check
+/**
+ * The demo application (DESIGN §10): a toy bank with a cookie session, the reference MFA server
+ * mounted at /mfa, two guarded routes, the dev outbox and the audit log. Used by `npm start`
+ * (demo/server.mjs), by the browser tests (mounted inside web-test-runner) and by the e2e tests.
+ * The session is deliberately minimal: it stands in for the app's own sign-in.
+ */
+import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMfaServer } from '../dist/server/index.js';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const SESSION_COOKIE = 'demo_session';
+
+/**
+ * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[] }} [options]
+ */
+export function createDemoApp(options = {}) {
+  /** @type {Map<string, string>} session id → username */
+  const sessions = new Map();
+
+  /** @param {Request} request */
+  const sessionId = (request) => {
+    const cookie = request.headers.get('cookie') ?? '';
+    const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]+)`));
+    return match?.[1];
+  };
+  /** @param {Request} request */
+  const authenticate = (request) => {
+    const id = sessionId(request);
+    const username = id && sessions.get(id);
+    return username ? { sub: username } : null;
+  };
+
+  const mfa = createMfaServer({
+    authenticate,
+    dataDir: options.dataDir,
+    store: options.store,
+    origins: options.origins,
+    appName: 'mfa-elements demo',
+  });
+
+  const app = new Hono();
+
+  // Demo pages: no framing, no caching, scripts from this origin only (DESIGN §7).
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'same-origin');
+    c.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+  });
+
+  app.route('/mfa', mfa.app);
+
+  /** @param {any} c @param {number} status @param {string} code @param {string} message */
+  const fail = (c, status, code, message) => c.json({ error: { code, message } }, status);
+  /** State-changing demo routes check Origin like the MFA endpoints do (CSRF). */
+  app.use('/demo/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.header('origin') !== new URL(c.req.url).origin && !options.origins?.includes(c.req.header('origin') ?? '')) {
+      return fail(c, 403, 'forbidden_origin', 'This request must come from the application itself.');
+    }
+    await next();
+  });
+
+  app.post('/demo/login', async (c) => {
+    const body = await c.req.json().catch(() => null);
+    const username = typeof body?.username === 'string' ? body.username.trim() : '';
+    if (!/^[\w.@+-]{1,64}$/.test(username)) return fail(c, 400, 'malformed_request', 'Choose a user name of 1–64 letters, digits or . @ + - _');
+    const id = randomBytes(24).toString('base64url');
+    sessions.set(id, username);
+    c.header('set-cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`);
+    return c.json({ username });
+  });
+
+  app.post('/demo/logout', (c) => {
+    const id = sessionId(c.req.raw);
+    if (id) sessions.delete(id);
+    c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+    return c.body(null, 204);
+  });
+
+  app.get('/demo/me', (c) => {
+    const user = authenticate(c.req.raw);
+    return user ? c.json({ username: user.sub }) : fail(c, 401, 'unauthenticated', 'Sign in first.');
+  });
+
+  // The dev SMS/email senders arrive with phone and email factors; until then it is empty.
+  app.get('/demo/outbox', (c) => c.json({ messages: [] }));
+
+  app.get('/demo/audit', async (c) => {
+    const user = authenticate(c.req.raw);
+    if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
+    return c.json({ events: await mfa.context.audit.list(user.sub, 50) });
+  });
+
+  app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    const amount = Number.isFinite(body?.amount) ? body.amount : 100;
+    return c.json({ ok: true, transfer: { amount, to: String(body?.to ?? 'Savings').slice(0, 64), by: c.get('stepUp').sub } });
+  });
+
+  app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), (c) => {
+    // A toy bank: "deleting" ends the session; the MFA data stays for the next demo run.
+    const id = sessionId(c.req.raw);
+    if (id) sessions.delete(id);
+    c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+    return c.json({ ok: true, deleted: c.get('stepUp').sub });
+  });
+
+  /** @param {string} file */
+  const send = async (c, file) => {
+    try {
+      const body = await readFile(file);
+      return c.body(body, 200, { 'content-type': TYPES[/** @type {keyof TYPES} */ (extname(file))] ?? 'application/octet-stream' });
+    } catch {
+      return fail(c, 404, 'not_found', 'Not found.');
+    }
+  };
+  /** Serves files under `dir` only (no `..` escapes). @param {string} dir @param {string} rel */
+  const inside = (dir, rel) => {
+    const path = normalize(join(dir, rel));
+    return path.startsWith(dir + '/') ? path : null;
+  };
+
+  app.get('/', (c) => send(c, join(root, 'demo/public/index.html')));
+  app.get('/dist/*', (c) => {
+    const path = inside(join(root, 'dist'), c.req.path.slice('/dist/'.length));
+    return path ? send(c, path) : fail(c, 404, 'not_found', 'Not found.');
+  });
+  app.get('/:file{[a-z-]+\\.(?:js|css|html)}', (c) => {
+    const path = inside(join(root, 'demo/public'), c.req.param('file'));
+    return path ? send(c, path) : fail(c, 404, 'not_found', 'Not found.');
+  });
+
+  return { app, mfa, close: () => mfa.close() };
+}

@@ -1,0 +1,71 @@
+// The demo page's own script: everything MFA goes through the global `MfaElements`.
+const $ = (id) => document.getElementById(id);
+const { mfaFetch } = window.MfaElements;
+
+function say(text) {
+  $('result').textContent = text;
+}
+
+async function refresh() {
+  const me = await fetch('/demo/me').then((r) => (r.ok ? r.json() : null));
+  $('signed-out').hidden = !!me;
+  $('signed-in').hidden = !me;
+  if (!me) return;
+  $('who').textContent = me.username;
+  const { events } = await fetch('/demo/audit').then((r) => r.json());
+  $('audit').replaceChildren(
+    ...events.map((e) => {
+      const li = document.createElement('li');
+      li.textContent = `${e.at.slice(11, 19)} ${e.type} ${e.resource ? `${e.resource}/${e.action}` : ''} ${e.status}`;
+      return li;
+    }),
+  );
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const response = await fetch('/demo/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: $('username').value }),
+  });
+  if (!response.ok) return say((await response.json()).error.message);
+  say('');
+  await refresh();
+  $('enroll-button').focus();
+});
+
+$('enroll-button').addEventListener('click', () => $('enroll').show());
+$('enroll').addEventListener('resolve', () => {
+  say('Authenticator app added.');
+  void refresh();
+});
+
+// mfaFetch answers the server's step-up challenge by opening the prompt, then retries.
+$('transfer-button').addEventListener('click', async () => {
+  const response = await mfaFetch('/api/transfer', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: 100, to: 'Savings' }),
+  });
+  const body = await response.json();
+  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : `Transfer not sent: ${body.error.message}`);
+  void refresh();
+});
+
+$('delete-button').addEventListener('click', async () => {
+  const response = await mfaFetch('/api/account', { method: 'DELETE' });
+  const body = await response.json();
+  if (!response.ok) return say(`Account not deleted: ${body.error.message}`);
+  say(`Account ${body.deleted} deleted.`);
+  await refresh();
+});
+
+$('logout-button').addEventListener('click', async () => {
+  await window.MfaElements.clearMfa().catch(() => {});
+  await fetch('/demo/logout', { method: 'POST' });
+  say('Signed out.');
+  await refresh();
+});
+
+void refresh();

@@ -1,0 +1,25 @@
+/**
+ * `configure()` — page-wide settings for the promise API and for elements without their own
+ * `api-base` or `client`.
+ */
+import { getDefaultClient, setDefaultClient } from '../client/default-client.js';
+import { MfaClient, type MfaClientOptions } from '../client/mfa-client.js';
+
+export interface MfaConfig extends MfaClientOptions {
+  /** Default locale of elements the promise API creates. */
+  locale?: string;
+  /** Use this client instead of building one from the other options. */
+  client?: MfaClient;
+}
+
+let locale: string | undefined;
+
+export function configure(config: MfaConfig): void {
+  const { client, locale: lang, ...options } = config;
+  if (lang !== undefined) locale = lang;
+  if (client) setDefaultClient(client);
+  else if (Object.keys(options).length) setDefaultClient(new MfaClient(options));
+}
+
+export const configuredLocale = (): string | undefined => locale;
+export { getDefaultClient };

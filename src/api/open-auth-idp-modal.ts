@@ -1,0 +1,71 @@
+/**
+ * `openAuthIdpModal({ resource, action })` (DESIGN §2): shows one `<mfa-prompt>` appended to
+ * `<body>`, resolves with an `IdpAuthResponse` once the dialog has closed and focus is back,
+ * never throws for a user outcome. One modal at a time: a call for the same resource/action
+ * joins the open one; a different one waits its turn.
+ */
+import type { FactorType, IdpAuthResponse } from '../core/types.js';
+import { getDefaultClient } from '../client/default-client.js';
+import { MfaPrompt } from '../elements/mfa-prompt/mfa-prompt.js';
+import { defineElement } from '../elements/shared/define-element.js';
+import { configuredLocale } from './configure.js';
+
+export interface OpenAuthIdpModalRequest {
+  resource: string;
+  action: string;
+  /** Ask even when the server says the user stepped up recently. */
+  forceStepUp?: boolean;
+  /** Text shown above the input. */
+  message?: string;
+  factor?: FactorType;
+  /** Why the app asks (recorded in the audit log). */
+  reason?: string;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+const inFlight = new Map<string, Promise<IdpAuthResponse>>();
+
+export function openAuthIdpModal(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
+  ensureOpener();
+  const key = `${request.resource}\u0000${request.action}`;
+  const joined = inFlight.get(key);
+  if (joined) return joined;
+  const run = queue.then(() => showPrompt(request));
+  queue = run.catch(() => {});
+  const done = run.finally(() => inFlight.delete(key));
+  inFlight.set(key, done);
+  return done;
+}
+
+/** Lets management calls (`<mfa-enroll>` adding a second factor…) step up through the same modal. */
+export function ensureOpener(): void {
+  const client = getDefaultClient();
+  client.opener ??= (scope) => openAuthIdpModal(scope);
+}
+
+function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
+  defineElement('mfa-prompt', MfaPrompt);
+  const prompt = document.createElement('mfa-prompt') as MfaPrompt;
+  prompt.resource = request.resource;
+  prompt.action = request.action;
+  prompt.force = !!request.forceStepUp;
+  if (request.message) prompt.message = request.message;
+  if (request.factor) prompt.factor = request.factor;
+  if (request.reason) prompt.reason = request.reason;
+  const locale = configuredLocale();
+  if (locale) prompt.locale = locale;
+
+  return new Promise<IdpAuthResponse>((resolve) => {
+    let outcome: IdpAuthResponse | undefined;
+    const remember = (e: Event) => (outcome = (e as CustomEvent<IdpAuthResponse>).detail);
+    prompt.addEventListener('resolve', remember);
+    prompt.addEventListener('reject', remember);
+    // `mfa-hide` comes after focus went back to the opener: only then is the page usable again.
+    prompt.addEventListener('mfa-hide', () => {
+      prompt.remove();
+      resolve(outcome ?? { success: false, error: 'cancelled', timestamp: Date.now() });
+    }, { once: true });
+    document.body.append(prompt);
+    prompt.show();
+  });
+}

@@ -1,0 +1,3 @@
+/** Entry of the script-tag bundle: the whole API on `window.MfaElements`, elements defined. */
+import './define.js';
+export * from './index.js';

@@ -1,0 +1,157 @@
+/**
+ * `MfaClient` — the headless client of the HTTP protocol (DESIGN §2, §3) and the engine under
+ * the elements. Holds step-up tokens in memory; throws `MfaError` for every error answer.
+ */
+import { MfaError } from '../core/errors.js';
+import {
+  MANAGE_SCOPE,
+  STEP_UP_HEADER,
+  type ChallengeAnswer,
+  type ChallengeResponse,
+  type ConfirmEnrollmentResponse,
+  type ErrorBody,
+  type FactorList,
+  type FactorSummary,
+  type IdpAuthResponse,
+  type TotpEnrollment,
+  type VerifiedResponse,
+} from '../core/types.js';
+import { INSUFFICIENT_USER_AUTHENTICATION } from '../core/www-authenticate.js';
+import { TokenCache } from './token-cache.js';
+
+export interface MfaClientOptions {
+  /** Where the server's protocol is mounted (default `/mfa`). */
+  apiBase?: string;
+  /** Extra headers on every request (e.g. an app's CSRF header). */
+  headers?: Record<string, string>;
+  /** Default `same-origin`; `include` for a server on another origin. */
+  credentials?: RequestCredentials;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
+ * shows `<mfa-prompt>`; the client itself never imports elements (DESIGN §1 layers).
+ */
+export type StepUpOpener = (req: { resource: string; action: string }) => Promise<IdpAuthResponse>;
+
+export interface StartChallengeInput {
+  resource: string;
+  action: string;
+  factorId?: string;
+  factorType?: 'totp' | 'recovery';
+  force?: boolean;
+  reason?: string | number;
+}
+
+export class MfaClient {
+  readonly apiBase: string;
+  readonly tokens = new TokenCache();
+  /** Set by the promise API so management calls can step up by themselves. */
+  opener?: StepUpOpener;
+  readonly #options: MfaClientOptions;
+
+  /** Transcodes-style accessor: `client.token.getAccessToken({ resource, action })`. */
+  readonly token = {
+    getAccessToken: ({ resource, action }: { resource: string; action: string }): string | null =>
+      this.tokens.get(resource, action)?.token ?? null,
+  };
+
+  constructor(options: MfaClientOptions = {}) {
+    this.#options = options;
+    this.apiBase = (options.apiBase ?? '/mfa').replace(/\/+$/, '');
+  }
+
+  listFactors(): Promise<FactorList> {
+    return this.#call('GET', '/factors');
+  }
+
+  /** Starts a step-up; a `VERIFIED` answer (still fresh) is remembered like one after `resume`. */
+  async startChallenge(input: StartChallengeInput): Promise<ChallengeResponse> {
+    const answer = await this.#call<ChallengeResponse>('POST', '/challenges', input);
+    if (answer.status === 'VERIFIED') this.#remember(answer);
+    return answer;
+  }
+
+  async resume(challengeId: string, answers: ChallengeAnswer[]): Promise<ChallengeResponse> {
+    const answer = await this.#call<ChallengeResponse>('POST', `/challenges/${encodeURIComponent(challengeId)}/resume`, { answers });
+    if (answer.status === 'VERIFIED') this.#remember(answer);
+    return answer;
+  }
+
+  /** Adding a factor when one exists already needs a step-up for mfa/manage; it opens by itself. */
+  enroll(type: 'totp', opts: { label?: string } = {}): Promise<TotpEnrollment> {
+    return this.#managed('POST', '/factors', { type, ...opts });
+  }
+
+  confirmEnrollment(factorId: string, code: string): Promise<ConfirmEnrollmentResponse> {
+    return this.#call('POST', `/factors/${encodeURIComponent(factorId)}/confirm`, { code });
+  }
+
+  async renameFactor(factorId: string, label: string): Promise<FactorSummary> {
+    return (await this.#call<{ factor: FactorSummary }>('PATCH', `/factors/${encodeURIComponent(factorId)}`, { label })).factor;
+  }
+
+  removeFactor(factorId: string): Promise<void> {
+    return this.#managed('DELETE', `/factors/${encodeURIComponent(factorId)}`);
+  }
+
+  async regenerateRecoveryCodes(): Promise<string[]> {
+    return (await this.#managed<{ recoveryCodes: string[] }>('POST', '/recovery-codes')).recoveryCodes;
+  }
+
+  /** Forgets every step-up token and tells the server to end the user's freshness. */
+  async clearMfa(): Promise<void> {
+    this.tokens.clear();
+    await this.#call('DELETE', '/session');
+  }
+
+  #remember(v: VerifiedResponse): void {
+    this.tokens.set(v.resource, v.action, { token: v.token, sid: v.sid, expiresAt: Date.parse(v.expiresAt) });
+  }
+
+  /** A management call: sends the mfa/manage token if any; on a step-up demand, opens the prompt and retries once. */
+  async #managed<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const withToken = () => {
+      const token = this.token.getAccessToken(MANAGE_SCOPE);
+      return token ? { [STEP_UP_HEADER]: token } : undefined;
+    };
+    try {
+      return await this.#call<T>(method, path, body, withToken());
+    } catch (err) {
+      if (!(err instanceof MfaError) || err.code !== INSUFFICIENT_USER_AUTHENTICATION || !this.opener) throw err;
+      const outcome = await this.opener(MANAGE_SCOPE);
+      if (!outcome.success) throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.');
+      return this.#call<T>(method, path, body, withToken());
+    }
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const doFetch = this.#options.fetch ?? globalThis.fetch.bind(globalThis);
+    let response: Response;
+    try {
+      response = await doFetch(this.apiBase + path, {
+        method,
+        credentials: this.#options.credentials ?? 'same-origin',
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...this.#options.headers,
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new MfaError('network', 'The server could not be reached.');
+    }
+    if (response.status === 204) return undefined as T;
+    const data = (await response.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
+    if (response.ok && data) return data;
+    const error = data?.error;
+    throw new MfaError(error?.code ?? (response.status >= 500 ? 'server' : 'network'), error?.message ?? response.statusText, {
+      status: response.status,
+      attemptsLeft: error?.attemptsLeft,
+      retryAfter: error?.retryAfter,
+    });
+  }
+}

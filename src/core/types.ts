@@ -1,0 +1,138 @@
+/**
+ * Wire types shared by the browser client, the elements and the reference server.
+ * Isomorphic: no DOM and no Node APIs here.
+ */
+
+/** What `openAuthIdpModal` resolves with and what `resolve` / `reject` events carry. */
+export interface IdpAuthResponse {
+  success: boolean;
+  /** Step-up session id (the token's `jti`); always set on success. */
+  sid?: string;
+  /** Why it failed: one of {@link IdpErrorReason}. */
+  error?: string;
+  /** `Date.now()` when the outcome was reached (ms). */
+  timestamp: number;
+  action?: string;
+  resource?: string;
+  /** Set by `<mfa-enroll>`: the factor type that was added. */
+  factorType?: FactorType;
+}
+
+export type IdpErrorReason =
+  | 'cancelled'
+  | 'not_enrolled'
+  | 'locked'
+  | 'expired'
+  | 'network'
+  | 'server'
+  | 'denied';
+
+export type FactorType = 'totp' | 'phone' | 'email' | 'webauthn' | 'recovery';
+
+/** A confirmed factor as `GET /mfa/factors` lists it. */
+export interface FactorSummary {
+  id: string;
+  type: FactorType;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface FactorList {
+  factors: FactorSummary[];
+  recoveryCodesLeft: number;
+}
+
+export type ChallengeStepType = 'code' | 'text' | 'options' | 'image' | 'webauthn';
+
+/** One question of a challenge, after the MX model. */
+export interface ChallengeStep {
+  guid: string;
+  type: ChallengeStepType;
+  /** Server-given text: render as text only. */
+  label: string;
+  fieldName?: string;
+  options?: { label: string; value: string }[];
+  image?: string;
+  /** For `code` steps: how many digits to expect (recovery codes: undefined). */
+  length?: number;
+  /** For `code` steps: `numeric` for one-time codes, `text` for recovery codes. */
+  inputMode?: 'numeric' | 'text';
+}
+
+export interface ChallengeFactorRef {
+  id: string;
+  type: FactorType;
+  label: string;
+}
+
+export interface ChallengedResponse {
+  status: 'CHALLENGED';
+  challengeId: string;
+  factor: ChallengeFactorRef;
+  /** Every factor the user could switch to (including recovery codes when they have some). */
+  factors: ChallengeFactorRef[];
+  challenges: ChallengeStep[];
+  expiresAt: string;
+}
+
+export interface VerifiedResponse {
+  status: 'VERIFIED';
+  sid: string;
+  token: string;
+  expiresAt: string;
+  acr: string;
+  amr: string[];
+  resource: string;
+  action: string;
+}
+
+export type ChallengeResponse = ChallengedResponse | VerifiedResponse;
+
+export interface ChallengeAnswer {
+  guid: string;
+  value: string;
+}
+
+export interface TotpEnrollment {
+  factorId: string;
+  type: 'totp';
+  secret: string;
+  otpauthUri: string;
+  /** Digits the authenticator app will show. */
+  digits: number;
+  period: number;
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+}
+
+export interface ConfirmEnrollmentResponse {
+  factor: FactorSummary;
+  /** Present only when the first factor is confirmed; shown once. */
+  recoveryCodes?: string[];
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    attemptsLeft?: number;
+    /** Seconds until the caller may try again. */
+    retryAfter?: number;
+  };
+}
+
+/** Body of a RFC 9470 step-up challenge (401 insufficient_user_authentication). */
+export interface StepUpChallengeBody extends ErrorBody {
+  resource: string;
+  action: string;
+  acr_values: string;
+  max_age: number;
+}
+
+/** Header the step-up token travels in. */
+export const STEP_UP_HEADER = 'Step-Up-Token';
+/** The JWT `typ` of step-up tokens. */
+export const STEP_UP_TOKEN_TYPE = 'mfa-step-up+jwt';
+/** Resource/action that guards factor management (add a second factor, remove, regenerate). */
+export const MANAGE_SCOPE = { resource: 'mfa', action: 'manage' } as const;

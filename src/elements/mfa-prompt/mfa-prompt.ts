@@ -1,0 +1,265 @@
+/**
+ * @summary The step-up modal: starts a challenge, takes the code, verifies it with the server.
+ * @tag mfa-prompt
+ *
+ * @slot code - Filled by the element itself with its light-DOM `<input autocomplete="one-time-code">`.
+ *
+ * @fires {CustomEvent<IdpAuthResponse>} resolve - Verified: `{ success: true, sid, timestamp, resource, action }`.
+ * @fires {CustomEvent<IdpAuthResponse>} reject - Not verified: `error` is `cancelled`, `not_enrolled`, `locked`, `expired`, `network`, `server` or `denied`.
+ * @fires {CustomEvent<void>} mfa-show - The element opened.
+ * @fires {CustomEvent<void>} mfa-hide - The element closed.
+ * @fires {CustomEvent<void>} mfa-request-close - Escape or the close button; cancel it to keep the dialog open.
+ * @fires {CustomEvent<{code: string, attemptsLeft?: number}>} mfa-error - A recoverable error, e.g. a wrong code.
+ *
+ * @csspart dialog - The `<dialog>` (or the inline section).
+ * @csspart header - The title row.
+ * @csspart title - The heading.
+ * @csspart close-button - The × button.
+ * @csspart body - The content.
+ * @csspart footer - The button row.
+ * @csspart code-input - The code `<input>` (light DOM, so also stylable as `mfa-prompt input`).
+ * @csspart button - Every action button.
+ * @csspart status - The live region with errors and progress.
+ *
+ * @cssprop --mfa-color-text - Text color (default #1b1f24; dark #e6edf3).
+ * @cssprop --mfa-color-text-muted - Secondary text (default #57606a; dark #9ea7b3).
+ * @cssprop --mfa-color-surface - Dialog background (default #ffffff; dark #161b22).
+ * @cssprop --mfa-color-border - Borders (default #8c959f; dark #6e7681).
+ * @cssprop --mfa-color-accent - Primary button and links (default #0a58ca; dark #4c9aff).
+ * @cssprop --mfa-color-on-accent - Text on the primary button (default #ffffff; dark #0d1117).
+ * @cssprop --mfa-color-danger - Errors (default #b3261e; dark #ff8a80).
+ * @cssprop --mfa-color-focus - Focus ring (default #0a58ca; dark #79b8ff).
+ * @cssprop --mfa-font - Font shorthand (default 400 1rem/1.5 system-ui).
+ * @cssprop --mfa-radius - Corner radius (default 12px).
+ * @cssprop --mfa-spacing - Base spacing (default 16px).
+ * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
+ * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
+ */
+import { html, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { isMfaError, MfaError } from '../../core/errors.js';
+import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
+import { format, plural } from '../../i18n/localize.js';
+import { emit } from '../shared/events.js';
+import { MfaModalElement } from '../shared/modal-element.js';
+import { modalStyles } from '../shared/modal.styles.js';
+import { promptStyles } from './mfa-prompt.styles.js';
+
+type Phase = 'loading' | 'code' | 'verifying' | 'blocked';
+
+export class MfaPrompt extends MfaModalElement {
+  static override styles = [modalStyles, promptStyles];
+
+  /** What the step-up protects, e.g. `payments`. */
+  @property({ reflect: true }) resource = 'app';
+  /** The action on it, e.g. `transfer`. */
+  @property({ reflect: true }) action = 'confirm';
+  /** Preferred factor type (`totp`, `recovery`). */
+  @property() factor?: FactorType;
+  /** Always ask, even when the server says the user stepped up recently. */
+  @property({ type: Boolean }) force = false;
+  /** Optional text shown above the input (e.g. what is about to happen). */
+  @property() message?: string;
+  /** Why the app asks (recorded in the audit event; Q2 `promptForMFA({ code })`). */
+  @property() reason?: string;
+
+  @state() private phase: Phase = 'loading';
+  @state() private challenge?: ChallengedResponse;
+  @state() private status = '';
+  @state() private statusUrgent = false;
+  /** Progress rather than an error ("Checking…"): shown muted. */
+  @state() private statusInfo = false;
+  /** Action offered with a blocking error (retry a failed start, start over after expiry). */
+  @state() private retry: (() => void) | null = null;
+
+  constructor() {
+    super();
+    this.codeInput.onSubmit = () => void this.verify();
+  }
+
+  private get usingRecovery(): boolean {
+    return this.challenge?.factor.type === 'recovery';
+  }
+
+  protected override begin(): void {
+    void this.start(this.factor);
+  }
+
+  private async start(factorType?: FactorType): Promise<void> {
+    this.phase = 'loading';
+    this.setStatus('');
+    this.retry = null;
+    try {
+      const answer = await this.api.startChallenge({
+        resource: this.resource,
+        action: this.action,
+        force: this.force || undefined,
+        factorType: factorType === 'recovery' || factorType === 'totp' ? factorType : undefined,
+        reason: this.reason,
+      });
+      this.handleAnswer(answer);
+    } catch (err) {
+      this.handleError(err, () => void this.start(factorType));
+    }
+  }
+
+  private handleAnswer(answer: ChallengeResponse): void {
+    if (answer.status === 'VERIFIED') {
+      this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), resource: this.resource, action: this.action });
+      return;
+    }
+    this.challenge = answer;
+    const step = answer.challenges[0];
+    const s = this.strings;
+    const recovery = answer.factor.type === 'recovery';
+    this.codeInput.configure({
+      label: recovery ? s.recoveryCodeLabel : s.codeLabel,
+      mode: step.inputMode === 'text' ? 'text' : 'numeric',
+      length: step.length,
+    });
+    this.codeInput.clear();
+    this.codeInput.setInvalid(false);
+    this.codeInput.disabled = false;
+    this.phase = 'code';
+    void this.updateComplete.then(() => this.codeInput.focus());
+  }
+
+  private async verify(): Promise<void> {
+    if (this.phase !== 'code' || !this.challenge) return;
+    const value = this.codeInput.value;
+    const s = this.strings;
+    const step = this.challenge.challenges[0];
+    // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
+    const wellFormed = this.usingRecovery
+      ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
+      : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value);
+    if (!wellFormed) {
+      this.codeInput.setInvalid(true);
+      this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: step.length ?? 6 }));
+      this.codeInput.focus();
+      return;
+    }
+    this.phase = 'verifying';
+    this.codeInput.disabled = true;
+    this.setStatus(s.verifying, false, true);
+    try {
+      this.handleAnswer(await this.api.resume(this.challenge.challengeId, [{ guid: step.guid, value }]));
+    } catch (err) {
+      this.codeInput.disabled = false;
+      this.handleError(err, () => void this.start(this.challenge?.factor.type));
+    }
+  }
+
+  private handleError(err: unknown, retry: () => void): void {
+    const e = isMfaError(err) ? err : new MfaError('server');
+    const s = this.strings;
+    emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
+    switch (e.code) {
+      case 'invalid_code':
+        this.phase = 'code';
+        this.codeInput.clear();
+        this.codeInput.setInvalid(true);
+        this.setStatus(plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0));
+        this.codeInput.focus();
+        return;
+      case 'malformed_code':
+        this.phase = 'code';
+        this.codeInput.setInvalid(true);
+        this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 }));
+        this.codeInput.focus();
+        return;
+      case 'not_enrolled':
+        this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now() });
+        return;
+      case 'locked': {
+        const minutes = Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60));
+        this.block('locked', format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, minutes) }), null, true);
+        return;
+      }
+      case 'expired':
+      case 'not_found':
+        this.block('expired', s.expired, retry);
+        return;
+      case 'network':
+        this.block('network', s.networkError, retry);
+        return;
+      default:
+        this.block(e.code === 'unauthenticated' || e.code === 'forbidden_origin' ? 'denied' : 'server', s.serverError, retry);
+    }
+  }
+
+  /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
+  private block(reason: string, message: string, retry: (() => void) | null, urgent = false): void {
+    this.phase = 'blocked';
+    this.pendingFailure = reason;
+    this.retry = retry;
+    this.setStatus(message, urgent);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
+  }
+
+  private finish(outcome: IdpAuthResponse): void {
+    this.settle(outcome);
+    this.hide();
+  }
+
+  private setStatus(text: string, urgent = false, info = false): void {
+    this.status = text;
+    this.statusUrgent = urgent;
+    this.statusInfo = info;
+  }
+
+  private switchFactor(): void {
+    void this.start(this.usingRecovery ? 'totp' : 'recovery');
+  }
+
+  protected override renderTitle(): string {
+    return this.strings.promptTitle;
+  }
+
+  protected override renderBody() {
+    const s = this.strings;
+    const canSwitch = this.challenge && this.challenge.factors.length > 1 && this.phase !== 'loading';
+    return html`
+      ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
+      <p id="intro" class="muted">${this.phase === 'loading' ? s.loading : this.usingRecovery ? s.recoveryIntro : s.promptIntro}</p>
+      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked'}>
+        <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
+        <slot name="code"></slot>
+      </div>
+      <p
+        class="status"
+        part="status"
+        role=${this.statusUrgent ? 'alert' : 'status'}
+        aria-live=${this.statusUrgent ? 'assertive' : 'polite'}
+        data-kind=${this.statusInfo ? 'info' : 'error'}
+      >${this.status}</p>
+      ${canSwitch && this.phase !== 'blocked'
+        ? html`<button class="link" part="button switch-button" @click=${this.switchFactor}>
+            ${this.usingRecovery ? s.useAuthenticator : s.useRecoveryCode}
+          </button>`
+        : nothing}
+    `;
+  }
+
+  protected override renderFooter() {
+    const s = this.strings;
+    if (this.phase === 'blocked') {
+      return html`
+        <button part="button" @click=${this.requestClose}>${s.close}</button>
+        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${s.tryAgain}</button>` : nothing}
+      `;
+    }
+    return html`
+      <button part="button cancel-button" @click=${this.requestClose}>${s.cancel}</button>
+      <button class="primary" part="button verify-button" ?disabled=${this.phase !== 'code'} @click=${this.verify}>
+        ${this.phase === 'verifying' ? s.verifying : s.verify}
+      </button>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mfa-prompt': MfaPrompt;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The one code field (DESIGN §2): a native `<input autocomplete="one-time-code">` in the
+ * host's light DOM, slotted into the shadow dialog, so password managers, SMS autofill and
+ * paste all work — never six one-character boxes. Enter submits; a paste or autofill of a
+ * whole code submits by itself.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { normalizeTypedCode } from '../../core/code-format.js';
+
+export interface CodeInputMode {
+  /** Accessible name (the visible label lives in the shadow root, which ARIA ids cannot reach). */
+  label: string;
+  /** `numeric` for one-time codes, `text` for recovery codes. */
+  mode: 'numeric' | 'text';
+  /** Expected digits for numeric codes (auto-submit once complete). */
+  length?: number;
+}
+
+export class CodeInput implements ReactiveController {
+  readonly input: HTMLInputElement;
+  /** Called with the normalized value on Enter or a complete paste/autofill. */
+  onSubmit: (value: string) => void = () => {};
+
+  constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
+    host.addController(this);
+    this.input = document.createElement('input');
+    this.input.slot = 'code';
+    this.input.name = 'one-time-code';
+    this.input.setAttribute('part', 'code-input');
+    this.input.spellcheck = false;
+    this.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.isComposing) {
+        e.preventDefault();
+        this.onSubmit(this.value);
+      }
+    });
+    this.input.addEventListener('input', (e) => {
+      const kind = (e as InputEvent).inputType;
+      // Paste and one-time-code autofill deliver the whole code at once.
+      const whole = kind === 'insertFromPaste' || kind === 'insertReplacementText' || kind === undefined;
+      if (whole && this.isComplete()) this.onSubmit(this.value);
+    });
+  }
+
+  hostConnected(): void {}
+
+  /** Puts the input into the host's light DOM (done on open, so a closed element adds nothing). */
+  attach(): void {
+    if (this.input.parentNode !== this.host) this.host.append(this.input);
+  }
+
+  detach(): void {
+    this.input.remove();
+    this.input.value = '';
+  }
+
+  configure(mode: CodeInputMode): void {
+    const numeric = mode.mode === 'numeric';
+    this.mode = mode;
+    this.input.type = 'text';
+    this.input.autocomplete = numeric ? 'one-time-code' : 'off';
+    this.input.inputMode = numeric ? 'numeric' : 'text';
+    this.input.autocapitalize = 'off';
+    this.input.setAttribute('aria-label', mode.label);
+    if (numeric && mode.length) this.input.setAttribute('maxlength', String(mode.length + 4)); // room for spaces
+    else this.input.removeAttribute('maxlength');
+    this.input.placeholder = '';
+  }
+
+  mode: CodeInputMode = { label: '', mode: 'numeric', length: 6 };
+
+  get value(): string {
+    return normalizeTypedCode(this.input.value);
+  }
+
+  isComplete(): boolean {
+    return this.mode.mode === 'numeric' && !!this.mode.length && new RegExp(`^[0-9]{${this.mode.length}}$`).test(this.value);
+  }
+
+  setInvalid(invalid: boolean): void {
+    if (invalid) this.input.setAttribute('aria-invalid', 'true');
+    else this.input.removeAttribute('aria-invalid');
+  }
+
+  clear(): void {
+    this.input.value = '';
+  }
+
+  set disabled(value: boolean) {
+    // readOnly keeps focus and the value where the user left them while a request runs.
+    this.input.readOnly = value;
+  }
+
+  focus(): void {
+    this.input.focus();
+  }
+}

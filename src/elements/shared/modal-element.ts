@@ -1,0 +1,150 @@
+/**
+ * Behaviour shared by `<mfa-prompt>` and `<mfa-enroll>`: a native `<dialog>` opened with
+ * `showModal()` (or rendered in place with `inline`), the light-DOM code input, Escape and
+ * close-button cancellation, focus to the input on open and back to the opener on close,
+ * locale and direction, and the client the element talks to.
+ */
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query } from 'lit/decorators.js';
+import type { IdpAuthResponse } from '../../core/types.js';
+import { getDefaultClient } from '../../client/default-client.js';
+import { MfaClient } from '../../client/mfa-client.js';
+import { isRtl, stringsFor, type MfaStrings } from '../../i18n/localize.js';
+import { CodeInput } from './code-input.js';
+import { emit } from './events.js';
+import { deepActiveElement } from './focus.js';
+
+export abstract class MfaModalElement extends LitElement {
+  /** Base URL of the server's MFA endpoints. */
+  @property({ attribute: 'api-base' }) apiBase?: string;
+  /** BCP 47 language tag; defaults to the nearest `lang` attribute, then English. */
+  @property({ reflect: true }) locale?: string;
+  /** Render in place instead of as a modal dialog. */
+  @property({ type: Boolean, reflect: true }) inline = false;
+  /** Whether the element is showing. Setting it opens or closes it. */
+  @property({ type: Boolean, reflect: true }) open = false;
+  /** `light` or `dark`; unset follows `prefers-color-scheme`. */
+  @property({ reflect: true }) theme?: 'light' | 'dark';
+  /** The client to use (default: the page-wide one from `configure()`). */
+  @property({ attribute: false }) client?: MfaClient;
+
+  @query('dialog') protected dialog?: HTMLDialogElement;
+
+  protected readonly codeInput = new CodeInput(this);
+  #opener: HTMLElement | null = null;
+  /** The outcome to report when the dialog closes without a success (e.g. after a lockout). */
+  protected pendingFailure: IdpAuthResponse['error'] = 'cancelled';
+  #settled = false;
+
+  protected get api(): MfaClient {
+    if (this.client) return this.client;
+    return this.apiBase ? (this.client = new MfaClient({ apiBase: this.apiBase })) : getDefaultClient();
+  }
+
+  protected get resolvedLocale(): string {
+    return this.locale || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+  }
+
+  protected get strings(): MfaStrings {
+    return stringsFor(this.resolvedLocale);
+  }
+
+  /** Opens the element and starts its flow. */
+  show(): void {
+    this.open = true;
+  }
+
+  /** Closes it; an unfinished flow reports `reject` with `error: 'cancelled'`. */
+  hide(): void {
+    this.open = false;
+  }
+
+  /** Starts the element's flow (called each time it opens). */
+  protected abstract begin(): void;
+  protected abstract renderTitle(): string;
+  protected abstract renderBody(): TemplateResult | typeof nothing;
+  protected abstract renderFooter(): TemplateResult | typeof nothing;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.open) this.open = false;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('open') && this.open && !changed.get('open')) {
+      this.#opener = deepActiveElement();
+      this.#settled = false;
+      this.pendingFailure = 'cancelled';
+      this.codeInput.attach();
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!changed.has('open')) return;
+    if (this.open && !changed.get('open')) {
+      if (!this.inline && this.dialog && !this.dialog.open) this.dialog.showModal();
+      emit(this, 'mfa-show', undefined);
+      this.begin();
+    } else if (!this.open && changed.get('open')) {
+      if (this.dialog?.open) this.dialog.close();
+      this.settle({ success: false, error: this.pendingFailure, timestamp: Date.now() });
+      this.codeInput.detach();
+      // Focus back where the user was (WCAG 2.4.3), unless it went away meanwhile.
+      if (this.#opener?.isConnected) this.#opener.focus();
+      this.#opener = null;
+      emit(this, 'mfa-hide', undefined);
+    }
+  }
+
+  /** Fires `resolve` or `reject` once per opening. */
+  protected settle(outcome: IdpAuthResponse): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    emit(this, outcome.success ? 'resolve' : 'reject', outcome);
+  }
+
+  /** Close button and Escape: ask first (`mfa-request-close` is cancelable), then close. */
+  protected requestClose(): void {
+    if (emit(this, 'mfa-request-close', undefined, { cancelable: true })) this.hide();
+  }
+
+  #handleCancel(event: Event): void {
+    event.preventDefault(); // we close ourselves, so `open` stays the single source of truth
+    this.requestClose();
+  }
+
+  #handleClose(): void {
+    // Chrome may close a modal without a cancelable `cancel` (repeated Escape); follow it.
+    if (this.open) this.hide();
+  }
+
+  protected override render() {
+    const s = this.strings;
+    const dir = isRtl(this.resolvedLocale) ? 'rtl' : 'ltr';
+    const content = html`
+      <header part="header">
+        <h2 id="title" part="title">${this.renderTitle()}</h2>
+        ${this.inline
+          ? nothing
+          : html`<button class="close" part="close-button" aria-label=${s.close} @click=${this.requestClose}>×</button>`}
+      </header>
+      <div class="body" part="body" id="body">${this.renderBody()}</div>
+      <footer part="footer">${this.renderFooter()}</footer>
+    `;
+    if (this.inline) {
+      return this.open
+        ? html`<section class="frame inline" part="dialog" role="group" aria-labelledby="title" dir=${dir} lang=${this.resolvedLocale}>${content}</section>`
+        : nothing;
+    }
+    return html`<dialog
+      class="frame"
+      part="dialog"
+      aria-labelledby="title"
+      aria-describedby="intro"
+      dir=${dir}
+      lang=${this.resolvedLocale}
+      @cancel=${this.#handleCancel}
+      @close=${this.#handleClose}
+    >${this.open ? content : nothing}</dialog>`;
+  }
+}

@@ -1,0 +1,198 @@
+import { css } from 'lit';
+
+/**
+ * The frame shared by `<mfa-prompt>` and `<mfa-enroll>`. Themeable values read `var(--mfa-…)`
+ * with a default and are never declared on `:host`, so any ancestor can set them.
+ */
+export const modalStyles = css`
+  :host {
+    display: contents;
+    --_fg: var(--mfa-color-text, #1b1f24);
+    --_muted: var(--mfa-color-text-muted, #57606a);
+    --_bg: var(--mfa-color-surface, #ffffff);
+    --_border: var(--mfa-color-border, #8c959f);
+    --_accent: var(--mfa-color-accent, #0a58ca);
+    --_on-accent: var(--mfa-color-on-accent, #ffffff);
+    --_danger: var(--mfa-color-danger, #b3261e);
+    --_focus: var(--mfa-color-focus, #0a58ca);
+    --_radius: var(--mfa-radius, 12px);
+    --_space: var(--mfa-spacing, 16px);
+    color-scheme: light;
+  }
+  :host([theme='dark']) {
+    --_fg: var(--mfa-color-text, #e6edf3);
+    --_muted: var(--mfa-color-text-muted, #9ea7b3);
+    --_bg: var(--mfa-color-surface, #161b22);
+    --_border: var(--mfa-color-border, #6e7681);
+    --_accent: var(--mfa-color-accent, #4c9aff);
+    --_on-accent: var(--mfa-color-on-accent, #0d1117);
+    --_danger: var(--mfa-color-danger, #ff8a80);
+    --_focus: var(--mfa-color-focus, #79b8ff);
+    color-scheme: dark;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      --_fg: var(--mfa-color-text, #e6edf3);
+      --_muted: var(--mfa-color-text-muted, #9ea7b3);
+      --_bg: var(--mfa-color-surface, #161b22);
+      --_border: var(--mfa-color-border, #6e7681);
+      --_accent: var(--mfa-color-accent, #4c9aff);
+      --_on-accent: var(--mfa-color-on-accent, #0d1117);
+      --_danger: var(--mfa-color-danger, #ff8a80);
+      --_focus: var(--mfa-color-focus, #79b8ff);
+      color-scheme: dark;
+    }
+  }
+  :host([hidden]),
+  [hidden] {
+    display: none !important;
+  }
+  .frame {
+    box-sizing: border-box;
+    width: min(var(--mfa-dialog-width, 26rem), calc(100vw - 2rem));
+    max-height: calc(100dvh - 2rem);
+    overflow: auto;
+    padding: 0;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    color: var(--_fg);
+    font: var(--mfa-font, 400 1rem/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    text-align: start;
+  }
+  dialog.frame::backdrop {
+    background: var(--mfa-backdrop, rgb(0 0 0 / 0.45));
+  }
+  .inline {
+    display: block;
+  }
+  header {
+    display: flex;
+    align-items: start;
+    justify-content: space-between;
+    gap: var(--_space);
+    padding: var(--_space) var(--_space) 0;
+  }
+  h2 {
+    margin: 0;
+    font-size: 1.25rem;
+    line-height: 1.3;
+  }
+  .body {
+    display: grid;
+    gap: calc(var(--_space) * 0.75);
+    padding: var(--_space);
+  }
+  .body p {
+    margin: 0;
+  }
+  .muted {
+    color: var(--_muted);
+  }
+  footer {
+    display: flex;
+    flex-wrap: wrap;
+    gap: calc(var(--_space) / 2);
+    justify-content: flex-end;
+    padding: 0 var(--_space) var(--_space);
+  }
+  button {
+    min-height: 2.75rem;
+    min-width: 2.75rem;
+    padding: 0.5rem 1rem;
+    border-radius: calc(var(--_radius) / 1.5);
+    border: 1px solid var(--_border);
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    cursor: pointer;
+  }
+  button.primary {
+    background: var(--_accent);
+    border-color: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 600;
+  }
+  button.link {
+    border: none;
+    padding-inline: 0;
+    min-height: 1.5rem;
+    color: var(--_accent);
+    text-decoration: underline;
+    justify-self: start;
+  }
+  button.close {
+    border: none;
+    padding: 0.25rem;
+    font-size: 1.5rem;
+    line-height: 1;
+  }
+  button:disabled {
+    opacity: 0.6;
+    cursor: default;
+  }
+  button:focus-visible,
+  a:focus-visible {
+    outline: 3px solid var(--_focus);
+    outline-offset: 2px;
+  }
+  a {
+    color: var(--_accent);
+  }
+  ::slotted(input) {
+    box-sizing: border-box;
+    width: 100%;
+    min-height: 3rem;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+    background: var(--_bg);
+    color: var(--_fg);
+    font: 600 1.5rem/1.2 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    letter-spacing: 0.2em;
+  }
+  ::slotted(input:focus-visible) {
+    outline: 3px solid var(--_focus);
+    outline-offset: 1px;
+  }
+  ::slotted(input[aria-invalid='true']) {
+    border-color: var(--_danger);
+  }
+  .field {
+    display: grid;
+    gap: 0.25rem;
+  }
+  .label {
+    font-weight: 600;
+  }
+  .status {
+    min-height: 1.5rem;
+    margin: 0;
+    color: var(--_danger);
+    font-weight: 600;
+  }
+  .status:empty {
+    min-height: 0;
+  }
+  @media (forced-colors: active) {
+    .frame,
+    button {
+      border: 1px solid CanvasText;
+    }
+    button:focus-visible,
+    ::slotted(input:focus-visible) {
+      outline-color: Highlight;
+    }
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    dialog.frame[open] {
+      animation: mfa-in 120ms ease-out;
+    }
+    @keyframes mfa-in {
+      from {
+        opacity: 0;
+        transform: translateY(8px);
+      }
+    }
+  }
+`;

@@ -1,0 +1,73 @@
+/**
+ * Options of the reference server and their defaults, resolved once into `MfaContext`,
+ * the object every service function receives (time, randomness and policy are injected here
+ * so tests freeze the clock instead of sleeping).
+ */
+import { randomBytes } from 'node:crypto';
+import type { SecretBox } from './crypto/secret-box.js';
+import type { MfaStore, FailurePolicy } from './stores/store.js';
+import type { TotpParams } from './totp/totp.js';
+import type { SigningKeys } from './tokens/signing-keys.js';
+import type { TokenConfig } from './tokens/step-up-token.js';
+import type { AuditLog } from './audit/audit-log.js';
+
+export interface SessionUser {
+  /** Stable user id of the app's own session. */
+  sub: string;
+}
+
+export type Authenticate = (request: Request) => SessionUser | null | Promise<SessionUser | null>;
+
+export interface MfaServerOptions {
+  /** The app's session hook: who is signed in on this request, or null. */
+  authenticate: Authenticate;
+  /** Defaults to SQLite at `<dataDir>/mfa.db`. */
+  store?: MfaStore;
+  /** Folder of the default SQLite store and its key file (default `./.data`). */
+  dataDir?: string;
+  /** 32-byte key for secrets at rest; default `MFA_ENCRYPTION_KEY` or `<dataDir>/mfa.key` (0600). */
+  encryptionKey?: Uint8Array;
+  /** Shown in authenticator apps (`otpauth://` issuer). Default `mfa-elements`. */
+  appName?: string;
+  /** Account name shown in authenticator apps; default the user id. */
+  accountName?: (sub: string) => string;
+  /** Token `iss`; default `mfa-elements`. */
+  issuer?: string;
+  /** Token `aud`; default `mfa-elements:step-up`. */
+  audience?: string;
+  /** Step-up token lifetime in seconds (default 300). */
+  tokenLifetime?: number;
+  /** Allowed `Origin`s of state-changing requests; default: the request's own origin. */
+  origins?: string[];
+  /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
+  totp?: Partial<TotpParams>;
+  /** Lockout policy (default 10 failures, 15 minutes doubling). */
+  lockout?: Partial<FailurePolicy>;
+  /** Clock (ms); tests freeze it. */
+  now?: () => number;
+  /** CSPRNG; tests may make it deterministic. */
+  randomBytes?: (n: number) => Buffer;
+}
+
+export const DEFAULT_LOCKOUT: FailurePolicy = { maxFailures: 10, baseLockMs: 15 * 60_000 };
+/** How long a started challenge can be answered. */
+export const CHALLENGE_TTL_MS = 5 * 60_000;
+/** How long an enrollment may stay unconfirmed. */
+export const PENDING_FACTOR_TTL_MS = 15 * 60_000;
+
+export interface MfaContext {
+  store: MfaStore;
+  box: SecretBox;
+  keys: () => Promise<SigningKeys>;
+  token: TokenConfig;
+  totp: TotpParams;
+  lockout: FailurePolicy;
+  appName: string;
+  accountName: (sub: string) => string;
+  origins?: string[];
+  now: () => number;
+  random: (n: number) => Buffer;
+  audit: AuditLog;
+}
+
+export const defaultRandom = randomBytes;

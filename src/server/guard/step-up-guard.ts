@@ -1,0 +1,79 @@
+/**
+ * The RFC 9470 guard. `checkStepUp` is framework-free (Request in, verdict out); the Hono
+ * middleware and the management endpoints both use it, so every route refuses the same way:
+ *  - no app session           → 401 `unauthenticated`, no step-up details (RFC 9470 §9);
+ *  - no/invalid/other token   → 401 + `WWW-Authenticate: Bearer error="insufficient_user_authentication", …`.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { STEP_UP_HEADER, type StepUpChallengeBody } from '../../core/types.js';
+import { formatStepUpChallenge, INSUFFICIENT_USER_AUTHENTICATION } from '../../core/www-authenticate.js';
+import type { Authenticate, MfaContext, SessionUser } from '../config.js';
+import { errorBody } from '../http/errors.js';
+import { verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
+import { ACR_MFA } from '../verification.js';
+
+export interface StepUpRequirement {
+  resource: string;
+  action: string;
+  /** Seconds since the step-up; default: the token lifetime. */
+  maxAge?: number;
+  /** Acceptable `acr` values; default `['mfa']`. */
+  acrValues?: string[];
+}
+
+export type StepUpVerdict =
+  | { ok: true; user: SessionUser; claims: StepUpClaims }
+  | { ok: false; response: Response };
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
+
+export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number): Response {
+  const acrValues = req.acrValues ?? [ACR_MFA];
+  const body: StepUpChallengeBody = {
+    ...errorBody(INSUFFICIENT_USER_AUTHENTICATION, `A fresh second-factor check is needed for ${req.resource}/${req.action}.`),
+    resource: req.resource,
+    action: req.action,
+    acr_values: acrValues.join(' '),
+    max_age: maxAge,
+  };
+  return json(401, body, { 'www-authenticate': formatStepUpChallenge({ acrValues, maxAge }) });
+}
+
+export async function checkStepUp(
+  ctx: MfaContext,
+  authenticate: Authenticate,
+  request: Request,
+  req: StepUpRequirement,
+): Promise<StepUpVerdict> {
+  const user = await authenticate(request);
+  if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
+  const maxAge = req.maxAge ?? ctx.token.lifetime;
+  const token = request.headers.get(STEP_UP_HEADER);
+  const claims = token
+    ? await verifyStepUpToken(await ctx.keys(), ctx.token, token, {
+        sub: user.sub,
+        resource: req.resource,
+        action: req.action,
+        maxAge,
+        acrValues: req.acrValues ?? [ACR_MFA],
+        now: ctx.now(),
+      })
+    : null;
+  if (!claims) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+  return { ok: true, user, claims };
+}
+
+/** Variables the Hono middleware sets for the route handler. */
+export interface StepUpVariables {
+  stepUp: StepUpClaims;
+}
+
+export function honoStepUp(ctx: MfaContext, authenticate: Authenticate, req: StepUpRequirement): MiddlewareHandler<{ Variables: StepUpVariables }> {
+  return async (c, next) => {
+    const verdict = await checkStepUp(ctx, authenticate, c.req.raw, req);
+    if (!verdict.ok) return verdict.response;
+    c.set('stepUp', verdict.claims);
+    await next();
+  };
+}

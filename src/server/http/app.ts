@@ -1,0 +1,115 @@
+/**
+ * The HTTP protocol of DESIGN §3 as a Hono app, meant to be mounted at `/mfa`.
+ * Handlers only parse, call a service function and answer; all errors go through `errorResponse`.
+ */
+import { Hono, type Context } from 'hono';
+import { MfaError } from '../../core/errors.js';
+import { MANAGE_SCOPE } from '../../core/types.js';
+import type { Authenticate, MfaContext } from '../config.js';
+import * as enrollment from '../enrollment.js';
+import { checkStepUp } from '../guard/step-up-guard.js';
+import { resumeChallenge, startChallenge } from '../verification.js';
+import { errorResponse } from './errors.js';
+import { checkOrigin, limitBody, readJson } from './request.js';
+import { confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
+
+type Env = { Variables: { sub: string } };
+
+export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.onError((err) => {
+    if (!(err instanceof MfaError)) console.error('[mfa] unexpected error:', err instanceof Error ? err.name : typeof err);
+    return errorResponse(err);
+  });
+  app.notFound(() => errorResponse(new MfaError('not_found', 'No such endpoint.')));
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+
+  // Public keys need no session: resource servers fetch them to verify tokens themselves.
+  app.get('/jwks.json', async (c) => {
+    const keys = await ctx.keys();
+    return c.json({ keys: [keys.publicJwk] });
+  });
+
+  app.use('*', limitBody(), checkOrigin(ctx.origins), async (c, next) => {
+    const user = await authenticate(c.req.raw);
+    if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
+    c.set('sub', user.sub);
+    await next();
+  });
+
+  /** Adding a second factor, removing one and regenerating codes need a step-up for mfa/manage. */
+  const requireManage = async (c: Context<Env>): Promise<Response | null> => {
+    const verdict = await checkStepUp(ctx, authenticate, c.req.raw, MANAGE_SCOPE);
+    return verdict.ok ? null : verdict.response;
+  };
+
+  app.get('/factors', async (c) => c.json(await enrollment.listFactors(ctx, c.get('sub'))));
+
+  app.post('/factors', async (c) => {
+    const input = await readJson(c, enrollSchema);
+    const sub = c.get('sub');
+    if (await enrollment.hasConfirmedFactor(ctx, sub)) {
+      const refused = await requireManage(c);
+      if (refused) return refused;
+    }
+    return c.json(await enrollment.enroll(ctx, sub, input), 201);
+  });
+
+  app.post('/factors/:id/confirm', async (c) => {
+    const { code } = await readJson(c, confirmSchema);
+    return c.json(await enrollment.confirmEnrollment(ctx, c.get('sub'), c.req.param('id'), code));
+  });
+
+  app.patch('/factors/:id', async (c) => {
+    const { label } = await readJson(c, renameSchema);
+    return c.json({ factor: await enrollment.renameFactor(ctx, c.get('sub'), c.req.param('id'), label) });
+  });
+
+  app.delete('/factors/:id', async (c) => {
+    await readJson(c, emptySchema);
+    const sub = c.get('sub');
+    const factor = await ctx.store.getFactor(sub, c.req.param('id'));
+    if (factor?.confirmed) {
+      const refused = await requireManage(c);
+      if (refused) return refused;
+    }
+    await enrollment.removeFactor(ctx, sub, c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.post('/recovery-codes', async (c) => {
+    await readJson(c, emptySchema);
+    const refused = await requireManage(c);
+    if (refused) return refused;
+    return c.json({ recoveryCodes: await enrollment.regenerateRecoveryCodes(ctx, c.get('sub')) }, 201);
+  });
+
+  app.post('/challenges', async (c) => {
+    const input = await readJson(c, startChallengeSchema);
+    return c.json(await startChallenge(ctx, c.get('sub'), input), 201);
+  });
+
+  app.post('/challenges/:id/resume', async (c) => {
+    const { answers } = await readJson(c, resumeSchema);
+    return c.json(await resumeChallenge(ctx, c.get('sub'), c.req.param('id'), answers));
+  });
+
+  // Step-up freshness is not kept between challenges yet (see docs/server.md), so there is
+  // nothing to forget; the endpoint exists so clients can call it on logout already.
+  app.delete('/session', async (c) => {
+    await readJson(c, emptySchema);
+    return c.body(null, 204);
+  });
+
+  // `notFound` above only applies when this app is served on its own: once mounted with
+  // `app.route('/mfa', mfa.app)` Hono uses the parent's plain-text 404. This catch-all keeps
+  // unknown paths and methods under the mount point answering `{error:{code,message}}`.
+  app.all('*', () => errorResponse(new MfaError('not_found', 'No such endpoint.')));
+
+  return app;
+}

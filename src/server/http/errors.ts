@@ -1,0 +1,39 @@
+/** The one mapping from `MfaError` codes to HTTP statuses (DESIGN §3). */
+import { MfaError } from '../../core/errors.js';
+import type { ErrorBody } from '../../core/types.js';
+
+const STATUS: Record<string, number> = {
+  malformed_request: 400,
+  malformed_code: 400,
+  unauthenticated: 401,
+  insufficient_user_authentication: 401,
+  invalid_code: 403,
+  forbidden_origin: 403,
+  not_found: 404,
+  not_enrolled: 409,
+  conflict: 409,
+  expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  locked: 423,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export const statusOf = (code: string): number => STATUS[code] ?? 500;
+
+export function errorBody(code: string, message: string, extra: { attemptsLeft?: number; retryAfter?: number } = {}): ErrorBody {
+  return { error: { code, message, ...extra } };
+}
+
+/** JSON error response for any thrown value; unknown errors become a generic 500 with no detail. */
+export function errorResponse(err: unknown): Response {
+  const e = err instanceof MfaError ? err : new MfaError('server', 'Something went wrong. Try again.');
+  const body = errorBody(e.code, e.message, {
+    ...(e.attemptsLeft !== undefined && { attemptsLeft: e.attemptsLeft }),
+    ...(e.retryAfter !== undefined && { retryAfter: e.retryAfter }),
+  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (e.retryAfter !== undefined) headers['retry-after'] = String(e.retryAfter);
+  return new Response(JSON.stringify(body), { status: statusOf(e.code), headers });
+}

@@ -1,0 +1,62 @@
+/**
+ * Edge checks of every request: size limit, JSON only, Origin (CSRF), schema. Anything that
+ * fails becomes a 4xx `{error:{code,message}}` before a service function runs.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import { MfaError } from '../../core/errors.js';
+import { errorResponse } from './errors.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export const limitBody = (): MiddlewareHandler =>
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => errorResponse(new MfaError('payload_too_large', 'The request body is too large.')),
+  });
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * State-changing requests must come from an allowed Origin (default: the server's own).
+ * Browsers always send Origin on such fetches, so a missing one means a non-browser or a forgery.
+ */
+export function checkOrigin(allowed?: string[]): MiddlewareHandler {
+  return async (c, next) => {
+    if (UNSAFE.has(c.req.method)) {
+      const origin = c.req.header('origin');
+      const ok = origin !== undefined && (allowed ?? [new URL(c.req.url).origin]).includes(origin);
+      if (!ok) return errorResponse(new MfaError('forbidden_origin', 'This request must come from the application itself.'));
+    }
+    await next();
+  };
+}
+
+const isJson = (type: string | undefined) => !!type && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
+
+/**
+ * Reads and validates the JSON body. An empty body counts as `{}` for endpoints whose schema
+ * allows it (e.g. `POST /mfa/recovery-codes`), so clients need not invent one.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let data: unknown = {};
+  if (text.length > 0) {
+    if (!isJson(c.req.header('content-type'))) throw new MfaError('unsupported_media_type', 'Send the body as application/json.');
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new MfaError('malformed_request', 'The body is not valid JSON.');
+    }
+  } else if (c.req.header('content-type') && !isJson(c.req.header('content-type'))) {
+    throw new MfaError('unsupported_media_type', 'Send the body as application/json.');
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new MfaError('malformed_request', `${where}${issue.message}`);
+  }
+  return parsed.data;
+}

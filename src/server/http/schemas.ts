@@ -1,0 +1,32 @@
+/** Request bodies of the HTTP protocol (DESIGN §3). Strict: unknown keys are refused. */
+import { z } from 'zod';
+
+/** Resource and action names: short, printable, no spaces (they end up in tokens and logs). */
+const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const id = z.string().min(1).max(64);
+/** A typed code before format checks (the factor decides what is well-formed). */
+const codeText = z.string().min(1).max(64);
+const label = z.string().trim().min(1).max(64);
+
+export const startChallengeSchema = z.strictObject({
+  resource: name,
+  action: name,
+  factorId: id.optional(),
+  factorType: z.enum(['totp', 'recovery']).optional(),
+  force: z.boolean().optional(),
+  /** Why the app asks (Q2 `promptForMFA({ code })`); recorded in the audit event. */
+  reason: z.union([z.string().max(64), z.number().int()]).transform(String).optional(),
+});
+
+export const resumeSchema = z.strictObject({
+  answers: z.array(z.strictObject({ guid: id, value: codeText })).min(1).max(8),
+});
+
+export const enrollSchema = z.strictObject({
+  type: z.literal('totp', { error: 'only "totp" can be enrolled on this server' }),
+  label: label.optional(),
+});
+
+export const confirmSchema = z.strictObject({ code: codeText });
+export const renameSchema = z.strictObject({ label });
+export const emptySchema = z.strictObject({});

@@ -1,0 +1,19 @@
+/**
+ * `mfa-elements/server` — the Node reference server. Never imported by browser code.
+ *
+ * ```ts
+ * const mfa = createMfaServer({ authenticate: (req) => mySession(req) });
+ * app.route('/mfa', mfa.app);
+ * app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), handler);
+ * ```
+ */
+export { createMfaServer, type MfaServer } from './mfa-server.js';
+export type { MfaServerOptions, Authenticate, SessionUser } from './config.js';
+export type { StepUpRequirement, StepUpVerdict } from './guard/step-up-guard.js';
+export type { StepUpClaims } from './tokens/step-up-token.js';
+export type { MfaStore, StoredFactor, AuditEvent } from './stores/store.js';
+export { MemoryStore } from './stores/memory-store.js';
+export { SqliteStore } from './stores/sqlite-store.js';
+export { SecretBox } from './crypto/secret-box.js';
+export { hotp, totp, matchTotpStep, otpauthUri } from './totp/totp.js';
+export { base32Encode, base32Decode } from './totp/base32.js';

@@ -1,0 +1,71 @@
+/**
+ * `createMfaServer(options)`: wires store, secret box, keys and policy into the Hono app, the
+ * route guard and its framework-free form.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { AuditLog } from './audit/audit-log.js';
+import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions } from './config.js';
+import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
+import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
+import { createMfaApp } from './http/app.js';
+import { SqliteStore } from './stores/sqlite-store.js';
+import type { MfaStore } from './stores/store.js';
+import { loadSigningKeys, type SigningKeys } from './tokens/signing-keys.js';
+import { DEFAULT_TOTP } from './totp/totp.js';
+
+export interface MfaServer {
+  /** Mount at `/mfa`: `app.route('/mfa', mfa.app)`. */
+  app: Hono<any>;
+  /** Hono middleware: 401 + RFC 9470 challenge unless the request carries a matching step-up token. */
+  requireStepUp(req: StepUpRequirement): MiddlewareHandler<{ Variables: StepUpVariables }>;
+  /** The same check for any framework: pass a Fetch `Request`, get a verdict or the 401 to send. */
+  checkStepUp(request: Request, req: StepUpRequirement): Promise<StepUpVerdict>;
+  store: MfaStore;
+  context: MfaContext;
+  close(): Promise<void>;
+}
+
+export function createMfaServer(options: MfaServerOptions): MfaServer {
+  const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './.data';
+  if (!options.store || !options.encryptionKey) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });
+  const box = new SecretBox(options.encryptionKey ?? loadOrCreateKey(join(dataDir, 'mfa.key')));
+  const now = options.now ?? Date.now;
+  let keys: Promise<SigningKeys> | undefined;
+
+  const ctx: MfaContext = {
+    store,
+    box,
+    keys: () => {
+      keys ??= loadSigningKeys(store, box, now()).catch((err) => {
+        keys = undefined; // a store outage must not poison every later request
+        throw err;
+      });
+      return keys;
+    },
+    token: {
+      issuer: options.issuer ?? 'mfa-elements',
+      audience: options.audience ?? 'mfa-elements:step-up',
+      lifetime: options.tokenLifetime ?? 300,
+    },
+    totp: { ...DEFAULT_TOTP, ...options.totp },
+    lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
+    appName: options.appName ?? 'mfa-elements',
+    accountName: options.accountName ?? ((sub) => sub),
+    origins: options.origins,
+    now,
+    random: options.randomBytes ?? defaultRandom,
+    audit: new AuditLog(store, now),
+  };
+
+  return {
+    app: createMfaApp(ctx, options.authenticate),
+    requireStepUp: (req) => honoStepUp(ctx, options.authenticate, req),
+    checkStepUp: (request, req) => checkStepUp(ctx, options.authenticate, request, req),
+    store,
+    context: ctx,
+    close: () => store.close(),
+  };
+}

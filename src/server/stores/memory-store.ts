@@ -1,0 +1,210 @@
+import { nextFailureState } from './failure-math.js';
+import type {
+  AuditEvent, FailurePolicy, FailureState, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+} from './store.js';
+
+/**
+ * Single-process store for tests and demos. Each check-and-set runs synchronously before the
+ * method's promise settles, so concurrent calls in one process cannot interleave inside it.
+ */
+export class MemoryStore implements MfaStore {
+  /** sub -> factor id -> factor; Map order is insertion order, the tie-break for "oldest first". */
+  private readonly factors = new Map<string, Map<string, StoredFactor>>();
+  private readonly failures = new Map<string, FailureState>();
+  /** sub -> hash -> usedAt (null while unused). */
+  private readonly recoveryCodes = new Map<string, Map<string, number | null>>();
+  private readonly challenges = new Map<string, StoredChallenge>();
+  private readonly signingKeys: SigningKeyRecord[] = [];
+  private readonly auditEvents: AuditEvent[] = [];
+  private readonly auditIds = new Set<string>();
+
+  // Factors
+
+  async insertFactor(factor: StoredFactor): Promise<void> {
+    const mine = this.userFactors(factor.sub, true);
+    // Overwriting would reset lastStep and re-open replay; refuse like a primary key would.
+    if (mine.has(factor.id)) throw new Error(`factor ${factor.id} already exists`);
+    mine.set(factor.id, copy(factor));
+  }
+
+  async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
+    const f = this.userFactors(sub)?.get(id);
+    return f ? copy(f) : null;
+  }
+
+  async listFactors(sub: string): Promise<StoredFactor[]> {
+    const all = [...(this.userFactors(sub)?.values() ?? [])];
+    // Array.prototype.sort is stable, so equal createdAt keeps insertion order.
+    return all.sort((a, b) => a.createdAt - b.createdAt).map(copy);
+  }
+
+  async confirmFactor(sub: string, id: string): Promise<boolean> {
+    const f = this.userFactors(sub)?.get(id);
+    if (!f || f.confirmed) return false;
+    f.confirmed = true;
+    return true;
+  }
+
+  async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
+    const f = this.userFactors(sub)?.get(id);
+    if (!f) return false;
+    f.label = label;
+    return true;
+  }
+
+  async deleteFactor(sub: string, id: string): Promise<boolean> {
+    return this.userFactors(sub)?.delete(id) ?? false;
+  }
+
+  async deletePendingFactors(sub: string, olderThan: number): Promise<number> {
+    const mine = this.userFactors(sub);
+    if (!mine) return 0;
+    let n = 0;
+    for (const [id, f] of mine) {
+      if (!f.confirmed && f.createdAt < olderThan) {
+        mine.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async advanceLastStep(sub: string, id: string, step: number, at: number): Promise<boolean> {
+    const f = this.userFactors(sub)?.get(id);
+    // Not filtered on `confirmed`: the enrollment confirmation code burns its step too.
+    if (!f || !(step > f.lastStep)) return false;
+    f.lastStep = step;
+    f.lastUsedAt = at;
+    return true;
+  }
+
+  // Failures and lockout
+
+  async getFailureState(sub: string, key: string): Promise<FailureState> {
+    const s = this.failures.get(failureKey(sub, key));
+    return s ? { ...s } : { failures: 0, lockedUntil: 0, lockCount: 0 };
+  }
+
+  async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
+    const k = failureKey(sub, key);
+    const next = nextFailureState(this.failures.get(k) ?? { failures: 0, lockedUntil: 0, lockCount: 0 }, now, policy);
+    this.failures.set(k, next);
+    return { ...next };
+  }
+
+  async resetFailures(sub: string, key: string): Promise<void> {
+    this.failures.delete(failureKey(sub, key));
+  }
+
+  // Recovery codes
+
+  async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
+    this.recoveryCodes.set(sub, new Map(hashes.map((h) => [h, null])));
+  }
+
+  async consumeRecoveryCode(sub: string, hash: string, at: number): Promise<boolean> {
+    const codes = this.recoveryCodes.get(sub);
+    if (!codes || !codes.has(hash) || codes.get(hash) !== null) return false;
+    codes.set(hash, at);
+    return true;
+  }
+
+  async countRecoveryCodes(sub: string): Promise<number> {
+    let n = 0;
+    for (const usedAt of this.recoveryCodes.get(sub)?.values() ?? []) if (usedAt === null) n++;
+    return n;
+  }
+
+  async deleteRecoveryCodes(sub: string): Promise<void> {
+    this.recoveryCodes.delete(sub);
+  }
+
+  // Challenges
+
+  async insertChallenge(challenge: StoredChallenge): Promise<void> {
+    if (this.challenges.has(challenge.id)) throw new Error(`challenge ${challenge.id} already exists`);
+    this.challenges.set(challenge.id, copy(challenge));
+  }
+
+  async getChallenge(id: string): Promise<StoredChallenge | null> {
+    const c = this.challenges.get(id);
+    return c ? copy(c) : null;
+  }
+
+  async deleteChallenge(id: string): Promise<boolean> {
+    return this.challenges.delete(id);
+  }
+
+  async deleteExpiredChallenges(now: number): Promise<number> {
+    let n = 0;
+    for (const [id, c] of this.challenges) {
+      // Expired at expiresAt itself, matching a TTL-based backend.
+      if (c.expiresAt <= now) {
+        this.challenges.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // Signing keys
+
+  async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {
+    if (this.signingKeys.length === 0) this.signingKeys.push(copy(candidate));
+    return copy(this.signingKeys[0]!);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return [...this.signingKeys].sort((a, b) => a.createdAt - b.createdAt).map(copy);
+  }
+
+  // Audit
+
+  async appendAuditEvent(event: AuditEvent): Promise<void> {
+    // Ids are primary keys in SQL; reject duplicates here too so both backends agree.
+    if (this.auditIds.has(event.id)) throw new Error(`audit event ${event.id} already exists`);
+    this.auditIds.add(event.id);
+    this.auditEvents.push(copy(event));
+  }
+
+  async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    // Walking backwards gives "later appended first" for events with the same `at`.
+    for (let i = this.auditEvents.length - 1; i >= 0; i--) {
+      const e = this.auditEvents[i]!;
+      if (e.sub === sub) out.push(e);
+    }
+    // ISO 8601 UTC strings of one format sort chronologically as text (SQLite compares the same way).
+    out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return out.slice(0, normLimit(limit)).map(copy);
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release; state stays readable so a test can inspect it after close.
+  }
+
+  private userFactors(sub: string, create: true): Map<string, StoredFactor>;
+  private userFactors(sub: string): Map<string, StoredFactor> | undefined;
+  private userFactors(sub: string, create = false): Map<string, StoredFactor> | undefined {
+    let m = this.factors.get(sub);
+    if (!m && create) this.factors.set(sub, (m = new Map()));
+    return m;
+  }
+}
+
+/** Deep copy (audit metadata is nested) that drops undefined keys, like a round trip through SQL. */
+function copy<T extends object>(value: T): T {
+  const out = structuredClone(value) as Record<string, unknown>;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out as T;
+}
+
+function failureKey(sub: string, key: string): string {
+  // JSON keeps ("a:b","c") and ("a","b:c") apart, unlike plain concatenation.
+  return JSON.stringify([sub, key]);
+}
+
+function normLimit(limit: number): number {
+  if (Number.isNaN(limit)) return 0;
+  return Math.max(0, Math.min(Math.trunc(limit), Number.MAX_SAFE_INTEGER));
+}

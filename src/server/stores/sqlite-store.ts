@@ -1,0 +1,314 @@
+import Database from 'better-sqlite3';
+import { nextFailureState } from './failure-math.js';
+import type {
+  AuditEvent, FailurePolicy, FailureState, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
+} from './store.js';
+
+const SCHEMA_VERSION = 1;
+
+// Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS factors (
+  sub TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, label TEXT NOT NULL,
+  secret_enc TEXT NOT NULL, algorithm TEXT NOT NULL, digits INTEGER NOT NULL, period INTEGER NOT NULL,
+  confirmed INTEGER NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER, last_step INTEGER NOT NULL,
+  PRIMARY KEY (sub, id)
+);
+CREATE TABLE IF NOT EXISTS failures (
+  sub TEXT NOT NULL, key TEXT NOT NULL,
+  failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, lock_count INTEGER NOT NULL,
+  PRIMARY KEY (sub, key)
+);
+CREATE TABLE IF NOT EXISTS recovery_codes (
+  sub TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER,
+  PRIMARY KEY (sub, hash)
+);
+CREATE TABLE IF NOT EXISTS challenges (
+  id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
+  factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS challenges_expires ON challenges (expires_at);
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
+  private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_events (
+  id TEXT PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, sub TEXT NOT NULL,
+  resource TEXT, action TEXT, factor TEXT, severity TEXT NOT NULL, status TEXT NOT NULL,
+  metadata TEXT, ip TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_events_sub_at ON audit_events (sub, at);
+`;
+
+interface FactorRow {
+  sub: string; id: string; type: string; label: string; secret_enc: string; algorithm: string;
+  digits: number; period: number; confirmed: number; created_at: number; last_used_at: number | null;
+  last_step: number;
+}
+interface FailureRow { failures: number; locked_until: number; lock_count: number }
+interface ChallengeRow {
+  id: string; sub: string; resource: string; action: string; factor_id: string; step_guid: string;
+  reason: string | null; created_at: number; expires_at: number;
+}
+interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number }
+interface AuditRow {
+  id: string; at: string; type: string; sub: string; resource: string | null; action: string | null;
+  factor: string | null; severity: string; status: string; metadata: string | null; ip: string | null;
+}
+
+function prepareAll(db: Database.Database) {
+  return {
+    insertFactor: db.prepare(`INSERT INTO factors (sub, id, type, label, secret_enc, algorithm, digits, period,
+      confirmed, created_at, last_used_at, last_step) VALUES (@sub, @id, @type, @label, @secret_enc, @algorithm,
+      @digits, @period, @confirmed, @created_at, @last_used_at, @last_step)`),
+    getFactor: db.prepare<[string, string], FactorRow>('SELECT * FROM factors WHERE sub = ? AND id = ?'),
+    listFactors: db.prepare<[string], FactorRow>('SELECT * FROM factors WHERE sub = ? ORDER BY created_at, rowid'),
+    confirmFactor: db.prepare<[string, string]>('UPDATE factors SET confirmed = 1 WHERE sub = ? AND id = ? AND confirmed = 0'),
+    renameFactor: db.prepare<[string, string, string]>('UPDATE factors SET label = ? WHERE sub = ? AND id = ?'),
+    deleteFactor: db.prepare<[string, string]>('DELETE FROM factors WHERE sub = ? AND id = ?'),
+    deletePending: db.prepare<[string, number]>('DELETE FROM factors WHERE sub = ? AND confirmed = 0 AND created_at < ?'),
+    // One compare-and-set: of several instances racing on the same step, exactly one changes the row.
+    advanceLastStep: db.prepare<[number, number, string, string, number]>(
+      'UPDATE factors SET last_step = ?, last_used_at = ? WHERE sub = ? AND id = ? AND last_step < ?'),
+    getFailure: db.prepare<[string, string], FailureRow>(
+      'SELECT failures, locked_until, lock_count FROM failures WHERE sub = ? AND key = ?'),
+    putFailure: db.prepare<[string, string, number, number, number]>(
+      `INSERT INTO failures (sub, key, failures, locked_until, lock_count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (sub, key) DO UPDATE SET failures = excluded.failures,
+         locked_until = excluded.locked_until, lock_count = excluded.lock_count`),
+    resetFailures: db.prepare<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
+    deleteCodes: db.prepare<[string]>('DELETE FROM recovery_codes WHERE sub = ?'),
+    // OR IGNORE: a duplicate hash in the new set is one code, not an error.
+    insertCode: db.prepare<[string, string]>('INSERT OR IGNORE INTO recovery_codes (sub, hash, used_at) VALUES (?, ?, NULL)'),
+    consumeCode: db.prepare<[number, string, string]>(
+      'UPDATE recovery_codes SET used_at = ? WHERE sub = ? AND hash = ? AND used_at IS NULL'),
+    countCodes: db.prepare<[string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM recovery_codes WHERE sub = ? AND used_at IS NULL'),
+    insertChallenge: db.prepare(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason,
+      created_at, expires_at) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
+      @created_at, @expires_at)`),
+    getChallenge: db.prepare<[string], ChallengeRow>('SELECT * FROM challenges WHERE id = ?'),
+    deleteChallenge: db.prepare<[string]>('DELETE FROM challenges WHERE id = ?'),
+    // Expired at expiresAt itself, matching a TTL-based backend.
+    deleteExpired: db.prepare<[number]>('DELETE FROM challenges WHERE expires_at <= ?'),
+    // Inserts only into an empty table, so a losing candidate never lands next to the winner.
+    insertFirstKey: db.prepare<[string, string, string, string, number]>(
+      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at)
+       SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`),
+    firstKey: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid LIMIT 1'),
+    listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
+    insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
+      status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
+      @metadata, @ip)`),
+    listAudit: db.prepare<[string, number], AuditRow>(
+      'SELECT * FROM audit_events WHERE sub = ? ORDER BY at DESC, rowid DESC LIMIT ?'),
+  };
+}
+
+/** Durable store for a single host; WAL lets several processes on that host share the file. */
+export class SqliteStore implements MfaStore {
+  private readonly db: Database.Database;
+  private readonly q: ReturnType<typeof prepareAll>;
+
+  constructor(opts: { path: string }) {
+    this.db = new Database(opts.path);
+    try {
+      // busy_timeout first: switching to WAL itself needs a lock another process may hold.
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+      this.q = prepareAll(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  // Factors
+
+  async insertFactor(f: StoredFactor): Promise<void> {
+    this.q.insertFactor.run({
+      sub: f.sub, id: f.id, type: f.type, label: f.label, secret_enc: f.secretEnc, algorithm: f.algorithm,
+      digits: f.digits, period: f.period, confirmed: f.confirmed ? 1 : 0, created_at: f.createdAt,
+      last_used_at: f.lastUsedAt, last_step: f.lastStep,
+    });
+  }
+
+  async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
+    const row = this.q.getFactor.get(sub, id);
+    return row ? toFactor(row) : null;
+  }
+
+  async listFactors(sub: string): Promise<StoredFactor[]> {
+    return this.q.listFactors.all(sub).map(toFactor);
+  }
+
+  async confirmFactor(sub: string, id: string): Promise<boolean> {
+    return this.q.confirmFactor.run(sub, id).changes === 1;
+  }
+
+  async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
+    return this.q.renameFactor.run(label, sub, id).changes === 1;
+  }
+
+  async deleteFactor(sub: string, id: string): Promise<boolean> {
+    return this.q.deleteFactor.run(sub, id).changes === 1;
+  }
+
+  async deletePendingFactors(sub: string, olderThan: number): Promise<number> {
+    return this.q.deletePending.run(sub, olderThan).changes;
+  }
+
+  async advanceLastStep(sub: string, id: string, step: number, at: number): Promise<boolean> {
+    // Not filtered on `confirmed`: the enrollment confirmation code burns its step too.
+    return this.q.advanceLastStep.run(step, at, sub, id, step).changes === 1;
+  }
+
+  // Failures and lockout
+
+  async getFailureState(sub: string, key: string): Promise<FailureState> {
+    return toFailure(this.q.getFailure.get(sub, key));
+  }
+
+  async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
+    // IMMEDIATE takes the write lock before the read, so two instances cannot both read N and write N+1.
+    return this.db.transaction(() => {
+      const next = nextFailureState(toFailure(this.q.getFailure.get(sub, key)), now, policy);
+      this.q.putFailure.run(sub, key, next.failures, next.lockedUntil, next.lockCount);
+      return next;
+    }).immediate();
+  }
+
+  async resetFailures(sub: string, key: string): Promise<void> {
+    this.q.resetFailures.run(sub, key);
+  }
+
+  // Recovery codes
+
+  async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
+    // One transaction: no moment where the user has no codes, or old and new at once.
+    this.db.transaction(() => {
+      this.q.deleteCodes.run(sub);
+      for (const h of hashes) this.q.insertCode.run(sub, h);
+    }).immediate();
+  }
+
+  async consumeRecoveryCode(sub: string, hash: string, at: number): Promise<boolean> {
+    return this.q.consumeCode.run(at, sub, hash).changes === 1;
+  }
+
+  async countRecoveryCodes(sub: string): Promise<number> {
+    return this.q.countCodes.get(sub)?.n ?? 0;
+  }
+
+  async deleteRecoveryCodes(sub: string): Promise<void> {
+    this.q.deleteCodes.run(sub);
+  }
+
+  // Challenges
+
+  async insertChallenge(c: StoredChallenge): Promise<void> {
+    this.q.insertChallenge.run({
+      id: c.id, sub: c.sub, resource: c.resource, action: c.action, factor_id: c.factorId,
+      step_guid: c.stepGuid, reason: c.reason ?? null, created_at: c.createdAt, expires_at: c.expiresAt,
+    });
+  }
+
+  async getChallenge(id: string): Promise<StoredChallenge | null> {
+    const row = this.q.getChallenge.get(id);
+    return row ? toChallenge(row) : null;
+  }
+
+  async deleteChallenge(id: string): Promise<boolean> {
+    return this.q.deleteChallenge.run(id).changes === 1;
+  }
+
+  async deleteExpiredChallenges(now: number): Promise<number> {
+    return this.q.deleteExpired.run(now).changes;
+  }
+
+  // Signing keys
+
+  async getOrInsertSigningKey(k: SigningKeyRecord): Promise<SigningKeyRecord> {
+    return this.db.transaction(() => {
+      this.q.insertFirstKey.run(k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt);
+      return toSigningKey(this.q.firstKey.get()!);
+    }).immediate();
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.q.listKeys.all().map(toSigningKey);
+  }
+
+  // Audit
+
+  async appendAuditEvent(e: AuditEvent): Promise<void> {
+    this.q.insertAudit.run({
+      id: e.id, at: e.at, type: e.type, sub: e.sub, resource: e.resource ?? null, action: e.action ?? null,
+      factor: e.factor ?? null, severity: e.severity, status: e.status,
+      metadata: e.metadata === undefined ? null : JSON.stringify(e.metadata), ip: e.ip ?? null,
+    });
+  }
+
+  async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
+    // Clamp: SQLite reads a negative LIMIT as "no limit".
+    const n = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.trunc(limit), Number.MAX_SAFE_INTEGER));
+    return this.q.listAudit.all(sub, n).map(toAuditEvent);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    // Refuse rather than guess: an older binary must not write into a newer schema.
+    if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than supported (${SCHEMA_VERSION})`);
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+}
+
+function toFactor(r: FactorRow): StoredFactor {
+  return {
+    id: r.id, sub: r.sub, type: r.type as StoredFactor['type'], label: r.label, secretEnc: r.secret_enc,
+    algorithm: r.algorithm as TotpAlgorithm, digits: r.digits, period: r.period, confirmed: r.confirmed === 1,
+    createdAt: r.created_at, lastUsedAt: r.last_used_at, lastStep: r.last_step,
+  };
+}
+
+function toFailure(r: FailureRow | undefined): FailureState {
+  return { failures: r?.failures ?? 0, lockedUntil: r?.locked_until ?? 0, lockCount: r?.lock_count ?? 0 };
+}
+
+function toChallenge(r: ChallengeRow): StoredChallenge {
+  const c: StoredChallenge = {
+    id: r.id, sub: r.sub, resource: r.resource, action: r.action, factorId: r.factor_id,
+    stepGuid: r.step_guid, createdAt: r.created_at, expiresAt: r.expires_at,
+  };
+  if (r.reason !== null) c.reason = r.reason;
+  return c;
+}
+
+function toSigningKey(r: SigningKeyRow): SigningKeyRecord {
+  return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+}
+
+function toAuditEvent(r: AuditRow): AuditEvent {
+  const e: AuditEvent = {
+    id: r.id, at: r.at, type: r.type, sub: r.sub,
+    severity: r.severity as AuditEvent['severity'], status: r.status as AuditEvent['status'],
+  };
+  // Absent optionals stay absent (not null), so both stores return the same shape.
+  if (r.resource !== null) e.resource = r.resource;
+  if (r.action !== null) e.action = r.action;
+  if (r.factor !== null) e.factor = r.factor;
+  if (r.metadata !== null) e.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
+  if (r.ip !== null) e.ip = r.ip;
+  return e;
+}

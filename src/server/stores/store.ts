@@ -1,0 +1,138 @@
+/**
+ * The one storage interface every backend implements (memory, SQLite; Redis in issue 4).
+ * `test/server/store-conformance.ts` is the contract: each implementation runs it unchanged.
+ *
+ * Stores never see secrets in clear: TOTP secrets and private signing keys arrive already
+ * encrypted (server/crypto/secret-box.ts). Recovery codes arrive hashed.
+ * Every method that guards a security rule is atomic on its own (one compare-and-set), so
+ * several app instances sharing one database cannot both accept a code.
+ */
+
+export type StoredFactorType = 'totp';
+export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+
+export interface StoredFactor {
+  id: string;
+  sub: string;
+  type: StoredFactorType;
+  label: string;
+  /** Encrypted with the server's secret box; opaque to the store. */
+  secretEnc: string;
+  algorithm: TotpAlgorithm;
+  digits: number;
+  period: number;
+  /** False until the user proved possession with a first code. */
+  confirmed: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** Highest TOTP time step accepted so far (-1 before the first). */
+  lastStep: number;
+}
+
+export interface FailureState {
+  /** Consecutive failures since the last success or lock. */
+  failures: number;
+  /** Epoch ms until which the pair is locked; 0 when not locked. */
+  lockedUntil: number;
+  /** How many times the pair has been locked (the lock doubles each time). */
+  lockCount: number;
+}
+
+export interface StoredChallenge {
+  id: string;
+  sub: string;
+  resource: string;
+  action: string;
+  /** Factor id being verified, or 'recovery'. */
+  factorId: string;
+  stepGuid: string;
+  reason?: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  /** Public JWK as JSON. */
+  publicJwk: string;
+  /** Private JWK, encrypted by the secret box. */
+  privateJwkEnc: string;
+  createdAt: number;
+}
+
+export interface FailurePolicy {
+  /** Consecutive failures that lock the pair. */
+  maxFailures: number;
+  /** First lock duration in ms; each further lock doubles it. */
+  baseLockMs: number;
+}
+
+/** DESIGN §8: one security event; never carries a code, secret or token. */
+export interface AuditEvent {
+  id: string;
+  /** UTC ISO 8601. */
+  at: string;
+  type: string;
+  sub: string;
+  resource?: string;
+  action?: string;
+  factor?: string;
+  severity: 'info' | 'warning' | 'critical';
+  status: 'success' | 'failure';
+  metadata?: Record<string, unknown>;
+  ip?: string;
+}
+
+export interface MfaStore {
+  // Factors
+  insertFactor(factor: StoredFactor): Promise<void>;
+  getFactor(sub: string, id: string): Promise<StoredFactor | null>;
+  /** Every factor of the user, confirmed or not, oldest first. */
+  listFactors(sub: string): Promise<StoredFactor[]>;
+  /** Marks a pending factor confirmed; false when it is missing or already confirmed. */
+  confirmFactor(sub: string, id: string): Promise<boolean>;
+  renameFactor(sub: string, id: string, label: string): Promise<boolean>;
+  deleteFactor(sub: string, id: string): Promise<boolean>;
+  /** Drops unconfirmed factors created before `olderThan` (abandoned enrollments). */
+  deletePendingFactors(sub: string, olderThan: number): Promise<number>;
+  /**
+   * The replay rule: sets `lastStep = step` and `lastUsedAt = at` only when `step > lastStep`,
+   * atomically. True when this call won; false for a replayed or older step.
+   */
+  advanceLastStep(sub: string, id: string, step: number, at: number): Promise<boolean>;
+
+  // Failures and lockout, per (sub, key) where key is a factor id or 'recovery'
+  getFailureState(sub: string, key: string): Promise<FailureState>;
+  /** Atomically counts a failure; locks when it reaches `maxFailures`. Returns the new state. */
+  recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState>;
+  /** A success: consecutive failures and lock history go back to zero. */
+  resetFailures(sub: string, key: string): Promise<void>;
+
+  // Recovery codes (SHA-256 hashes, hex)
+  /** Replaces the user's whole set (regeneration invalidates the old codes). */
+  replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void>;
+  /** Atomically marks one unused code used; true only for the single winner. */
+  consumeRecoveryCode(sub: string, hash: string, at: number): Promise<boolean>;
+  countRecoveryCodes(sub: string): Promise<number>;
+  deleteRecoveryCodes(sub: string): Promise<void>;
+
+  // Challenges (ephemeral)
+  insertChallenge(challenge: StoredChallenge): Promise<void>;
+  getChallenge(id: string): Promise<StoredChallenge | null>;
+  /** Removes it and returns true only for the single caller that removed it. */
+  deleteChallenge(id: string): Promise<boolean>;
+  deleteExpiredChallenges(now: number): Promise<number>;
+
+  // Signing keys (durable)
+  /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
+  getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+
+  // Audit (DESIGN §8)
+  appendAuditEvent(event: AuditEvent): Promise<void>;
+  /** The user's events, newest first. */
+  listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+/**
+ * Step-up challenges: start one for (resource, action) on a factor, resume it with the answer,
+ * and issue the step-up token when the answer is right.
+ */
+import { randomUUID } from 'node:crypto';
+import { MfaError } from '../core/errors.js';
+import type { ChallengeFactorRef, ChallengedResponse, ChallengeStep, VerifiedResponse } from '../core/types.js';
+import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
+import { attemptCode, assertNotLocked } from './factors/attempt.js';
+import { RECOVERY_AMR, RECOVERY_KEY, RECOVERY_LABEL, consumeRecoveryCode, parseRecoveryCode } from './factors/recovery-factor.js';
+import { TOTP_AMR, checkTotpCode, parseTotpCode } from './factors/totp-factor.js';
+import type { StoredChallenge, StoredFactor } from './stores/store.js';
+import { signStepUpToken } from './tokens/step-up-token.js';
+
+export const ACR_MFA = 'mfa';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const notFound = () => new MfaError('not_found', 'No such challenge.');
+
+/** Confirmed factors, most recently used first (the user's habit is the best default). */
+async function usableFactors(ctx: MfaContext, sub: string): Promise<StoredFactor[]> {
+  const all = await ctx.store.listFactors(sub);
+  return all
+    .filter((f) => f.confirmed)
+    .sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0) || a.createdAt - b.createdAt);
+}
+
+async function factorRefs(ctx: MfaContext, sub: string, factors: StoredFactor[]): Promise<ChallengeFactorRef[]> {
+  const refs: ChallengeFactorRef[] = factors.map((f) => ({ id: f.id, type: f.type, label: f.label }));
+  if ((await ctx.store.countRecoveryCodes(sub)) > 0) refs.push({ id: RECOVERY_KEY, type: 'recovery', label: RECOVERY_LABEL });
+  return refs;
+}
+
+function stepFor(factor: StoredFactor | null, guid: string): ChallengeStep {
+  return factor
+    ? { guid, type: 'code', label: 'Enter the code from your authenticator app', fieldName: 'code', length: factor.digits, inputMode: 'numeric' }
+    : { guid, type: 'code', label: 'Enter one of your recovery codes', fieldName: 'recoveryCode', inputMode: 'text' };
+}
+
+export interface StartInput {
+  resource: string;
+  action: string;
+  factorId?: string;
+  factorType?: 'totp' | 'recovery';
+  reason?: string;
+}
+
+export async function startChallenge(ctx: MfaContext, sub: string, input: StartInput): Promise<ChallengedResponse> {
+  const factors = await usableFactors(ctx, sub);
+  if (factors.length === 0) throw new MfaError('not_enrolled', 'Add a second factor first.');
+  const refs = await factorRefs(ctx, sub, factors);
+
+  let factor: StoredFactor | null;
+  if (input.factorType === 'recovery' || input.factorId === RECOVERY_KEY) {
+    if (!refs.some((r) => r.type === 'recovery')) throw new MfaError('not_enrolled', 'No recovery codes are left.');
+    factor = null;
+  } else if (input.factorId) {
+    factor = factors.find((f) => f.id === input.factorId) ?? null;
+    // Unknown and someone else's factor ids get the same answer.
+    if (!factor) throw new MfaError('not_found', 'No such factor.');
+  } else {
+    factor = factors.find((f) => !input.factorType || f.type === input.factorType) ?? factors[0];
+  }
+  const key = factor?.id ?? RECOVERY_KEY;
+  await assertNotLocked(ctx, sub, key);
+
+  const now = ctx.now();
+  const challenge: StoredChallenge = {
+    id: randomUUID(),
+    sub,
+    resource: input.resource,
+    action: input.action,
+    factorId: key,
+    stepGuid: randomUUID(),
+    reason: input.reason,
+    createdAt: now,
+    expiresAt: now + CHALLENGE_TTL_MS,
+  };
+  await ctx.store.insertChallenge(challenge);
+  return {
+    status: 'CHALLENGED',
+    challengeId: challenge.id,
+    factor: refs.find((r) => r.id === key)!,
+    factors: refs,
+    challenges: [stepFor(factor, challenge.stepGuid)],
+    expiresAt: iso(challenge.expiresAt),
+  };
+}
+
+export async function resumeChallenge(
+  ctx: MfaContext,
+  sub: string,
+  challengeId: string,
+  answers: { guid: string; value: string }[],
+): Promise<VerifiedResponse> {
+  const challenge = await ctx.store.getChallenge(challengeId);
+  // Someone else's challenge id is indistinguishable from an unknown one.
+  if (!challenge || challenge.sub !== sub) throw notFound();
+  if (challenge.expiresAt <= ctx.now()) {
+    await ctx.store.deleteChallenge(challenge.id);
+    throw new MfaError('expired', 'This request has expired. Start again.');
+  }
+  const answer = answers.find((a) => a.guid === challenge.stepGuid);
+  if (!answer || answers.length !== 1) throw new MfaError('malformed_request', 'Answer the challenge that was asked.');
+
+  let amr: string;
+  if (challenge.factorId === RECOVERY_KEY) {
+    const hash = parseRecoveryCode(answer.value);
+    await attemptCode(ctx, sub, RECOVERY_KEY, () => consumeRecoveryCode(ctx, sub, hash), 'recovery');
+    amr = RECOVERY_AMR;
+    const left = await ctx.store.countRecoveryCodes(sub);
+    await ctx.audit.record({ type: 'recovery.used', sub, resource: challenge.resource, action: challenge.action, factor: 'recovery', severity: 'warning', metadata: { left } });
+  } else {
+    const factor = await ctx.store.getFactor(sub, challenge.factorId);
+    if (!factor || !factor.confirmed) throw notFound(); // removed meanwhile
+    const code = parseTotpCode(answer.value, factor.digits);
+    await attemptCode(ctx, sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
+    amr = TOTP_AMR;
+  }
+  // Two right answers racing on one challenge: only the one that removes it gets a token.
+  if (!(await ctx.store.deleteChallenge(challenge.id))) throw notFound();
+  await ctx.audit.record({ type: 'verify.success', sub, resource: challenge.resource, action: challenge.action, factor: amr, metadata: challenge.reason ? { reason: challenge.reason } : undefined });
+  return issueToken(ctx, sub, challenge.resource, challenge.action, [amr]);
+}
+
+async function issueToken(ctx: MfaContext, sub: string, resource: string, action: string, amr: string[]): Promise<VerifiedResponse> {
+  const now = ctx.now();
+  const sid = randomUUID();
+  const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.token, {
+    sub, sid, resource, action, acr: ACR_MFA, amr, authTime: Math.floor(now / 1000), now,
+  });
+  await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp } });
+  return { status: 'VERIFIED', sid, token, expiresAt: iso(exp * 1000), acr: ACR_MFA, amr, resource, action };
+}

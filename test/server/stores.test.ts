@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MemoryStore } from '../../src/server/stores/memory-store.js';
+import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import type { StoredFactor } from '../../src/server/stores/store.js';
+import { storeConformance } from './store-conformance.js';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mfa-store-'));
+}
+
+storeConformance('memory', async () => ({ store: new MemoryStore() }));
+
+storeConformance('sqlite', async () => {
+  const dir = tempDir();
+  return {
+    store: new SqliteStore({ path: path.join(dir, 'mfa.db') }),
+    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+storeConformance('sqlite :memory:', async () => ({ store: new SqliteStore({ path: ':memory:' }) }));
+
+const FACTOR: StoredFactor = {
+  id: 'f1', sub: 'alice', type: 'totp', label: 'Phone', secretEnc: 'enc:secret', algorithm: 'SHA256',
+  digits: 8, period: 60, confirmed: false, createdAt: 1_700_000_000_000, lastUsedAt: null, lastStep: -1,
+};
+
+describe('SqliteStore (file-specific)', () => {
+  let dir: string;
+  let file: string;
+  const open: SqliteStore[] = [];
+  function openStore(): SqliteStore {
+    const s = new SqliteStore({ path: file });
+    open.push(s);
+    return s;
+  }
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'mfa.db');
+  });
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps data across close and reopen of the same file', async () => {
+    const a = openStore();
+    await a.insertFactor(FACTOR);
+    await a.advanceLastStep('alice', 'f1', 5, 1_700_000_000_500);
+    await a.replaceRecoveryCodes('alice', ['h1', 'h2']);
+    await a.recordFailure('alice', 'f1', 1_700_000_000_000, { maxFailures: 5, baseLockMs: 1_000 });
+    const key = { kid: 'k1', alg: 'ES256', publicJwk: '{}', privateJwkEnc: 'enc', createdAt: 1 };
+    await a.getOrInsertSigningKey(key);
+    await a.appendAuditEvent({
+      id: 'e1', at: '2026-01-01T00:00:00.000Z', type: 't', sub: 'alice', severity: 'info', status: 'success',
+      metadata: { n: 1 },
+    });
+    await a.close();
+
+    const b = openStore();
+    assert.deepEqual(await b.getFactor('alice', 'f1'), { ...FACTOR, lastStep: 5, lastUsedAt: 1_700_000_000_500 });
+    assert.equal(await b.advanceLastStep('alice', 'f1', 5, 0), false, 'replay rule survives a restart');
+    assert.equal(await b.countRecoveryCodes('alice'), 2);
+    assert.equal((await b.getFailureState('alice', 'f1')).failures, 1);
+    assert.deepEqual(await b.getOrInsertSigningKey({ ...key, kid: 'k2' }), key);
+    assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
+  });
+
+  it('runs in WAL mode with schema version 1', async () => {
+    openStore();
+    const raw = new Database(file, { readonly: true });
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(raw.pragma('user_version', { simple: true }), 1);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses a database with a newer schema version', () => {
+    const raw = new Database(file);
+    raw.pragma('user_version = 2');
+    raw.close();
+    assert.throws(() => new SqliteStore({ path: file }), /newer/);
+  });
+
+  it('enforces the atomic rules across two instances sharing one file', async () => {
+    const a = openStore();
+    const b = openStore();
+    await a.insertFactor(FACTOR);
+    await a.replaceRecoveryCodes('alice', ['h1']);
+    const steps = await Promise.all([a.advanceLastStep('alice', 'f1', 9, 1), b.advanceLastStep('alice', 'f1', 9, 2)]);
+    assert.equal(steps.filter(Boolean).length, 1);
+    const codes = await Promise.all([a.consumeRecoveryCode('alice', 'h1', 1), b.consumeRecoveryCode('alice', 'h1', 2)]);
+    assert.equal(codes.filter(Boolean).length, 1);
+    const policy = { maxFailures: 100, baseLockMs: 1_000 };
+    await Promise.all([a.recordFailure('alice', 'f1', 1, policy), b.recordFailure('alice', 'f1', 1, policy)]);
+    assert.equal((await a.getFailureState('alice', 'f1')).failures, 2);
+    const k1 = { kid: 'k1', alg: 'ES256', publicJwk: '{}', privateJwkEnc: 'enc', createdAt: 5 };
+    const k2 = { ...k1, kid: 'k2', createdAt: 1 };
+    assert.deepEqual(await a.getOrInsertSigningKey(k1), k1);
+    assert.deepEqual(await b.getOrInsertSigningKey(k2), k1);
+  });
+});

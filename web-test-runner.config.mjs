@@ -1,0 +1,53 @@
+// Browser tests: real Chromium (Debian's), real reference server. The demo app — and with it
+// the MFA server on a fresh SQLite database — is mounted inside the test server, so tests talk to
+// it same-origin with real cookies and real fetch.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+import { defaultReporter } from '@web/test-runner';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
+import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
+import { createDemoApp } from './demo/app.mjs';
+
+const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const args = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic', '--no-first-run'];
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mfa-wtr-'));
+process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+const demo = createDemoApp({ dataDir });
+
+/** Prints a plain "wtr: N passed, N failed, N skipped" line last (CI reads it). */
+function countReporter() {
+  return {
+    stop({ sessions }) {
+      let passed = 0, failed = 0, skipped = 0;
+      const walk = (s) => { if (!s) return;
+        for (const t of s.tests) t.skipped ? skipped++ : t.passed ? passed++ : failed++;
+        for (const c of s.suites) walk(c); };
+      for (const s of sessions) { walk(s.testResults); if (!s.passed) failed += s.errors.length; }
+      const line = `wtr: ${passed} passed, ${failed} failed, ${skipped} skipped`;
+      process.once('exit', () => process.stdout.write(`\n${line}\n`));
+    },
+  };
+}
+
+export default {
+  files: ['test/**/*.test.ts', '!test/server/**', '!test/e2e/**'],
+  nodeResolve: true,
+  // Each test file logs in its own users; the server is shared, so run files one at a time.
+  concurrency: 1,
+  port: Number(process.env.WTR_PORT ?? 0) || undefined,
+  middleware: [mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
+  plugins: [
+    cjsPrebundlePlugin({ 'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js' }),
+    esbuildPlugin({ ts: true, tsconfig: './tsconfig.json' }),
+  ],
+  browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, headless: true, args } })],
+  reporters: [defaultReporter(), countReporter()],
+  testFramework: { config: { timeout: 10000 } },
+  coverageConfig: { include: ['src/**/*.ts'] },
+};
