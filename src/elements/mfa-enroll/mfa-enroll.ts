@@ -41,7 +41,7 @@
  */
 import { html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { isMfaError, MfaError } from '../../core/errors.js';
+import { asMfaError } from '../shared/as-mfa-error.js';
 import type { TotpEnrollment } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
@@ -126,7 +126,7 @@ export class MfaEnroll extends MfaModalElement {
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.codes')?.focus());
     } catch (err) {
       this.codeInput.disabled = false;
-      const e = isMfaError(err) ? err : new MfaError('server');
+      const e = asMfaError(err);
       emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
       if (e.code === 'invalid_code' || e.code === 'malformed_code') {
         this.phase = 'scan';
@@ -141,7 +141,7 @@ export class MfaEnroll extends MfaModalElement {
   }
 
   private fail(err: unknown): void {
-    const e = isMfaError(err) ? err : new MfaError('server');
+    const e = asMfaError(err);
     const s = this.strings;
     this.phase = 'blocked';
     if (e.code === 'locked') {

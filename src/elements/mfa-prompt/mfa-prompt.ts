@@ -37,7 +37,7 @@
  */
 import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { isMfaError, MfaError } from '../../core/errors.js';
+import { asMfaError } from '../shared/as-mfa-error.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
@@ -151,7 +151,7 @@ export class MfaPrompt extends MfaModalElement {
   }
 
   private handleError(err: unknown, retry: () => void): void {
-    const e = isMfaError(err) ? err : new MfaError('server');
+    const e = asMfaError(err);
     const s = this.strings;
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
     switch (e.code) {
