@@ -41,7 +41,7 @@ export interface MfaServerOptions {
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
   totp?: Partial<TotpParams>;
-  /** Lockout policy (default 10 failures, 15 minutes doubling). */
+  /** Lockout policy (default 10 failures, 15 minutes doubling, at most 24 hours per lock). */
   lockout?: Partial<FailurePolicy>;
   /** Clock (ms); tests freeze it. */
   now?: () => number;
@@ -49,7 +49,7 @@ export interface MfaServerOptions {
   randomBytes?: (n: number) => Buffer;
 }
 
-export const DEFAULT_LOCKOUT: FailurePolicy = { maxFailures: 10, baseLockMs: 15 * 60_000 };
+export const DEFAULT_LOCKOUT: FailurePolicy = { maxFailures: 10, baseLockMs: 15 * 60_000, maxLockMs: 24 * 60 * 60_000 };
 /** How long a started challenge can be answered. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** How long an enrollment may stay unconfirmed. */

@@ -4,7 +4,7 @@
  */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function base32(text: string): Uint8Array {
+function base32(text: string): Uint8Array<ArrayBuffer> {
   const out: number[] = [];
   let bits = 0;
   let value = 0;

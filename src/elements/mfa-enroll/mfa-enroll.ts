@@ -1,3 +1,19 @@
+import { html, nothing, svg } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { asMfaError } from '../shared/as-mfa-error.js';
+import type { TotpEnrollment } from '../../core/types.js';
+import { format, plural } from '../../i18n/localize.js';
+import { emit } from '../shared/events.js';
+import { MfaModalElement } from '../shared/modal-element.js';
+import { modalStyles } from '../shared/modal.styles.js';
+import { enrollStyles } from './mfa-enroll.styles.js';
+import { qrPath } from './qr-path.js';
+
+type Phase = 'loading' | 'scan' | 'verifying' | 'codes' | 'blocked';
+
+/** `JBSWY3DPEHPK3PXP` → `JBSW Y3DP EHPK 3PXP`: groups of four are easier to read and type. */
+const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
+
 /**
  * @summary Adds a second factor: shows the QR code and setup key of a new authenticator-app
  * (TOTP) factor, confirms it with a first code, then shows the recovery codes once.
@@ -39,22 +55,6 @@
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
-import { html, nothing, svg } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { asMfaError } from '../shared/as-mfa-error.js';
-import type { TotpEnrollment } from '../../core/types.js';
-import { format, plural } from '../../i18n/localize.js';
-import { emit } from '../shared/events.js';
-import { MfaModalElement } from '../shared/modal-element.js';
-import { modalStyles } from '../shared/modal.styles.js';
-import { enrollStyles } from './mfa-enroll.styles.js';
-import { qrPath } from './qr-path.js';
-
-type Phase = 'loading' | 'scan' | 'verifying' | 'codes' | 'blocked';
-
-/** `JBSWY3DPEHPK3PXP` → `JBSW Y3DP EHPK 3PXP`: groups of four are easier to read and type. */
-const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
-
 export class MfaEnroll extends MfaModalElement {
   static override styles = [modalStyles, enrollStyles];
 

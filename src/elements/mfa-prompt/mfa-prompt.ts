@@ -1,3 +1,15 @@
+import { html, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { asMfaError } from '../shared/as-mfa-error.js';
+import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
+import { format, plural } from '../../i18n/localize.js';
+import { emit } from '../shared/events.js';
+import { MfaModalElement } from '../shared/modal-element.js';
+import { modalStyles } from '../shared/modal.styles.js';
+import { promptStyles } from './mfa-prompt.styles.js';
+
+type Phase = 'loading' | 'code' | 'verifying' | 'blocked';
+
 /**
  * @summary The step-up modal: starts a challenge, takes the code, verifies it with the server.
  * @tag mfa-prompt
@@ -35,18 +47,6 @@
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { asMfaError } from '../shared/as-mfa-error.js';
-import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
-import { format, plural } from '../../i18n/localize.js';
-import { emit } from '../shared/events.js';
-import { MfaModalElement } from '../shared/modal-element.js';
-import { modalStyles } from '../shared/modal.styles.js';
-import { promptStyles } from './mfa-prompt.styles.js';
-
-type Phase = 'loading' | 'code' | 'verifying' | 'blocked';
-
 export class MfaPrompt extends MfaModalElement {
   static override styles = [modalStyles, promptStyles];
 

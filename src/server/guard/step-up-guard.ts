@@ -8,7 +8,9 @@ import type { MiddlewareHandler } from 'hono';
 import { STEP_UP_HEADER, type StepUpChallengeBody } from '../../core/types.js';
 import { formatStepUpChallenge, INSUFFICIENT_USER_AUTHENTICATION } from '../../core/www-authenticate.js';
 import type { Authenticate, MfaContext, SessionUser } from '../config.js';
-import { errorBody } from '../http/errors.js';
+import { MfaError } from '../../core/errors.js';
+import { errorBody, errorResponse } from '../http/errors.js';
+import type { SigningKeys } from '../tokens/signing-keys.js';
 import { verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA } from '../verification.js';
 
@@ -50,8 +52,18 @@ export async function checkStepUp(
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
   const maxAge = req.maxAge ?? ctx.token.lifetime;
   const token = request.headers.get(STEP_UP_HEADER);
-  const claims = token
-    ? await verifyStepUpToken(await ctx.keys(), ctx.token, token, {
+  let keys: SigningKeys | undefined;
+  if (token) {
+    try {
+      keys = await ctx.keys();
+    } catch {
+      // Keys live in the store: an outage fails closed with a generic 503 (DESIGN §3), as a
+      // verdict rather than an exception the host app's error handler would have to map.
+      return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
+    }
+  }
+  const claims = token && keys
+    ? await verifyStepUpToken(keys, ctx.token, token, {
         sub: user.sub,
         resource: req.resource,
         action: req.action,

@@ -26,9 +26,13 @@ export function errorBody(code: string, message: string, extra: { attemptsLeft?:
   return { error: { code, message, ...extra } };
 }
 
-/** JSON error response for any thrown value; unknown errors become a generic 500 with no detail. */
+/**
+ * JSON error response for any thrown value. Input is validated before any service runs, so an
+ * unexpected error is in practice a store outage: DESIGN §3 answers it with a generic 503
+ * `unavailable` (no detail, fail closed), never a success.
+ */
 export function errorResponse(err: unknown): Response {
-  const e = err instanceof MfaError ? err : new MfaError('server', 'Something went wrong. Try again.');
+  const e = err instanceof MfaError ? err : new MfaError('unavailable', 'The service is unavailable right now. Try again.');
   const body = errorBody(e.code, e.message, {
     ...(e.attemptsLeft !== undefined && { attemptsLeft: e.attemptsLeft }),
     ...(e.retryAfter !== undefined && { retryAfter: e.retryAfter }),

@@ -17,7 +17,8 @@ export function nextFailureState(prev: FailureState, now: number, policy: Failur
   const failures = prev.failures + 1;
   if (failures < max) return { failures, lockedUntil, lockCount: prev.lockCount };
   // Clamp so a long history cannot produce Infinity or a non-integer timestamp in storage.
-  const until = Math.min(now + policy.baseLockMs * 2 ** prev.lockCount, Number.MAX_SAFE_INTEGER);
+  const lockMs = Math.min(policy.baseLockMs * 2 ** prev.lockCount, policy.maxLockMs ?? Infinity);
+  const until = Math.min(now + lockMs, Number.MAX_SAFE_INTEGER);
   // Max: failures that still arrive during a lock must never shorten it.
   return { failures: 0, lockedUntil: Math.max(until, lockedUntil), lockCount: prev.lockCount + 1 };
 }

@@ -32,7 +32,7 @@ export interface StoredFactor {
 export interface FailureState {
   /** Consecutive failures since the last success or lock. */
   failures: number;
-  /** Epoch ms until which the pair is locked; 0 when not locked. */
+  /** Epoch ms until which the pair is locked (0 when never locked); callers compare it with now. */
   lockedUntil: number;
   /** How many times the pair has been locked (the lock doubles each time). */
   lockCount: number;
@@ -66,6 +66,8 @@ export interface FailurePolicy {
   maxFailures: number;
   /** First lock duration in ms; each further lock doubles it. */
   baseLockMs: number;
+  /** Longest single lock in ms, so a stranger who keeps failing cannot lock a user out for months. */
+  maxLockMs?: number;
 }
 
 /** DESIGN §8: one security event; never carries a code, secret or token. */

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs before `npm test`: the browser tests need Chromium and the store tests Redis. On a fresh
+// Debian/Ubuntu machine, as root, install what is missing from Debian's packages; otherwise say
+// in one line what to install. Nothing is downloaded outside the system package manager.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const missing = [];
+if (!existsSync(chromePath) && !has('chromium')) missing.push('chromium');
+if (!has('redis-server')) missing.push('redis-server');
+if (missing.length === 0) process.exit(0);
+
+const isRoot = process.getuid?.() === 0;
+const canApt = has('apt-get');
+if (!isRoot || !canApt) {
+  console.error(`mfa-elements tests need ${missing.join(' and ')}: install with \`sudo apt-get install -y ${missing.join(' ')}\` (or set CHROME_PATH to a Chromium binary).`);
+  process.exit(1);
+}
+console.log(`installing ${missing.join(', ')} with apt-get…`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
