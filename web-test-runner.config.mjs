@@ -5,6 +5,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { defaultReporter } from '@web/test-runner';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
@@ -15,6 +16,11 @@ const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const args = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-quic', '--no-first-run'];
+
+// A free port: the default 8000 may be taken (another test run, another service).
+const port = Number(process.env.WTR_PORT) || await new Promise((resolve) => {
+  const srv = createServer().listen(0, '127.0.0.1', () => { const { port: p } = srv.address(); srv.close(() => resolve(p)); });
+});
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mfa-wtr-'));
 process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -40,7 +46,7 @@ export default {
   nodeResolve: true,
   // Each test file logs in its own users; the server is shared, so run files one at a time.
   concurrency: 1,
-  port: Number(process.env.WTR_PORT ?? 0) || undefined,
+  port,
   middleware: [mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
     cjsPrebundlePlugin({ 'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js' }),
