@@ -42,7 +42,8 @@ function countReporter() {
 }
 
 export default {
-  files: ['test/**/*.test.ts', '!test/server/**', '!test/e2e/**'],
+  // Browser tests live at the top of test/ (node tests: test/server, test/unit; e2e: test/e2e).
+  files: ['test/*.test.ts'],
   nodeResolve: true,
   // Each test file logs in its own users; the server is shared, so run files one at a time.
   concurrency: 1,

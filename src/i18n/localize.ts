@@ -1,10 +1,14 @@
 /**
  * Formatting of `MfaStrings`: `{name}` placeholders and plural forms via `Intl.PluralRules`.
  * Values are inserted as text by the caller's template (never parsed as HTML).
+ *
+ * Strings for a tag are English ← the built-in locale (once loaded) ← the app's overrides, per
+ * key, so a partial override or an incomplete locale still shows every string.
  */
 import { en, type MfaStrings, type PluralForms } from './en.js';
+import { LOCALE_LOADERS } from './locale-loaders.js';
 
-export type { MfaStrings } from './en.js';
+export type { MfaStrings, PluralForms } from './en.js';
 
 export function format(template: string, values: Record<string, string | number> = {}): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
@@ -15,17 +19,55 @@ export function plural(locale: string, forms: PluralForms, count: number, values
   return format(forms[rule] ?? forms.other, { count: new Intl.NumberFormat(locale).format(count), ...values });
 }
 
-const locales = new Map<string, MfaStrings>([['en', en]]);
+const builtIn = new Map<string, Partial<MfaStrings>>([['en', en]]);
+const overrides = new Map<string, Partial<MfaStrings>>();
+const merged = new Map<string, MfaStrings>();
+const warned = new Set<string>();
 
-/** Registers a locale (or overrides some strings of one): `registerLocale('de', de)`. */
-export function registerLocale(tag: string, strings: Partial<MfaStrings>): void {
-  locales.set(tag.toLowerCase(), { ...(locales.get(tag.toLowerCase()) ?? en), ...strings } as MfaStrings);
+/** The registered tag that serves `tag`: exact (`pt-br`), then language (`pt`), then `en`. */
+function match(tag: string | undefined, has: (t: string) => boolean): string {
+  const lower = (tag || 'en').toLowerCase();
+  if (has(lower)) return lower;
+  const language = lower.split('-')[0];
+  return has(language) ? language : 'en';
 }
 
-/** Best registered match for a BCP 47 tag (`pt-BR` → `pt-br`, then `pt`, then English). */
+/** Overrides any strings of a locale (or adds one): `registerLocale('de', { verify: 'Prüfen' })`. */
+export function registerLocale(tag: string, strings: Partial<MfaStrings>): void {
+  const key = tag.toLowerCase();
+  overrides.set(key, { ...overrides.get(key), ...strings });
+  merged.clear();
+}
+
+/** Strings for a BCP 47 tag, synchronously, with whatever is loaded now. */
 export function stringsFor(tag: string | undefined): MfaStrings {
-  const lower = (tag ?? 'en').toLowerCase();
-  return locales.get(lower) ?? locales.get(lower.split('-')[0]) ?? en;
+  const key = match(tag, (t) => builtIn.has(t) || overrides.has(t));
+  let strings = merged.get(key);
+  if (!strings) {
+    strings = { ...en, ...builtIn.get(key), ...overrides.get(key) } as MfaStrings;
+    merged.set(key, strings);
+  }
+  return strings;
+}
+
+/**
+ * Loads the built-in locale for `tag` if there is one and it is not loaded yet. Resolves true
+ * when something new arrived (the caller re-renders). An unknown tag warns once and stays English.
+ */
+export async function loadLocale(tag: string | undefined): Promise<boolean> {
+  const key = match(tag, (t) => t in LOCALE_LOADERS || t === 'en');
+  if (builtIn.has(key)) return false;
+  if (!(key in LOCALE_LOADERS)) {
+    const lower = (tag || '').toLowerCase();
+    if (!warned.has(lower) && !overrides.has(lower)) {
+      warned.add(lower);
+      console.warn(`[mfa-elements] no strings for locale "${tag}"; using English. registerLocale() can add them.`);
+    }
+    return false;
+  }
+  builtIn.set(key, (await LOCALE_LOADERS[key]()).default);
+  merged.clear();
+  return true;
 }
 
 /** Right-to-left scripts among the languages we may ship. */

@@ -87,7 +87,7 @@ export class MfaEnroll extends MfaModalElement {
       const enrollment = await this.api.enroll(this.type, this.label ? { label: this.label } : {});
       this.qr = await qrPath(enrollment.otpauthUri);
       this.enrollment = enrollment;
-      this.codeInput.configure({ label: this.strings.enrollCodeLabel, mode: 'numeric', length: enrollment.digits });
+      this.codeInput.configure({ mode: 'numeric', length: enrollment.digits });
       this.codeInput.clear();
       this.codeInput.disabled = false;
       this.phase = 'scan';
@@ -179,6 +179,10 @@ export class MfaEnroll extends MfaModalElement {
     a.download = 'recovery-codes.txt';
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  protected override codeInputLabel(): string {
+    return this.strings.enrollCodeLabel;
   }
 
   protected override renderTitle(): string {

@@ -110,10 +110,7 @@ export class MfaPrompt extends MfaModalElement {
     }
     this.challenge = answer;
     const step = answer.challenges[0];
-    const s = this.strings;
-    const recovery = answer.factor.type === 'recovery';
     this.codeInput.configure({
-      label: recovery ? s.recoveryCodeLabel : s.codeLabel,
       mode: step.inputMode === 'text' ? 'text' : 'numeric',
       length: step.length,
     });
@@ -214,6 +211,10 @@ export class MfaPrompt extends MfaModalElement {
 
   protected override renderTitle(): string {
     return this.strings.promptTitle;
+  }
+
+  protected override codeInputLabel(): string {
+    return this.usingRecovery ? this.strings.recoveryCodeLabel : this.strings.codeLabel;
   }
 
   protected override renderBody() {

@@ -2,14 +2,13 @@
  * The one code field (DESIGN §2): a native `<input autocomplete="one-time-code">` in the
  * host's light DOM, slotted into the shadow dialog, so password managers, SMS autofill and
  * paste all work — never six one-character boxes. Enter submits; a paste or autofill of a
- * whole code submits by itself.
+ * whole code submits by itself. Its accessible name is an `aria-label` set by the host on every
+ * update (the visible label lives in the shadow root, which ARIA ids cannot reach).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { normalizeTypedCode } from '../../core/code-format.js';
 
 export interface CodeInputMode {
-  /** Accessible name (the visible label lives in the shadow root, which ARIA ids cannot reach). */
-  label: string;
   /** `numeric` for one-time codes, `text` for recovery codes. */
   mode: 'numeric' | 'text';
   /** Expected digits for numeric codes (auto-submit once complete). */
@@ -61,13 +60,12 @@ export class CodeInput implements ReactiveController {
     this.input.autocomplete = numeric ? 'one-time-code' : 'off';
     this.input.inputMode = numeric ? 'numeric' : 'text';
     this.input.autocapitalize = 'off';
-    this.input.setAttribute('aria-label', mode.label);
     if (numeric && mode.length) this.input.setAttribute('maxlength', String(mode.length + 4)); // room for spaces
     else this.input.removeAttribute('maxlength');
     this.input.placeholder = '';
   }
 
-  mode: CodeInputMode = { label: '', mode: 'numeric', length: 6 };
+  mode: CodeInputMode = { mode: 'numeric', length: 6 };
 
   get value(): string {
     return normalizeTypedCode(this.input.value);

@@ -9,7 +9,7 @@ import { property, query } from 'lit/decorators.js';
 import type { IdpAuthResponse } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
-import { isRtl, stringsFor, type MfaStrings } from '../../i18n/localize.js';
+import { isRtl, loadLocale, stringsFor, type MfaStrings } from '../../i18n/localize.js';
 import { CodeInput } from './code-input.js';
 import { emit } from './events.js';
 import { deepActiveElement } from './focus.js';
@@ -62,6 +62,8 @@ export abstract class MfaModalElement extends LitElement {
   /** Starts the element's flow (called each time it opens). */
   protected abstract begin(): void;
   protected abstract renderTitle(): string;
+  /** Accessible name of the light-DOM code input in the current step (follows the locale). */
+  protected abstract codeInputLabel(): string;
   protected abstract renderBody(): TemplateResult | typeof nothing;
   protected abstract renderFooter(): TemplateResult | typeof nothing;
 
@@ -71,6 +73,10 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('locale') || changed.has('open')) && this.open) {
+      // A locale other than English arrives asynchronously; render again when it is here.
+      void loadLocale(this.resolvedLocale).then((loaded) => loaded && this.requestUpdate());
+    }
     if (changed.has('open') && this.open && !changed.get('open')) {
       this.#opener = deepActiveElement();
       this.#settled = false;
@@ -80,6 +86,7 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    this.codeInput.input.setAttribute('aria-label', this.codeInputLabel());
     if (!changed.has('open')) return;
     if (this.open && !changed.get('open')) {
       if (!this.inline && this.dialog && !this.dialog.open) this.dialog.showModal();
