@@ -6,7 +6,7 @@
  * The session is deliberately minimal: it stands in for the app's own sign-in.
  */
 import { Hono } from 'hono';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ const SESSION_COOKIE = 'demo_session';
 export function createDemoApp(options = {}) {
   /** @type {Map<string, string>} session id → username */
   const sessions = new Map();
+  /** @type {Map<string, {amount: number, to: string, at: string}[]>} username → transfers made */
+  const transfers = new Map();
 
   /** @param {Request} request */
   const sessionId = (request) => {
@@ -33,7 +35,8 @@ export function createDemoApp(options = {}) {
   const authenticate = (request) => {
     const id = sessionId(request);
     const username = id && sessions.get(id);
-    return username ? { sub: username } : null;
+    // Freshness is per app session; the MFA server gets a hash, never the cookie itself.
+    return username ? { sub: username, sessionId: createHash('sha256').update(id).digest('base64url').slice(0, 22) } : null;
   };
 
   const mfa = createMfaServer({
@@ -77,7 +80,9 @@ export function createDemoApp(options = {}) {
     return c.json({ username });
   });
 
-  app.post('/demo/logout', (c) => {
+  app.post('/demo/logout', async (c) => {
+    const user = authenticate(c.req.raw);
+    if (user) await mfa.endSession(user); // recent step-ups end with the session
     const id = sessionId(c.req.raw);
     if (id) sessions.delete(id);
     c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
@@ -92,6 +97,13 @@ export function createDemoApp(options = {}) {
   // The dev SMS/email senders arrive with phone and email factors; until then it is empty.
   app.get('/demo/outbox', (c) => c.json({ messages: [] }));
 
+  // What the guarded handler really did (tests count it: a retried request must run it once).
+  app.get('/demo/transfers', (c) => {
+    const user = authenticate(c.req.raw);
+    if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
+    return c.json({ transfers: transfers.get(user.sub) ?? [] });
+  });
+
   app.get('/demo/audit', async (c) => {
     const user = authenticate(c.req.raw);
     if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
@@ -101,11 +113,16 @@ export function createDemoApp(options = {}) {
   app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), async (c) => {
     const body = await c.req.json().catch(() => ({}));
     const amount = Number.isFinite(body?.amount) ? body.amount : 100;
-    return c.json({ ok: true, transfer: { amount, to: String(body?.to ?? 'Savings').slice(0, 64), by: c.get('stepUp').sub } });
+    const transfer = { amount, to: String(body?.to ?? 'Savings').slice(0, 64), at: new Date().toISOString() };
+    const by = c.get('stepUp').sub;
+    transfers.set(by, [...(transfers.get(by) ?? []), transfer]);
+    return c.json({ ok: true, transfer: { ...transfer, by } });
   });
 
-  app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), (c) => {
+  app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), async (c) => {
     // A toy bank: "deleting" ends the session; the MFA data stays for the next demo run.
+    const user = authenticate(c.req.raw);
+    if (user) await mfa.endSession(user);
     const id = sessionId(c.req.raw);
     if (id) sessions.delete(id);
     c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);

@@ -6,8 +6,9 @@
 export { openAuthIdpModal, type OpenAuthIdpModalRequest } from './api/open-auth-idp-modal.js';
 export { promptForMFA, type PromptOptions } from './api/prompt-for-mfa.js';
 export { configure, type MfaConfig } from './api/configure.js';
-export { mfaFetch, getAccessToken, clearMfa } from './api/mfa-fetch.js';
-export { MfaClient, type MfaClientOptions, type StartChallengeInput } from './client/mfa-client.js';
+export { mfaFetch, interceptFetch, getAccessToken, clearMfa, trackUserAction } from './api/mfa-fetch.js';
+export { MfaClient, type MfaClientOptions, type StartChallengeInput, type UserActionEvent } from './client/mfa-client.js';
+export { createMfaFetch, type MfaFetchOptions, type InterceptOptions } from './client/mfa-fetch.js';
 export { getDefaultClient } from './client/default-client.js';
 export { MfaPrompt } from './elements/mfa-prompt/mfa-prompt.js';
 export { MfaEnroll } from './elements/mfa-enroll/mfa-enroll.js';

@@ -61,7 +61,8 @@ describe('openAuthIdpModal / promptForMFA / mfaFetch', () => {
     await sendKeys({ press: 'Enter' });
     expect(await ok).to.equal(undefined);
 
-    const cancelled = promptForMFA({ code: 7 }).then(() => null, (e: unknown) => e);
+    // Another resource: the step-up above is still fresh for app/*, which would answer at once.
+    const cancelled = promptForMFA({ code: 7, resource: 'payee', action: 'add' }).then(() => null, (e: unknown) => e);
     await openPrompt();
     await sendKeys({ press: 'Escape' });
     const error = await cancelled;

@@ -1,14 +1,20 @@
-/** The page-wide `mfaFetch` and token accessor, bound to the default client and prompt. */
+/** The page-wide `mfaFetch`, `interceptFetch`, token accessor and audit call, bound to the default client and prompt. */
 import { getDefaultClient } from '../client/default-client.js';
-import { createMfaFetch } from '../client/mfa-fetch.js';
-import { openAuthIdpModal } from './open-auth-idp-modal.js';
+import type { UserActionEvent } from '../client/mfa-client.js';
+import { interceptFetch as intercept, type InterceptOptions } from '../client/mfa-fetch.js';
+import { ensureOpener } from './open-auth-idp-modal.js';
 
-let bound: ReturnType<typeof createMfaFetch> | undefined;
-
-/** `fetch` that opens `<mfa-prompt>` when the server answers with an RFC 9470 step-up challenge. */
+/** `fetch` that opens `<mfa-prompt>` when the server answers with an RFC 9470 step-up challenge, then retries once. */
 export function mfaFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  bound ??= createMfaFetch(getDefaultClient(), () => openAuthIdpModal);
-  return bound(input, init);
+  ensureOpener();
+  return getDefaultClient().fetch(input, init);
+}
+
+/** Opt-in (Q2 behaviour): every matching `fetch` on the page steps up by itself. Returns an undo function. */
+export function interceptFetch(options: InterceptOptions): () => void {
+  ensureOpener();
+  const client = getDefaultClient();
+  return intercept(client, () => client.opener, options);
 }
 
 /** The step-up token for a scope, if one is held in memory and not expired. */
@@ -16,7 +22,12 @@ export function getAccessToken(scope: { resource: string; action: string }): str
   return getDefaultClient().token.getAccessToken(scope);
 }
 
-/** Forgets every step-up token and tells the server (call it on sign-out). */
+/** Forgets every step-up token (in every tab) and ends the session's freshness on the server. Call it on sign-out. */
 export function clearMfa(): Promise<void> {
   return getDefaultClient().clearMfa();
+}
+
+/** Records an app event in the audit log; `{ webhookNotification: true }` also alerts. */
+export function trackUserAction(event: UserActionEvent, options?: { webhookNotification?: boolean }): Promise<void> {
+  return getDefaultClient().trackUserAction(event, options);
 }

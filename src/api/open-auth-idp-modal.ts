@@ -20,6 +20,10 @@ export interface OpenAuthIdpModalRequest {
   factor?: FactorType;
   /** Why the app asks (recorded in the audit log). */
   reason?: string;
+  /** Seconds: an earlier step-up older than this does not count (a route's RFC 9470 `max_age`). */
+  maxAge?: number;
+  /** A user without any factor sets one up inside the same modal, then steps up. */
+  enrollIfMissing?: boolean;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -52,6 +56,8 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.message) prompt.message = request.message;
   if (request.factor) prompt.factor = request.factor;
   if (request.reason) prompt.reason = request.reason;
+  if (request.maxAge !== undefined) prompt.maxAge = request.maxAge;
+  prompt.enrollIfMissing = !!request.enrollIfMissing;
   const locale = configuredLocale();
   if (locale) prompt.locale = locale;
 

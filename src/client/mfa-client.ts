@@ -17,6 +17,7 @@ import {
   type VerifiedResponse,
 } from '../core/types.js';
 import { INSUFFICIENT_USER_AUTHENTICATION } from '../core/www-authenticate.js';
+import { createMfaFetch } from './mfa-fetch.js';
 import { TokenCache } from './token-cache.js';
 
 export interface MfaClientOptions {
@@ -33,7 +34,15 @@ export interface MfaClientOptions {
  * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
  * shows `<mfa-prompt>`; the client itself never imports elements (DESIGN §1 layers).
  */
-export type StepUpOpener = (req: { resource: string; action: string }) => Promise<IdpAuthResponse>;
+export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number }) => Promise<IdpAuthResponse>;
+
+/** Transcodes `trackUserAction` event. */
+export interface UserActionEvent {
+  tag: string;
+  severity?: 'low' | 'medium' | 'high' | 'critical' | 'info' | 'warning';
+  status?: boolean | 'success' | 'failure';
+  metadata?: Record<string, unknown>;
+}
 
 export interface StartChallengeInput {
   resource: string;
@@ -41,6 +50,8 @@ export interface StartChallengeInput {
   factorId?: string;
   factorType?: 'totp' | 'recovery';
   force?: boolean;
+  /** The route's RFC 9470 `max_age`: an earlier step-up older than this does not count. */
+  maxAge?: number;
   reason?: string | number;
 }
 
@@ -57,9 +68,22 @@ export class MfaClient {
       this.tokens.get(resource, action)?.token ?? null,
   };
 
+  /** Tells the app's other tabs to forget their tokens when this one signs out. */
+  readonly #channel?: BroadcastChannel;
+
+  /** `mfaFetch` bound to this client and its opener. */
+  readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
   constructor(options: MfaClientOptions = {}) {
     this.#options = options;
     this.apiBase = (options.apiBase ?? '/mfa').replace(/\/+$/, '');
+    this.fetch = createMfaFetch(this, () => this.opener);
+    if (typeof BroadcastChannel !== 'undefined') {
+      this.#channel = new BroadcastChannel(`mfa-elements:${this.apiBase}`);
+      this.#channel.onmessage = (event: MessageEvent) => {
+        if (event.data === 'clear') this.tokens.clear();
+      };
+    }
   }
 
   listFactors(): Promise<FactorList> {
@@ -103,7 +127,13 @@ export class MfaClient {
   /** Forgets every step-up token and tells the server to end the user's freshness. */
   async clearMfa(): Promise<void> {
     this.tokens.clear();
+    this.#channel?.postMessage('clear');
     await this.#call('DELETE', '/session');
+  }
+
+  /** Records an app event in the audit log (`POST /mfa/audit`); `webhookNotification` also alerts. */
+  trackUserAction(event: UserActionEvent, options: { webhookNotification?: boolean } = {}): Promise<void> {
+    return this.#call('POST', '/audit', { ...event, ...(options.webhookNotification !== undefined && { webhookNotification: options.webhookNotification }) });
   }
 
   #remember(v: VerifiedResponse): void {

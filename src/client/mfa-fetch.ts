@@ -2,32 +2,44 @@
  * `mfaFetch` (DESIGN §2): a `fetch` that answers RFC 9470 step-up challenges by itself.
  * It sends the matching step-up token when it has one; on a 401 with
  * `WWW-Authenticate: Bearer error="insufficient_user_authentication"` it opens the prompt for
- * the resource/action the server named and retries the request once with the new token.
- * A cancelled prompt returns the original 401 response, untouched.
+ * the resource/action the server named (honouring its `max_age`) and retries the request once
+ * with the new token. A cancelled prompt returns the original 401 response, untouched (or throws
+ * an `MfaError`, by option). Concurrent requests hitting the same scope share one prompt because
+ * the opener joins calls for the same resource/action.
  */
-import { STEP_UP_HEADER, type StepUpChallengeBody } from '../core/types.js';
+import { MfaError } from '../core/errors.js';
+import { STEP_UP_HEADER, type IdpAuthResponse, type StepUpChallengeBody } from '../core/types.js';
 import { parseStepUpChallenge } from '../core/www-authenticate.js';
-import type { MfaClient, StepUpOpener } from './mfa-client.js';
+import type { MfaClient } from './mfa-client.js';
 
-type Scope = { resource: string; action: string };
+export type StepUpScope = { resource: string; action: string; maxAge?: number };
+export type ScopeOpener = (scope: StepUpScope) => Promise<IdpAuthResponse>;
+
+export interface MfaFetchOptions {
+  /** `response` (default): a cancelled step-up returns the server's 401. `throw`: an `MfaError`. */
+  onCancel?: 'response' | 'throw';
+  /** The fetch to wrap (default: the global one at call time). */
+  fetch?: typeof fetch;
+}
 
 /** Which scope a URL asked for last time, so the next call sends the token up front. */
 const scopeKey = (method: string, url: string) => `${method.toUpperCase()} ${new URL(url, globalThis.location?.href).pathname}`;
 
-export function createMfaFetch(client: MfaClient, opener: () => StepUpOpener | undefined) {
-  const known = new Map<string, Scope>();
+export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | undefined, options: MfaFetchOptions = {}) {
+  const known = new Map<string, StepUpScope>();
 
   return async function mfaFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    const base = input instanceof Request ? input : new Request(input, init);
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const base = input instanceof Request ? new Request(input, init) : new Request(input, init);
     // Buffer the body once so the retry sends exactly the same bytes (streams are single-use).
     const body = base.body ? await base.arrayBuffer() : undefined;
     const key = scopeKey(base.method, base.url);
 
-    const send = (scope?: Scope) => {
+    const send = (scope?: StepUpScope) => {
       const headers = new Headers(base.headers);
       const token = scope && client.token.getAccessToken(scope);
       if (token) headers.set(STEP_UP_HEADER, token);
-      return fetch(new Request(base, { headers, body }));
+      return doFetch(new Request(base, { headers, body }));
     };
 
     const first = await send(known.get(key));
@@ -36,10 +48,42 @@ export function createMfaFetch(client: MfaClient, opener: () => StepUpOpener | u
     if (!challenge || !open) return first;
 
     const details = (await first.clone().json().catch(() => null)) as Partial<StepUpChallengeBody> | null;
-    if (!details?.resource || !details.action) return first;
-    const scope = { resource: details.resource, action: details.action };
+    if (typeof details?.resource !== 'string' || typeof details.action !== 'string') return first;
+    const scope: StepUpScope = { resource: details.resource, action: details.action, maxAge: challenge.maxAge };
     known.set(key, scope);
     const outcome = await open(scope);
-    return outcome.success ? send(scope) : first;
+    if (outcome.success) return send(scope); // once: a second 401 is returned as it is, no loop
+    if (options.onCancel === 'throw') {
+      throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.', { status: 401 });
+    }
+    return first;
+  };
+}
+
+export interface InterceptOptions extends Omit<MfaFetchOptions, 'fetch'> {
+  /** Which requests to watch: a URL prefix, a RegExp on the URL, or a predicate. */
+  match: string | RegExp | ((request: Request) => boolean);
+}
+
+/**
+ * Q2's behaviour, opt-in: from now on, every matching `fetch` on the page opens the prompt by
+ * itself when the server demands a step-up. Returns a function that restores the original fetch.
+ */
+export function interceptFetch(client: MfaClient, opener: () => ScopeOpener | undefined, options: InterceptOptions): () => void {
+  const original = globalThis.fetch;
+  const wrapped = createMfaFetch(client, opener, { ...options, fetch: original });
+  const matches = (request: Request) =>
+    typeof options.match === 'string'
+      ? request.url.startsWith(new URL(options.match, globalThis.location?.href).href)
+      : options.match instanceof RegExp
+        ? options.match.test(request.url)
+        : options.match(request);
+  const patched: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    return matches(request) ? wrapped(request) : original(request);
+  };
+  globalThis.fetch = patched;
+  return () => {
+    if (globalThis.fetch === patched) globalThis.fetch = original;
   };
 }

@@ -22,6 +22,8 @@ export const en = {
   locked: 'Too many wrong codes. Try again in {minutes}.',
   expired: 'This request has expired. Start again.',
   notEnrolled: 'Set up two-step verification first.',
+  enrollFirst: 'To continue, set up two-step verification first. It takes a minute.',
+  nextCodeHint: 'Almost done. When your app shows a new code, enter it to continue.',
   networkError: 'We couldn’t reach the server. Check your connection and try again.',
   serverError: 'Something went wrong on our side. Try again.',
   minutes: { one: '{count} minute', other: '{count} minutes' },

@@ -10,10 +10,16 @@ import type { TotpParams } from './totp/totp.js';
 import type { SigningKeys } from './tokens/signing-keys.js';
 import type { TokenConfig } from './tokens/step-up-token.js';
 import type { AuditLog } from './audit/audit-log.js';
+import type { FreshnessPolicy } from './freshness.js';
 
 export interface SessionUser {
   /** Stable user id of the app's own session. */
   sub: string;
+  /**
+   * Id of the app session (not a secret: e.g. a hash of the session cookie). Step-up freshness
+   * is kept per session when given, otherwise per user.
+   */
+  sessionId?: string;
 }
 
 export type Authenticate = (request: Request) => SessionUser | null | Promise<SessionUser | null>;
@@ -41,6 +47,8 @@ export interface MfaServerOptions {
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
   totp?: Partial<TotpParams>;
+  /** Step-up freshness ("MFA session caching"): default 15 minutes, same resource. */
+  freshness?: FreshnessPolicy;
   /** Lockout policy (default 10 failures, 15 minutes doubling, at most 24 hours per lock). */
   lockout?: Partial<FailurePolicy>;
   /** Clock (ms); tests freeze it. */
@@ -62,6 +70,7 @@ export interface MfaContext {
   token: TokenConfig;
   totp: TotpParams;
   lockout: FailurePolicy;
+  freshness: FreshnessPolicy;
   appName: string;
   accountName: (sub: string) => string;
   origins?: string[];

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { AuditLog } from './audit/audit-log.js';
-import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions } from './config.js';
+import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions, type SessionUser } from './config.js';
+import { forgetFresh } from './freshness.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
@@ -22,6 +23,8 @@ export interface MfaServer {
   requireStepUp(req: StepUpRequirement): MiddlewareHandler<{ Variables: StepUpVariables }>;
   /** The same check for any framework: pass a Fetch `Request`, get a verdict or the 401 to send. */
   checkStepUp(request: Request, req: StepUpRequirement): Promise<StepUpVerdict>;
+  /** Call on the app's logout: the user's recent step-ups of this session stop counting. */
+  endSession(user: SessionUser): Promise<void>;
   store: MfaStore;
   context: MfaContext;
   close(): Promise<void>;
@@ -52,6 +55,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     },
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
+    freshness: options.freshness ?? {},
     appName: options.appName ?? 'mfa-elements',
     accountName: options.accountName ?? ((sub) => sub),
     origins: options.origins,
@@ -64,6 +68,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     app: createMfaApp(ctx, options.authenticate),
     requireStepUp: (req) => honoStepUp(ctx, options.authenticate, req),
     checkStepUp: (request, req) => checkStepUp(ctx, options.authenticate, request, req),
+    endSession: (user) => forgetFresh(ctx, user),
     store,
     context: ctx,
     close: () => store.close(),

@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MfaError } from '../core/errors.js';
-import type { ChallengeFactorRef, ChallengedResponse, ChallengeStep, VerifiedResponse } from '../core/types.js';
-import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
+import type { ChallengeFactorRef, ChallengedResponse, ChallengeResponse, ChallengeStep, VerifiedResponse } from '../core/types.js';
+import { CHALLENGE_TTL_MS, type MfaContext, type SessionUser } from './config.js';
+import { findFresh, recordFresh } from './freshness.js';
 import { attemptCode, assertNotLocked } from './factors/attempt.js';
 import { RECOVERY_AMR, RECOVERY_KEY, RECOVERY_LABEL, consumeRecoveryCode, parseRecoveryCode } from './factors/recovery-factor.js';
 import { TOTP_AMR, checkTotpCode, parseTotpCode } from './factors/totp-factor.js';
@@ -40,12 +41,21 @@ function stepFor(factor: StoredFactor | null, guid: string): ChallengeStep {
 export interface StartInput {
   resource: string;
   action: string;
+  /** Ask for a code even when an earlier step-up is still fresh. */
+  force?: boolean;
+  /** The route's `max_age` (seconds): an earlier step-up must be at most this old to count. */
+  maxAge?: number;
   factorId?: string;
   factorType?: 'totp' | 'recovery';
   reason?: string;
 }
 
-export async function startChallenge(ctx: MfaContext, sub: string, input: StartInput): Promise<ChallengedResponse> {
+export async function startChallenge(ctx: MfaContext, user: SessionUser, input: StartInput): Promise<ChallengeResponse> {
+  const { sub } = user;
+  if (!input.force) {
+    const fresh = await findFresh(ctx, user, input, ACR_MFA);
+    if (fresh) return issueToken(ctx, sub, input.resource, input.action, fresh.amr, fresh.authTime, true);
+  }
   const factors = await usableFactors(ctx, sub);
   if (factors.length === 0) throw new MfaError('not_enrolled', 'Add a second factor first.');
   const refs = await factorRefs(ctx, sub, factors);
@@ -89,10 +99,11 @@ export async function startChallenge(ctx: MfaContext, sub: string, input: StartI
 
 export async function resumeChallenge(
   ctx: MfaContext,
-  sub: string,
+  user: SessionUser,
   challengeId: string,
   answers: { guid: string; value: string }[],
 ): Promise<VerifiedResponse> {
+  const { sub } = user;
   const challenge = await ctx.store.getChallenge(challengeId);
   // Someone else's challenge id is indistinguishable from an unknown one.
   if (!challenge || challenge.sub !== sub) throw notFound();
@@ -120,15 +131,20 @@ export async function resumeChallenge(
   // Two right answers racing on one challenge: only the one that removes it gets a token.
   if (!(await ctx.store.deleteChallenge(challenge.id))) throw notFound();
   await ctx.audit.record({ type: 'verify.success', sub, resource: challenge.resource, action: challenge.action, factor: amr, metadata: challenge.reason ? { reason: challenge.reason } : undefined });
-  return issueToken(ctx, sub, challenge.resource, challenge.action, [amr]);
+  const authTime = Math.floor(ctx.now() / 1000);
+  await recordFresh(ctx, user, { resource: challenge.resource, action: challenge.action, authTime, acr: ACR_MFA, amr: [amr] });
+  return issueToken(ctx, sub, challenge.resource, challenge.action, [amr], authTime, false);
 }
 
-async function issueToken(ctx: MfaContext, sub: string, resource: string, action: string, amr: string[]): Promise<VerifiedResponse> {
+/** Signs the token; `authTime` is the moment the user proved the factor (kept for fresh reuse). */
+async function issueToken(
+  ctx: MfaContext, sub: string, resource: string, action: string, amr: string[], authTime: number, fresh: boolean,
+): Promise<VerifiedResponse> {
   const now = ctx.now();
   const sid = randomUUID();
   const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.token, {
-    sub, sid, resource, action, acr: ACR_MFA, amr, authTime: Math.floor(now / 1000), now,
+    sub, sid, resource, action, acr: ACR_MFA, amr, authTime, now,
   });
-  await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp } });
+  await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp, ...(fresh && { fresh: true }) } });
   return { status: 'VERIFIED', sid, token, expiresAt: iso(exp * 1000), acr: ACR_MFA, amr, resource, action };
 }

@@ -48,8 +48,11 @@ export function makeServer(overrides: Partial<MfaServerOptions> = {}) {
     now: () => clock,
     authenticate: (req) => {
       const u = req.headers.get('x-test-user');
-      return u ? { sub: u } : null;
+      return u ? { sub: u, sessionId: req.headers.get('x-test-session') ?? undefined } : null;
     },
+    // These suites test code verification, so every challenge must ask for a code; the
+    // freshness suite (freshness.test.ts) passes its own policy.
+    freshness: { reuse: 'none' },
     ...overrides,
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type {
-  AuditEvent, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+  AuditEvent, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from '../../src/server/stores/store.js';
 
 export interface StoreHandle {
@@ -311,6 +311,49 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         const got = (await store.getChallenge('c1'))!;
         got.sub = 'mallory';
         assert.deepEqual(await store.getChallenge('c1'), challenge());
+      });
+    });
+
+    describe('freshness', () => {
+      const fresh = (over: Partial<FreshnessRecord> = {}): FreshnessRecord => ({
+        resource: 'payments', action: 'transfer', authTime: T0 / 1000, acr: 'mfa', amr: ['otp'], ...over,
+      });
+
+      it('lists a session\'s unexpired records, replacing per (resource, action)', async () => {
+        await store.putFreshness('alice', 's1', fresh(), T0 + 900_000);
+        await store.putFreshness('alice', 's1', fresh({ authTime: T0 / 1000 + 5 }), T0 + 905_000);
+        await store.putFreshness('alice', 's1', fresh({ resource: 'account', action: 'delete' }), T0 + 1_000);
+        assert.deepEqual(await store.listFreshness('alice', 's1', T0), [
+          fresh({ authTime: T0 / 1000 + 5 }),
+          fresh({ resource: 'account', action: 'delete' }),
+        ]);
+        // Expired at `now` (expiresAt <= now) is gone.
+        assert.deepEqual(await store.listFreshness('alice', 's1', T0 + 1_000), [fresh({ authTime: T0 / 1000 + 5 })]);
+      });
+
+      it('scopes records to (sub, session)', async () => {
+        await store.putFreshness('alice', 's1', fresh(), T0 + 900_000);
+        assert.deepEqual(await store.listFreshness('alice', 's2', T0), []);
+        assert.deepEqual(await store.listFreshness('bob', 's1', T0), []);
+      });
+
+      it('clears one session, or all of a user\'s sessions, and no one else\'s', async () => {
+        await store.putFreshness('alice', 's1', fresh(), T0 + 900_000);
+        await store.putFreshness('alice', 's2', fresh(), T0 + 900_000);
+        await store.putFreshness('bob', 's1', fresh(), T0 + 900_000);
+        await store.clearFreshness('alice', 's1');
+        assert.deepEqual(await store.listFreshness('alice', 's1', T0), []);
+        assert.equal((await store.listFreshness('alice', 's2', T0)).length, 1);
+        await store.clearFreshness('alice');
+        assert.deepEqual(await store.listFreshness('alice', 's2', T0), []);
+        assert.equal((await store.listFreshness('bob', 's1', T0)).length, 1);
+      });
+
+      it('returns copies', async () => {
+        await store.putFreshness('alice', 's1', fresh(), T0 + 900_000);
+        const [got] = await store.listFreshness('alice', 's1', T0);
+        got.amr.push('kba');
+        assert.deepEqual(await store.listFreshness('alice', 's1', T0), [fresh()]);
       });
     });
 

@@ -76,6 +76,7 @@ export class MfaEnroll extends MfaModalElement {
   }
 
   protected override begin(): void {
+    this.present();
     void this.start();
   }
 

@@ -3,12 +3,13 @@ import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
+import { defineElement } from '../shared/define-element.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { promptStyles } from './mfa-prompt.styles.js';
 
-type Phase = 'loading' | 'code' | 'verifying' | 'blocked';
+type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
 
 /**
  * @summary The step-up modal: starts a challenge, takes the code, verifies it with the server.
@@ -62,6 +63,10 @@ export class MfaPrompt extends MfaModalElement {
   @property() message?: string;
   /** Why the app asks (recorded in the audit event; Q2 `promptForMFA({ code })`). */
   @property() reason?: string;
+  /** Seconds: an earlier step-up older than this does not count (the route's RFC 9470 `max_age`). */
+  @property({ attribute: 'max-age', type: Number }) maxAge?: number;
+  /** A user without any factor sets one up here, in the same dialog, then steps up. */
+  @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
 
   @state() private phase: Phase = 'loading';
   @state() private challenge?: ChallengedResponse;
@@ -82,6 +87,11 @@ export class MfaPrompt extends MfaModalElement {
   }
 
   protected override begin(): void {
+    this.enrolled = false;
+    this.afterEnroll = false;
+    // Shown only once there is something to show: a still-fresh step-up resolves without a
+    // flash; a slow server still gets a visible "Loading…" after a moment.
+    setTimeout(() => this.present(), 400);
     void this.start(this.factor);
   }
 
@@ -94,6 +104,7 @@ export class MfaPrompt extends MfaModalElement {
         resource: this.resource,
         action: this.action,
         force: this.force || undefined,
+        maxAge: this.maxAge,
         factorType: factorType === 'recovery' || factorType === 'totp' ? factorType : undefined,
         reason: this.reason,
       });
@@ -118,6 +129,7 @@ export class MfaPrompt extends MfaModalElement {
     this.codeInput.setInvalid(false);
     this.codeInput.disabled = false;
     this.phase = 'code';
+    this.present();
     void this.updateComplete.then(() => this.codeInput.focus());
   }
 
@@ -166,6 +178,10 @@ export class MfaPrompt extends MfaModalElement {
         this.codeInput.focus();
         return;
       case 'not_enrolled':
+        if (this.enrollIfMissing && this.phase === 'loading') {
+          void this.enterEnrollment();
+          return;
+        }
         this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now() });
         return;
       case 'locked': {
@@ -188,6 +204,7 @@ export class MfaPrompt extends MfaModalElement {
   /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
   private block(reason: string, message: string, retry: (() => void) | null, urgent = false): void {
     this.phase = 'blocked';
+    this.present();
     this.pendingFailure = reason;
     this.retry = retry;
     this.setStatus(message, urgent);
@@ -205,6 +222,43 @@ export class MfaPrompt extends MfaModalElement {
     this.statusInfo = info;
   }
 
+  /** Loads `<mfa-enroll>` only now: most prompts never need it, so the prompt path stays small. */
+  private async enterEnrollment(): Promise<void> {
+    try {
+      const { MfaEnroll } = await import('../mfa-enroll/mfa-enroll.js');
+      defineElement('mfa-enroll', MfaEnroll);
+    } catch (err) {
+      this.handleError(err, () => void this.start(this.factor));
+      return;
+    }
+    this.pendingFailure = 'not_enrolled';
+    this.phase = 'enroll';
+    this.present();
+  }
+
+  /** The embedded `<mfa-enroll>` speaks for itself only to us: its events must not reach the page. */
+  private handleEnrollEvent(event: Event): void {
+    event.stopPropagation();
+    if (event.type === 'resolve') this.enrolled = true;
+    if (event.type === 'reject') this.pendingFailure = (event as CustomEvent<IdpAuthResponse>).detail.error;
+  }
+
+  /** The embedded enrollment closed (after the recovery codes, or cancelled). */
+  private handleEnrollHide(event: Event): void {
+    event.stopPropagation();
+    if (!this.enrolled) {
+      this.hide();
+      return;
+    }
+    this.pendingFailure = 'cancelled';
+    this.afterEnroll = true;
+    void this.start(this.factor);
+  }
+
+  @state() private enrolled = false;
+  /** Just enrolled: the code used to confirm is spent, so the user needs the app's next one. */
+  @state() private afterEnroll = false;
+
   private switchFactor(): void {
     void this.start(this.usingRecovery ? 'totp' : 'recovery');
   }
@@ -219,10 +273,30 @@ export class MfaPrompt extends MfaModalElement {
 
   protected override renderBody() {
     const s = this.strings;
+    if (this.phase === 'enroll') {
+      return html`
+        <p id="intro">${s.enrollFirst}</p>
+        <mfa-enroll
+          inline
+          open
+          part="enroll"
+          locale=${this.resolvedLocale}
+          .client=${this.api}
+          @resolve=${this.handleEnrollEvent}
+          @reject=${this.handleEnrollEvent}
+          @mfa-show=${this.handleEnrollEvent}
+          @mfa-error=${this.handleEnrollEvent}
+          @mfa-request-close=${this.handleEnrollEvent}
+          @mfa-hide=${this.handleEnrollHide}
+        ></mfa-enroll>
+      `;
+    }
     const canSwitch = this.challenge && this.challenge.factors.length > 1 && this.phase !== 'loading';
     return html`
       ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
-      <p id="intro" class="muted">${this.phase === 'loading' ? s.loading : this.usingRecovery ? s.recoveryIntro : s.promptIntro}</p>
+      <p id="intro" class="muted">
+        ${this.phase === 'loading' ? s.loading : this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro}
+      </p>
       <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked'}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
         <slot name="code"></slot>
@@ -244,6 +318,7 @@ export class MfaPrompt extends MfaModalElement {
 
   protected override renderFooter() {
     const s = this.strings;
+    if (this.phase === 'enroll') return nothing; // the embedded enrollment has its own buttons
     if (this.phase === 'blocked') {
       return html`
         <button part="button" @click=${this.requestClose}>${s.close}</button>

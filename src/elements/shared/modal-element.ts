@@ -89,8 +89,7 @@ export abstract class MfaModalElement extends LitElement {
     this.codeInput.input.setAttribute('aria-label', this.codeInputLabel());
     if (!changed.has('open')) return;
     if (this.open && !changed.get('open')) {
-      if (!this.inline && this.dialog && !this.dialog.open) this.dialog.showModal();
-      emit(this, 'mfa-show', undefined);
+      this.#presented = false;
       this.begin();
     } else if (!this.open && changed.get('open')) {
       if (this.dialog?.open) this.dialog.close();
@@ -101,6 +100,19 @@ export abstract class MfaModalElement extends LitElement {
       this.#opener = null;
       emit(this, 'mfa-hide', undefined);
     }
+  }
+
+  #presented = false;
+
+  /**
+   * Makes the dialog visible (and fires `mfa-show`). Subclasses call it once they have something
+   * to show, so a step-up the server answers at once (still fresh) never flashes a dialog.
+   */
+  protected present(): void {
+    if (this.#presented || !this.open) return;
+    this.#presented = true;
+    if (!this.inline && this.dialog && !this.dialog.open) this.dialog.showModal();
+    emit(this, 'mfa-show', undefined);
   }
 
   /** Fires `resolve` or `reject` once per opening. */

@@ -5,15 +5,17 @@
 import { Hono, type Context } from 'hono';
 import { MfaError } from '../../core/errors.js';
 import { MANAGE_SCOPE } from '../../core/types.js';
-import type { Authenticate, MfaContext } from '../config.js';
+import type { Authenticate, MfaContext, SessionUser } from '../config.js';
+import { forgetFresh } from '../freshness.js';
 import * as enrollment from '../enrollment.js';
 import { checkStepUp } from '../guard/step-up-guard.js';
+import { recordUserAction } from '../audit/user-action.js';
 import { resumeChallenge, startChallenge } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
-import { confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
+import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 
-type Env = { Variables: { sub: string } };
+type Env = { Variables: { sub: string; user: SessionUser } };
 
 export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<Env> {
   const app = new Hono<Env>();
@@ -39,6 +41,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
     const user = await authenticate(c.req.raw);
     if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
     c.set('sub', user.sub);
+    c.set('user', user);
     await next();
   });
 
@@ -91,18 +94,28 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.post('/challenges', async (c) => {
     const input = await readJson(c, startChallengeSchema);
-    return c.json(await startChallenge(ctx, c.get('sub'), input), 201);
+    const answer = await startChallenge(ctx, c.get('user'), input);
+    // 201 when a challenge was created; 200 when a fresh step-up answered at once.
+    return c.json(answer, answer.status === 'CHALLENGED' ? 201 : 200);
   });
 
   app.post('/challenges/:id/resume', async (c) => {
     const { answers } = await readJson(c, resumeSchema);
-    return c.json(await resumeChallenge(ctx, c.get('sub'), c.req.param('id'), answers));
+    return c.json(await resumeChallenge(ctx, c.get('user'), c.req.param('id'), answers));
   });
 
-  // Step-up freshness is not kept between challenges yet (see docs/server.md), so there is
-  // nothing to forget; the endpoint exists so clients can call it on logout already.
+  // clearMfa() / logout: this session's recent step-ups stop counting.
   app.delete('/session', async (c) => {
     await readJson(c, emptySchema);
+    await forgetFresh(ctx, c.get('user'));
+    await ctx.audit.record({ type: 'session.cleared', sub: c.get('sub') });
+    return c.body(null, 204);
+  });
+
+  // trackUserAction(): the app's own audit events, next to ours.
+  app.post('/audit', async (c) => {
+    const { webhookNotification, ...event } = await readJson(c, auditSchema);
+    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification, ip: undefined });
     return c.body(null, 204);
   });
 

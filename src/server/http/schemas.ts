@@ -14,6 +14,8 @@ export const startChallengeSchema = z.strictObject({
   factorId: id.optional(),
   factorType: z.enum(['totp', 'recovery']).optional(),
   force: z.boolean().optional(),
+  /** The route's RFC 9470 max_age in seconds. */
+  maxAge: z.number().int().min(0).max(31_536_000).optional(),
   /** Why the app asks (Q2 `promptForMFA({ code })`); recorded in the audit event. */
   reason: z.union([z.string().max(64), z.number().int()]).transform(String).optional(),
 });
@@ -30,3 +32,12 @@ export const enrollSchema = z.strictObject({
 export const confirmSchema = z.strictObject({ code: codeText });
 export const renameSchema = z.strictObject({ label });
 export const emptySchema = z.strictObject({});
+
+/** `trackUserAction(event, { webhookNotification })` (Transcodes shape). */
+export const auditSchema = z.strictObject({
+  tag: z.string().min(1).max(64).regex(/^[\w.:/-]+$/, 'letters, digits and _ . : / - only'),
+  severity: z.enum(['low', 'medium', 'high', 'critical', 'info', 'warning']).default('info'),
+  status: z.union([z.boolean(), z.enum(['success', 'failure'])]).default(true),
+  metadata: z.record(z.string().max(64), z.json()).optional(),
+  webhookNotification: z.boolean().optional(),
+});

@@ -1,6 +1,6 @@
 import { nextFailureState } from './failure-math.js';
 import type {
-  AuditEvent, FailurePolicy, FailureState, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
 
 /**
@@ -15,6 +15,8 @@ export class MemoryStore implements MfaStore {
   private readonly recoveryCodes = new Map<string, Map<string, number | null>>();
   private readonly challenges = new Map<string, StoredChallenge>();
   private readonly signingKeys: SigningKeyRecord[] = [];
+  /** `sub \0 session` -> `resource \0 action` -> record and expiry. */
+  private readonly freshness = new Map<string, Map<string, { record: FreshnessRecord; expiresAt: number }>>();
   private readonly auditEvents: AuditEvent[] = [];
   private readonly auditIds = new Set<string>();
 
@@ -145,6 +147,30 @@ export class MemoryStore implements MfaStore {
       }
     }
     return n;
+  }
+
+  // Freshness
+
+  async putFreshness(sub: string, session: string, record: FreshnessRecord, expiresAt: number): Promise<void> {
+    const key = `${sub}\0${session}`;
+    const mine = this.freshness.get(key) ?? new Map();
+    mine.set(`${record.resource}\0${record.action}`, { record: copy(record), expiresAt });
+    this.freshness.set(key, mine);
+  }
+
+  async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
+    const mine = this.freshness.get(`${sub}\0${session}`);
+    if (!mine) return [];
+    for (const [k, v] of mine) if (v.expiresAt <= now) mine.delete(k);
+    return [...mine.values()].map((v) => copy(v.record));
+  }
+
+  async clearFreshness(sub: string, session?: string): Promise<void> {
+    if (session !== undefined) {
+      this.freshness.delete(`${sub}\0${session}`);
+      return;
+    }
+    for (const key of this.freshness.keys()) if (key.startsWith(`${sub}\0`)) this.freshness.delete(key);
   }
 
   // Signing keys

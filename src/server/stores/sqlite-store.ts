@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { nextFailureState } from './failure-math.js';
 import type {
-  AuditEvent, FailurePolicy, FailureState, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
+  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
 
 const SCHEMA_VERSION = 1;
@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS challenges (
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS challenges_expires ON challenges (expires_at);
+CREATE TABLE IF NOT EXISTS freshness (
+  sub TEXT NOT NULL, session TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
+  auth_time INTEGER NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (sub, session, resource, action)
+);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
   private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL
@@ -51,6 +56,7 @@ interface ChallengeRow {
   id: string; sub: string; resource: string; action: string; factor_id: string; step_guid: string;
   reason: string | null; created_at: number; expires_at: number;
 }
+interface FreshnessRow { resource: string; action: string; auth_time: number; acr: string; amr: string }
 interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number }
 interface AuditRow {
   id: string; at: string; type: string; sub: string; resource: string | null; action: string | null;
@@ -97,6 +103,13 @@ function prepareAll(db: Database.Database) {
       `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at)
        SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`),
     firstKey: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid LIMIT 1'),
+    putFreshness: db.prepare(`INSERT OR REPLACE INTO freshness (sub, session, resource, action, auth_time, acr, amr,
+      expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    listFreshness: db.prepare<[string, string, number], FreshnessRow>(
+      'SELECT * FROM freshness WHERE sub = ? AND session = ? AND expires_at > ? ORDER BY rowid'),
+    purgeFreshness: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ? AND expires_at <= ?'),
+    clearFreshnessSession: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ?'),
+    clearFreshnessUser: db.prepare('DELETE FROM freshness WHERE sub = ?'),
     listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
     insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
       status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
@@ -251,6 +264,22 @@ export class SqliteStore implements MfaStore {
       factor: e.factor ?? null, severity: e.severity, status: e.status,
       metadata: e.metadata === undefined ? null : JSON.stringify(e.metadata), ip: e.ip ?? null,
     });
+  }
+
+  async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {
+    this.q.putFreshness.run(sub, session, r.resource, r.action, r.authTime, r.acr, JSON.stringify(r.amr), expiresAt);
+  }
+
+  async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
+    this.q.purgeFreshness.run(sub, session, now);
+    return this.q.listFreshness.all(sub, session, now).map((row) => ({
+      resource: row.resource, action: row.action, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[],
+    }));
+  }
+
+  async clearFreshness(sub: string, session?: string): Promise<void> {
+    if (session === undefined) this.q.clearFreshnessUser.run(sub);
+    else this.q.clearFreshnessSession.run(sub, session);
   }
 
   async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {

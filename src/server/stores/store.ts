@@ -70,6 +70,19 @@ export interface FailurePolicy {
   maxLockMs?: number;
 }
 
+/**
+ * A recent successful step-up of one app session (DESIGN §4 "freshness"): while it is young
+ * enough, a new challenge for a scope the policy allows answers VERIFIED without a code.
+ */
+export interface FreshnessRecord {
+  resource: string;
+  action: string;
+  /** Seconds since the epoch, as in the token's `auth_time`. */
+  authTime: number;
+  acr: string;
+  amr: string[];
+}
+
 /** DESIGN §8: one security event; never carries a code, secret or token. */
 export interface AuditEvent {
   id: string;
@@ -125,6 +138,14 @@ export interface MfaStore {
   /** Removes it and returns true only for the single caller that removed it. */
   deleteChallenge(id: string): Promise<boolean>;
   deleteExpiredChallenges(now: number): Promise<number>;
+
+  // Freshness (ephemeral), per (sub, app session)
+  /** Records (or replaces) the step-up of (resource, action); forgotten after `expiresAt` (ms). */
+  putFreshness(sub: string, session: string, record: FreshnessRecord, expiresAt: number): Promise<void>;
+  /** The session's records that have not expired at `now`. */
+  listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]>;
+  /** Forgets the session's records, or every session's of the user when `session` is omitted. */
+  clearFreshness(sub: string, session?: string): Promise<void>;
 
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */

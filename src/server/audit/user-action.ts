@@ -1,0 +1,35 @@
+/**
+ * `POST /mfa/audit` — events the app reports itself (Transcodes `trackUserAction`), stored as
+ * `user.action` next to ours. Their severities map onto ours; the app's own word is kept.
+ * Webhook delivery of `webhookNotification` events comes with the audit sinks (issue #4); the
+ * flag is recorded so nothing is lost meanwhile.
+ */
+import type { MfaContext } from '../config.js';
+import type { AuditEvent } from '../stores/store.js';
+
+const SEVERITY: Record<string, AuditEvent['severity']> = {
+  low: 'info', info: 'info', medium: 'warning', warning: 'warning', high: 'critical', critical: 'critical',
+};
+
+export interface UserAction {
+  tag: string;
+  severity: string;
+  status: boolean | 'success' | 'failure';
+  metadata?: Record<string, unknown>;
+}
+
+export async function recordUserAction(
+  ctx: MfaContext,
+  sub: string,
+  event: UserAction,
+  opts: { webhookNotification?: boolean; ip?: string },
+): Promise<void> {
+  await ctx.audit.record({
+    type: 'user.action',
+    sub,
+    severity: SEVERITY[event.severity] ?? 'info',
+    status: event.status === true || event.status === 'success' ? 'success' : 'failure',
+    metadata: { tag: event.tag, severity: event.severity, ...(event.metadata && { data: event.metadata }), ...(opts.webhookNotification && { webhookNotification: true }) },
+    ...(opts.ip && { ip: opts.ip }),
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * "MFA session caching" (DESIGN §4): after a step-up, the same app session may get a token for
+ * a scope the policy allows without a new code, for `maxAge` seconds. Tokens issued this way keep
+ * the original `auth_time`, so a route's own `max_age` still holds.
+ */
+import type { MfaContext, SessionUser } from './config.js';
+import type { FreshnessRecord } from './stores/store.js';
+
+export type Reuse = 'same-resource' | 'any' | 'none';
+
+export interface FreshnessRule {
+  /** Seconds a step-up stays fresh (default 900). */
+  maxAge?: number;
+  /** Which earlier step-ups count: same resource (default), any, or none. */
+  reuse?: Reuse;
+}
+
+export interface FreshnessPolicy extends FreshnessRule {
+  /** Rules for particular resources, e.g. `{ payments: { reuse: 'none' } }`. */
+  resources?: Record<string, FreshnessRule>;
+}
+
+export const DEFAULT_FRESHNESS = { maxAge: 900, reuse: 'same-resource' as Reuse };
+
+const sessionOf = (user: SessionUser) => user.sessionId ?? '';
+
+export function ruleFor(policy: FreshnessPolicy, resource: string): Required<FreshnessRule> {
+  const specific = policy.resources?.[resource];
+  return {
+    maxAge: specific?.maxAge ?? policy.maxAge ?? DEFAULT_FRESHNESS.maxAge,
+    reuse: specific?.reuse ?? policy.reuse ?? DEFAULT_FRESHNESS.reuse,
+  };
+}
+
+/** Longest window any rule allows: how long a record must be kept. */
+function longestMaxAge(policy: FreshnessPolicy): number {
+  const all = [policy.maxAge ?? DEFAULT_FRESHNESS.maxAge, ...Object.values(policy.resources ?? {}).map((r) => r.maxAge ?? 0)];
+  return Math.max(...all);
+}
+
+/**
+ * The earlier step-up that makes (resource, action) fresh now, if any. `maxAge` from the client
+ * (the route's RFC 9470 `max_age`) can only shorten the window.
+ */
+export async function findFresh(
+  ctx: MfaContext,
+  user: SessionUser,
+  scope: { resource: string; action: string; maxAge?: number },
+  acr: string,
+): Promise<FreshnessRecord | null> {
+  const rule = ruleFor(ctx.freshness, scope.resource);
+  if (rule.reuse === 'none') return null;
+  const now = ctx.now();
+  const window = Math.min(rule.maxAge, scope.maxAge ?? Infinity);
+  const oldest = Math.floor(now / 1000) - window;
+  const records = await ctx.store.listFreshness(user.sub, sessionOf(user), now);
+  const usable = records.filter(
+    (r) => r.acr === acr && r.authTime >= oldest && (rule.reuse === 'any' || r.resource === scope.resource),
+  );
+  // The newest proof is the strongest statement about "recent".
+  return usable.sort((a, b) => b.authTime - a.authTime)[0] ?? null;
+}
+
+export async function recordFresh(ctx: MfaContext, user: SessionUser, record: FreshnessRecord): Promise<void> {
+  const expiresAt = record.authTime * 1000 + longestMaxAge(ctx.freshness) * 1000;
+  await ctx.store.putFreshness(user.sub, sessionOf(user), record, expiresAt);
+}
+
+/** Logout / `clearMfa()`: the session's step-ups no longer count. */
+export function forgetFresh(ctx: MfaContext, user: SessionUser): Promise<void> {
+  return ctx.store.clearFreshness(user.sub, sessionOf(user));
+}
