@@ -47,8 +47,10 @@ export const en = {
   recoveryFileHeader: 'Recovery codes — each can be used once.',
 } as const;
 
-type Widen<T> = T extends string ? string : { [K in keyof T]: Widen<T[K]> };
+export type PluralForms = { one: string; other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
+
+/** Strings stay strings; plural objects accept every CLDR category a language needs. */
+type Widen<T> = T extends string ? string : T extends { other: string } ? PluralForms : { [K in keyof T]: Widen<T[K]> };
 
 /** The shape every locale implements. */
 export type MfaStrings = Widen<typeof en>;
-export type PluralForms = { one: string; other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;

@@ -55,16 +55,18 @@ export function stringsFor(tag: string | undefined): MfaStrings {
  * when something new arrived (the caller re-renders). An unknown tag warns once and stays English.
  */
 export async function loadLocale(tag: string | undefined): Promise<boolean> {
-  const key = match(tag, (t) => t in LOCALE_LOADERS || t === 'en');
-  if (builtIn.has(key)) return false;
-  if (!(key in LOCALE_LOADERS)) {
-    const lower = (tag || '').toLowerCase();
-    if (!warned.has(lower) && !overrides.has(lower)) {
+  const known = (t: string) => t === 'en' || Object.hasOwn(LOCALE_LOADERS, t);
+  const key = match(tag, known);
+  const lower = (tag || 'en').toLowerCase();
+  // match() falls back to English; a tag that is not English really asked for something we lack.
+  if (key === 'en' && !/^en(-|$)/.test(lower)) {
+    if (!warned.has(lower) && !overrides.has(lower) && !overrides.has(lower.split('-')[0])) {
       warned.add(lower);
       console.warn(`[mfa-elements] no strings for locale "${tag}"; using English. registerLocale() can add them.`);
     }
     return false;
   }
+  if (builtIn.has(key)) return false;
   builtIn.set(key, (await LOCALE_LOADERS[key]()).default);
   merged.clear();
   return true;

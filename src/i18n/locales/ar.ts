@@ -1,0 +1,65 @@
+import type { MfaStrings } from '../en.js';
+
+// Every plural form must show {count}, so `one` and `two` keep the number in front of the
+// singular / dual noun instead of the bare noun CLDR would use ("دقيقة", "دقيقتين").
+const ar: MfaStrings = {
+  promptTitle: 'تأكيد هويتك',
+  promptIntro: 'أدخِل الرمز من تطبيق المصادقة للمتابعة.',
+  recoveryIntro: 'أدخِل أحد رموز الاسترداد التي حفظتها عند إعداد التحقق بخطوتين.',
+  codeLabel: 'رمز التحقق',
+  recoveryCodeLabel: 'رمز الاسترداد',
+  verify: 'تحقّق',
+  verifying: 'جارٍ التحقق…',
+  cancel: 'إلغاء',
+  close: 'إغلاق',
+  useRecoveryCode: 'استخدام رمز استرداد',
+  useAuthenticator: 'استخدام تطبيق المصادقة',
+  loading: 'جارٍ التحميل…',
+  tryAgain: 'إعادة المحاولة',
+  wrongCode: {
+    zero: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولة.',
+    one: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولة.',
+    two: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولتان.',
+    few: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولات.',
+    many: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولة.',
+    other: 'لم ينجح هذا الرمز. تبقّى لديك {count} محاولة.',
+  },
+  malformedCode: 'أدخِل الرمز المكوّن من {digits} أرقام من تطبيق المصادقة.',
+  malformedRecoveryCode: 'أدخِل رمز استرداد مثل abcd-efgh-ijkl-mnop.',
+  locked: 'تم إدخال رموز خاطئة مرات كثيرة. أعِد المحاولة بعد {minutes}.',
+  expired: 'انتهت صلاحية هذا الطلب. ابدأ من جديد.',
+  notEnrolled: 'عليك إعداد التحقق بخطوتين أولاً.',
+  enrollFirst: 'للمتابعة، أعِدّ التحقق بخطوتين أولاً. لن يستغرق ذلك سوى دقيقة.',
+  nextCodeHint: 'أوشكت على الانتهاء. عندما يعرض تطبيقك رمزًا جديدًا، أدخِله للمتابعة.',
+  networkError: 'تعذّر الوصول إلى الخادم. تحقّق من اتصالك وحاول مرة أخرى.',
+  serverError: 'حدث خطأ من جهتنا. حاول مرة أخرى.',
+  // After "بعد" (genitive).
+  minutes: {
+    zero: '{count} دقيقة',
+    one: '{count} دقيقة',
+    two: '{count} دقيقتين',
+    few: '{count} دقائق',
+    many: '{count} دقيقة',
+    other: '{count} دقيقة',
+  },
+
+  enrollTitle: 'إعداد تطبيق المصادقة',
+  enrollScan: 'امسح رمز QR هذا ضوئيًا باستخدام تطبيق مصادقة مثل Google Authenticator أو Microsoft Authenticator أو 1Password أو Authy.',
+  enrollQrAlt: 'رمز QR لإضافة هذا الحساب إلى تطبيق مصادقة',
+  enrollManual: 'يتعذّر المسح الضوئي؟ أدخِل هذا المفتاح في التطبيق:',
+  enrollOpenApp: 'فتح في تطبيق مصادقة على هذا الجهاز',
+  enrollCodePrompt: 'ثم أدخِل الرمز المكوّن من {digits} أرقام الذي يعرضه التطبيق.',
+  enrollCodeLabel: 'الرمز من التطبيق',
+  enrollConfirm: 'تأكيد',
+  copy: 'نسخ',
+  copied: 'تم النسخ',
+  secretLabel: 'مفتاح الإعداد',
+  recoveryTitle: 'احفظ رموز الاسترداد',
+  recoveryIntroEnroll: 'إذا فقدت هاتفك، فكل رمز من هذه الرموز يتيح لك تسجيل الدخول مرة واحدة. احفظها في مكان آمن، فهي لا تظهر إلا الآن.',
+  recoveryListLabel: 'رموز الاسترداد',
+  download: 'تنزيل',
+  done: 'تم',
+  recoveryFileHeader: 'رموز الاسترداد — يمكن استخدام كل رمز مرة واحدة فقط.',
+};
+
+export default ar;

@@ -1,0 +1,53 @@
+import type { MfaStrings } from '../en.js';
+
+// French typography: a no-break space (U+00A0) before « ? » and « : ».
+const fr: MfaStrings = {
+  promptTitle: 'Confirmez votre identité',
+  promptIntro: 'Saisissez le code de votre application d’authentification pour continuer.',
+  recoveryIntro: 'Saisissez l’un des codes de récupération que vous avez enregistrés lors de la configuration de la validation en deux étapes.',
+  codeLabel: 'Code de vérification',
+  recoveryCodeLabel: 'Code de récupération',
+  verify: 'Valider',
+  verifying: 'Vérification…',
+  cancel: 'Annuler',
+  close: 'Fermer',
+  useRecoveryCode: 'Utiliser un code de récupération',
+  useAuthenticator: 'Utiliser votre application d’authentification',
+  loading: 'Chargement…',
+  tryAgain: 'Réessayer',
+  wrongCode: {
+    one: 'Ce code n’a pas fonctionné. Il vous reste {count} tentative.',
+    many: 'Ce code n’a pas fonctionné. Il vous reste {count} de tentatives.',
+    other: 'Ce code n’a pas fonctionné. Il vous reste {count} tentatives.',
+  },
+  malformedCode: 'Saisissez le code à {digits} chiffres de votre application d’authentification.',
+  malformedRecoveryCode: 'Saisissez un code de récupération au format abcd-efgh-ijkl-mnop.',
+  locked: 'Trop de codes erronés. Réessayez dans {minutes}.',
+  expired: 'Cette demande a expiré. Veuillez recommencer.',
+  notEnrolled: 'Configurez d’abord la validation en deux étapes.',
+  enrollFirst: 'Pour continuer, configurez d’abord la validation en deux étapes. Cela ne prend qu’une minute.',
+  nextCodeHint: 'Vous y êtes presque. Dès que votre application affiche un nouveau code, saisissez-le pour continuer.',
+  networkError: 'Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.',
+  serverError: 'Un problème est survenu de notre côté. Réessayez.',
+  minutes: { one: '{count} minute', many: '{count} de minutes', other: '{count} minutes' },
+
+  enrollTitle: 'Configurer votre application d’authentification',
+  enrollScan: 'Scannez ce code QR avec une application d’authentification comme Google Authenticator, Microsoft Authenticator, 1Password ou Authy.',
+  enrollQrAlt: 'Code QR pour ajouter ce compte à une application d’authentification',
+  enrollManual: 'Impossible de le scanner\u00a0? Saisissez cette clé dans l’application\u00a0:',
+  enrollOpenApp: 'Ouvrir dans une application d’authentification sur cet appareil',
+  enrollCodePrompt: 'Saisissez ensuite le code à {digits} chiffres affiché par l’application.',
+  enrollCodeLabel: 'Code de l’application',
+  enrollConfirm: 'Confirmer',
+  copy: 'Copier',
+  copied: 'Copié',
+  secretLabel: 'Clé de configuration',
+  recoveryTitle: 'Enregistrez vos codes de récupération',
+  recoveryIntroEnroll: 'Si vous perdez votre téléphone, chacun de ces codes vous permet de vous connecter une fois. Conservez-les en lieu sûr\u00a0: ils ne s’affichent que maintenant.',
+  recoveryListLabel: 'Codes de récupération',
+  download: 'Télécharger',
+  done: 'Terminé',
+  recoveryFileHeader: 'Codes de récupération — chacun ne peut être utilisé qu’une seule fois.',
+};
+
+export default fr;

@@ -1,0 +1,52 @@
+import type { MfaStrings } from '../en.js';
+
+// Japanese has one plural category (`other`); `one` repeats it because `MfaStrings` requires it.
+const ja: MfaStrings = {
+  promptTitle: '本人確認',
+  promptIntro: '続行するには、認証アプリに表示されたコードを入力してください。',
+  recoveryIntro: '2段階認証の設定時に保存したリカバリーコードのいずれかを入力してください。',
+  codeLabel: '確認コード',
+  recoveryCodeLabel: 'リカバリーコード',
+  verify: '確認',
+  verifying: '確認しています…',
+  cancel: 'キャンセル',
+  close: '閉じる',
+  useRecoveryCode: 'リカバリーコードを使用',
+  useAuthenticator: '認証アプリを使用',
+  loading: '読み込んでいます…',
+  tryAgain: '再試行',
+  wrongCode: {
+    one: 'コードが正しくありません。あと{count}回入力できます。',
+    other: 'コードが正しくありません。あと{count}回入力できます。',
+  },
+  malformedCode: '認証アプリに表示された{digits}桁のコードを入力してください。',
+  malformedRecoveryCode: 'abcd-efgh-ijkl-mnop の形式でリカバリーコードを入力してください。',
+  locked: '誤ったコードの入力回数が上限に達しました。{minutes}後にもう一度お試しください。',
+  expired: 'このリクエストは有効期限が切れています。最初からやり直してください。',
+  notEnrolled: '先に2段階認証を設定してください。',
+  enrollFirst: '続行するには、まず2段階認証を設定してください。1分ほどで完了します。',
+  nextCodeHint: 'あと少しです。アプリに新しいコードが表示されたら、そのコードを入力して続行してください。',
+  networkError: 'サーバーに接続できませんでした。接続を確認して、もう一度お試しください。',
+  serverError: 'システムで問題が発生しました。もう一度お試しください。',
+  minutes: { one: '{count}分', other: '{count}分' },
+
+  enrollTitle: '認証アプリの設定',
+  enrollScan: 'Google Authenticator、Microsoft Authenticator、1Password、Authy などの認証アプリでこの QR コードをスキャンしてください。',
+  enrollQrAlt: 'このアカウントを認証アプリに追加するための QR コード',
+  enrollManual: 'スキャンできない場合は、アプリに次のキーを入力してください：',
+  enrollOpenApp: 'このデバイスの認証アプリで開く',
+  enrollCodePrompt: '次に、アプリに表示された{digits}桁のコードを入力してください。',
+  enrollCodeLabel: 'アプリに表示されたコード',
+  enrollConfirm: '確認',
+  copy: 'コピー',
+  copied: 'コピーしました',
+  secretLabel: 'セットアップキー',
+  recoveryTitle: 'リカバリーコードを保存してください',
+  recoveryIntroEnroll: 'スマートフォンを紛失した場合、これらのコードはそれぞれ1回だけログインに使用できます。安全な場所に保管してください。コードが表示されるのは今回だけです。',
+  recoveryListLabel: 'リカバリーコード一覧',
+  download: 'ダウンロード',
+  done: '完了',
+  recoveryFileHeader: 'リカバリーコード（各コードは1回のみ使用できます）',
+};
+
+export default ja;

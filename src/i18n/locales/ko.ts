@@ -1,0 +1,52 @@
+import type { MfaStrings } from '../en.js';
+
+// Korean has one plural category (`other`); `one` repeats it because `MfaStrings` requires it.
+const ko: MfaStrings = {
+  promptTitle: '본인 확인',
+  promptIntro: '계속하려면 인증 앱에 표시된 코드를 입력하세요.',
+  recoveryIntro: '2단계 인증을 설정할 때 저장한 복구 코드 중 하나를 입력하세요.',
+  codeLabel: '인증 코드',
+  recoveryCodeLabel: '복구 코드',
+  verify: '확인',
+  verifying: '확인 중…',
+  cancel: '취소',
+  close: '닫기',
+  useRecoveryCode: '복구 코드 사용',
+  useAuthenticator: '인증 앱 사용',
+  loading: '로드 중…',
+  tryAgain: '다시 시도',
+  wrongCode: {
+    one: '코드가 올바르지 않습니다. {count}번 더 시도할 수 있습니다.',
+    other: '코드가 올바르지 않습니다. {count}번 더 시도할 수 있습니다.',
+  },
+  malformedCode: '인증 앱에 표시된 {digits}자리 코드를 입력하세요.',
+  malformedRecoveryCode: 'abcd-efgh-ijkl-mnop 형식의 복구 코드를 입력하세요.',
+  locked: '잘못된 코드를 너무 많이 입력했습니다. {minutes} 후에 다시 시도하세요.',
+  expired: '요청이 만료되었습니다. 처음부터 다시 시작하세요.',
+  notEnrolled: '먼저 2단계 인증을 설정하세요.',
+  enrollFirst: '계속하려면 먼저 2단계 인증을 설정하세요. 1분이면 됩니다.',
+  nextCodeHint: '거의 다 되었습니다. 앱에 새 코드가 표시되면 입력하여 계속하세요.',
+  networkError: '서버에 연결할 수 없습니다. 인터넷 연결을 확인하고 다시 시도하세요.',
+  serverError: '서비스에 문제가 발생했습니다. 다시 시도하세요.',
+  minutes: { one: '{count}분', other: '{count}분' },
+
+  enrollTitle: '인증 앱 설정',
+  enrollScan: 'Google Authenticator, Microsoft Authenticator, 1Password, Authy 등의 인증 앱으로 이 QR 코드를 스캔하세요.',
+  enrollQrAlt: '이 계정을 인증 앱에 추가하는 QR 코드',
+  enrollManual: '스캔할 수 없나요? 앱에 다음 키를 입력하세요.',
+  enrollOpenApp: '이 기기의 인증 앱에서 열기',
+  enrollCodePrompt: '그런 다음 앱에 표시된 {digits}자리 코드를 입력하세요.',
+  enrollCodeLabel: '앱에 표시된 코드',
+  enrollConfirm: '확인',
+  copy: '복사',
+  copied: '복사됨',
+  secretLabel: '설정 키',
+  recoveryTitle: '복구 코드 저장',
+  recoveryIntroEnroll: '휴대전화를 분실하면 이 코드로 각각 한 번씩 로그인할 수 있습니다. 코드는 지금만 표시되므로 안전한 곳에 보관하세요.',
+  recoveryListLabel: '복구 코드 목록',
+  download: '다운로드',
+  done: '완료',
+  recoveryFileHeader: '복구 코드 — 각 코드는 한 번만 사용할 수 있습니다.',
+};
+
+export default ko;

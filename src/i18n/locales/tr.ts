@@ -1,0 +1,52 @@
+import type { MfaStrings } from '../en.js';
+
+// Turkish nouns stay singular after a number, so `one` and `other` read the same.
+const tr: MfaStrings = {
+  promptTitle: 'Siz olduğunuzu doğrulayın',
+  promptIntro: 'Devam etmek için kimlik doğrulama uygulamanızdaki kodu girin.',
+  recoveryIntro: 'İki adımlı doğrulamayı ayarlarken kaydettiğiniz kurtarma kodlarından birini girin.',
+  codeLabel: 'Doğrulama kodu',
+  recoveryCodeLabel: 'Kurtarma kodu',
+  verify: 'Doğrula',
+  verifying: 'Kontrol ediliyor…',
+  cancel: 'İptal',
+  close: 'Kapat',
+  useRecoveryCode: 'Kurtarma kodu kullan',
+  useAuthenticator: 'Kimlik doğrulama uygulamasını kullan',
+  loading: 'Yükleniyor…',
+  tryAgain: 'Tekrar dene',
+  wrongCode: {
+    one: 'Kod doğrulanamadı. {count} deneme hakkınız kaldı.',
+    other: 'Kod doğrulanamadı. {count} deneme hakkınız kaldı.',
+  },
+  malformedCode: 'Kimlik doğrulama uygulamanızdaki {digits} haneli kodu girin.',
+  malformedRecoveryCode: 'abcd-efgh-ijkl-mnop biçiminde bir kurtarma kodu girin.',
+  locked: 'Çok fazla hatalı kod girildi. {minutes} sonra tekrar deneyin.',
+  expired: 'Bu isteğin süresi doldu. Baştan başlayın.',
+  notEnrolled: 'Önce iki adımlı doğrulamayı ayarlayın.',
+  enrollFirst: 'Devam etmek için önce iki adımlı doğrulamayı ayarlayın. Yalnızca bir dakikanızı alır.',
+  nextCodeHint: 'Neredeyse bitti. Uygulamanız yeni bir kod gösterdiğinde devam etmek için bu kodu girin.',
+  networkError: 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+  serverError: 'Bizim tarafımızda bir sorun oluştu. Tekrar deneyin.',
+  minutes: { one: '{count} dakika', other: '{count} dakika' },
+
+  enrollTitle: 'Kimlik doğrulama uygulamanızı ayarlayın',
+  enrollScan: 'Bu QR kodunu Google Authenticator, Microsoft Authenticator, 1Password veya Authy gibi bir kimlik doğrulama uygulamasıyla tarayın.',
+  enrollQrAlt: 'Bu hesabı bir kimlik doğrulama uygulamasına eklemek için QR kodu',
+  enrollManual: 'Tarayamıyor musunuz? Bu anahtarı uygulamaya girin:',
+  enrollOpenApp: 'Bu cihazdaki bir kimlik doğrulama uygulamasında aç',
+  enrollCodePrompt: 'Ardından uygulamanın gösterdiği {digits} haneli kodu girin.',
+  enrollCodeLabel: 'Uygulamadaki kod',
+  enrollConfirm: 'Onayla',
+  copy: 'Kopyala',
+  copied: 'Kopyalandı',
+  secretLabel: 'Kurulum anahtarı',
+  recoveryTitle: 'Kurtarma kodlarınızı kaydedin',
+  recoveryIntroEnroll: 'Telefonunuzu kaybederseniz bu kodların her biriyle bir kez giriş yapabilirsiniz. Kodları güvenli bir yerde saklayın: yalnızca şimdi gösterilirler.',
+  recoveryListLabel: 'Kurtarma kodları',
+  download: 'İndir',
+  done: 'Bitti',
+  recoveryFileHeader: 'Kurtarma kodları — her biri yalnızca bir kez kullanılabilir.',
+};
+
+export default tr;

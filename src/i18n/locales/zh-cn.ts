@@ -1,0 +1,52 @@
+import type { MfaStrings } from '../en.js';
+
+// Chinese has one plural category (`other`); `one` repeats it because `MfaStrings` requires it.
+const zhCn: MfaStrings = {
+  promptTitle: '确认是您本人',
+  promptIntro: '请输入身份验证器应用中的验证码以继续。',
+  recoveryIntro: '请输入您在设置两步验证时保存的任意一个恢复码。',
+  codeLabel: '验证码',
+  recoveryCodeLabel: '恢复码',
+  verify: '验证',
+  verifying: '正在验证…',
+  cancel: '取消',
+  close: '关闭',
+  useRecoveryCode: '使用恢复码',
+  useAuthenticator: '使用身份验证器应用',
+  loading: '正在加载…',
+  tryAgain: '重试',
+  wrongCode: {
+    one: '验证码无效。您还可以尝试 {count} 次。',
+    other: '验证码无效。您还可以尝试 {count} 次。',
+  },
+  malformedCode: '请输入身份验证器应用中的 {digits} 位验证码。',
+  malformedRecoveryCode: '请输入恢复码，格式如 abcd-efgh-ijkl-mnop。',
+  locked: '错误次数过多。请在 {minutes}后重试。',
+  expired: '此请求已过期，请重新开始。',
+  notEnrolled: '请先设置两步验证。',
+  enrollFirst: '要继续，请先设置两步验证，只需一分钟。',
+  nextCodeHint: '即将完成。待应用显示新的验证码后，输入该验证码即可继续。',
+  networkError: '无法连接到服务器。请检查网络连接，然后重试。',
+  serverError: '我们这边出了点问题，请重试。',
+  minutes: { one: '{count} 分钟', other: '{count} 分钟' },
+
+  enrollTitle: '设置身份验证器应用',
+  enrollScan: '请使用 Google Authenticator、Microsoft Authenticator、1Password 或 Authy 等身份验证器应用扫描此二维码。',
+  enrollQrAlt: '用于将此帐号添加到身份验证器应用的二维码',
+  enrollManual: '无法扫描？请在应用中输入此密钥：',
+  enrollOpenApp: '在此设备上的身份验证器应用中打开',
+  enrollCodePrompt: '然后输入应用中显示的 {digits} 位验证码。',
+  enrollCodeLabel: '应用中的验证码',
+  enrollConfirm: '确认',
+  copy: '复制',
+  copied: '已复制',
+  secretLabel: '设置密钥',
+  recoveryTitle: '保存您的恢复码',
+  recoveryIntroEnroll: '如果您丢失了手机，每个恢复码都可让您登录一次。请将它们存放在安全的地方：恢复码仅在此时显示。',
+  recoveryListLabel: '恢复码列表',
+  download: '下载',
+  done: '完成',
+  recoveryFileHeader: '恢复码 — 每个恢复码只能使用一次。',
+};
+
+export default zhCn;
