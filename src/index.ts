@@ -5,6 +5,7 @@
  */
 export { openAuthIdpModal, type OpenAuthIdpModalRequest } from './api/open-auth-idp-modal.js';
 export { promptForMFA, type PromptOptions } from './api/prompt-for-mfa.js';
+export { openAuthConsoleModal } from './api/open-auth-console-modal.js';
 export { configure, type MfaConfig } from './api/configure.js';
 export { mfaFetch, interceptFetch, getAccessToken, clearMfa, trackUserAction } from './api/mfa-fetch.js';
 export { MfaClient, type MfaClientOptions, type StartChallengeInput, type UserActionEvent } from './client/mfa-client.js';

@@ -4,6 +4,7 @@
  */
 import { getDefaultClient, setDefaultClient } from '../client/default-client.js';
 import { MfaClient, type MfaClientOptions } from '../client/mfa-client.js';
+import { ensureOpener } from './open-auth-idp-modal.js';
 
 export interface MfaConfig extends MfaClientOptions {
   /** Default locale of elements the promise API creates. */
@@ -19,6 +20,8 @@ export function configure(config: MfaConfig): void {
   if (lang !== undefined) locale = lang;
   if (client) setDefaultClient(client);
   else if (Object.keys(options).length) setDefaultClient(new MfaClient(options));
+  // Management calls of the new client (add/remove a factor) step up through the prompt too.
+  ensureOpener(getDefaultClient());
 }
 
 export const configuredLocale = (): string | undefined => locale;

@@ -6,6 +6,7 @@
  */
 import type { FactorType, IdpAuthResponse } from '../core/types.js';
 import { getDefaultClient } from '../client/default-client.js';
+import type { MfaClient } from '../client/mfa-client.js';
 import { MfaPrompt } from '../elements/mfa-prompt/mfa-prompt.js';
 import { defineElement } from '../elements/shared/define-element.js';
 import { configuredLocale } from './configure.js';
@@ -24,6 +25,8 @@ export interface OpenAuthIdpModalRequest {
   maxAge?: number;
   /** A user without any factor sets one up inside the same modal, then steps up. */
   enrollIfMissing?: boolean;
+  /** The client that verifies and keeps the token (default: the page-wide one). */
+  client?: MfaClient;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -42,9 +45,9 @@ export function openAuthIdpModal(request: OpenAuthIdpModalRequest): Promise<IdpA
 }
 
 /** Lets management calls (`<mfa-enroll>` adding a second factor…) step up through the same modal. */
-export function ensureOpener(): void {
-  const client = getDefaultClient();
-  client.opener ??= (scope) => openAuthIdpModal(scope);
+export function ensureOpener(client: MfaClient = getDefaultClient()): void {
+  // The prompt must verify through the same client that will read the token afterwards.
+  client.opener ??= (scope) => openAuthIdpModal({ ...scope, client });
 }
 
 function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
@@ -58,6 +61,7 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.reason) prompt.reason = request.reason;
   if (request.maxAge !== undefined) prompt.maxAge = request.maxAge;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
+  if (request.client) prompt.client = request.client;
   const locale = configuredLocale();
   if (locale) prompt.locale = locale;
 
@@ -69,7 +73,7 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
     // `mfa-hide` comes after focus went back to the opener: only then is the page usable again.
     prompt.addEventListener('mfa-hide', () => {
       prompt.remove();
-      resolve(outcome ?? { success: false, error: 'cancelled', timestamp: Date.now() });
+      resolve({ resource: request.resource, action: request.action, ...(outcome ?? { success: false, error: 'cancelled', timestamp: Date.now() }) });
     }, { once: true });
     document.body.append(prompt);
     prompt.show();

@@ -11,6 +11,5 @@ export function getDefaultClient(): MfaClient {
 }
 
 export function setDefaultClient(client: MfaClient): void {
-  if (current?.opener && !client.opener) client.opener = current.opener;
   current = client;
 }

@@ -178,7 +178,8 @@ export class MfaClient {
     const data = (await response.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
     if (response.ok && data) return data;
     const error = data?.error;
-    throw new MfaError(error?.code ?? (response.status >= 500 ? 'server' : 'network'), error?.message ?? response.statusText, {
+    // A non-JSON answer (a proxy's page, a crashed server) is still an HTTP answer, not a network failure.
+    throw new MfaError(error?.code ?? (response.status === 401 ? 'unauthenticated' : 'server'), error?.message ?? response.statusText, {
       status: response.status,
       attemptsLeft: error?.attemptsLeft,
       retryAfter: error?.retryAfter,

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
+import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import type { StoredFactor } from '../../src/server/stores/store.js';
 import { storeConformance } from './store-conformance.js';
 
@@ -21,6 +23,12 @@ storeConformance('sqlite', async () => {
     store: new SqliteStore({ path: path.join(dir, 'mfa.db') }),
     cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+storeConformance('redis', async () => {
+  const url = await redisUrl();
+  const prefix = uniquePrefix('conformance');
+  return { store: await RedisStore.connect({ url, prefix }), cleanup: () => dropPrefix(url, prefix) };
 });
 
 storeConformance('sqlite :memory:', async () => ({ store: new SqliteStore({ path: ':memory:' }) }));

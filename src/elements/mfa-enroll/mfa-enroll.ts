@@ -75,6 +75,10 @@ export class MfaEnroll extends MfaModalElement {
     this.codeInput.onSubmit = () => void this.confirm();
   }
 
+  protected override outcomeScope() {
+    return { resource: 'mfa', action: 'enroll' };
+  }
+
   protected override begin(): void {
     this.present();
     void this.start();

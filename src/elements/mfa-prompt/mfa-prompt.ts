@@ -86,6 +86,10 @@ export class MfaPrompt extends MfaModalElement {
     return this.challenge?.factor.type === 'recovery';
   }
 
+  protected override outcomeScope() {
+    return { resource: this.resource, action: this.action };
+  }
+
   protected override begin(): void {
     this.enrolled = false;
     this.afterEnroll = false;
@@ -182,7 +186,7 @@ export class MfaPrompt extends MfaModalElement {
           void this.enterEnrollment();
           return;
         }
-        this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now() });
+        this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
         return;
       case 'locked': {
         const minutes = Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60));

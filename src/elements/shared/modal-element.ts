@@ -59,6 +59,11 @@ export abstract class MfaModalElement extends LitElement {
     this.open = false;
   }
 
+  /** What the outcome is about (`resource`, `action`), added to failure outcomes too. */
+  protected outcomeScope(): { resource?: string; action?: string } {
+    return {};
+  }
+
   /** Starts the element's flow (called each time it opens). */
   protected abstract begin(): void;
   protected abstract renderTitle(): string;
@@ -90,10 +95,11 @@ export abstract class MfaModalElement extends LitElement {
     if (!changed.has('open')) return;
     if (this.open && !changed.get('open')) {
       this.#presented = false;
-      this.begin();
+      // After this update has finished: the flow sets state, which must start a new update.
+      queueMicrotask(() => this.begin());
     } else if (!this.open && changed.get('open')) {
       if (this.dialog?.open) this.dialog.close();
-      this.settle({ success: false, error: this.pendingFailure, timestamp: Date.now() });
+      this.settle({ success: false, error: this.pendingFailure, timestamp: Date.now(), ...this.outcomeScope() });
       this.codeInput.detach();
       // Focus back where the user was (WCAG 2.4.3), unless it went away meanwhile.
       if (this.#opener?.isConnected) this.#opener.focus();

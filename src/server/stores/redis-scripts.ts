@@ -1,0 +1,79 @@
+/**
+ * The Lua scripts behind the Redis store's atomic rules. Each runs on keys of ONE user (same
+ * hash tag), so it stays a single-slot operation that Redis Cluster accepts.
+ *
+ * `RECORD_FAILURE` mirrors `nextFailureState` (failure-math.ts) because the read-compute-write
+ * must happen inside Redis to be atomic across instances; the shared conformance suite pins both
+ * to the same behaviour.
+ */
+
+/** KEYS: factor hash, factor index, user seq. ARGV: id, createdAt, then field/value pairs. */
+export const INSERT_FACTOR = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('factor exists') end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1`;
+
+/** KEYS: factor hash. ARGV: step, at. The replay rule: only a newer step wins. */
+export const ADVANCE_LAST_STEP = `
+local last = redis.call('HGET', KEYS[1], 'lastStep')
+if not last then return 0 end
+if tonumber(ARGV[1]) > tonumber(last) then
+  redis.call('HSET', KEYS[1], 'lastStep', ARGV[1], 'lastUsedAt', ARGV[2])
+  return 1
+end
+return 0`;
+
+/** KEYS: factor hash. */
+export const CONFIRM_FACTOR = `
+local confirmed = redis.call('HGET', KEYS[1], 'confirmed')
+if confirmed ~= '0' then return 0 end
+redis.call('HSET', KEYS[1], 'confirmed', '1')
+return 1`;
+
+/** KEYS: factor hash. ARGV: label. */
+export const RENAME_FACTOR = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'label', ARGV[1])
+return 1`;
+
+/** KEYS: failure hash. ARGV: now, maxFailures, baseLockMs, maxLockMs (-1 = none), ttlMs. */
+export const RECORD_FAILURE = `
+local now = tonumber(ARGV[1])
+local max = math.max(1, math.floor(tonumber(ARGV[2])))
+local s = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'lockCount')
+local failures = (tonumber(s[1]) or 0) + 1
+local lockedUntil = tonumber(s[2]) or 0
+local lockCount = tonumber(s[3]) or 0
+if lockedUntil <= now then lockedUntil = 0 end
+if failures >= max then
+  local lockMs = tonumber(ARGV[3]) * (2 ^ lockCount)
+  local cap = tonumber(ARGV[4])
+  if cap >= 0 and lockMs > cap then lockMs = cap end
+  local untilMs = math.min(now + lockMs, 9007199254740991)
+  lockedUntil = math.max(untilMs, lockedUntil)
+  failures = 0
+  lockCount = lockCount + 1
+end
+local fmt = function(n) return string.format('%.0f', n) end
+redis.call('HSET', KEYS[1], 'failures', fmt(failures), 'lockedUntil', fmt(lockedUntil), 'lockCount', fmt(lockCount))
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return {fmt(failures), fmt(lockedUntil), fmt(lockCount)}`;
+
+/** KEYS: audit ids set, audit zset, user seq. ARGV: id, score (ms), json. */
+export const APPEND_AUDIT = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('audit event exists') end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], ARGV[2], string.format('%016d', seq) .. '\\n' .. ARGV[3])
+return 1`;
+
+/** KEYS: challenge key. ARGV: json, ttlMs. Refuses a duplicate id like a primary key would. */
+export const INSERT_CHALLENGE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return redis.error_reply('challenge exists')`;
+
+export const SCRIPTS = {
+  INSERT_FACTOR, ADVANCE_LAST_STEP, CONFIRM_FACTOR, RENAME_FACTOR, RECORD_FAILURE, APPEND_AUDIT, INSERT_CHALLENGE,
+};
+export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,272 @@
+/**
+ * Redis store for several app instances (DESIGN §6). Every rule that must hold across instances
+ * — replay marks, failure counters and locks, single-use recovery codes and challenges, the one
+ * signing key — is one atomic Redis command or Lua script (redis-scripts.ts).
+ *
+ * Keys: `<prefix>{u:<sub>}:…` for a user's data (one hash tag per user, so each script touches one
+ * Redis Cluster slot), `<prefix>{c:<id>}` per challenge, `<prefix>{keys}:signing` for the key.
+ * Ephemeral data (challenges, failure counters, freshness) carries a TTL; factors, recovery code
+ * hashes, the signing key and audit events are durable — run Redis with persistence (AOF) if it
+ * is the only store (docs/operating.md).
+ *
+ * Fail closed: the client does not queue commands while disconnected, so an outage makes every
+ * call throw at once (→ 503) instead of hanging, and the client reconnects by itself.
+ */
+import { createClient } from 'redis';
+import { SCRIPTS, type ScriptName } from './redis-scripts.js';
+import type {
+  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+} from './store.js';
+
+type Client = ReturnType<typeof createClient>;
+
+export interface RedisStoreOptions {
+  /** `redis://127.0.0.1:6379`, `rediss://…` */
+  url?: string;
+  /** Prepended to every key (default `mfa:`), so several apps can share one Redis. */
+  prefix?: string;
+  /** An already configured client (then `url` is ignored; the store does not own it). */
+  client?: Client;
+}
+
+/** Extra lifetime of ephemeral keys beyond their logical expiry, so clock skew never cuts one short. */
+const GRACE_MS = 60_000;
+const FAILURE_TTL_MS = 48 * 3600_000;
+const enc = encodeURIComponent;
+
+export class RedisStore implements MfaStore {
+  readonly #client: Client;
+  readonly #owned: boolean;
+  readonly #p: string;
+  #shas = new Map<ScriptName, string>();
+
+  private constructor(client: Client, owned: boolean, prefix: string) {
+    this.#client = client;
+    this.#owned = owned;
+    this.#p = prefix;
+  }
+
+  static async connect(options: RedisStoreOptions = {}): Promise<RedisStore> {
+    const client =
+      options.client ??
+      createClient({
+        url: options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        disableOfflineQueue: true,
+        socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+      });
+    // Without a listener, a connection error would crash the process; the store reports it per call.
+    client.on('error', () => {});
+    if (!client.isOpen) await client.connect();
+    return new RedisStore(client, !options.client, options.prefix ?? 'mfa:');
+  }
+
+  // Key names
+  #u(sub: string) { return `${this.#p}{u:${enc(sub)}}`; }
+  #factor(sub: string, id: string) { return `${this.#u(sub)}:f:${enc(id)}`; }
+  #challenge(id: string) { return `${this.#p}{c:${enc(id)}}`; }
+
+  /** EVALSHA with the script loaded on demand (again after a Redis restart: NOSCRIPT). */
+  async #run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const argv = args.map(String);
+    for (let attempt = 0; ; attempt++) {
+      let sha = this.#shas.get(name);
+      if (!sha) {
+        sha = await this.#client.scriptLoad(SCRIPTS[name]);
+        this.#shas.set(name, sha);
+      }
+      try {
+        return await this.#client.evalSha(sha, { keys, arguments: argv });
+      } catch (err) {
+        if (attempt === 0 && err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+          this.#shas.delete(name);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  // Factors
+
+  async insertFactor(f: StoredFactor): Promise<void> {
+    const fields = {
+      id: f.id, sub: f.sub, type: f.type, label: f.label, secretEnc: f.secretEnc, algorithm: f.algorithm,
+      digits: f.digits, period: f.period, confirmed: f.confirmed ? 1 : 0, createdAt: f.createdAt,
+      lastUsedAt: f.lastUsedAt ?? '', lastStep: f.lastStep,
+    };
+    await this.#run('INSERT_FACTOR', [this.#factor(f.sub, f.id), `${this.#u(f.sub)}:fidx`, `${this.#u(f.sub)}:seq`],
+      [f.id, f.createdAt, ...Object.entries(fields).flat()]);
+  }
+
+  async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
+    const h = await this.#client.hGetAll(this.#factor(sub, id));
+    return h.id ? toFactor(h) : null;
+  }
+
+  async listFactors(sub: string): Promise<StoredFactor[]> {
+    const ids = await this.#client.zRange(`${this.#u(sub)}:fidx`, 0, -1);
+    if (ids.length === 0) return [];
+    const multi = this.#client.multi();
+    for (const id of ids) multi.hGetAll(this.#factor(sub, id));
+    const rows = (await multi.exec()) as unknown as Record<string, string>[];
+    return rows.filter((h) => h && h.id).sort((a, b) => Number(a.createdAt) - Number(b.createdAt) || Number(a.seq) - Number(b.seq)).map(toFactor);
+  }
+
+  async confirmFactor(sub: string, id: string): Promise<boolean> {
+    return (await this.#run('CONFIRM_FACTOR', [this.#factor(sub, id)], [])) === 1;
+  }
+
+  async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
+    return (await this.#run('RENAME_FACTOR', [this.#factor(sub, id)], [label])) === 1;
+  }
+
+  async deleteFactor(sub: string, id: string): Promise<boolean> {
+    const [deleted] = (await this.#client.multi().del(this.#factor(sub, id)).zRem(`${this.#u(sub)}:fidx`, id).exec()) as unknown as number[];
+    return deleted === 1;
+  }
+
+  async deletePendingFactors(sub: string, olderThan: number): Promise<number> {
+    let n = 0;
+    for (const f of await this.listFactors(sub)) {
+      if (!f.confirmed && f.createdAt < olderThan && (await this.deleteFactor(sub, f.id))) n++;
+    }
+    return n;
+  }
+
+  async advanceLastStep(sub: string, id: string, step: number, at: number): Promise<boolean> {
+    return (await this.#run('ADVANCE_LAST_STEP', [this.#factor(sub, id)], [step, at])) === 1;
+  }
+
+  // Failures
+
+  async getFailureState(sub: string, key: string): Promise<FailureState> {
+    const h = await this.#client.hGetAll(`${this.#u(sub)}:x:${enc(key)}`);
+    return { failures: Number(h.failures ?? 0), lockedUntil: Number(h.lockedUntil ?? 0), lockCount: Number(h.lockCount ?? 0) };
+  }
+
+  async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
+    const [failures, lockedUntil, lockCount] = (await this.#run('RECORD_FAILURE', [`${this.#u(sub)}:x:${enc(key)}`], [
+      now, policy.maxFailures, policy.baseLockMs, policy.maxLockMs ?? -1, FAILURE_TTL_MS,
+    ])) as string[];
+    return { failures: Number(failures), lockedUntil: Number(lockedUntil), lockCount: Number(lockCount) };
+  }
+
+  async resetFailures(sub: string, key: string): Promise<void> {
+    await this.#client.del(`${this.#u(sub)}:x:${enc(key)}`);
+  }
+
+  // Recovery codes
+
+  async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
+    const multi = this.#client.multi().del(`${this.#u(sub)}:rc`);
+    if (hashes.length) multi.sAdd(`${this.#u(sub)}:rc`, hashes);
+    await multi.exec();
+  }
+
+  async consumeRecoveryCode(sub: string, hash: string): Promise<boolean> {
+    return (await this.#client.sRem(`${this.#u(sub)}:rc`, hash)) === 1;
+  }
+
+  countRecoveryCodes(sub: string): Promise<number> {
+    return this.#client.sCard(`${this.#u(sub)}:rc`);
+  }
+
+  async deleteRecoveryCodes(sub: string): Promise<void> {
+    await this.#client.del(`${this.#u(sub)}:rc`);
+  }
+
+  // Challenges
+
+  async insertChallenge(c: StoredChallenge): Promise<void> {
+    const ttl = Math.max(1, c.expiresAt - c.createdAt) + GRACE_MS;
+    await this.#run('INSERT_CHALLENGE', [this.#challenge(c.id)], [JSON.stringify(c), ttl]);
+    // The expiry index lives in its own slot; it only serves cleanup, so it need not be atomic with the challenge.
+    await this.#client.zAdd(`${this.#p}{challenges}:expiry`, { score: c.expiresAt, value: c.id });
+  }
+
+  async getChallenge(id: string): Promise<StoredChallenge | null> {
+    const json = await this.#client.get(this.#challenge(id));
+    return json ? (JSON.parse(json) as StoredChallenge) : null;
+  }
+
+  async deleteChallenge(id: string): Promise<boolean> {
+    return (await this.#client.del(this.#challenge(id))) === 1;
+  }
+
+  async deleteExpiredChallenges(now: number): Promise<number> {
+    const index = `${this.#p}{challenges}:expiry`;
+    const ids = await this.#client.zRangeByScore(index, '-inf', now);
+    let n = 0;
+    for (const id of ids) n += await this.#client.del(this.#challenge(id));
+    if (ids.length) await this.#client.zRem(index, ids);
+    return n;
+  }
+
+  // Freshness
+
+  async putFreshness(sub: string, session: string, record: FreshnessRecord, expiresAt: number): Promise<void> {
+    const key = `${this.#u(sub)}:fr:${enc(session)}`;
+    const ttl = Math.max(1, expiresAt - record.authTime * 1000) + GRACE_MS;
+    await this.#client.multi()
+      .hSet(key, `${enc(record.resource)}|${enc(record.action)}`, JSON.stringify({ record, expiresAt }))
+      .pExpire(key, ttl)
+      .sAdd(`${this.#u(sub)}:frs`, session)
+      .pExpire(`${this.#u(sub)}:frs`, ttl)
+      .exec();
+  }
+
+  async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
+    const key = `${this.#u(sub)}:fr:${enc(session)}`;
+    const all = Object.entries(await this.#client.hGetAll(key)).map(([field, json]) => ({ field, ...(JSON.parse(json) as { record: FreshnessRecord; expiresAt: number }) }));
+    const expired = all.filter((e) => e.expiresAt <= now).map((e) => e.field);
+    if (expired.length) await this.#client.hDel(key, expired);
+    return all.filter((e) => e.expiresAt > now).map((e) => e.record);
+  }
+
+  async clearFreshness(sub: string, session?: string): Promise<void> {
+    const sessions = session === undefined ? await this.#client.sMembers(`${this.#u(sub)}:frs`) : [session];
+    const multi = this.#client.multi();
+    for (const s of sessions) multi.del(`${this.#u(sub)}:fr:${enc(s)}`).sRem(`${this.#u(sub)}:frs`, s);
+    await multi.exec();
+  }
+
+  // Signing keys
+
+  async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {
+    const key = `${this.#p}{keys}:signing`;
+    await this.#client.set(key, JSON.stringify(candidate), { condition: 'NX' });
+    return JSON.parse((await this.#client.get(key))!) as SigningKeyRecord;
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const json = await this.#client.get(`${this.#p}{keys}:signing`);
+    return json ? [JSON.parse(json) as SigningKeyRecord] : [];
+  }
+
+  // Audit
+
+  async appendAuditEvent(event: AuditEvent): Promise<void> {
+    const u = this.#u(event.sub);
+    await this.#run('APPEND_AUDIT', [`${u}:auids`, `${u}:au`, `${u}:seq`], [event.id, Date.parse(event.at), JSON.stringify(event)]);
+  }
+
+  async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
+    const n = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.trunc(limit), 10_000));
+    if (n === 0) return [];
+    const members = await this.#client.zRange(`${this.#u(sub)}:au`, '+inf', '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: n } });
+    return members.map((m) => JSON.parse(m.slice(m.indexOf('\n') + 1)) as AuditEvent);
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned && this.#client.isOpen) await this.#client.close();
+  }
+}
+
+function toFactor(h: Record<string, string>): StoredFactor {
+  return {
+    id: h.id, sub: h.sub, type: h.type as StoredFactor['type'], label: h.label, secretEnc: h.secretEnc,
+    algorithm: h.algorithm as StoredFactor['algorithm'], digits: Number(h.digits), period: Number(h.period),
+    confirmed: h.confirmed === '1', createdAt: Number(h.createdAt),
+    lastUsedAt: h.lastUsedAt === '' ? null : Number(h.lastUsedAt), lastStep: Number(h.lastStep),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * A real Redis for node tests: `REDIS_URL` when CI started one (.ci/run), otherwise a private
+ * redis-server on a free loopback port, started here and stopped when the test process exits.
+ * `npm test` makes sure redis-server is installed (scripts/ensure-system-deps.mjs).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+
+let started: Promise<string> | undefined;
+let child: ChildProcess | undefined;
+
+const freePort = () => new Promise<number>((resolve) => {
+  const srv = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = srv.address() as { port: number };
+    srv.close(() => resolve(port));
+  });
+});
+
+/** Starts a redis-server on `port` (no persistence); resolves once it answers PING. */
+export async function spawnRedis(port: number): Promise<ChildProcess> {
+  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+  client.on('error', () => {});
+  for (let i = 0; i < 100; i++) {
+    try {
+      await client.connect();
+      await client.ping();
+      await client.close();
+      return proc;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+export function redisUrl(): Promise<string> {
+  started ??= (async () => {
+    if (process.env.REDIS_URL) return process.env.REDIS_URL;
+    const port = await freePort();
+    child = await spawnRedis(port);
+    process.once('exit', () => child?.kill('SIGKILL'));
+    return `redis://127.0.0.1:${port}`;
+  })();
+  return started;
+}
+
+/** A key prefix no other test uses, so tests share one Redis without seeing each other. */
+export const uniquePrefix = (name: string) => `mfa-test:${name}:${process.pid}:${Math.random().toString(36).slice(2)}:`;
+
+/** Deletes every key under `prefix`. */
+export async function dropPrefix(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
+  await client.close();
+}
