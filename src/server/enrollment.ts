@@ -6,6 +6,7 @@ import { MfaError } from '../core/errors.js';
 import type { ConfirmEnrollmentResponse, FactorList, FactorSummary, TotpEnrollment } from '../core/types.js';
 import { PENDING_FACTOR_TTL_MS, type MfaContext } from './config.js';
 import { attemptCode } from './factors/attempt.js';
+import { generateRecoveryCodes, hashRecoveryCode } from './crypto/recovery-codes.js';
 import { issueRecoveryCodes } from './factors/recovery-factor.js';
 import { checkTotpCode, createTotpFactor, parseTotpCode } from './factors/totp-factor.js';
 import type { StoredFactor } from './stores/store.js';
@@ -43,14 +44,15 @@ export async function confirmEnrollment(ctx: MfaContext, sub: string, factorId: 
   if (factor.confirmed) throw new MfaError('conflict', 'This factor is already confirmed.');
   const code = parseTotpCode(value, factor.digits);
   await attemptCode(ctx, sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
-  const first = !(await hasConfirmedFactor(ctx, sub));
-  if (!(await ctx.store.confirmFactor(sub, factor.id))) throw new MfaError('conflict', 'This factor is already confirmed.');
+  // The first factor brings the recovery codes, written in the same atomic step as the confirmation.
+  const recoveryCodes = (await hasConfirmedFactor(ctx, sub)) ? undefined : generateRecoveryCodes(ctx.random);
+  const hashes = recoveryCodes?.map((c) => hashRecoveryCode(c)!);
+  if (!(await ctx.store.confirmFactor(sub, factor.id, hashes))) throw new MfaError('conflict', 'This factor is already confirmed.');
   await ctx.audit.record({ type: 'factor.enrolled', sub, factor: factor.type, metadata: { factorId: factor.id } });
-  const confirmed = { ...factor, confirmed: true, lastUsedAt: ctx.now() };
-  if (!first) return { factor: summarize(confirmed) };
-  const recoveryCodes = await issueRecoveryCodes(ctx, sub);
+  const confirmed = summarize({ ...factor, confirmed: true, lastUsedAt: ctx.now() });
+  if (!recoveryCodes) return { factor: confirmed };
   await ctx.audit.record({ type: 'recovery.issued', sub, factor: 'recovery', metadata: { count: recoveryCodes.length } });
-  return { factor: summarize(confirmed), recoveryCodes };
+  return { factor: confirmed, recoveryCodes };
 }
 
 export async function renameFactor(ctx: MfaContext, sub: string, id: string, label: string): Promise<FactorSummary> {

@@ -41,6 +41,8 @@ export function redisUrl(): Promise<string> {
     if (process.env.REDIS_URL) return process.env.REDIS_URL;
     const port = await freePort();
     child = await spawnRedis(port);
+    // Do not keep the test process alive for it; it dies with the process.
+    child.unref();
     process.once('exit', () => child?.kill('SIGKILL'));
     return `redis://127.0.0.1:${port}`;
   })();

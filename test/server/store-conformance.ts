@@ -90,6 +90,18 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         assert.equal(await store.confirmFactor('alice', 'missing'), false);
       });
 
+      it('confirming with recovery hashes replaces the user\'s codes in the same step, once', async () => {
+        await store.insertFactor(factor({ confirmed: false }));
+        await store.replaceRecoveryCodes('alice', ['old']);
+        assert.equal(await store.confirmFactor('alice', 'f1', ['h1', 'h2']), true);
+        assert.equal(await store.countRecoveryCodes('alice'), 2);
+        assert.equal(await store.consumeRecoveryCode('alice', 'old', T0), false);
+        // A second confirmation changes nothing, codes included.
+        assert.equal(await store.confirmFactor('alice', 'f1', ['h3']), false);
+        assert.equal(await store.consumeRecoveryCode('alice', 'h3', T0), false);
+        assert.equal(await store.countRecoveryCodes('alice'), 2);
+      });
+
       it('renames only the owner\'s factor', async () => {
         await store.insertFactor(factor());
         assert.equal(await store.renameFactor('mallory', 'f1', 'pwned'), false);

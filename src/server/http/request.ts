@@ -33,6 +33,26 @@ export function checkOrigin(allowed?: string[]): MiddlewareHandler {
   };
 }
 
+/** No request of the protocol nests deeper; deeper input only serves to exhaust the validator's stack. */
+export const MAX_JSON_DEPTH = 16;
+
+/** Deepest bracket nesting outside strings (one pass, before parsing). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // backslash: skip the escaped character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) max = Math.max(max, ++depth);
+    else if (ch === 125 || ch === 93) depth--;
+  }
+  return max;
+}
+
 const isJson = (type: string | undefined) => !!type && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
 
 /**
@@ -44,6 +64,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   let data: unknown = {};
   if (text.length > 0) {
     if (!isJson(c.req.header('content-type'))) throw new MfaError('unsupported_media_type', 'Send the body as application/json.');
+    if (jsonDepth(text) > MAX_JSON_DEPTH) throw new MfaError('malformed_request', 'The body is nested too deeply.');
     try {
       data = JSON.parse(text);
     } catch {

@@ -40,10 +40,11 @@ export class MemoryStore implements MfaStore {
     return all.sort((a, b) => a.createdAt - b.createdAt).map(copy);
   }
 
-  async confirmFactor(sub: string, id: string): Promise<boolean> {
+  async confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean> {
     const f = this.userFactors(sub)?.get(id);
     if (!f || f.confirmed) return false;
     f.confirmed = true;
+    if (recoveryHashes) await this.replaceRecoveryCodes(sub, recoveryHashes);
     return true;
   }
 

@@ -25,11 +25,15 @@ if tonumber(ARGV[1]) > tonumber(last) then
 end
 return 0`;
 
-/** KEYS: factor hash. */
+/** KEYS: factor hash, recovery set. ARGV: '1' to replace the codes, then the new hashes. */
 export const CONFIRM_FACTOR = `
 local confirmed = redis.call('HGET', KEYS[1], 'confirmed')
 if confirmed ~= '0' then return 0 end
 redis.call('HSET', KEYS[1], 'confirmed', '1')
+if ARGV[1] == '1' then
+  redis.call('DEL', KEYS[2])
+  if #ARGV > 1 then redis.call('SADD', KEYS[2], unpack(ARGV, 2)) end
+end
 return 1`;
 
 /** KEYS: factor hash. ARGV: label. */

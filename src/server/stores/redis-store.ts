@@ -112,8 +112,9 @@ export class RedisStore implements MfaStore {
     return rows.filter((h) => h && h.id).sort((a, b) => Number(a.createdAt) - Number(b.createdAt) || Number(a.seq) - Number(b.seq)).map(toFactor);
   }
 
-  async confirmFactor(sub: string, id: string): Promise<boolean> {
-    return (await this.#run('CONFIRM_FACTOR', [this.#factor(sub, id)], [])) === 1;
+  async confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean> {
+    const args = recoveryHashes ? ['1', ...recoveryHashes] : ['0'];
+    return (await this.#run('CONFIRM_FACTOR', [this.#factor(sub, id), `${this.#u(sub)}:rc`], args)) === 1;
   }
 
   async renameFactor(sub: string, id: string, label: string): Promise<boolean> {

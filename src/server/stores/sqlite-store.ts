@@ -159,8 +159,12 @@ export class SqliteStore implements MfaStore {
     return this.q.listFactors.all(sub).map(toFactor);
   }
 
-  async confirmFactor(sub: string, id: string): Promise<boolean> {
-    return this.q.confirmFactor.run(sub, id).changes === 1;
+  async confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.q.confirmFactor.run(sub, id).changes !== 1) return false;
+      if (recoveryHashes) this.replaceCodes(sub, recoveryHashes);
+      return true;
+    }).immediate();
   }
 
   async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
@@ -203,10 +207,13 @@ export class SqliteStore implements MfaStore {
 
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
     // One transaction: no moment where the user has no codes, or old and new at once.
-    this.db.transaction(() => {
-      this.q.deleteCodes.run(sub);
-      for (const h of hashes) this.q.insertCode.run(sub, h);
-    }).immediate();
+    this.db.transaction(() => this.replaceCodes(sub, hashes)).immediate();
+  }
+
+  /** Inside a transaction only (nested ones become savepoints). */
+  private replaceCodes(sub: string, hashes: string[]): void {
+    this.q.deleteCodes.run(sub);
+    for (const h of hashes) this.q.insertCode.run(sub, h);
   }
 
   async consumeRecoveryCode(sub: string, hash: string, at: number): Promise<boolean> {

@@ -105,8 +105,12 @@ export interface MfaStore {
   getFactor(sub: string, id: string): Promise<StoredFactor | null>;
   /** Every factor of the user, confirmed or not, oldest first. */
   listFactors(sub: string): Promise<StoredFactor[]>;
-  /** Marks a pending factor confirmed; false when it is missing or already confirmed. */
-  confirmFactor(sub: string, id: string): Promise<boolean>;
+  /**
+   * Marks a pending factor confirmed; false when it is missing or already confirmed. With
+   * `recoveryHashes` (the user's first factor), the user's recovery codes are replaced in the
+   * same atomic step, so a crash can never leave a confirmed first factor without codes.
+   */
+  confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean>;
   renameFactor(sub: string, id: string, label: string): Promise<boolean>;
   deleteFactor(sub: string, id: string): Promise<boolean>;
   /** Drops unconfirmed factors created before `olderThan` (abandoned enrollments). */

@@ -73,7 +73,7 @@ export async function verifyStepUpToken(
   expect: Expectation,
 ): Promise<StepUpClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
+    const { payload, protectedHeader } = await jwtVerify(token, keys.publicKey, {
       algorithms: [TOKEN_ALG],
       typ: STEP_UP_TOKEN_TYPE,
       issuer: config.issuer,
@@ -84,6 +84,10 @@ export async function verifyStepUpToken(
       clockTolerance: 0,
     });
     const claims = payload as unknown as StepUpClaims;
+    const nowSec = Math.floor(expect.now / 1000);
+    // Shapes this server never issues, even when signed with its key: refuse them too.
+    if (protectedHeader.kid !== keys.kid) return null;
+    if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
     if (claims.resource !== expect.resource || claims.action !== expect.action) return null;
     if (!expect.acrValues.includes(claims.acr)) return null;
     if (!Array.isArray(claims.amr) || typeof claims.auth_time !== 'number') return null;
