@@ -11,6 +11,7 @@ import type { SigningKeys } from './tokens/signing-keys.js';
 import type { TokenConfig } from './tokens/step-up-token.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FreshnessPolicy } from './freshness.js';
+import type { RateLimits } from './rate-limit.js';
 
 export interface SessionUser {
   /** Stable user id of the app's own session. */
@@ -47,6 +48,13 @@ export interface MfaServerOptions {
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
   totp?: Partial<TotpParams>;
+  /** Rate limits of challenge creation, per user and per client IP. */
+  rateLimits?: RateLimits;
+  /**
+   * The client's IP for per-IP limits. Default: the socket's address under @hono/node-server.
+   * Behind a proxy, return the address your proxy vouches for (e.g. from X-Forwarded-For).
+   */
+  clientIp?: (request: Request) => string | undefined;
   /** Step-up freshness ("MFA session caching"): default 15 minutes, same resource. */
   freshness?: FreshnessPolicy;
   /** Lockout policy (default 10 failures, 15 minutes doubling, at most 24 hours per lock). */
@@ -71,6 +79,8 @@ export interface MfaContext {
   totp: TotpParams;
   lockout: FailurePolicy;
   freshness: FreshnessPolicy;
+  rateLimits: Required<RateLimits>;
+  clientIp?: (request: Request) => string | undefined;
   appName: string;
   accountName: (sub: string) => string;
   origins?: string[];

@@ -8,6 +8,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { AuditLog } from './audit/audit-log.js';
 import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions, type SessionUser } from './config.js';
 import { forgetFresh } from './freshness.js';
+import { DEFAULT_RATE_LIMITS } from './rate-limit.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
@@ -56,6 +57,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
     freshness: options.freshness ?? {},
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+    clientIp: options.clientIp,
     appName: options.appName ?? 'mfa-elements',
     accountName: options.accountName ?? ((sub) => sub),
     origins: options.origins,

@@ -9,7 +9,7 @@ import { CHALLENGE_TTL_MS, type MfaContext, type SessionUser } from './config.js
 import { findFresh, recordFresh } from './freshness.js';
 import { attemptCode, assertNotLocked } from './factors/attempt.js';
 import { RECOVERY_AMR, RECOVERY_KEY, RECOVERY_LABEL, consumeRecoveryCode, parseRecoveryCode } from './factors/recovery-factor.js';
-import { TOTP_AMR, checkTotpCode, parseTotpCode } from './factors/totp-factor.js';
+import { DEFAULT_TOTP_LABEL, TOTP_AMR, checkTotpCode, parseTotpCode } from './factors/totp-factor.js';
 import type { StoredChallenge, StoredFactor } from './stores/store.js';
 import { signStepUpToken } from './tokens/step-up-token.js';
 
@@ -32,11 +32,13 @@ async function factorRefs(ctx: MfaContext, sub: string, factors: StoredFactor[])
   return refs;
 }
 
-function stepFor(factor: StoredFactor | null, guid: string): ChallengeStep {
-  return factor
-    ? { guid, type: 'code', label: 'Enter the code from your authenticator app', fieldName: 'code', length: factor.digits, inputMode: 'numeric' }
-    : { guid, type: 'code', label: 'Enter one of your recovery codes', fieldName: 'recoveryCode', inputMode: 'text' };
-}
+const codeStep = (digits: number, guid: string): ChallengeStep =>
+  ({ guid, type: 'code', label: 'Enter the code from your authenticator app', fieldName: 'code', length: digits, inputMode: 'numeric' });
+
+const recoveryStep = (guid: string): ChallengeStep =>
+  ({ guid, type: 'code', label: 'Enter one of your recovery codes', fieldName: 'recoveryCode', inputMode: 'text' });
+
+const DECOY_PREFIX = 'decoy:';
 
 export interface StartInput {
   resource: string;
@@ -60,18 +62,23 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
   if (factors.length === 0) throw new MfaError('not_enrolled', 'Add a second factor first.');
   const refs = await factorRefs(ctx, sub, factors);
 
-  let factor: StoredFactor | null;
+  let factor: StoredFactor | null = null;
+  let key: string;
+  let ref: ChallengeFactorRef;
   if (input.factorType === 'recovery' || input.factorId === RECOVERY_KEY) {
     if (!refs.some((r) => r.type === 'recovery')) throw new MfaError('not_enrolled', 'No recovery codes are left.');
-    factor = null;
-  } else if (input.factorId) {
-    factor = factors.find((f) => f.id === input.factorId) ?? null;
-    // Unknown and someone else's factor ids get the same answer.
-    if (!factor) throw new MfaError('not_found', 'No such factor.');
+    key = RECOVERY_KEY;
+  } else if (input.factorId && !factors.some((f) => f.id === input.factorId)) {
+    // An unknown, pending or someone else's factor id gets a decoy: a challenge that looks like a
+    // real one and answers every code exactly as a wrong code (same status, body, lockout), so
+    // ids cannot be probed (issue #4 enumeration rule).
+    key = `${DECOY_PREFIX}${input.factorId}`;
+    ref = { id: input.factorId, type: 'totp', label: DEFAULT_TOTP_LABEL };
   } else {
-    factor = factors.find((f) => !input.factorType || f.type === input.factorType) ?? factors[0];
+    factor = factors.find((f) => (input.factorId ? f.id === input.factorId : !input.factorType || f.type === input.factorType)) ?? factors[0];
+    key = factor.id;
   }
-  const key = factor?.id ?? RECOVERY_KEY;
+  ref ??= refs.find((r) => r.id === key)!;
   await assertNotLocked(ctx, sub, key);
 
   const now = ctx.now();
@@ -90,9 +97,9 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
   return {
     status: 'CHALLENGED',
     challengeId: challenge.id,
-    factor: refs.find((r) => r.id === key)!,
+    factor: ref,
     factors: refs,
-    challenges: [stepFor(factor, challenge.stepGuid)],
+    challenges: [key === RECOVERY_KEY ? recoveryStep(challenge.stepGuid) : codeStep(factor?.digits ?? ctx.totp.digits, challenge.stepGuid)],
     expiresAt: iso(challenge.expiresAt),
   };
 }
@@ -121,6 +128,11 @@ export async function resumeChallenge(
     amr = RECOVERY_AMR;
     const left = await ctx.store.countRecoveryCodes(sub);
     await ctx.audit.record({ type: 'recovery.used', sub, resource: challenge.resource, action: challenge.action, factor: 'recovery', severity: 'warning', metadata: { left } });
+  } else if (challenge.factorId.startsWith(DECOY_PREFIX)) {
+    // Same parsing, same counting, never a success: indistinguishable from a wrong code.
+    parseTotpCode(answer.value, ctx.totp.digits);
+    await attemptCode(ctx, sub, challenge.factorId, async () => false, 'totp');
+    throw new MfaError('invalid_code', 'That code is not valid.');
   } else {
     const factor = await ctx.store.getFactor(sub, challenge.factorId);
     if (!factor || !factor.confirmed) throw notFound(); // removed meanwhile

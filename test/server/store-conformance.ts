@@ -371,6 +371,20 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
       });
     });
 
+    describe('rate limits', () => {
+      it('counts hits per key and fixed window, atomically', async () => {
+        const W = 60_000;
+        const start = Math.floor(T0 / W) * W;
+        assert.deepEqual(await store.hitRateLimit('ip:1', W, start + 5), { count: 1, resetAt: start + W });
+        assert.deepEqual(await store.hitRateLimit('ip:1', W, start + W - 1), { count: 2, resetAt: start + W });
+        assert.deepEqual(await store.hitRateLimit('ip:2', W, start + 5), { count: 1, resetAt: start + W });
+        // The next window starts from zero.
+        assert.deepEqual(await store.hitRateLimit('ip:1', W, start + W), { count: 1, resetAt: start + 2 * W });
+        const counts = await Promise.all(Array.from({ length: 50 }, () => store.hitRateLimit('burst', W, start)));
+        assert.deepEqual(counts.map((c) => c.count).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+    });
+
     describe('signing keys', () => {
       it('the first key wins for every later caller', async () => {
         assert.deepEqual(await store.listSigningKeys(), []);

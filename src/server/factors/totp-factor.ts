@@ -61,5 +61,8 @@ export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code:
   const step = matchTotpStep(secret, code, now, factor);
   secret.fill(0);
   if (step === null) return false;
-  return ctx.store.advanceLastStep(factor.sub, factor.id, step, now);
+  const accepted = await ctx.store.advanceLastStep(factor.sub, factor.id, step, now);
+  // A right code that was already used (or older than one used): someone replays it.
+  if (!accepted) await ctx.audit.record({ type: 'verify.replay', sub: factor.sub, factor: 'totp', status: 'failure', severity: 'warning', metadata: { factorId: factor.id } });
+  return accepted;
 }

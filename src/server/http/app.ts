@@ -10,12 +10,13 @@ import { forgetFresh } from '../freshness.js';
 import * as enrollment from '../enrollment.js';
 import { checkStepUp } from '../guard/step-up-guard.js';
 import { recordUserAction } from '../audit/user-action.js';
+import { limitChallenges } from '../rate-limit.js';
 import { resumeChallenge, startChallenge } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
 import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 
-type Env = { Variables: { sub: string; user: SessionUser } };
+type Env = { Variables: { sub: string; user: SessionUser }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
 
 export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<Env> {
   const app = new Hono<Env>();
@@ -44,6 +45,9 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
     c.set('user', user);
     await next();
   });
+
+  /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
+  const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
   /** Adding a second factor, removing one and regenerating codes need a step-up for mfa/manage. */
   const requireManage = async (c: Context<Env>): Promise<Response | null> => {
@@ -94,6 +98,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.post('/challenges', async (c) => {
     const input = await readJson(c, startChallengeSchema);
+    await limitChallenges(ctx, c.get('sub'), clientIp(c));
     const answer = await startChallenge(ctx, c.get('user'), input);
     // 201 when a challenge was created; 200 when a fresh step-up answered at once.
     return c.json(answer, answer.status === 'CHALLENGED' ? 201 : 200);

@@ -174,6 +174,21 @@ export class MemoryStore implements MfaStore {
     for (const key of this.freshness.keys()) if (key.startsWith(`${sub}\0`)) this.freshness.delete(key);
   }
 
+  // Rate limits
+
+  private readonly hits = new Map<string, { count: number; resetAt: number }>();
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
+    const id = `${key}\0${resetAt}`;
+    const entry = this.hits.get(id) ?? { count: 0, resetAt };
+    entry.count++;
+    this.hits.set(id, entry);
+    // Old windows are dropped as new ones start, so the map stays small.
+    if (entry.count === 1) for (const [k, v] of this.hits) if (v.resetAt <= now) this.hits.delete(k);
+    return { ...entry };
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

@@ -231,6 +231,15 @@ export class RedisStore implements MfaStore {
     await multi.exec();
   }
 
+  // Rate limits
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
+    const k = `${this.#p}{rl:${enc(key)}}:${resetAt}`;
+    const [count] = (await this.#client.multi().incr(k).pExpire(k, windowMs + GRACE_MS).exec()) as unknown as number[];
+    return { count, resetAt };
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

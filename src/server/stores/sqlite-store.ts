@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS freshness (
   auth_time INTEGER NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (sub, session, resource, action)
 );
+CREATE TABLE IF NOT EXISTS rate_limits (
+  key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (key, reset_at)
+);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
   private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL
@@ -110,6 +114,9 @@ function prepareAll(db: Database.Database) {
     purgeFreshness: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ? AND expires_at <= ?'),
     clearFreshnessSession: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ?'),
     clearFreshnessUser: db.prepare('DELETE FROM freshness WHERE sub = ?'),
+    hit: db.prepare<[string, number], { count: number }>(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?, ?, 1)
+      ON CONFLICT (key, reset_at) DO UPDATE SET count = count + 1 RETURNING count`),
+    purgeHits: db.prepare('DELETE FROM rate_limits WHERE reset_at <= ?'),
     listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
     insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
       status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
@@ -271,6 +278,13 @@ export class SqliteStore implements MfaStore {
       factor: e.factor ?? null, severity: e.severity, status: e.status,
       metadata: e.metadata === undefined ? null : JSON.stringify(e.metadata), ip: e.ip ?? null,
     });
+  }
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
+    const { count } = this.q.hit.get(key, resetAt)!;
+    if (count === 1) this.q.purgeHits.run(now); // a new window: forget finished ones
+    return { count, resetAt };
   }
 
   async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {

@@ -151,6 +151,13 @@ export interface MfaStore {
   /** Forgets the session's records, or every session's of the user when `session` is omitted. */
   clearFreshness(sub: string, session?: string): Promise<void>;
 
+  // Rate limits (ephemeral): fixed windows
+  /**
+   * Counts one hit of `key` in the window of `windowMs` that contains `now`, atomically.
+   * Returns the count including this hit and when the window ends (ms).
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
   getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
