@@ -4,21 +4,13 @@
 // package right after `npm ci`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 
 const started = Date.now();
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
-const common = {
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  target: 'es2021',
-  tsconfig: 'tsconfig.json',
-  legalComments: 'none',
-  logLevel: 'warning',
-};
+import { common, iifeOptions } from './esbuild-options.mjs';
 
 // ESM: code only some users need (the QR encoder) is split out and loaded on first use.
 await build({
@@ -30,13 +22,14 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
 });
 
-// IIFE for a plain <script> tag: one file, defines the elements, global `MfaElements`.
+// IIFE for a plain <script> tag: one file with all code and English, defines the elements, global
+// `MfaElements`; other languages come from dist/locales/<file>.js beside it (locale-loaders.url.ts).
+await build({ ...common, ...iifeOptions, outfile: 'dist/mfa-elements.iife.js' });
 await build({
   ...common,
-  entryPoints: ['src/bundle-iife.ts'],
-  outfile: 'dist/mfa-elements.iife.js',
-  format: 'iife',
-  globalName: 'MfaElements',
+  entryPoints: readdirSync('src/i18n/locales').map((f) => `src/i18n/locales/${f}`),
+  outdir: 'dist/locales',
+  format: 'esm',
 });
 
 console.log(`build: dist/ in ${Date.now() - started} ms`);

@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { MfaClient, MfaError, createMfaFetch, interceptFetch, mfaFetch, openAuthIdpModal, trackUserAction } from '../src/index.js';
+import { MfaClient, MfaError, interceptFetch, mfaFetch, openAuthIdpModal, trackUserAction } from '../src/index.js';
+import '../src/define.js'; // enrollIfMissing embeds <mfa-enroll>, which the app registers
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
@@ -58,10 +59,9 @@ describe('mfaFetch and freshness, against the real server', () => {
   it('throws a typed MfaError on cancel when asked to, and runs nothing', async () => {
     await signInNewUser();
     await enrollTotpFactor();
-    const client = new MfaClient();
-    client.opener = (scope) => openAuthIdpModal(scope);
-    const strict = createMfaFetch(client, () => client.opener, { onCancel: 'throw' });
-    const pending = strict('/api/transfer', postTransfer(5)).then(() => null, (e: unknown) => e);
+    const client = new MfaClient({ onStepUpCancel: 'throw' });
+    client.opener = (scope) => openAuthIdpModal({ ...scope, client });
+    const pending = client.fetch('/api/transfer', postTransfer(5)).then(() => null, (e: unknown) => e);
     await visiblePrompt();
     await sendKeys({ press: 'Escape' });
     const error = await pending;
@@ -123,7 +123,7 @@ describe('mfaFetch and freshness, against the real server', () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
     const original = window.fetch;
-    const undo = interceptFetch({ match: '/api/' });
+    const undo = await interceptFetch({ match: '/api/' });
     try {
       const pending = fetch('/api/transfer', postTransfer(7));
       await visiblePrompt();

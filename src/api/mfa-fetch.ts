@@ -1,7 +1,7 @@
 /** The page-wide `mfaFetch`, `interceptFetch`, token accessor and audit call, bound to the default client and prompt. */
 import { getDefaultClient } from '../client/default-client.js';
 import type { UserActionEvent } from '../client/mfa-client.js';
-import { interceptFetch as intercept, type InterceptOptions } from '../client/mfa-fetch.js';
+import type { InterceptOptions } from '../client/mfa-fetch.js';
 import { ensureOpener } from './open-auth-idp-modal.js';
 
 /** `fetch` that opens `<mfa-prompt>` when the server answers with an RFC 9470 step-up challenge, then retries once. */
@@ -10,10 +10,15 @@ export function mfaFetch(input: RequestInfo | URL, init?: RequestInit): Promise<
   return getDefaultClient().fetch(input, init);
 }
 
-/** Opt-in (Q2 behaviour): every matching `fetch` on the page steps up by itself. Returns an undo function. */
-export function interceptFetch(options: InterceptOptions): () => void {
+/**
+ * Opt-in (Q2 behaviour): every matching `fetch` on the page steps up by itself. Returns a promise
+ * of the undo function (the wrapper's code loads on first use).
+ */
+export async function interceptFetch(options: InterceptOptions): Promise<() => void> {
   ensureOpener();
   const client = getDefaultClient();
+  // Loaded lazily and never imported statically anywhere on the prompt path (keeps it small).
+  const { interceptFetch: intercept } = await import('../client/mfa-fetch.js');
   return intercept(client, () => client.opener, options);
 }
 

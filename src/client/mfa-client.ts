@@ -4,6 +4,7 @@
  */
 import { MfaError } from '../core/errors.js';
 import {
+  INSUFFICIENT_USER_AUTHENTICATION,
   MANAGE_SCOPE,
   STEP_UP_HEADER,
   type ChallengeAnswer,
@@ -16,8 +17,6 @@ import {
   type TotpEnrollment,
   type VerifiedResponse,
 } from '../core/types.js';
-import { INSUFFICIENT_USER_AUTHENTICATION } from '../core/www-authenticate.js';
-import { createMfaFetch } from './mfa-fetch.js';
 import { TokenCache } from './token-cache.js';
 
 export interface MfaClientOptions {
@@ -28,6 +27,8 @@ export interface MfaClientOptions {
   /** Default `same-origin`; `include` for a server on another origin. */
   credentials?: RequestCredentials;
   fetch?: typeof fetch;
+  /** What `client.fetch` / `mfaFetch` does when the user cancels the step-up: return the 401 (default) or throw an `MfaError`. */
+  onStepUpCancel?: 'response' | 'throw';
 }
 
 /**
@@ -71,13 +72,21 @@ export class MfaClient {
   /** Tells the app's other tabs to forget their tokens when this one signs out. */
   readonly #channel?: BroadcastChannel;
 
-  /** `mfaFetch` bound to this client and its opener. */
-  readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  #fetcher?: Promise<(input: RequestInfo | URL, init?: RequestInit) => Promise<Response>>;
+
+  /**
+   * `mfaFetch` bound to this client and its opener. Its code loads on first use, so pages that
+   * only call `openAuthIdpModal` do not carry it.
+   */
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    this.#fetcher ??= import('./mfa-fetch.js').then((m) =>
+      m.createMfaFetch(this, () => this.opener, { onCancel: this.#options.onStepUpCancel, fetch: this.#options.fetch }));
+    return this.#fetcher.then((f) => f(input, init));
+  };
 
   constructor(options: MfaClientOptions = {}) {
     this.#options = options;
     this.apiBase = (options.apiBase ?? '/mfa').replace(/\/+$/, '');
-    this.fetch = createMfaFetch(this, () => this.opener);
     if (typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(`mfa-elements:${this.apiBase}`);
       this.#channel.onmessage = (event: MessageEvent) => {

@@ -136,3 +136,5 @@ export const STEP_UP_HEADER = 'Step-Up-Token';
 export const STEP_UP_TOKEN_TYPE = 'mfa-step-up+jwt';
 /** Resource/action that guards factor management (add a second factor, remove, regenerate). */
 export const MANAGE_SCOPE = { resource: 'mfa', action: 'manage' } as const;
+/** The RFC 9470 error code of a step-up challenge (also the `code` of its JSON body). */
+export const INSUFFICIENT_USER_AUTHENTICATION = 'insufficient_user_authentication';

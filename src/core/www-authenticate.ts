@@ -5,7 +5,9 @@
  * on the server and parses it (quoted or token values, RFC 9110 §11.2 auth-params) on the client.
  */
 
-export const INSUFFICIENT_USER_AUTHENTICATION = 'insufficient_user_authentication';
+import { INSUFFICIENT_USER_AUTHENTICATION } from './types.js';
+
+export { INSUFFICIENT_USER_AUTHENTICATION };
 
 export interface StepUpChallenge {
   error: string;

@@ -1,16 +1,14 @@
 /**
- * Built-in locales other than English, each its own module: the ESM build splits them out and
- * loads one on first use; the IIFE bundles them. Adding a locale = one file + one line here.
+ * Built-in locales other than English, each its own module: bundlers split them out and load
+ * one on first use (the import paths must stay literal for that). Adding a locale = one file in
+ * locales/, one line here and one in locale-files.ts.
  */
 import type { MfaStrings } from './en.js';
+import { LOCALE_FILES } from './locale-files.js';
 
-type Loader = () => Promise<{ default: MfaStrings }>;
+export type Loader = () => Promise<{ default: MfaStrings }>;
 
-const ptBr: Loader = () => import('./locales/pt-br.js');
-const zhCn: Loader = () => import('./locales/zh-cn.js');
-
-/** Keys are lower-case tags; a language-only key (`pt`, `zh`) serves every region without its own. */
-export const LOCALE_LOADERS: Record<string, Loader> = {
+const FILES: Record<string, Loader> = {
   ar: () => import('./locales/ar.js'),
   de: () => import('./locales/de.js'),
   es: () => import('./locales/es.js'),
@@ -22,11 +20,13 @@ export const LOCALE_LOADERS: Record<string, Loader> = {
   ko: () => import('./locales/ko.js'),
   nl: () => import('./locales/nl.js'),
   pl: () => import('./locales/pl.js'),
-  pt: ptBr,
-  'pt-br': ptBr,
+  'pt-br': () => import('./locales/pt-br.js'),
   ru: () => import('./locales/ru.js'),
   tr: () => import('./locales/tr.js'),
-  zh: zhCn,
-  'zh-cn': zhCn,
-  'zh-hans': zhCn,
+  'zh-cn': () => import('./locales/zh-cn.js'),
 };
+
+/** Lower-case tag → loader of the file that serves it. */
+export const LOCALE_LOADERS: Record<string, Loader> = Object.fromEntries(
+  Object.entries(LOCALE_FILES).map(([tag, file]) => [tag, FILES[file]]),
+);

@@ -3,7 +3,6 @@ import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
-import { defineElement } from '../shared/define-element.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
@@ -183,7 +182,7 @@ export class MfaPrompt extends MfaModalElement {
         return;
       case 'not_enrolled':
         if (this.enrollIfMissing && this.phase === 'loading') {
-          void this.enterEnrollment();
+          this.enterEnrollment();
           return;
         }
         this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
@@ -226,13 +225,15 @@ export class MfaPrompt extends MfaModalElement {
     this.statusInfo = info;
   }
 
-  /** Loads `<mfa-enroll>` only now: most prompts never need it, so the prompt path stays small. */
-  private async enterEnrollment(): Promise<void> {
-    try {
-      const { MfaEnroll } = await import('../mfa-enroll/mfa-enroll.js');
-      defineElement('mfa-enroll', MfaEnroll);
-    } catch (err) {
-      this.handleError(err, () => void this.start(this.factor));
+  /**
+   * Switches to the embedded enrollment. `<mfa-enroll>` is not imported here (it would weigh on
+   * every prompt): it must be registered — `mfa-elements/define.js`, the script-tag bundle, or the
+   * app's own `customElements.define` — otherwise the outcome stays `not_enrolled`, with a warning.
+   */
+  private enterEnrollment(): void {
+    if (!customElements.get('mfa-enroll')) {
+      console.warn('[mfa-elements] enrollIfMissing needs <mfa-enroll> registered: import "mfa-elements/define.js".');
+      this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
       return;
     }
     this.pendingFailure = 'not_enrolled';

@@ -5,7 +5,7 @@
  * locale and direction, and the client the element talks to.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import type { IdpAuthResponse } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
@@ -28,7 +28,9 @@ export abstract class MfaModalElement extends LitElement {
   /** The client to use (default: the page-wide one from `configure()`). */
   @property({ attribute: false }) client?: MfaClient;
 
-  @query('dialog') protected dialog?: HTMLDialogElement;
+  protected get dialog(): HTMLDialogElement | null {
+    return this.renderRoot?.querySelector('dialog') ?? null;
+  }
 
   protected readonly codeInput = new CodeInput(this);
   #opener: HTMLElement | null = null;

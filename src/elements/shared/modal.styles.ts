@@ -7,41 +7,25 @@ import { css } from 'lit';
 export const modalStyles = css`
   :host {
     display: contents;
-    --_fg: var(--mfa-color-text, #1b1f24);
-    --_muted: var(--mfa-color-text-muted, #57606a);
-    --_bg: var(--mfa-color-surface, #ffffff);
-    --_border: var(--mfa-color-border, #8c959f);
-    --_accent: var(--mfa-color-accent, #0a58ca);
-    --_on-accent: var(--mfa-color-on-accent, #ffffff);
-    --_danger: var(--mfa-color-danger, #b3261e);
-    --_focus: var(--mfa-color-focus, #0a58ca);
+    /* One palette for both schemes: light-dark() follows color-scheme, which the theme attribute
+       (or prefers-color-scheme when unset) decides. */
+    color-scheme: light dark;
+    --_fg: var(--mfa-color-text, light-dark(#1b1f24, #e6edf3));
+    --_muted: var(--mfa-color-text-muted, light-dark(#57606a, #9ea7b3));
+    --_bg: var(--mfa-color-surface, light-dark(#ffffff, #161b22));
+    --_border: var(--mfa-color-border, light-dark(#8c959f, #6e7681));
+    --_accent: var(--mfa-color-accent, light-dark(#0a58ca, #4c9aff));
+    --_on-accent: var(--mfa-color-on-accent, light-dark(#ffffff, #0d1117));
+    --_danger: var(--mfa-color-danger, light-dark(#b3261e, #ff8a80));
+    --_focus: var(--mfa-color-focus, light-dark(#0a58ca, #79b8ff));
     --_radius: var(--mfa-radius, 12px);
     --_space: var(--mfa-spacing, 16px);
+  }
+  :host([theme='light']) {
     color-scheme: light;
   }
   :host([theme='dark']) {
-    --_fg: var(--mfa-color-text, #e6edf3);
-    --_muted: var(--mfa-color-text-muted, #9ea7b3);
-    --_bg: var(--mfa-color-surface, #161b22);
-    --_border: var(--mfa-color-border, #6e7681);
-    --_accent: var(--mfa-color-accent, #4c9aff);
-    --_on-accent: var(--mfa-color-on-accent, #0d1117);
-    --_danger: var(--mfa-color-danger, #ff8a80);
-    --_focus: var(--mfa-color-focus, #79b8ff);
     color-scheme: dark;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_fg: var(--mfa-color-text, #e6edf3);
-      --_muted: var(--mfa-color-text-muted, #9ea7b3);
-      --_bg: var(--mfa-color-surface, #161b22);
-      --_border: var(--mfa-color-border, #6e7681);
-      --_accent: var(--mfa-color-accent, #4c9aff);
-      --_on-accent: var(--mfa-color-on-accent, #0d1117);
-      --_danger: var(--mfa-color-danger, #ff8a80);
-      --_focus: var(--mfa-color-focus, #79b8ff);
-      color-scheme: dark;
-    }
   }
   :host([hidden]),
   [hidden] {

@@ -1,0 +1,54 @@
+// esbuild settings shared by the build (scripts/build.mjs) and the size check (scripts/size.mjs),
+// so the bytes we budget are the bytes we ship.
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Minifies the CSS inside Lit's css`…` templates (esbuild leaves template text alone): comments
+ * go, whitespace collapses. Our styles contain no strings where spacing matters beyond one space.
+ */
+const minifyLitCss = {
+  name: 'minify-lit-css',
+  setup(b) {
+    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source.replace(/css`([^`]*)`/g, (_, body) => 'css`' + body
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\s+/g, ' ')
+        .replace(/\s*([{};,>])\s*/g, '$1')
+        .replace(/;}/g, '}')
+        .trim() + '`');
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+export const common = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  target: 'es2021',
+  tsconfig: 'tsconfig.json',
+  legalComments: 'none',
+  // UTF-8 as is: escaping every non-Latin character (Arabic, Hindi, CJK locales) as \uXXXX triples their size.
+  charset: 'utf8',
+  logLevel: 'warning',
+  plugins: [minifyLitCss],
+};
+
+
+/** The IIFE loads other locales by URL instead of bundling them (src/i18n/locale-loaders.url.ts). */
+const urlLocaleLoaders = {
+  name: 'url-locale-loaders',
+  setup(b) {
+    b.onResolve({ filter: /\/locale-loaders\.js$/ }, (args) => ({
+      path: `${args.resolveDir}/${args.path.replace(/^\.\//, '').replace(/\.js$/, '.url.ts')}`,
+    }));
+  },
+};
+
+export const iifeOptions = {
+  entryPoints: ['src/bundle-iife.ts'],
+  format: 'iife',
+  globalName: 'MfaElements',
+  plugins: [...common.plugins, urlLocaleLoaders],
+};
