@@ -13,6 +13,7 @@ export type { MfaFetchOptions, InterceptOptions } from './client/mfa-fetch.js';
 export { getDefaultClient } from './client/default-client.js';
 export { MfaPrompt } from './elements/mfa-prompt/mfa-prompt.js';
 export { MfaEnroll } from './elements/mfa-enroll/mfa-enroll.js';
+export { MfaProvider } from './elements/mfa-provider/mfa-provider.js';
 export { MfaError, isMfaError } from './core/errors.js';
 export { parseStepUpChallenge } from './core/www-authenticate.js';
 export { registerLocale, type MfaStrings } from './i18n/localize.js';

@@ -8,6 +8,7 @@ import de from '../src/i18n/locales/de.js';
 import he from '../src/i18n/locales/he.js';
 import { enrollTotpFactor, nextEvent, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
+import { settled, typeCode, wrongCodeFor } from './helpers/drive.js';
 
 const shadow = (el: Element) => el.shadowRoot!;
 const dialog = (el: MfaPrompt) => shadow(el).querySelector('dialog')!;
@@ -24,22 +25,8 @@ async function openPrompt(el: MfaPrompt, title: string): Promise<MfaPrompt> {
   return el;
 }
 
-/** Lets the opening animation finish, as a user's eyes would, before checking colors. */
-async function settled(el: MfaPrompt): Promise<void> {
-  await Promise.all(dialog(el).getAnimations().map((a) => a.finished));
-}
 
-async function typeCode(code: string): Promise<void> {
-  await sendKeys({ type: code });
-  await sendKeys({ press: 'Enter' });
-}
 
-async function wrongCodeFor(secret: string): Promise<string> {
-  const valid = new Set(await Promise.all([-1, 0, 1].map((o) => totpCode(secret, o))));
-  let wrong = '000000';
-  while (valid.has(wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
-  return wrong;
-}
 
 describe('locales', () => {
   it('opens in Arabic, right to left, with an Arabic name on the code input, and stays accessible', async () => {
@@ -89,5 +76,25 @@ describe('locales', () => {
     expect(dialog(el).getAttribute('dir')).to.equal('ltr');
     expect(codeInput(el).getAttribute('aria-label')).to.equal(en.codeLabel);
     expect(shadow(el).querySelector('#intro')!.textContent!.trim()).to.equal(en.promptIntro);
+  });
+});
+
+describe('<mfa-provider>', () => {
+  it('gives the elements inside it a locale and an API base (@lit/context)', async () => {
+    await signInNewUser();
+    await enrollTotpFactor();
+    const wrapper = await fixture<HTMLElement>(html`<mfa-provider locale="de"><mfa-prompt resource="payments" action="transfer"></mfa-prompt></mfa-provider>`);
+    const el = wrapper.querySelector('mfa-prompt')!;
+    await openPrompt(el, de.promptTitle);
+    expect(codeInput(el).getAttribute('aria-label')).to.equal(de.codeLabel);
+
+    const elsewhere = await fixture<HTMLElement>(html`<mfa-provider api-base="/not-the-mfa-api"><mfa-prompt resource="payments" action="transfer"></mfa-prompt></mfa-provider>`);
+    const lost = elsewhere.querySelector('mfa-prompt')!;
+    const rejected = nextEvent<{ error: string }>(lost, 'reject');
+    lost.show();
+    // The provider's API base is used: nothing answers there, so the prompt says so and stays usable.
+    await until(() => shadow(lost).querySelector('[part~="status"]')?.textContent?.trim() === en.serverError, 5000, 'server error shown');
+    shadow(lost).querySelector<HTMLButtonElement>('footer button')!.click();
+    expect((await rejected).detail.error).to.equal('server');
   });
 });

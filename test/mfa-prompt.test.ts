@@ -6,6 +6,7 @@ import { getDefaultClient } from '../src/client/default-client.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { enrollTotpFactor, nextEvent, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
+import { settled, typeCode, wrongCodeFor } from './helpers/drive.js';
 
 const shadow = (el: Element) => el.shadowRoot!;
 const statusText = (el: MfaPrompt) => shadow(el).querySelector('[part~="status"]')!.textContent!.trim();
@@ -19,22 +20,8 @@ async function openPrompt(attrs: { resource?: string; action?: string } = {}): P
   return el;
 }
 
-/** Lets the opening animation finish, as a user's eyes would, before checking colors. */
-async function settled(el: Element): Promise<void> {
-  await Promise.all(shadow(el).querySelector('dialog')!.getAnimations().map((a) => a.finished));
-}
 
-async function typeCode(code: string): Promise<void> {
-  await sendKeys({ type: code });
-  await sendKeys({ press: 'Enter' });
-}
 
-async function wrongCodeFor(secret: string): Promise<string> {
-  const valid = new Set(await Promise.all([-1, 0, 1].map((o) => totpCode(secret, o))));
-  let wrong = '000000';
-  while (valid.has(wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
-  return wrong;
-}
 
 describe('<mfa-prompt>', () => {
   it('verifies a real code against the server and fires resolve with an IdpAuthResponse, never the token', async () => {

@@ -10,7 +10,9 @@ import type { IdpAuthResponse } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
 import { isRtl, loadLocale, stringsFor, type MfaStrings } from '../../i18n/localize.js';
+import { ContextEvent } from '@lit/context';
 import { CodeInput } from './code-input.js';
+import { mfaConfigContext, type MfaConfig } from './config-context.js';
 import { emit } from './events.js';
 import { deepActiveElement } from './focus.js';
 
@@ -38,13 +40,28 @@ export abstract class MfaModalElement extends LitElement {
   protected pendingFailure: IdpAuthResponse['error'] = 'cancelled';
   #settled = false;
 
-  protected get api(): MfaClient {
-    if (this.client) return this.client;
-    return this.apiBase ? (this.client = new MfaClient({ apiBase: this.apiBase })) : getDefaultClient();
+  /** What an enclosing `<mfa-provider>` supplies (empty without one). */
+  #provided: MfaConfig = {};
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The @lit/context protocol, consumer side: a provider above answers (now and on changes).
+    this.dispatchEvent(new ContextEvent(mfaConfigContext, this, (config) => {
+      this.#provided = config;
+      this.requestUpdate();
+    }, true));
   }
 
+  /** Own `client`, own `api-base`, the provider's, then the page-wide client of `configure()`. */
+  protected get api(): MfaClient {
+    if (this.client) return this.client;
+    if (this.apiBase) return (this.client = new MfaClient({ apiBase: this.apiBase }));
+    return this.#provided.client ?? getDefaultClient();
+  }
+
+  /** `locale` attribute, the provider's locale, the nearest `lang`, then English. */
   protected get resolvedLocale(): string {
-    return this.locale || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+    return this.locale || this.#provided.locale || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
   }
 
   protected get strings(): MfaStrings {
@@ -140,6 +157,26 @@ export abstract class MfaModalElement extends LitElement {
     this.requestClose();
   }
 
+  /**
+   * Keeps Tab inside the modal (issue #8: focus never leaves the dialog). Browsers let Tab leave a
+   * modal dialog for the browser's own UI; we wrap from the last control to the first instead.
+   */
+  #handleKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Tab' || this.inline) return;
+    const controls = [...this.renderRoot.querySelectorAll<HTMLElement>('button:not([disabled]), a[href]')].filter((c) => c.getClientRects().length);
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    const active = this.renderRoot instanceof ShadowRoot ? this.renderRoot.activeElement : null;
+    if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last.focus();
+    }
+  }
+
   #handleClose(): void {
     // Chrome may close a modal without a cancelable `cancel` (repeated Escape); follow it.
     if (this.open) this.hide();
@@ -172,6 +209,7 @@ export abstract class MfaModalElement extends LitElement {
       lang=${this.resolvedLocale}
       @cancel=${this.#handleCancel}
       @close=${this.#handleClose}
+      @keydown=${this.#handleKeydown}
     >${this.open ? content : nothing}</dialog>`;
   }
 }

@@ -123,10 +123,14 @@ export const modalStyles = css`
   a {
     color: var(--_accent);
   }
+  /* The input lives in the page's light DOM, where page CSS applies too. !important from inside a
+     shadow root wins over the page's !important (CSS Cascade 4, tree contexts), so layout stays ours. */
   ::slotted(input) {
-    box-sizing: border-box;
-    width: 100%;
-    min-height: 3rem;
+    display: block !important;
+    visibility: visible !important;
+    box-sizing: border-box !important;
+    width: 100% !important;
+    min-height: 3rem !important;
     padding: 0.5rem 0.75rem;
     border: 1px solid var(--_border);
     border-radius: calc(var(--_radius) / 1.5);
