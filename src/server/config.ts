@@ -10,6 +10,7 @@ import type { TotpParams } from './totp/totp.js';
 import type { SigningKeys } from './tokens/signing-keys.js';
 import type { TokenConfig } from './tokens/step-up-token.js';
 import type { AuditLog } from './audit/audit-log.js';
+import type { AuditOptions } from './audit/sinks.js';
 import type { FreshnessPolicy } from './freshness.js';
 import type { RateLimits } from './rate-limit.js';
 
@@ -59,6 +60,16 @@ export interface MfaServerOptions {
   freshness?: FreshnessPolicy;
   /** Lockout policy (default 10 failures, 15 minutes doubling, at most 24 hours per lock). */
   lockout?: Partial<FailurePolicy>;
+  /**
+   * Where audit events go besides the store (DESIGN §8). The store is always written first and
+   * stays the source of truth; then each of `sinks` (e.g. `pinoSink()` for JSON lines on stdout,
+   * or your own `{ write(event) }`) and each of `webhooks` (signed HMAC-SHA256 POSTs, retried
+   * with backoff from a bounded background queue). Sinks are fire-and-forget: a failing or slow
+   * sink or receiver never fails or delays a request; failures go to `logger` (default
+   * `console.warn`). `mfa.close()` waits up to `closeTimeoutMs` (2 s) for unfinished deliveries.
+   * See docs/operating.md "Audit events and webhooks".
+   */
+  audit?: AuditOptions;
   /** Clock (ms); tests freeze it. */
   now?: () => number;
   /** CSPRNG; tests may make it deterministic. */

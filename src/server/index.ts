@@ -12,8 +12,19 @@ export type { MfaServerOptions, Authenticate, SessionUser } from './config.js';
 export type { StepUpRequirement, StepUpVerdict } from './guard/step-up-guard.js';
 export type { StepUpClaims } from './tokens/step-up-token.js';
 export type { MfaStore, StoredFactor, AuditEvent } from './stores/store.js';
+export { pinoSink, type AuditSink, type AuditOptions, type AuditLogger, type PinoSinkOptions } from './audit/sinks.js';
+export {
+  verifyWebhookSignature,
+  signWebhook,
+  WEBHOOK_HEADERS,
+  type WebhookConfig,
+  type WebhookPayload,
+  type WebhookStatus,
+  type VerifyWebhookInput,
+} from './audit/webhooks.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
+export { RedisStore, type RedisStoreOptions } from './stores/redis-store.js';
 export { SecretBox } from './crypto/secret-box.js';
 export { hotp, totp, matchTotpStep, otpauthUri } from './totp/totp.js';
 export { base32Encode, base32Decode } from './totp/base32.js';

@@ -28,6 +28,10 @@ export interface MfaServer {
   endSession(user: SessionUser): Promise<void>;
   store: MfaStore;
   context: MfaContext;
+  /**
+   * Waits up to `audit.closeTimeoutMs` (default 2 s) for unfinished audit sink writes and
+   * webhook deliveries (abandoning the rest, logged), then closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -64,7 +68,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     origins: options.origins,
     now,
     random: options.randomBytes ?? defaultRandom,
-    audit: new AuditLog(store, now),
+    audit: new AuditLog(store, now, options.audit),
   };
 
   return {
@@ -74,6 +78,10 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     endSession: (user) => forgetFresh(ctx, user),
     store,
     context: ctx,
-    close: () => store.close(),
+    // Waits briefly (audit.closeTimeoutMs, default 2 s) for audit sinks and webhook deliveries.
+    close: async () => {
+      await ctx.audit.close();
+      await store.close();
+    },
   };
 }

@@ -15,6 +15,17 @@ import { signStepUpToken } from './tokens/step-up-token.js';
 
 export const ACR_MFA = 'mfa';
 
+/** How often an instance clears challenges that expired unanswered. */
+const SWEEP_EVERY_MS = 60_000;
+const lastSweep = new WeakMap<MfaContext, number>();
+
+/** Now and then, in the background: unanswered challenges must not pile up in the store. */
+function sweepExpiredChallenges(ctx: MfaContext, now: number): void {
+  if (now - (lastSweep.get(ctx) ?? 0) < SWEEP_EVERY_MS) return;
+  lastSweep.set(ctx, now);
+  ctx.store.deleteExpiredChallenges(now).catch(() => {}); // best effort; the next sweep retries
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const notFound = () => new MfaError('not_found', 'No such challenge.');
 
@@ -94,6 +105,7 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
     expiresAt: now + CHALLENGE_TTL_MS,
   };
   await ctx.store.insertChallenge(challenge);
+  sweepExpiredChallenges(ctx, now);
   return {
     status: 'CHALLENGED',
     challengeId: challenge.id,

@@ -56,7 +56,8 @@ test('sign in, enroll, step up for a transfer and an account deletion', { timeou
   // An attacker who saw the code cannot use it again, even on a fresh challenge.
   const replay = await page.evaluate(async (code) => {
     const post = (path, body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const challenge = await (await post('/mfa/challenges', { resource: 'payments', action: 'transfer' })).json();
+    // force: the transfer's step-up is still fresh, which would answer VERIFIED without any code.
+    const challenge = await (await post('/mfa/challenges', { resource: 'payments', action: 'transfer', force: true })).json();
     const answer = await post(`/mfa/challenges/${challenge.challengeId}/resume`, { answers: [{ guid: challenge.challenges[0].guid, value: code }] });
     return { status: answer.status, body: await answer.json() };
   }, transferCode);

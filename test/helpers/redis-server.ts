@@ -10,16 +10,21 @@ import { createClient } from 'redis';
 let started: Promise<string> | undefined;
 let child: ChildProcess | undefined;
 
-const freePort = () => new Promise<number>((resolve) => {
+/** A loopback port nobody listens on right now. */
+export const freePort = () => new Promise<number>((resolve) => {
   const srv = createServer().listen(0, '127.0.0.1', () => {
     const { port } = srv.address() as { port: number };
     srv.close(() => resolve(port));
   });
 });
 
-/** Starts a redis-server on `port` (no persistence); resolves once it answers PING. */
-export async function spawnRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/**
+ * Starts a redis-server on `port` (no persistence unless `extraArgs` turn it on, e.g.
+ * `['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]`: later arguments override
+ * earlier ones); resolves once it answers PING (after loading its data).
+ */
+export async function spawnRedis(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
   const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
   client.on('error', () => {});
   for (let i = 0; i < 100; i++) {
@@ -29,6 +34,8 @@ export async function spawnRedis(port: number): Promise<ChildProcess> {
       await client.close();
       return proc;
     } catch {
+      // Connected but still loading its data (LOADING): drop the socket, try again.
+      if (client.isOpen) client.destroy();
       await new Promise((r) => setTimeout(r, 50));
     }
   }

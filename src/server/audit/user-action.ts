@@ -1,8 +1,8 @@
 /**
  * `POST /mfa/audit` — events the app reports itself (Transcodes `trackUserAction`), stored as
  * `user.action` next to ours. Their severities map onto ours; the app's own word is kept.
- * Webhook delivery of `webhookNotification` events comes with the audit sinks (issue #4); the
- * flag is recorded so nothing is lost meanwhile.
+ * `webhookNotification` is kept in the metadata; the webhook sinks (webhooks.ts) send a
+ * `user.action` event only when it is set.
  */
 import type { MfaContext } from '../config.js';
 import type { AuditEvent } from '../stores/store.js';

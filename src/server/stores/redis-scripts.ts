@@ -62,7 +62,8 @@ if failures >= max then
 end
 local fmt = function(n) return string.format('%.0f', n) end
 redis.call('HSET', KEYS[1], 'failures', fmt(failures), 'lockedUntil', fmt(lockedUntil), 'lockCount', fmt(lockCount))
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+-- Keep the key at least as long as its lock lasts (plus a minute), never less than the base TTL.
+redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(tonumber(ARGV[5]), lockedUntil - now + 60000)))
 return {fmt(failures), fmt(lockedUntil), fmt(lockCount)}`;
 
 /** KEYS: audit ids set, audit zset, user seq. ARGV: id, score (ms), json. */

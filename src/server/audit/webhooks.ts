@@ -1,0 +1,360 @@
+/**
+ * Signed webhooks (DESIGN §8, issue #4): a sink that POSTs selected audit events as JSON, signed
+ * with HMAC-SHA256 over `${timestamp}.${body}`, from a bounded background queue with retries.
+ *
+ * Wire format (one delivery; the body is identical on every attempt, the timestamp and signature
+ * are made anew for each attempt):
+ *
+ *   POST <url>
+ *   content-type: application/json
+ *   MFA-Webhook-Id: <event id>                      (the same on every retry: dedupe on it)
+ *   MFA-Webhook-Timestamp: <unix seconds>
+ *   MFA-Webhook-Signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${body}`)>
+ *
+ *   {"id":"<event id>","type":"<event type>","event":{…the AuditEvent…}}
+ *
+ * Receivers check it with `verifyWebhookSignature` (constant-time, 5-minute tolerance).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AuditEvent } from '../stores/store.js';
+import type { AuditLogger, AuditSink } from './sinks.js';
+
+export interface WebhookConfig {
+  /** Receiver URL (`https:` in production; `http:` is accepted for local receivers). */
+  url: string;
+  /** Shared HMAC key, at least 16 characters (use 32 random bytes, e.g. `openssl rand -hex 32`). */
+  secret: string;
+  /**
+   * Event types to send. Default: every event whose severity is `warning` or `critical`, plus
+   * `user.action` events the app flagged with `webhookNotification`. With a list, exactly the
+   * listed types are sent — except that `user.action` events are only ever sent when flagged.
+   */
+  events?: string[];
+  /** Attempts per event, the first one included (default 5). */
+  maxAttempts?: number;
+  /** Per-attempt timeout in ms (default 10 000). */
+  timeoutMs?: number;
+  /** First retry delay in ms, doubled on each further retry, ±20 % jitter (default 500). */
+  backoffMs?: number;
+  /** Upper bound of one retry delay in ms, also for a receiver's `Retry-After` (default 30 000). */
+  maxBackoffMs?: number;
+  /** Events waiting or in flight for this URL; beyond it new events are dropped and logged (default 1000). */
+  maxQueue?: number;
+  /** Deliveries in flight at once for this URL (default 4). */
+  concurrency?: number;
+}
+
+/** The JSON body of a delivery. */
+export interface WebhookPayload {
+  /** The event id, also sent as `MFA-Webhook-Id`. */
+  id: string;
+  type: string;
+  event: AuditEvent;
+}
+
+export const WEBHOOK_HEADERS = {
+  id: 'MFA-Webhook-Id',
+  timestamp: 'MFA-Webhook-Timestamp',
+  signature: 'MFA-Webhook-Signature',
+} as const;
+
+export const WEBHOOK_DEFAULTS = {
+  maxAttempts: 5,
+  timeoutMs: 10_000,
+  backoffMs: 500,
+  maxBackoffMs: 30_000,
+  maxQueue: 1000,
+  concurrency: 4,
+} as const;
+
+/** Counters of one webhook, for health checks and tests. `url` is the origin only (paths may hold tokens). */
+export interface WebhookStatus {
+  url: string;
+  queued: number;
+  inFlight: number;
+  delivered: number;
+  /** Gave up: attempts exhausted or a non-retryable answer. */
+  failed: number;
+  /** Never attempted: queue full, or still waiting when the server closed. */
+  dropped: number;
+  /** HTTP requests made, retries included. */
+  attempts: number;
+}
+
+const encoder = new TextEncoder();
+const toBytes = (body: string | Uint8Array): Uint8Array => (typeof body === 'string' ? encoder.encode(body) : body);
+
+function hmacHex(secret: string, timestamp: string, body: string | Uint8Array): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(toBytes(body)).digest('hex');
+}
+
+/** The `MFA-Webhook-Signature` value for `body` sent at `timestamp` (unix seconds): `v1=<hex>`. */
+export function signWebhook(input: { secret: string; body: string | Uint8Array; timestamp: number | string }): string {
+  return `v1=${hmacHex(input.secret, String(input.timestamp), input.body)}`;
+}
+
+export interface VerifyWebhookInput {
+  /** The shared secret; several while rotating (any one may match). */
+  secret: string | string[];
+  /** The raw request body exactly as received (do not re-serialize parsed JSON). */
+  body: string | Uint8Array;
+  /** `MFA-Webhook-Timestamp` header. */
+  timestamp: string | number | null | undefined;
+  /** `MFA-Webhook-Signature` header: one or more `v1=<hex>` separated by spaces or commas. */
+  signature: string | null | undefined;
+  /** Accepted clock difference in seconds, either way (default 300). */
+  toleranceSec?: number;
+  /** The receiver's clock in ms (default `Date.now()`). */
+  now?: number;
+}
+
+/**
+ * True when `signature` is a valid `v1` HMAC of `${timestamp}.${body}` under `secret` and the
+ * timestamp is within `toleranceSec` of `now`. Constant-time compare; never throws.
+ */
+export function verifyWebhookSignature(input: VerifyWebhookInput): boolean {
+  try {
+    const { toleranceSec = 300, now = Date.now() } = input;
+    const timestamp = String(input.timestamp ?? '');
+    if (!/^[0-9]{1,12}$/.test(timestamp)) return false;
+    if (Math.abs(Math.floor(now / 1000) - Number(timestamp)) > toleranceSec) return false;
+    const given = (input.signature ?? '')
+      .split(/[\s,]+/)
+      .filter((part) => /^v1=[0-9a-fA-F]{64}$/.test(part))
+      .map((part) => Buffer.from(part.slice(3), 'hex'));
+    if (given.length === 0) return false;
+    const secrets = (Array.isArray(input.secret) ? input.secret : [input.secret]).filter((s) => typeof s === 'string' && s.length > 0);
+    let ok = false;
+    for (const secret of secrets) {
+      const expected = Buffer.from(hmacHex(secret, timestamp, input.body), 'hex');
+      // No early exit: every candidate is compared, each in constant time.
+      for (const sig of given) ok = timingSafeEqual(sig, expected) || ok;
+    }
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `config` sends `event` (see `WebhookConfig.events`). */
+export function webhookWants(config: Pick<WebhookConfig, 'events'>, event: AuditEvent): boolean {
+  if (event.type === 'user.action' && event.metadata?.webhookNotification !== true) return false;
+  if (config.events) return config.events.includes(event.type);
+  return event.type === 'user.action' || event.severity === 'warning' || event.severity === 'critical';
+}
+
+/** Delay before retry number `retry` (1 = after the first failed attempt): base·2^(retry-1), capped, ±20 %. */
+export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const exact = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(exact * (0.8 + 0.4 * random()));
+}
+
+/** `Retry-After` in ms (seconds or HTTP date), or null. */
+function retryAfterMs(value: string | null, nowMs: number): number | null {
+  if (!value) return null;
+  if (/^[0-9]{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
+}
+
+/** A short, secret-free description of a delivery error. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'timeout';
+    const code = (err.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : err.name;
+  }
+  return typeof err;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref?.();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+type Outcome = 'delivered' | 'failed' | 'aborted';
+
+/** One configured webhook: an `AuditSink` whose `write` only enqueues. */
+export class WebhookSink implements AuditSink {
+  readonly name: string;
+  private readonly config: Required<Omit<WebhookConfig, 'events'>> & Pick<WebhookConfig, 'events'>;
+  private readonly origin: string;
+  private readonly queue: AuditEvent[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private readonly abort = new AbortController();
+  private idleWaiters: (() => void)[] = [];
+  private readonly counters = { delivered: 0, failed: 0, dropped: 0, attempts: 0 };
+
+  constructor(
+    config: WebhookConfig,
+    private readonly now: () => number,
+    private readonly logger: AuditLogger,
+  ) {
+    let url: URL;
+    try {
+      url = new URL(config.url);
+    } catch {
+      throw new TypeError('audit.webhooks: `url` must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('audit.webhooks: `url` must be http(s)');
+    if (typeof config.secret !== 'string' || config.secret.length < 16) {
+      throw new TypeError('audit.webhooks: `secret` must be a string of at least 16 characters');
+    }
+    const positive = (name: keyof typeof WEBHOOK_DEFAULTS, min: number) => {
+      const value = config[name] ?? WEBHOOK_DEFAULTS[name];
+      if (!Number.isInteger(value) || value < min) throw new TypeError(`audit.webhooks: \`${name}\` must be an integer ≥ ${min}`);
+      return value;
+    };
+    this.config = {
+      url: config.url,
+      secret: config.secret,
+      events: config.events ? [...config.events] : undefined,
+      maxAttempts: positive('maxAttempts', 1),
+      timeoutMs: positive('timeoutMs', 1),
+      backoffMs: positive('backoffMs', 0),
+      maxBackoffMs: positive('maxBackoffMs', 0),
+      maxQueue: positive('maxQueue', 1),
+      concurrency: positive('concurrency', 1),
+    };
+    this.origin = url.origin;
+    this.name = `webhook ${url.origin}`;
+  }
+
+  write(event: AuditEvent): void {
+    if (!webhookWants(this.config, event)) return;
+    if (this.closed || this.queue.length + this.inFlight >= this.config.maxQueue) {
+      this.counters.dropped++;
+      this.logger.warn(
+        { webhook: this.origin, eventId: event.id, eventType: event.type, reason: this.closed ? 'closed' : 'queue_full' },
+        'mfa audit: webhook delivery dropped',
+      );
+      return;
+    }
+    this.queue.push(event);
+    this.pump();
+  }
+
+  status(): WebhookStatus {
+    return { url: this.origin, queued: this.queue.length, inFlight: this.inFlight, ...this.counters };
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops accepting events, waits up to `graceMs` for queued and in-flight deliveries, then
+   * aborts the rest (counted and logged as dropped).
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.idle().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (drained) return;
+    const left = this.queue.splice(0);
+    this.counters.dropped += left.length;
+    if (left.length > 0 || this.inFlight > 0) {
+      this.logger.warn({ webhook: this.origin, dropped: left.length, aborted: this.inFlight, reason: 'closed' }, 'mfa audit: webhook deliveries abandoned at close');
+    }
+    this.abort.abort();
+    await this.idle();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.config.concurrency && this.queue.length > 0) {
+      const event = this.queue.shift()!;
+      this.inFlight++;
+      void this.deliver(event)
+        .catch(() => 'failed' as const) // deliver never throws; belt and braces
+        .then((outcome) => {
+          if (outcome === 'delivered') this.counters.delivered++;
+          else if (outcome === 'failed') this.counters.failed++;
+          else this.counters.dropped++;
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+          if (this.queue.length === 0 && this.inFlight === 0) {
+            const waiters = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const resolve of waiters) resolve();
+          }
+        });
+    }
+  }
+
+  private async deliver(event: AuditEvent): Promise<Outcome> {
+    const { url, secret, maxAttempts, timeoutMs, backoffMs, maxBackoffMs } = this.config;
+    const payload: WebhookPayload = { id: event.id, type: event.type, event };
+    const body = JSON.stringify(payload);
+    const log = (details: Record<string, unknown>, message: string) =>
+      this.logger.warn({ webhook: this.origin, eventId: event.id, eventType: event.type, ...details }, message);
+
+    for (let attempt = 1; ; attempt++) {
+      if (this.abort.signal.aborted) return 'aborted';
+      const timestamp = String(Math.floor(this.now() / 1000));
+      let retryAfter: number | null = null;
+      let problem: string;
+      this.counters.attempts++;
+      // One controller per attempt, aborted by its timeout or by close() (no AbortSignal.any:
+      // nothing stays registered on the long-lived close signal after the attempt).
+      const attemptAbort = new AbortController();
+      const timer = setTimeout(() => attemptAbort.abort(new DOMException('timeout', 'TimeoutError')), timeoutMs);
+      const onClose = () => attemptAbort.abort(this.abort.signal.reason);
+      this.abort.signal.addEventListener('abort', onClose, { once: true });
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [WEBHOOK_HEADERS.id]: event.id,
+            [WEBHOOK_HEADERS.timestamp]: timestamp,
+            [WEBHOOK_HEADERS.signature]: signWebhook({ secret, body, timestamp }),
+          },
+          body,
+          redirect: 'manual', // a signed POST is never re-sent elsewhere (or turned into a GET)
+          signal: attemptAbort.signal,
+        });
+        await res.body?.cancel().catch(() => undefined);
+        if (res.status >= 200 && res.status < 300) return 'delivered';
+        if (res.status !== 429 && res.status < 500) {
+          log({ attempt, status: res.status, reason: 'not_retried' }, 'mfa audit: webhook refused the delivery');
+          return 'failed';
+        }
+        problem = `http ${res.status}`;
+        retryAfter = retryAfterMs(res.headers.get('retry-after'), Date.now());
+      } catch (err) {
+        if (this.abort.signal.aborted) return 'aborted';
+        problem = attemptAbort.signal.aborted ? 'timeout' : describeError(err);
+      } finally {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', onClose);
+      }
+      if (attempt >= maxAttempts) {
+        log({ attempt, error: problem, reason: 'gave_up' }, 'mfa audit: webhook delivery failed');
+        return 'failed';
+      }
+      let delay = backoffDelay(attempt, backoffMs, maxBackoffMs);
+      if (retryAfter !== null) delay = Math.max(delay, Math.min(retryAfter, maxBackoffMs));
+      await sleep(delay, this.abort.signal);
+    }
+  }
+}

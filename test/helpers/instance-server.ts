@@ -1,0 +1,195 @@
+/**
+ * One real app instance for the multi-instance, outage and crash tests: the reference server
+ * mounted at `/mfa` plus a guarded `POST /api/transfer`, served by @hono/node-server on
+ * 127.0.0.1:`PORT`. Prints `ready <port>` on stdout once listening.
+ *
+ *   node --import tsx test/helpers/instance-server.ts
+ *
+ * Environment:
+ *   PORT              port to listen on (0 = any free port; the chosen one is printed)
+ *   MFA_STORE_KIND    `redis` (default) or `sqlite`
+ *   REDIS_URL         Redis to connect to (kind redis)
+ *   MFA_PREFIX        key prefix in Redis (kind redis; default `mfa:`)
+ *   DATA_DIR          folder of `mfa.db` (kind sqlite)
+ *   MFA_KEY_HEX       64 hex digits: the encryption key for secrets at rest (shared by instances)
+ *   ORIGIN            the one allowed Origin of state-changing requests
+ *   MFA_MAX_FAILURES  lockout threshold (default: the server's own default, 10)
+ *
+ * Sessions: the `x-test-user` header is the signed-in user. Every challenge asks for a code
+ * (freshness `reuse: 'none'`) and challenge rate limits are off: these tests fire hundreds of
+ * challenges per user on purpose (rate limits have their own suite).
+ *
+ * Imported (not run), the module only exports `startInstance` and `call`, the tests' launcher
+ * and HTTP client for such processes.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMfaServer } from '../../src/server/mfa-server.js';
+import { RedisStore } from '../../src/server/stores/redis-store.js';
+import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import type { MfaStore } from '../../src/server/stores/store.js';
+// @ts-expect-error: plain JS shared with the e2e tests (no declaration file); typed just below.
+import * as authenticator from '../e2e/authenticator.mjs';
+
+/** An authenticator app's code for `step` (RFC 6238, SHA1, 6 digits), independent of the server's TOTP. */
+export const codeAt: (secret: string, step: number) => string = authenticator.codeAt;
+/** The wall clock's 30 s step. */
+export const currentStep: (now?: number) => number = authenticator.currentStep;
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(SELF), '../..');
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const keyHex = env.MFA_KEY_HEX ?? '';
+  if (!/^[0-9a-f]{64}$/i.test(keyHex)) throw new Error('instance-server: MFA_KEY_HEX must be 64 hex digits');
+  if (!env.ORIGIN) throw new Error('instance-server: ORIGIN is required');
+
+  const kind = env.MFA_STORE_KIND ?? 'redis';
+  let store: MfaStore;
+  if (kind === 'sqlite') {
+    if (!env.DATA_DIR) throw new Error('instance-server: DATA_DIR is required for sqlite');
+    store = new SqliteStore({ path: join(env.DATA_DIR, 'mfa.db') });
+  } else if (kind === 'redis') {
+    if (!env.REDIS_URL) throw new Error('instance-server: REDIS_URL is required for redis');
+    store = await RedisStore.connect({ url: env.REDIS_URL, prefix: env.MFA_PREFIX });
+  } else {
+    throw new Error(`instance-server: unknown MFA_STORE_KIND ${kind}`);
+  }
+
+  const maxFailures = env.MFA_MAX_FAILURES ? Number(env.MFA_MAX_FAILURES) : undefined;
+  const mfa = createMfaServer({
+    store,
+    encryptionKey: Buffer.from(keyHex, 'hex'),
+    authenticate: (req) => {
+      const sub = req.headers.get('x-test-user');
+      return sub ? { sub } : null;
+    },
+    origins: [env.ORIGIN],
+    freshness: { reuse: 'none' },
+    rateLimits: { challengesPerUser: false, challengesPerIp: false },
+    ...(maxFailures !== undefined && { lockout: { maxFailures } }),
+  });
+
+  const app = new Hono();
+  app.route('/mfa', mfa.app);
+  app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) =>
+    c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
+
+  const server = serve({ fetch: app.fetch, port: Number(env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {
+    process.stdout.write(`ready ${info.port}\n`);
+  });
+  const stop = () => server.close(() => void mfa.close().finally(() => process.exit(0)));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+const isMain = !!process.argv[1] && resolve(process.argv[1]) === SELF;
+if (isMain) await main();
+
+// ─── Launcher and client, for the tests ──────────────────────────────────────────────────────
+
+export const TEST_ORIGIN = 'http://app.test';
+
+export interface Instance {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  /** stdout + stderr so far (for failure messages). */
+  output(): string;
+  /** Resolves when the process has exited (at once if it already has). */
+  exited(): Promise<void>;
+  /** SIGKILL (a crash); resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+const killLive = () => {
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+};
+if (!isMain) {
+  // Last resort: a test process that ends without its `after` hooks (an uncaught error, or the
+  // runner stopping it) still takes its servers along.
+  process.once('exit', killLive);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killLive();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
+/** Starts `node --import tsx test/helpers/instance-server.ts` with `env`; resolves on `ready`. */
+export function startInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', ORIGIN: TEST_ORIGIN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+  let out = '';
+  const gone = new Promise<void>((r) => proc.once('exit', () => { live.delete(proc); r(); }));
+  const exited = () => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : gone);
+  const kill = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited();
+  };
+  return new Promise<Instance>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      void kill();
+      reject(new Error(`instance did not print "ready" within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /^ready (\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolvePromise({ url: `http://127.0.0.1:${port}`, port, proc, output: () => out, exited, kill });
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`instance exited (${code ?? signal}) before "ready":\n${out}`));
+    });
+  });
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+  /** Round-trip time in ms. */
+  ms: number;
+}
+
+export interface CallOptions {
+  user?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Abort after this many ms (default 5 s): a hanging server fails the test instead of stalling it. */
+  timeoutMs?: number;
+}
+
+/** One HTTP request as a browser on TEST_ORIGIN would send it; the body is parsed when JSON. */
+export async function call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = { origin: TEST_ORIGIN, ...opts.headers };
+  if (opts.user !== undefined) headers['x-test-user'] = opts.user;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const started = performance.now();
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000),
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').startsWith('application/json')) body = JSON.parse(text);
+  return { status: res.status, body, headers: res.headers, ms };
+}

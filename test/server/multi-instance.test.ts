@@ -1,0 +1,204 @@
+/**
+ * Issue #4, "Many instances": real server processes sharing one Redis (same prefix, same
+ * encryption key), driven over HTTP like a load balancer would.
+ *
+ *  - exactly once: one valid code sent 100 times at once, 50 to each instance, each on its own
+ *    challenge, is accepted once; 20 rounds, zero double accepts;
+ *  - lockout: 10 wrong codes alternating between the instances lock the factor on both;
+ *  - shared keys: a token from one instance opens the other's guarded route; same JWKS.
+ *
+ * Two pairs of instances: pair P runs the exactly-once rounds with a lockout threshold above 100,
+ * so that the 99 losers all answer 403 `invalid_code` (with the default threshold of 10, replays
+ * count as failures and the later ones answer 423 — pair Q shows that round too); pair Q keeps
+ * the default lockout policy for the lockout round.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { STEP_UP_HEADER } from '../../src/core/types.js';
+import { call, codeAt, currentStep, startInstance, type Answer, type Instance } from '../helpers/instance-server.js';
+import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
+
+const ROUNDS = 20;
+const PER_ROUND = 100;
+const SCOPE = { resource: 'payments', action: 'transfer' };
+
+let url: string;
+const prefixes: string[] = [];
+const instances: Instance[] = [];
+let P: [Instance, Instance];
+let Q: [Instance, Instance];
+
+before(async () => {
+  url = await redisUrl();
+  const keyHex = randomBytes(32).toString('hex');
+  const pairP = { REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-p'), MFA_KEY_HEX: keyHex, MFA_MAX_FAILURES: '1000' };
+  const pairQ = { REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-q'), MFA_KEY_HEX: keyHex };
+  prefixes.push(pairP.MFA_PREFIX, pairQ.MFA_PREFIX);
+  const started = await Promise.allSettled([pairP, pairP, pairQ, pairQ].map((env) => startInstance(env)));
+  for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  P = [instances[0]!, instances[1]!];
+  Q = [instances[2]!, instances[3]!];
+});
+
+after(async () => {
+  await Promise.all(instances.map((i) => i.kill()));
+  if (url) for (const p of prefixes) await dropPrefix(url, p);
+});
+
+const user = (name: string) => `${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/** A well-formed code that matches none of the steps the server could accept right now. */
+function wrongCode(secret: string): string {
+  const now = currentStep();
+  const near = new Set([-2, -1, 0, 1, 2].map((o) => codeAt(secret, now + o)));
+  for (let n = 0; ; n++) {
+    const c = String(n).padStart(6, '0');
+    if (!near.has(c)) return c;
+  }
+}
+
+const describeAnswer = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
+
+/** Enroll on `enrollOn`, confirm on `confirmOn` with the current step's code; returns the step used. */
+async function enroll(enrollOn: Instance, confirmOn: Instance, sub: string) {
+  const e = await call(enrollOn.url, 'POST', '/mfa/factors', { user: sub, body: { type: 'totp' } });
+  assert.equal(e.status, 201, `enroll: ${describeAnswer(e)}`);
+  const step = currentStep();
+  const c = await call(confirmOn.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user: sub, body: { code: codeAt(e.body.secret, step) } });
+  assert.equal(c.status, 200, `confirm: ${describeAnswer(c)}`);
+  assert.equal(c.body.recoveryCodes?.length, 10);
+  return { factorId: e.body.factorId as string, secret: e.body.secret as string, step };
+}
+
+async function startChallenge(on: Instance, sub: string) {
+  const r = await call(on.url, 'POST', '/mfa/challenges', { user: sub, body: SCOPE });
+  assert.equal(r.status, 201, `challenge: ${describeAnswer(r)}`);
+  return { id: r.body.challengeId as string, guid: r.body.challenges[0].guid as string };
+}
+
+const resume = (on: Instance, sub: string, ch: { id: string; guid: string }, value: string) =>
+  call(on.url, 'POST', `/mfa/challenges/${ch.id}/resume`, { user: sub, body: { answers: [{ guid: ch.guid, value }] } });
+
+/**
+ * One round: a fresh user enrolled across both instances; 100 challenges (50 started on each);
+ * all 100 answered at once with the same valid code of the next step, each challenge on the
+ * instance that did not start it. Returns the answers and which instance answered each.
+ */
+async function race([a, b]: [Instance, Instance], sub: string) {
+  const { secret, step } = await enroll(a, b, sub);
+  const starters = Array.from({ length: PER_ROUND }, (_, i) => (i % 2 === 0 ? a : b));
+  const challenges = await Promise.all(starters.map((on) => startChallenge(on, sub)));
+  const code = codeAt(secret, step + 1);
+  const answerers = starters.map((on) => (on === a ? b : a));
+  const answers = await Promise.all(challenges.map((ch, i) => resume(answerers[i]!, sub, ch, code)));
+  return { answers, answerers };
+}
+
+describe('two instances sharing one Redis', { timeout: 240_000 }, () => {
+  it(`accept a code sent ${PER_ROUND} times at once exactly once, ${ROUNDS} rounds in a row`, async (t) => {
+    const started = Date.now();
+    let accepted = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const sub = user(`race${round}`);
+      const { answers, answerers } = await race(P, sub);
+      const wins = answers.map((a, i) => ({ a, on: answerers[i]! })).filter(({ a }) => a.status === 200);
+      const losers = answers.filter((a) => a.status !== 200);
+      assert.equal(wins.length, 1, `round ${round}: ${wins.length} accepts`);
+      assert.equal(losers.length, PER_ROUND - 1);
+      for (const l of losers) {
+        assert.equal(l.status, 403, `round ${round}: ${describeAnswer(l)}`);
+        assert.equal(l.body.error.code, 'invalid_code');
+      }
+      const win = wins[0]!;
+      assert.equal(win.a.body.status, 'VERIFIED');
+      accepted += wins.length;
+
+      // The winner's token opens the guarded route of the other instance.
+      const other = win.on === P[0] ? P[1] : P[0];
+      const transfer = await call(other.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: win.a.body.token } });
+      assert.equal(transfer.status, 200, `round ${round} transfer: ${describeAnswer(transfer)}`);
+      assert.equal(transfer.body.pid, other.proc.pid);
+    }
+    assert.equal(accepted, ROUNDS, 'zero double accepts');
+    t.diagnostic(`${ROUNDS} rounds × ${PER_ROUND} answers in ${Date.now() - started} ms`);
+  });
+
+  it('keep exactly once under the default lockout policy (late replays may answer 423)', async () => {
+    const { answers } = await race(Q, user('race-default'));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 1, `statuses: ${statuses.join(',')}`);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      assert.ok(
+        (a.status === 403 && a.body.error.code === 'invalid_code') || (a.status === 423 && a.body.error.code === 'locked'),
+        describeAnswer(a),
+      );
+    }
+  });
+
+  it('lock a factor after 10 wrong codes spread over both instances, on both', async () => {
+    const [a, b] = Q;
+    const sub = user('lockout');
+    const { secret, step } = await enroll(a, b, sub);
+    // Started before the lock: answering them later must not get past it either.
+    const earlyOnA = await startChallenge(a, sub);
+    const earlyOnB = await startChallenge(b, sub);
+
+    for (let i = 1; i <= 10; i++) {
+      const on = i % 2 === 1 ? a : b;
+      const ch = await startChallenge(on, sub);
+      const r = await resume(on, sub, ch, wrongCode(secret));
+      if (i < 10) {
+        assert.equal(r.status, 403, `attempt ${i}: ${describeAnswer(r)}`);
+        assert.equal(r.body.error.code, 'invalid_code');
+        assert.equal(r.body.error.attemptsLeft, 10 - i, 'both instances count the same failures');
+      } else {
+        assert.equal(r.status, 423, `attempt ${i}: ${describeAnswer(r)}`);
+        assert.equal(r.body.error.code, 'locked');
+        assert.ok(r.body.error.retryAfter > 0);
+        assert.equal(r.headers.get('retry-after'), String(r.body.error.retryAfter));
+      }
+    }
+
+    // The right code, on either instance, on challenges started before the lock: still locked.
+    const right = codeAt(secret, step + 1);
+    for (const [on, ch] of [[a, earlyOnA], [b, earlyOnB]] as const) {
+      const r = await resume(on, sub, ch, right);
+      assert.equal(r.status, 423, describeAnswer(r));
+      assert.equal(r.body.error.code, 'locked');
+    }
+    // And no new challenge on either.
+    for (const on of [a, b]) {
+      const r = await call(on.url, 'POST', '/mfa/challenges', { user: sub, body: SCOPE });
+      assert.equal(r.status, 423, describeAnswer(r));
+      assert.equal(r.body.error.code, 'locked');
+    }
+  });
+
+  it('share the signing key: a token from one instance passes the other; same JWKS', async () => {
+    const [a, b] = Q;
+    const sub = user('token');
+    const { secret, step } = await enroll(b, a, sub);
+    const ch = await startChallenge(a, sub);
+    const verified = await resume(a, sub, ch, codeAt(secret, step + 1));
+    assert.equal(verified.status, 200, describeAnswer(verified));
+    const token = verified.body.token as string;
+
+    const onB = await call(b.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: token } });
+    assert.equal(onB.status, 200, describeAnswer(onB));
+    assert.deepEqual({ ok: onB.body.ok, by: onB.body.by, pid: onB.body.pid }, { ok: true, by: sub, pid: b.proc.pid });
+    // Bound to its user on every instance.
+    const stranger = await call(b.url, 'POST', '/api/transfer', { user: user('mallory'), headers: { [STEP_UP_HEADER]: token } });
+    assert.equal(stranger.status, 401);
+
+    const [jwksA, jwksB] = await Promise.all([a, b].map((i) => call(i.url, 'GET', '/mfa/jwks.json')));
+    assert.equal(jwksA!.status, 200);
+    assert.equal(jwksB!.status, 200);
+    assert.deepEqual(jwksB!.body, jwksA!.body);
+    assert.equal(jwksA!.body.keys.length, 1);
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+    assert.equal(header.kid, jwksA!.body.keys[0].kid, 'the token names the shared key');
+  });
+});
