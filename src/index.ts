@@ -14,6 +14,7 @@ export { getDefaultClient } from './client/default-client.js';
 export { MfaPrompt } from './elements/mfa-prompt/mfa-prompt.js';
 export { MfaEnroll } from './elements/mfa-enroll/mfa-enroll.js';
 export { MfaProvider } from './elements/mfa-provider/mfa-provider.js';
+export { MfaAuthenticators } from './elements/mfa-authenticators/mfa-authenticators.js';
 export { MfaError, isMfaError } from './core/errors.js';
 export { parseStepUpChallenge } from './core/www-authenticate.js';
 export { registerLocale, type MfaStrings } from './i18n/localize.js';

@@ -6,7 +6,7 @@ import '../src/define.js';
 import type { MfaEnroll } from '../src/elements/mfa-enroll/mfa-enroll.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { deepActive, inputOf, openAndFocus, settled, shadow, statusOf, typeCode, wrongCodeFor } from './helpers/drive.js';
-import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
+import { enrollTotpFactor, nextEvent, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
 type Variant = { name: string; theme?: 'light' | 'dark'; locale?: string };
@@ -41,7 +41,12 @@ describe('accessibility of every state', () => {
       await typeCode(wrong);
       await until(() => inputOf(el).getAttribute('aria-invalid') === 'true', 5000, 'wrong-code state');
       await expect(el).to.be.accessible();
-      for (let i = 0; i < 9; i++) await typeCode(wrong);
+      for (let i = 0; i < 9; i++) {
+        // One answer at a time, as a person would: wait for each verdict before typing again.
+        const verdict = nextEvent(el, 'mfa-error');
+        await typeCode(wrong);
+        await verdict;
+      }
       await until(() => shadow(el).querySelector('[role="alert"]'), 5000, 'locked state');
       await expect(el).to.be.accessible();
       checkNamesAndTargets(el);

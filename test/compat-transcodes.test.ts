@@ -310,16 +310,23 @@ describe('compat/transcodes: the seed examples', () => {
   it('Handle account without MFA: the failure branch alerts, and openAuthConsoleModal sets MFA up', async () => {
     await signInNewUser('transcodes');
     const running = accountWithoutMfa();
-    const enroll = await until(() => document.querySelector('mfa-enroll')?.shadowRoot?.querySelector('[part~="secret"]') ? document.querySelector('mfa-enroll')! : null, 5000, 'console (set-up) modal');
+    // The console opens, says MFA is off, and offers to add an authenticator app.
+    const consoleEl = await until(() => document.querySelector('mfa-authenticators')?.shadowRoot?.querySelector<HTMLButtonElement>('[part~="add-button"]') ? document.querySelector('mfa-authenticators')! : null, 5000, 'console modal');
     expect(app.alerts).to.deep.equal(['Please set up MFA first']);
+    consoleEl.shadowRoot!.querySelector<HTMLButtonElement>('[part~="add-button"]')!.click();
+    const enroll = await until(() => document.querySelector('mfa-enroll')?.shadowRoot?.querySelector('[part~="secret"]') ? document.querySelector('mfa-enroll')! : null, 5000, 'set-up modal');
     const secret = enroll.shadowRoot!.querySelector('[part~="secret"]')!.textContent!.replace(/\s/g, '');
     await until(() => document.activeElement === enroll.querySelector('input'), 5000, 'code input focused');
     await sendKeys({ type: await totpCode(secret, 0) });
     await sendKeys({ press: 'Enter' });
     const done = await until(() => enroll.shadowRoot!.querySelector<HTMLButtonElement>('[part~="done-button"]'), 5000, 'recovery codes');
     done.click();
+    // Back in the console, the new factor is listed; closing it ends openAuthConsoleModal().
+    await until(() => consoleEl.shadowRoot!.querySelector('[part~="factor"]'), 5000, 'factor listed');
+    await sendKeys({ press: 'Escape' });
     await running;
     expect(document.querySelector('mfa-enroll')).to.equal(null);
+    expect(document.querySelector('mfa-authenticators')).to.equal(null);
     const { factors } = await getDefaultClient().listFactors();
     expect(factors.map((f) => f.type)).to.deep.equal(['totp']);
   });

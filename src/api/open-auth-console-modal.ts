@@ -1,8 +1,8 @@
 /**
- * `openAuthConsoleModal()` (Transcodes): the user's own MFA settings in a modal. Resolves when it
- * closes. Until the authenticators console (`<mfa-authenticators>`) exists, it opens the set-up
- * flow (`<mfa-enroll>`), which is what the documented use — "set up MFA first" — needs.
+ * `openAuthConsoleModal()` (Transcodes): the user's MFA console (`<mfa-authenticators>`) in a
+ * modal — list, add, rename and remove factors, regenerate recovery codes. Resolves when it closes.
  */
+import { MfaAuthenticators } from '../elements/mfa-authenticators/mfa-authenticators.js';
 import { MfaEnroll } from '../elements/mfa-enroll/mfa-enroll.js';
 import { defineElement } from '../elements/shared/define-element.js';
 import { configuredLocale } from './configure.js';
@@ -10,16 +10,17 @@ import { ensureOpener } from './open-auth-idp-modal.js';
 
 export function openAuthConsoleModal(): Promise<void> {
   ensureOpener();
-  defineElement('mfa-enroll', MfaEnroll);
-  const enroll = document.createElement('mfa-enroll') as MfaEnroll;
+  defineElement('mfa-enroll', MfaEnroll); // the console adds factors with it
+  defineElement('mfa-authenticators', MfaAuthenticators);
+  const console_ = document.createElement('mfa-authenticators');
   const locale = configuredLocale();
-  if (locale) enroll.locale = locale;
+  if (locale) console_.locale = locale;
   return new Promise<void>((resolve) => {
-    enroll.addEventListener('mfa-hide', () => {
-      enroll.remove();
+    console_.addEventListener('mfa-hide', () => {
+      console_.remove();
       resolve();
     }, { once: true });
-    document.body.append(enroll);
-    enroll.show();
+    document.body.append(console_);
+    console_.show();
   });
 }

@@ -61,7 +61,8 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.reason) prompt.reason = request.reason;
   if (request.maxAge !== undefined) prompt.maxAge = request.maxAge;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
-  if (request.client) prompt.client = request.client;
+  // Always this copy's client: with two copies of the package on a page, the element may be the other's.
+  prompt.client = request.client ?? getDefaultClient();
   const locale = configuredLocale();
   if (locale) prompt.locale = locale;
 

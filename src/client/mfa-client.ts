@@ -92,6 +92,8 @@ export class MfaClient {
       this.#channel.onmessage = (event: MessageEvent) => {
         if (event.data === 'clear') this.tokens.clear();
       };
+      // Node (SSR, scripts) has BroadcastChannel too: an open one must not keep the process alive.
+      (this.#channel as { unref?: () => void }).unref?.();
     }
   }
 
@@ -187,6 +189,8 @@ export class MfaClient {
     const data = (await response.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
     if (response.ok && data) return data;
     const error = data?.error;
+    // Not the protocol's JSON: usually nothing (or an app's fallback page) is mounted at `apiBase`.
+    if (!error) console.warn(`[mfa-elements] ${method} ${this.apiBase}${path} answered ${response.status} without an MFA error body: is the MFA server at api-base "${this.apiBase}"?`);
     // A non-JSON answer (a proxy's page, a crashed server) is still an HTTP answer, not a network failure.
     throw new MfaError(error?.code ?? (response.status === 401 ? 'unauthenticated' : 'server'), error?.message ?? response.statusText, {
       status: response.status,

@@ -28,23 +28,6 @@ export const en = {
   serverError: 'Something went wrong on our side. Try again.',
   minutes: { one: '{count} minute', other: '{count} minutes' },
 
-  enrollTitle: 'Set up your authenticator app',
-  enrollScan: 'Scan this QR code with an authenticator app such as Google Authenticator, Microsoft Authenticator, 1Password or Authy.',
-  enrollQrAlt: 'QR code to add this account to an authenticator app',
-  enrollManual: 'Can’t scan it? Enter this key in the app:',
-  enrollOpenApp: 'Open in an authenticator app on this device',
-  enrollCodePrompt: 'Then enter the {digits}-digit code the app shows.',
-  enrollCodeLabel: 'Code from the app',
-  enrollConfirm: 'Confirm',
-  copy: 'Copy',
-  copied: 'Copied',
-  secretLabel: 'Setup key',
-  recoveryTitle: 'Save your recovery codes',
-  recoveryIntroEnroll: 'If you lose your phone, each of these codes lets you in once. Store them somewhere safe: they are shown only now.',
-  recoveryListLabel: 'Recovery codes',
-  download: 'Download',
-  done: 'Done',
-  recoveryFileHeader: 'Recovery codes — each can be used once.',
 } as const;
 
 export type PluralForms = { one: string; other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
@@ -52,5 +35,5 @@ export type PluralForms = { one: string; other: string } & Partial<Record<Intl.L
 /** Strings stay strings; plural objects accept every CLDR category a language needs. */
 type Widen<T> = T extends string ? string : T extends { other: string } ? PluralForms : { [K in keyof T]: Widen<T[K]> };
 
-/** The shape every locale implements. */
-export type MfaStrings = Widen<typeof en>;
+/** The shape every locale implements: the prompt's strings (here), enrollment's and the console's. */
+export type MfaStrings = Widen<typeof en & typeof import('./en-enroll.js').enEnroll & typeof import('./en-console.js').enConsole>;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { en, type MfaStrings } from '../../src/i18n/en.js';
+import { en as enPrompt, type MfaStrings } from '../../src/i18n/en.js';
+import { enAll as en } from '../../src/i18n/en-all.js';
 import { LOCALE_LOADERS } from '../../src/i18n/locale-loaders.js';
 import { format, loadLocale, plural, registerLocale, stringsFor } from '../../src/i18n/localize.js';
 import ar from '../../src/i18n/locales/ar.js';
@@ -176,7 +177,7 @@ test('an unknown tag stays English and warns once', async (t) => {
   assert.equal(await loadLocale('xx-YY'), false);
   assert.equal(warn.mock.callCount(), 1, 'console.warn calls for loadLocale("xx-YY") twice: expected exactly one warning');
   assert.match(String(warn.mock.calls[0].arguments[0]), /xx-YY/);
-  assert.deepEqual(stringsFor('xx-YY'), en);
+  assert.deepEqual(stringsFor('xx-YY'), enPrompt);
 });
 
 test('registerLocale overrides one German key and keeps the rest German', async () => {

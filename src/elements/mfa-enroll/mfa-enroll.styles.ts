@@ -19,19 +19,8 @@ export const enrollStyles = css`
     align-items: center;
     gap: 0.5rem;
   }
-  .secret code,
-  .codes {
+  .secret code {
     font: 600 1rem/1.5 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
     overflow-wrap: anywhere;
-  }
-  .codes {
-    display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr));
-    gap: 0.25rem 1rem;
-    margin: 0;
-    padding: 0.75rem;
-    list-style: none;
-    border: 1px dashed var(--_border);
-    border-radius: calc(var(--_radius) / 1.5);
   }
 `;

@@ -2,12 +2,14 @@ import { html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import type { TotpEnrollment } from '../../core/types.js';
-import { format, plural } from '../../i18n/localize.js';
+import { enEnroll } from '../../i18n/en-enroll.js';
+import { format, plural, type MfaStrings } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { enrollStyles } from './mfa-enroll.styles.js';
 import { qrPath } from './qr-path.js';
+import { copyText, downloadRecoveryCodes, recoveryCodesList, recoveryCodesStyles } from '../shared/recovery-codes.js';
 
 type Phase = 'loading' | 'scan' | 'verifying' | 'codes' | 'blocked';
 
@@ -56,7 +58,7 @@ const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
 export class MfaEnroll extends MfaModalElement {
-  static override styles = [modalStyles, enrollStyles];
+  static override styles = [modalStyles, recoveryCodesStyles, enrollStyles];
 
   /** The factor to add. Only `totp` on this version of the server. */
   @property({ reflect: true }) type: 'totp' = 'totp';
@@ -167,23 +169,22 @@ export class MfaEnroll extends MfaModalElement {
 
   private async copySecret(): Promise<void> {
     if (!this.enrollment) return;
-    await navigator.clipboard?.writeText(this.enrollment.secret).catch(() => {});
+    await copyText(this.enrollment.secret);
     this.copied = true;
   }
 
   private async copyCodes(): Promise<void> {
-    await navigator.clipboard?.writeText(this.recoveryCodes.join('\n')).catch(() => {});
+    await copyText(this.recoveryCodes.join('\n'));
     this.copied = true;
   }
 
   private downloadCodes(): void {
-    const text = `${this.strings.recoveryFileHeader}\n\n${this.recoveryCodes.join('\n')}\n`;
-    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'recovery-codes.txt';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadRecoveryCodes(this.recoveryCodes, this.strings.recoveryFileHeader);
+  }
+
+  /** English enrollment strings come from their own module; a loaded locale has them already. */
+  protected override get strings(): MfaStrings {
+    return { ...enEnroll, ...super.strings };
   }
 
   protected override codeInputLabel(): string {
@@ -199,9 +200,7 @@ export class MfaEnroll extends MfaModalElement {
     if (this.phase === 'codes') {
       return html`
         <p id="intro">${s.recoveryIntroEnroll}</p>
-        <ul class="codes" part="recovery-codes" aria-label=${s.recoveryListLabel} tabindex="-1">
-          ${this.recoveryCodes.map((code) => html`<li>${code}</li>`)}
-        </ul>
+        ${recoveryCodesList(this.recoveryCodes, s.recoveryListLabel)}
         <p class="status muted" role="status" aria-live="polite">${this.copied ? s.copied : ''}</p>
       `;
     }

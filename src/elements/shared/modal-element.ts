@@ -35,6 +35,8 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   protected readonly codeInput = new CodeInput(this);
+  /** Elements without a code step (the console) keep their light DOM empty. */
+  protected readonly hasCodeInput: boolean = true;
   #opener: HTMLElement | null = null;
   /** The outcome to report when the dialog closes without a success (e.g. after a lockout). */
   protected pendingFailure: IdpAuthResponse['error'] = 'cancelled';
@@ -105,12 +107,12 @@ export abstract class MfaModalElement extends LitElement {
       this.#opener = deepActiveElement();
       this.#settled = false;
       this.pendingFailure = 'cancelled';
-      this.codeInput.attach();
+      if (this.hasCodeInput) this.codeInput.attach();
     }
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    this.codeInput.input.setAttribute('aria-label', this.codeInputLabel());
+    if (this.hasCodeInput) this.codeInput.input.setAttribute('aria-label', this.codeInputLabel());
     if (!changed.has('open')) return;
     if (this.open && !changed.get('open')) {
       this.#presented = false;
@@ -178,8 +180,10 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   #handleClose(): void {
-    // Chrome may close a modal without a cancelable `cancel` (repeated Escape); follow it.
-    if (this.open) this.hide();
+    // Chrome may close a modal without a cancelable `cancel` (repeated Escape); follow it. The
+    // `close` event of an earlier closing arrives a task later: it must not end a new opening
+    // (a framework that sets `open` again at once) whose dialog is not even shown yet.
+    if (this.open && this.#presented && !this.dialog?.open) this.hide();
   }
 
   protected override render() {

@@ -46,6 +46,30 @@ const de: MfaStrings = {
   download: 'Herunterladen',
   done: 'Fertig',
   recoveryFileHeader: 'Wiederherstellungscodes – jeder Code kann nur einmal verwendet werden.',
+
+  consoleTitle: 'Bestätigung in zwei Schritten',
+  consoleIntro: 'Mit diesen Methoden bestätigen Sie bei sicherheitsrelevanten Aktionen, dass Sie es sind.',
+  consoleOff: 'Die Bestätigung in zwei Schritten ist deaktiviert. Fügen Sie eine Authenticator-App hinzu, um Ihr Konto zu schützen.',
+  factorTotp: 'Authenticator-App',
+  addedOn: 'Hinzugefügt am {date}',
+  lastUsedOn: 'Zuletzt verwendet am {date}',
+  neverUsed: 'Noch nicht verwendet',
+  rename: 'Umbenennen',
+  renameLabel: 'Neuer Name für {label}',
+  save: 'Speichern',
+  remove: 'Entfernen',
+  removeTitle: '„{label}“ entfernen?',
+  removeBody: 'Danach können Sie damit nicht mehr bestätigen, dass Sie es sind.',
+  removeLast: 'Dies ist Ihre einzige Methode für den zweiten Schritt: Wenn Sie sie entfernen, wird die Bestätigung in zwei Schritten deaktiviert und Ihre Wiederherstellungscodes werden gelöscht.',
+  addAuthenticator: 'Authenticator-App hinzufügen',
+  recoveryLeft: {
+    one: 'Noch {count} Wiederherstellungscode übrig',
+    other: 'Noch {count} Wiederherstellungscodes übrig',
+  },
+  recoveryLow: 'Ihre Wiederherstellungscodes gehen zur Neige. Generieren Sie neue Codes und bewahren Sie sie sicher auf.',
+  regenerate: 'Neue Wiederherstellungscodes generieren',
+  regenerateNote: 'Ihre bisherigen Wiederherstellungscodes werden dadurch ungültig.',
+  consoleChanged: 'Ihre Änderungen wurden gespeichert.',
 };
 
 export default de;

@@ -47,6 +47,31 @@ const es: MfaStrings = {
   download: 'Descargar',
   done: 'Listo',
   recoveryFileHeader: 'Códigos de recuperación: cada uno solo se puede usar una vez.',
+
+  consoleTitle: 'Verificación en dos pasos',
+  consoleIntro: 'Estos son los métodos con los que confirmas que eres tú cuando realizas acciones delicadas.',
+  consoleOff: 'La verificación en dos pasos está desactivada. Añade una aplicación de autenticación para proteger tu cuenta.',
+  factorTotp: 'Aplicación de autenticación',
+  addedOn: 'Se añadió el {date}',
+  lastUsedOn: 'Se usó por última vez el {date}',
+  neverUsed: 'Aún no se ha usado',
+  rename: 'Cambiar nombre',
+  renameLabel: 'Nuevo nombre para {label}',
+  save: 'Guardar',
+  remove: 'Eliminar',
+  removeTitle: '¿Eliminar «{label}»?',
+  removeBody: 'Ya no podrás usar este método para confirmar que eres tú.',
+  removeLast: 'Es tu único método para el segundo paso: si lo eliminas, se desactivará la verificación en dos pasos y se borrarán tus códigos de recuperación.',
+  addAuthenticator: 'Añadir aplicación de autenticación',
+  recoveryLeft: {
+    one: 'Te queda {count} código de recuperación',
+    many: 'Te quedan {count} de códigos de recuperación',
+    other: 'Te quedan {count} códigos de recuperación',
+  },
+  recoveryLow: 'Te quedan pocos códigos de recuperación. Genera otros nuevos y guárdalos en un lugar seguro.',
+  regenerate: 'Generar nuevos códigos de recuperación',
+  regenerateNote: 'Tus códigos de recuperación anteriores dejarán de funcionar.',
+  consoleChanged: 'Se han guardado los cambios.',
 };
 
 export default es;

@@ -48,6 +48,31 @@ const fr: MfaStrings = {
   download: 'Télécharger',
   done: 'Terminé',
   recoveryFileHeader: 'Codes de récupération — chacun ne peut être utilisé qu’une seule fois.',
+
+  consoleTitle: 'Validation en deux étapes',
+  consoleIntro: 'Voici les méthodes qui vous permettent de confirmer votre identité lors d’opérations sensibles.',
+  consoleOff: 'La validation en deux étapes est désactivée. Ajoutez une application d’authentification pour protéger votre compte.',
+  factorTotp: 'Application d’authentification',
+  addedOn: 'Ajoutée le {date}',
+  lastUsedOn: 'Dernière utilisation le {date}',
+  neverUsed: 'Pas encore utilisée',
+  rename: 'Renommer',
+  renameLabel: 'Nouveau nom pour {label}',
+  save: 'Enregistrer',
+  remove: 'Supprimer',
+  removeTitle: 'Supprimer «\u00a0{label}\u00a0»\u00a0?',
+  removeBody: 'Vous ne pourrez plus l’utiliser pour confirmer votre identité.',
+  removeLast: 'C’est votre seule méthode pour la deuxième étape\u00a0: si vous la supprimez, la validation en deux étapes sera désactivée et vos codes de récupération seront effacés.',
+  addAuthenticator: 'Ajouter une application d’authentification',
+  recoveryLeft: {
+    one: 'Il vous reste {count} code de récupération',
+    many: 'Il vous reste {count} de codes de récupération',
+    other: 'Il vous reste {count} codes de récupération',
+  },
+  recoveryLow: 'Vous n’avez presque plus de codes de récupération. Générez-en de nouveaux et conservez-les en lieu sûr.',
+  regenerate: 'Générer de nouveaux codes de récupération',
+  regenerateNote: 'Vos anciens codes de récupération ne fonctionneront plus.',
+  consoleChanged: 'Vos modifications ont été enregistrées.',
 };
 
 export default fr;

@@ -49,6 +49,31 @@ const he: MfaStrings = {
   download: 'הורדה',
   done: 'סיום',
   recoveryFileHeader: 'קודי שחזור — אפשר להשתמש בכל קוד פעם אחת בלבד.',
+
+  consoleTitle: 'אימות דו-שלבי',
+  consoleIntro: 'בשיטות האלה מאמתים את הזהות בעת ביצוע פעולות רגישות.',
+  consoleOff: 'האימות הדו-שלבי כבוי. כדי להגן על החשבון, כדאי להוסיף אפליקציית אימות.',
+  factorTotp: 'אפליקציית אימות',
+  addedOn: 'תאריך הוספה: {date}',
+  lastUsedOn: 'שימוש אחרון: {date}',
+  neverUsed: 'טרם נעשה שימוש',
+  rename: 'שינוי שם',
+  renameLabel: 'שם חדש עבור {label}',
+  save: 'שמירה',
+  remove: 'הסרה',
+  removeTitle: 'להסיר את "{label}"?',
+  removeBody: 'לאחר ההסרה לא יהיה אפשר להשתמש בשיטה הזו לאימות הזהות.',
+  removeLast: 'זו השיטה היחידה לשלב השני: הסרתה תכבה את האימות הדו-שלבי ותמחק את קודי השחזור.',
+  addAuthenticator: 'הוספת אפליקציית אימות',
+  recoveryLeft: {
+    one: 'נותר {count} קוד שחזור',
+    two: 'נותרו {count} קודי שחזור',
+    other: 'נותרו {count} קודי שחזור',
+  },
+  recoveryLow: 'קודי השחזור עומדים להיגמר. כדאי ליצור קודים חדשים ולשמור אותם במקום בטוח.',
+  regenerate: 'יצירת קודי שחזור חדשים',
+  regenerateNote: 'קודי השחזור הישנים יפסיקו לעבוד.',
+  consoleChanged: 'השינויים נשמרו.',
 };
 
 export default he;

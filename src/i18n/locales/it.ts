@@ -47,6 +47,31 @@ const it: MfaStrings = {
   download: 'Scarica',
   done: 'Fine',
   recoveryFileHeader: 'Codici di recupero: ciascuno può essere usato una sola volta.',
+
+  consoleTitle: 'Verifica in due passaggi',
+  consoleIntro: 'Questi sono i metodi con cui confermi la tua identità quando esegui operazioni sensibili.',
+  consoleOff: 'La verifica in due passaggi è disattivata. Aggiungi un’app di autenticazione per proteggere il tuo account.',
+  factorTotp: 'App di autenticazione',
+  addedOn: 'Aggiunta il {date}',
+  lastUsedOn: 'Ultimo utilizzo: {date}',
+  neverUsed: 'Non ancora utilizzata',
+  rename: 'Rinomina',
+  renameLabel: 'Nuovo nome per {label}',
+  save: 'Salva',
+  remove: 'Rimuovi',
+  removeTitle: 'Rimuovere «{label}»?',
+  removeBody: 'Non potrai più usare questo metodo per confermare la tua identità.',
+  removeLast: 'È il tuo unico metodo per il secondo passaggio: se lo rimuovi, la verifica in due passaggi verrà disattivata e i tuoi codici di recupero verranno eliminati.',
+  addAuthenticator: 'Aggiungi app di autenticazione',
+  recoveryLeft: {
+    one: 'Ti resta {count} codice di recupero',
+    many: 'Ti restano {count} di codici di recupero',
+    other: 'Ti restano {count} codici di recupero',
+  },
+  recoveryLow: 'Stai esaurendo i codici di recupero. Generane di nuovi e conservali in un posto sicuro.',
+  regenerate: 'Genera nuovi codici di recupero',
+  regenerateNote: 'I codici di recupero precedenti smetteranno di funzionare.',
+  consoleChanged: 'Le modifiche sono state salvate.',
 };
 
 export default it;

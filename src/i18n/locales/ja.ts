@@ -47,6 +47,27 @@ const ja: MfaStrings = {
   download: 'ダウンロード',
   done: '完了',
   recoveryFileHeader: 'リカバリーコード（各コードは1回のみ使用できます）',
+
+  consoleTitle: '2段階認証',
+  consoleIntro: '重要な操作を行うときの本人確認に使用する方法です。',
+  consoleOff: '2段階認証はオフになっています。アカウントを保護するには、認証アプリを追加してください。',
+  factorTotp: '認証アプリ',
+  addedOn: '追加日：{date}',
+  lastUsedOn: '最終使用日：{date}',
+  neverUsed: '未使用',
+  rename: '名前を変更',
+  renameLabel: '「{label}」の新しい名前',
+  save: '保存',
+  remove: '削除',
+  removeTitle: '「{label}」を削除しますか？',
+  removeBody: '削除すると、本人確認に使用できなくなります。',
+  removeLast: 'これは2段階目の確認に使える唯一の方法です。削除すると、2段階認証がオフになり、リカバリーコードも削除されます。',
+  addAuthenticator: '認証アプリを追加',
+  recoveryLeft: { one: '残りのリカバリーコード：{count}個', other: '残りのリカバリーコード：{count}個' },
+  recoveryLow: 'リカバリーコードの残りがわずかです。新しいコードを生成して、安全な場所に保管してください。',
+  regenerate: '新しいリカバリーコードを生成',
+  regenerateNote: '以前のリカバリーコードは使用できなくなります。',
+  consoleChanged: '変更を保存しました。',
 };
 
 export default ja;

@@ -47,6 +47,27 @@ const ko: MfaStrings = {
   download: '다운로드',
   done: '완료',
   recoveryFileHeader: '복구 코드 — 각 코드는 한 번만 사용할 수 있습니다.',
+
+  consoleTitle: '2단계 인증',
+  consoleIntro: '중요한 작업을 할 때 본인 확인에 사용하는 방법입니다.',
+  consoleOff: '2단계 인증이 사용 중지되어 있습니다. 계정을 보호하려면 인증 앱을 추가하세요.',
+  factorTotp: '인증 앱',
+  addedOn: '추가일: {date}',
+  lastUsedOn: '마지막 사용일: {date}',
+  neverUsed: '아직 사용하지 않음',
+  rename: '이름 변경',
+  renameLabel: '‘{label}’의 새 이름',
+  save: '저장',
+  remove: '삭제',
+  removeTitle: '‘{label}’을(를) 삭제하시겠습니까?',
+  removeBody: '삭제하면 더 이상 본인 확인에 사용할 수 없습니다.',
+  removeLast: '2단계 인증의 두 번째 단계에 사용할 수 있는 유일한 수단입니다. 삭제하면 2단계 인증이 사용 중지되고 복구 코드도 삭제됩니다.',
+  addAuthenticator: '인증 앱 추가',
+  recoveryLeft: { one: '남은 복구 코드: {count}개', other: '남은 복구 코드: {count}개' },
+  recoveryLow: '복구 코드가 얼마 남지 않았습니다. 새 복구 코드를 생성하여 안전한 곳에 보관하세요.',
+  regenerate: '새 복구 코드 생성',
+  regenerateNote: '기존 복구 코드는 더 이상 사용할 수 없게 됩니다.',
+  consoleChanged: '변경 사항이 저장되었습니다.',
 };
 
 export default ko;

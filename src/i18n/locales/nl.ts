@@ -46,6 +46,27 @@ const nl: MfaStrings = {
   download: 'Downloaden',
   done: 'Klaar',
   recoveryFileHeader: 'Herstelcodes — elke code kan één keer worden gebruikt.',
+
+  consoleTitle: 'Verificatie in twee stappen',
+  consoleIntro: 'Met deze methoden bevestig je dat jij het bent als je iets gevoeligs doet.',
+  consoleOff: 'Verificatie in twee stappen staat uit. Voeg een authenticator-app toe om je account te beschermen.',
+  factorTotp: 'Authenticator-app',
+  addedOn: 'Toegevoegd op {date}',
+  lastUsedOn: 'Laatst gebruikt op {date}',
+  neverUsed: 'Nog niet gebruikt',
+  rename: 'Naam wijzigen',
+  renameLabel: 'Nieuwe naam voor {label}',
+  save: 'Opslaan',
+  remove: 'Verwijderen',
+  removeTitle: '‘{label}’ verwijderen?',
+  removeBody: 'Je kunt hiermee daarna niet meer bevestigen dat jij het bent.',
+  removeLast: 'Dit is je enige methode voor de tweede stap: als je deze verwijdert, wordt verificatie in twee stappen uitgeschakeld en worden je herstelcodes gewist.',
+  addAuthenticator: 'Authenticator-app toevoegen',
+  recoveryLeft: { one: 'Nog {count} herstelcode over', other: 'Nog {count} herstelcodes over' },
+  recoveryLow: 'Je herstelcodes raken op. Genereer nieuwe codes en bewaar ze op een veilige plek.',
+  regenerate: 'Nieuwe herstelcodes genereren',
+  regenerateNote: 'Je oude herstelcodes werken daarna niet meer.',
+  consoleChanged: 'Je wijzigingen zijn opgeslagen.',
 };
 
 export default nl;

@@ -48,6 +48,32 @@ const pl: MfaStrings = {
   download: 'Pobierz',
   done: 'Gotowe',
   recoveryFileHeader: 'Kody odzyskiwania — każdego z nich można użyć tylko raz.',
+
+  consoleTitle: 'Weryfikacja dwuetapowa',
+  consoleIntro: 'Za pomocą tych metod potwierdzasz, że to Ty, gdy wykonujesz ważne operacje na koncie.',
+  consoleOff: 'Weryfikacja dwuetapowa jest wyłączona. Dodaj aplikację uwierzytelniającą, aby chronić swoje konto.',
+  factorTotp: 'Aplikacja uwierzytelniająca',
+  addedOn: 'Dodano {date}',
+  lastUsedOn: 'Ostatnio użyto {date}',
+  neverUsed: 'Jeszcze nie używano',
+  rename: 'Zmień nazwę',
+  renameLabel: 'Nowa nazwa dla {label}',
+  save: 'Zapisz',
+  remove: 'Usuń',
+  removeTitle: 'Usunąć „{label}”?',
+  removeBody: 'Tej metody nie będzie już można używać do potwierdzania, że to Ty.',
+  removeLast: 'To Twoja jedyna metoda drugiego etapu weryfikacji: jej usunięcie wyłączy weryfikację dwuetapową i usunie Twoje kody odzyskiwania.',
+  addAuthenticator: 'Dodaj aplikację uwierzytelniającą',
+  recoveryLeft: {
+    one: 'Pozostał {count} kod odzyskiwania',
+    few: 'Pozostały {count} kody odzyskiwania',
+    many: 'Pozostało {count} kodów odzyskiwania',
+    other: 'Pozostało {count} kodu odzyskiwania',
+  },
+  recoveryLow: 'Kończą Ci się kody odzyskiwania. Wygeneruj nowy zestaw i przechowuj go w bezpiecznym miejscu.',
+  regenerate: 'Wygeneruj nowe kody odzyskiwania',
+  regenerateNote: 'Dotychczasowe kody odzyskiwania przestaną działać.',
+  consoleChanged: 'Zmiany zostały zapisane.',
 };
 
 export default pl;

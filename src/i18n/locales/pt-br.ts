@@ -47,6 +47,31 @@ const ptBr: MfaStrings = {
   download: 'Baixar',
   done: 'Concluído',
   recoveryFileHeader: 'Códigos de recuperação — cada um pode ser usado uma única vez.',
+
+  consoleTitle: 'Verificação em duas etapas',
+  consoleIntro: 'Estas são as formas de confirmar que é você ao realizar ações sensíveis.',
+  consoleOff: 'A verificação em duas etapas está desativada. Adicione um app autenticador para proteger sua conta.',
+  factorTotp: 'App autenticador',
+  addedOn: 'Adicionado em {date}',
+  lastUsedOn: 'Último uso em {date}',
+  neverUsed: 'Ainda não usado',
+  rename: 'Renomear',
+  renameLabel: 'Novo nome para {label}',
+  save: 'Salvar',
+  remove: 'Remover',
+  removeTitle: 'Remover “{label}”?',
+  removeBody: 'Você não poderá mais usar esse método para confirmar que é você.',
+  removeLast: 'Este é seu único método para a segunda etapa: se você removê-lo, a verificação em duas etapas será desativada e seus códigos de recuperação serão excluídos.',
+  addAuthenticator: 'Adicionar app autenticador',
+  recoveryLeft: {
+    one: 'Resta {count} código de recuperação',
+    many: 'Restam {count} de códigos de recuperação',
+    other: 'Restam {count} códigos de recuperação',
+  },
+  recoveryLow: 'Seus códigos de recuperação estão acabando. Gere novos códigos e guarde-os em um lugar seguro.',
+  regenerate: 'Gerar novos códigos de recuperação',
+  regenerateNote: 'Seus códigos de recuperação antigos vão parar de funcionar.',
+  consoleChanged: 'Suas alterações foram salvas.',
 };
 
 export default ptBr;

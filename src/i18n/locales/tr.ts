@@ -47,6 +47,27 @@ const tr: MfaStrings = {
   download: 'İndir',
   done: 'Bitti',
   recoveryFileHeader: 'Kurtarma kodları — her biri yalnızca bir kez kullanılabilir.',
+
+  consoleTitle: 'İki adımlı doğrulama',
+  consoleIntro: 'Hassas bir işlem yaptığınızda siz olduğunuzu bu yöntemlerle doğrularsınız.',
+  consoleOff: 'İki adımlı doğrulama kapalı. Hesabınızı korumak için bir kimlik doğrulama uygulaması ekleyin.',
+  factorTotp: 'Kimlik doğrulama uygulaması',
+  addedOn: '{date} tarihinde eklendi',
+  lastUsedOn: 'Son kullanım: {date}',
+  neverUsed: 'Henüz kullanılmadı',
+  rename: 'Yeniden adlandır',
+  renameLabel: '{label} için yeni ad',
+  save: 'Kaydet',
+  remove: 'Kaldır',
+  removeTitle: '“{label}” kaldırılsın mı?',
+  removeBody: 'Bu yöntemi artık siz olduğunuzu doğrulamak için kullanamazsınız.',
+  removeLast: 'Bu, ikinci adım için tek yönteminiz: kaldırırsanız iki adımlı doğrulama kapatılır ve kurtarma kodlarınız silinir.',
+  addAuthenticator: 'Kimlik doğrulama uygulaması ekle',
+  recoveryLeft: { one: '{count} kurtarma kodunuz kaldı', other: '{count} kurtarma kodunuz kaldı' },
+  recoveryLow: 'Kurtarma kodlarınız azalıyor. Yeni kodlar oluşturun ve bunları güvenli bir yerde saklayın.',
+  regenerate: 'Yeni kurtarma kodları oluştur',
+  regenerateNote: 'Eski kurtarma kodlarınız artık çalışmayacak.',
+  consoleChanged: 'Değişiklikleriniz kaydedildi.',
 };
 
 export default tr;

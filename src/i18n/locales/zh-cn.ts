@@ -47,6 +47,27 @@ const zhCn: MfaStrings = {
   download: '下载',
   done: '完成',
   recoveryFileHeader: '恢复码 — 每个恢复码只能使用一次。',
+
+  consoleTitle: '两步验证',
+  consoleIntro: '在执行敏感操作时，您可以通过以下方式确认是您本人。',
+  consoleOff: '两步验证已关闭。请添加身份验证器应用以保护您的帐号。',
+  factorTotp: '身份验证器应用',
+  addedOn: '添加于 {date}',
+  lastUsedOn: '上次使用于 {date}',
+  neverUsed: '尚未使用',
+  rename: '重命名',
+  renameLabel: '“{label}”的新名称',
+  save: '保存',
+  remove: '移除',
+  removeTitle: '要移除“{label}”吗？',
+  removeBody: '移除后，您将无法再用它确认是您本人。',
+  removeLast: '这是您唯一的第二步验证方式：移除后，两步验证将关闭，您的恢复码也会被删除。',
+  addAuthenticator: '添加身份验证器应用',
+  recoveryLeft: { one: '剩余 {count} 个恢复码', other: '剩余 {count} 个恢复码' },
+  recoveryLow: '您的恢复码即将用完。请生成一组新的恢复码并妥善保存。',
+  regenerate: '生成新的恢复码',
+  regenerateNote: '您的旧恢复码将失效。',
+  consoleChanged: '您的更改已保存。',
 };
 
 export default zhCn;

@@ -1,0 +1,233 @@
+import { html, nothing } from 'lit';
+import { state } from 'lit/decorators.js';
+import type { FactorList, FactorSummary } from '../../core/types.js';
+import { enConsole } from '../../i18n/en-console.js';
+import { enEnroll } from '../../i18n/en-enroll.js';
+import { format, plural, type MfaStrings } from '../../i18n/localize.js';
+import { asMfaError } from '../shared/as-mfa-error.js';
+import { emit } from '../shared/events.js';
+import { MfaModalElement } from '../shared/modal-element.js';
+import { modalStyles } from '../shared/modal.styles.js';
+import { copyText, downloadRecoveryCodes, recoveryCodesList, recoveryCodesStyles } from '../shared/recovery-codes.js';
+import { authenticatorsStyles } from './mfa-authenticators.styles.js';
+
+/** At or below this many recovery codes the console warns (issue #5). */
+const LOW_RECOVERY_CODES = 2;
+
+type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'codes'; codes: string[] };
+
+/**
+ * @summary The user's MFA console: lists their factors (type, name, added, last used), renames and
+ * removes them, adds an authenticator app, and regenerates recovery codes. Removing a factor,
+ * adding a second one and regenerating codes need a fresh step-up (`mfa`/`manage`), which the
+ * console obtains by opening the prompt itself.
+ * @tag mfa-authenticators
+ *
+ * @fires {CustomEvent<void>} mfa-show - The element opened.
+ * @fires {CustomEvent<void>} mfa-hide - The element closed.
+ * @fires {CustomEvent<void>} mfa-request-close - Escape or the close button; cancel it to keep the dialog open.
+ * @fires {CustomEvent<{code: string}>} mfa-error - An action failed (the console stays usable).
+ *
+ * @csspart dialog - The `<dialog>` (or the inline section).
+ * @csspart header - The title row.
+ * @csspart title - The heading.
+ * @csspart close-button - The × button.
+ * @csspart body - The content.
+ * @csspart footer - The button row.
+ * @csspart factor - One factor in the list.
+ * @csspart recovery-codes - The list of new recovery codes.
+ * @csspart button - Every action button.
+ * @csspart status - The live region with errors and confirmations.
+ *
+ * @cssprop --mfa-color-text - Text color (default #1b1f24; dark #e6edf3).
+ * @cssprop --mfa-color-surface - Dialog background (default #ffffff; dark #161b22).
+ * @cssprop --mfa-color-border - Borders (default #8c959f; dark #6e7681).
+ * @cssprop --mfa-color-accent - Primary button and links (default #0a58ca; dark #4c9aff).
+ * @cssprop --mfa-color-danger - Errors and warnings (default #b3261e; dark #ff8a80).
+ * @cssprop --mfa-color-focus - Focus ring (default #0a58ca; dark #79b8ff).
+ * @cssprop --mfa-font - Font shorthand (default 400 1rem/1.5 system-ui).
+ * @cssprop --mfa-radius - Corner radius (default 12px).
+ * @cssprop --mfa-spacing - Base spacing (default 16px).
+ * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
+ * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
+ */
+export class MfaAuthenticators extends MfaModalElement {
+  static override styles = [modalStyles, recoveryCodesStyles, authenticatorsStyles];
+  protected override readonly hasCodeInput = false;
+
+  @state() private list?: FactorList;
+  @state() private view: View = { kind: 'list' };
+  @state() private status = '';
+  @state() private busy = false;
+
+  protected override codeInputLabel(): string {
+    return '';
+  }
+
+  /** English console strings come from their own module; a loaded locale has them already. */
+  protected override get strings(): MfaStrings {
+    return { ...enEnroll, ...enConsole, ...super.strings };
+  }
+
+  protected override begin(): void {
+    this.present();
+    this.view = { kind: 'list' };
+    void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      this.list = await this.api.listFactors();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Runs a change; a cancelled step-up or a failure shows a message and leaves the list as it was. */
+  private async act(change: () => Promise<View | void>): Promise<void> {
+    this.busy = true;
+    this.status = '';
+    try {
+      const next = await change();
+      this.view = next ?? { kind: 'list' };
+      this.status = this.strings.consoleChanged;
+      await this.refresh();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private fail(err: unknown): void {
+    const e = asMfaError(err);
+    const s = this.strings;
+    emit(this, 'mfa-error', { code: e.code });
+    this.status = e.code === 'cancelled' ? '' : e.code === 'network' ? s.networkError : e.code === 'locked' ? format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60))) }) : s.serverError;
+  }
+
+  private date(iso: string): string {
+    return new Intl.DateTimeFormat(this.resolvedLocale, { dateStyle: 'medium' }).format(new Date(iso));
+  }
+
+  /** Opens `<mfa-enroll>` over the console (registered by define.js or the app), then refreshes. */
+  private addFactor(): void {
+    const Enroll = customElements.get('mfa-enroll');
+    if (!Enroll) {
+      console.warn('[mfa-elements] <mfa-authenticators> adds factors with <mfa-enroll>: register it (mfa-elements/define.js).');
+      return;
+    }
+    const enroll = new Enroll() as HTMLElement & { show(): void; client?: unknown; locale?: string };
+    enroll.client = this.api;
+    enroll.locale = this.resolvedLocale;
+    enroll.addEventListener('mfa-hide', () => {
+      enroll.remove();
+      void this.refresh();
+    }, { once: true });
+    this.after(enroll);
+    enroll.show();
+  }
+
+  private submitRename(factor: FactorSummary, event: Event): void {
+    event.preventDefault();
+    const name = (this.renderRoot.querySelector<HTMLInputElement>('input.name')?.value ?? '').trim();
+    if (!name) return;
+    void this.act(async () => {
+      await this.api.renameFactor(factor.id, name);
+    });
+  }
+
+  protected override renderTitle(): string {
+    return this.strings.consoleTitle;
+  }
+
+  protected override renderBody() {
+    const s = this.strings;
+    const v = this.view;
+    const status = html`<p class="status" part="status" role="status" aria-live="polite">${this.status}</p>`;
+    if (v.kind === 'codes') {
+      return html`<p id="intro">${s.recoveryIntroEnroll}</p>${recoveryCodesList(v.codes, s.recoveryListLabel)}${status}`;
+    }
+    if (v.kind === 'remove') {
+      const last = this.list?.factors.length === 1;
+      return html`
+        <p id="intro"><strong>${format(s.removeTitle, { label: v.factor.label })}</strong></p>
+        <p>${s.removeBody}</p>
+        ${last ? html`<p class="warning" part="warning">${s.removeLast}</p>` : nothing}
+        ${status}
+      `;
+    }
+    if (!this.list) return html`<p id="intro" class="muted">${s.loading}</p>${status}`;
+    const { factors, recoveryCodesLeft } = this.list;
+    return html`
+      <p id="intro" class="muted">${factors.length ? s.consoleIntro : s.consoleOff}</p>
+      <ul class="factors">
+        ${factors.map((f) => this.renderFactor(f))}
+      </ul>
+      ${factors.length
+        ? html`<div class="row">
+              <span>${plural(this.resolvedLocale, s.recoveryLeft, recoveryCodesLeft)}</span>
+              <button part="button regenerate-button" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
+            </div>
+            ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}`
+        : nothing}
+      ${status}
+    `;
+  }
+
+  private renderFactor(f: FactorSummary) {
+    const s = this.strings;
+    const renaming = this.view.kind === 'rename' && this.view.factor.id === f.id;
+    return html`<li class="factor" part="factor">
+      <h3>${f.label}</h3>
+      <span class="muted">${s.factorTotp} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
+      ${renaming
+        ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
+            <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
+            <button class="primary" part="button save-button" ?disabled=${this.busy}>${s.save}</button>
+            <button type="button" part="button" @click=${() => (this.view = { kind: 'list' })}>${s.cancel}</button>
+          </form>`
+        : html`<div class="row">
+            <button part="button rename-button" aria-label=${`${s.rename}: ${f.label}`} @click=${() => this.startRename(f)}>${s.rename}</button>
+            <button part="button remove-button" aria-label=${`${s.remove}: ${f.label}`} @click=${() => (this.view = { kind: 'remove', factor: f })}>${s.remove}</button>
+          </div>`}
+    </li>`;
+  }
+
+  private startRename(f: FactorSummary): void {
+    this.view = { kind: 'rename', factor: f };
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('input.name')?.select());
+  }
+
+  private regenerate(): void {
+    void this.act(async () => ({ kind: 'codes', codes: await this.api.regenerateRecoveryCodes() }));
+  }
+
+  protected override renderFooter() {
+    const s = this.strings;
+    const v = this.view;
+    if (v.kind === 'codes') {
+      return html`
+        <button part="button" @click=${() => copyText(v.codes.join('\n'))}>${s.copy}</button>
+        <button part="button" @click=${() => downloadRecoveryCodes(v.codes, s.recoveryFileHeader)}>${s.download}</button>
+        <button class="primary" part="button done-button" @click=${() => (this.view = { kind: 'list' })}>${s.done}</button>
+      `;
+    }
+    if (v.kind === 'remove') {
+      return html`
+        <button part="button" @click=${() => (this.view = { kind: 'list' })}>${s.cancel}</button>
+        <button class="primary" part="button confirm-remove-button" ?disabled=${this.busy} @click=${() => this.act(() => this.api.removeFactor(v.factor.id))}>${s.remove}</button>
+      `;
+    }
+    return html`
+      <button part="button" @click=${this.requestClose}>${s.close}</button>
+      <button class="primary" part="button add-button" ?disabled=${this.busy} @click=${this.addFactor}>${s.addAuthenticator}</button>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mfa-authenticators': MfaAuthenticators;
+  }
+}

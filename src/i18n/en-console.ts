@@ -1,0 +1,27 @@
+/**
+ * English strings of `<mfa-authenticators>` only, kept apart from en.ts so that pages which only
+ * step up (the size-budgeted prompt path) do not carry them. Locales hold them like any other key.
+ */
+export const enConsole = {
+  consoleTitle: 'Two-step verification',
+  consoleIntro: 'These are the ways you confirm it’s you when you do something sensitive.',
+  consoleOff: 'Two-step verification is off. Add an authenticator app to protect your account.',
+  factorTotp: 'Authenticator app',
+  addedOn: 'Added {date}',
+  lastUsedOn: 'Last used {date}',
+  neverUsed: 'Not used yet',
+  rename: 'Rename',
+  renameLabel: 'New name for {label}',
+  save: 'Save',
+  remove: 'Remove',
+  removeTitle: 'Remove “{label}”?',
+  removeBody: 'You will no longer be able to use it to confirm it’s you.',
+  removeLast: 'This is your only second factor: removing it turns off two-step verification and deletes your recovery codes.',
+  addAuthenticator: 'Add authenticator app',
+  recoveryLeft: { one: '{count} recovery code left', other: '{count} recovery codes left' },
+  recoveryLow: 'You are running out of recovery codes. Generate a new set and store it safely.',
+  regenerate: 'Generate new recovery codes',
+  regenerateNote: 'Your old recovery codes stop working.',
+  consoleChanged: 'Your changes are saved.',
+
+} as const;
