@@ -385,6 +385,16 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
       });
     });
 
+    describe('one-time tokens', () => {
+      it('accepts a token id once, atomically, and forgets it after it expired', async () => {
+        assert.equal(await store.useTokenOnce('jti-1', T0 + 300_000, T0), true);
+        assert.equal(await store.useTokenOnce('jti-1', T0 + 300_000, T0 + 1), false);
+        assert.equal(await store.useTokenOnce('jti-2', T0 + 300_000, T0), true);
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.useTokenOnce('burst', T0 + 300_000, T0)));
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+    });
+
     describe('signing keys', () => {
       it('the first key wins for every later caller', async () => {
         assert.deepEqual(await store.listSigningKeys(), []);

@@ -352,14 +352,12 @@ describe('token mutations: 100% refused by a guarded route', () => {
   });
 
   // DESIGN §4: "a route can ask for one-time tokens (`oneTime: true`, `jti` remembered until `exp`)".
-  // StepUpRequirement has no `oneTime` yet (src/server/guard/step-up-guard.ts), so the second use
-  // is still accepted today.
-  test('a one-time route refuses the replay of an already used jti', { todo: 'oneTime tokens are not implemented yet (DESIGN §4)' }, async () => {
+  test('a one-time route refuses the replay of an already used jti', async () => {
     const s = await setup();
     const { h, a } = s;
     const app = new Hono();
     app.route('/', h.app);
-    app.post('/api/once', h.mfa.requireStepUp({ resource: 'payments', action: 'transfer', oneTime: true } as StepUpRequirement), (c) => c.json({ ok: true }));
+    app.post('/api/once', h.mfa.requireStepUp({ resource: 'payments', action: 'transfer', oneTime: true }), (c) => c.json({ ok: true }));
     const v = await h.stepUp(A, a.secret, 'payments', 'transfer');
     const send = () => app.request('/api/once', { method: 'POST', headers: { 'x-test-user': A, 'step-up-token': v.token, origin: ORIGIN } });
     assert.equal((await send()).status, 200, 'first use');

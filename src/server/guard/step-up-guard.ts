@@ -21,6 +21,8 @@ export interface StepUpRequirement {
   maxAge?: number;
   /** Acceptable `acr` values; default `['mfa']`. */
   acrValues?: string[];
+  /** Each token opens this route once (its `jti` is remembered until it expires, across instances). */
+  oneTime?: boolean;
 }
 
 export type StepUpVerdict =
@@ -73,6 +75,16 @@ export async function checkStepUp(
       })
     : null;
   if (!claims) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+  if (req.oneTime) {
+    let first: boolean;
+    try {
+      first = await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now());
+    } catch {
+      return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
+    }
+    // A replayed one-time token is answered like a missing one: step up again.
+    if (!first) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+  }
   return { ok: true, user, claims };
 }
 

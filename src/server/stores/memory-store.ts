@@ -189,6 +189,17 @@ export class MemoryStore implements MfaStore {
     return { ...entry };
   }
 
+  // One-time tokens
+
+  private readonly usedTokens = new Map<string, number>();
+
+  async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
+    for (const [id, until] of this.usedTokens) if (until <= now) this.usedTokens.delete(id);
+    if (this.usedTokens.has(jti)) return false;
+    this.usedTokens.set(jti, expiresAt);
+    return true;
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

@@ -240,6 +240,13 @@ export class RedisStore implements MfaStore {
     return { count, resetAt };
   }
 
+  // One-time tokens
+
+  async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
+    const ttl = Math.max(1, expiresAt - now) + GRACE_MS;
+    return (await this.#client.set(`${this.#p}{jti:${enc(jti)}}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS rate_limits (
   key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL,
   PRIMARY KEY (key, reset_at)
 );
+CREATE TABLE IF NOT EXISTS used_tokens (
+  jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
   private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL
@@ -117,6 +120,8 @@ function prepareAll(db: Database.Database) {
     hit: db.prepare<[string, number], { count: number }>(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?, ?, 1)
       ON CONFLICT (key, reset_at) DO UPDATE SET count = count + 1 RETURNING count`),
     purgeHits: db.prepare('DELETE FROM rate_limits WHERE reset_at <= ?'),
+    useToken: db.prepare('INSERT OR IGNORE INTO used_tokens (jti, expires_at) VALUES (?, ?)'),
+    purgeTokens: db.prepare('DELETE FROM used_tokens WHERE expires_at <= ?'),
     listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
     insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
       status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
@@ -285,6 +290,11 @@ export class SqliteStore implements MfaStore {
     const { count } = this.q.hit.get(key, resetAt)!;
     if (count === 1) this.q.purgeHits.run(now); // a new window: forget finished ones
     return { count, resetAt };
+  }
+
+  async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
+    this.q.purgeTokens.run(now);
+    return this.q.useToken.run(jti, expiresAt).changes === 1;
   }
 
   async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {

@@ -158,6 +158,10 @@ export interface MfaStore {
    */
   hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
 
+  // One-time tokens (ephemeral)
+  /** Remembers a token id until `expiresAt` (ms); true only for the single first caller. */
+  useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean>;
+
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
   getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
