@@ -35,6 +35,21 @@ describe('<mfa-authenticators>', () => {
     await expect(el).to.be.accessible();
   });
 
+  for (const [name, attrs] of [['dark', { theme: 'dark' }], ['RTL (he)', { locale: 'he' }]] as const) {
+    it(`is accessible in the list and the removal confirmation — ${name}`, async () => {
+      await signInNewUser();
+      await enrollTotpFactor();
+      const el = await fixture<MfaAuthenticators>(html`<mfa-authenticators theme=${'theme' in attrs ? attrs.theme : 'light'} locale=${'locale' in attrs ? attrs.locale : 'en'}></mfa-authenticators>`);
+      el.show();
+      await until(() => part(el, 'factor'), 5000, 'console loaded');
+      await settled(el);
+      await expect(el).to.be.accessible();
+      part(el, 'remove-button')!.click();
+      await until(() => part(el, 'warning'), 5000, 'confirmation');
+      await expect(el).to.be.accessible();
+    });
+  }
+
   it('renames a factor; the new name is rendered as text', async () => {
     await signInNewUser();
     await enrollTotpFactor();

@@ -37,6 +37,14 @@ type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kin
  * @csspart factor - One factor in the list.
  * @csspart recovery-codes - The list of new recovery codes.
  * @csspart button - Every action button.
+ * @csspart add-button - Add authenticator app (also `button`).
+ * @csspart rename-button - Rename a factor (also `button`).
+ * @csspart save-button - Save the new name (also `button`).
+ * @csspart remove-button - Remove a factor (also `button`).
+ * @csspart confirm-remove-button - Confirm the removal (also `button`).
+ * @csspart regenerate-button - Generate new recovery codes (also `button`).
+ * @csspart done-button - Done, after new recovery codes (also `button`).
+ * @csspart warning - A warning (last factor, few recovery codes left).
  * @csspart status - The live region with errors and confirmations.
  *
  * @cssprop --mfa-color-text - Text color (default #1b1f24; dark #e6edf3).

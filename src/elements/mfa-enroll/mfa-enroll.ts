@@ -41,6 +41,11 @@ const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
  * @csspart code-input - The code `<input>` (light DOM).
  * @csspart recovery-codes - The list of recovery codes.
  * @csspart button - Every action button.
+ * @csspart confirm-button - Confirm the first code (also `button`).
+ * @csspart cancel-button - Cancel (also `button`).
+ * @csspart copy-button - Copy the setup key (also `button`).
+ * @csspart done-button - Done, after the recovery codes (also `button`).
+ * @csspart open-app - The `otpauth://` link for an authenticator app on this device.
  * @csspart status - The live region with errors and progress.
  *
  * @cssprop --mfa-color-text - Text color (default #1b1f24; dark #e6edf3).

@@ -31,6 +31,11 @@ type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
  * @csspart footer - The button row.
  * @csspart code-input - The code `<input>` (light DOM, so also stylable as `mfa-prompt input`).
  * @csspart button - Every action button.
+ * @csspart verify-button - Verify (also `button`).
+ * @csspart cancel-button - Cancel (also `button`).
+ * @csspart switch-button - "Use a recovery code" / "Use your authenticator app" (also `button`).
+ * @csspart message - The app's `message`, above the input.
+ * @csspart enroll - The embedded `<mfa-enroll>` of `enroll-if-missing`.
  * @csspart status - The live region with errors and progress.
  *
  * @cssprop --mfa-color-text - Text color (default #1b1f24; dark #e6edf3).
