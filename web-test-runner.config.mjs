@@ -42,16 +42,24 @@ function countReporter() {
 }
 
 export default {
-  // Browser tests live at the top of test/ (node tests: test/server, test/unit; e2e: test/e2e).
-  files: ['test/*.test.ts'],
+  // Browser tests live at the top of test/ (node tests: test/server, test/unit; e2e: test/e2e);
+  // test/frameworks/ renders the elements in plain HTML (the built IIFE), Vue, Angular and React.
+  files: ['test/*.test.ts', 'test/frameworks/**/*.test.{ts,tsx}'],
   nodeResolve: true,
   // Each test file logs in its own users; the server is shared, so run files one at a time.
   concurrency: 1,
   port,
   middleware: [mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
-    cjsPrebundlePlugin({ 'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js' }),
-    esbuildPlugin({ ts: true, tsconfig: './tsconfig.json' }),
+    cjsPrebundlePlugin({
+      'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',
+      // React 19 ships CommonJS only; one esbuild pass (shared chunks) keeps a single React instance.
+      react: 'react',
+      'react/jsx-runtime': 'react/jsx-runtime',
+      'react-dom': 'react-dom',
+      'react-dom/client': 'react-dom/client',
+    }),
+    esbuildPlugin({ ts: true, tsx: true, tsconfig: './tsconfig.json' }),
   ],
   browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, headless: true, args } })],
   reporters: [defaultReporter(), countReporter()],

@@ -55,7 +55,13 @@ export function createDemoApp(options = {}) {
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'same-origin');
-    c.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    // One exception, for the Angular demo page only (demo only): it compiles its template JIT in the
+    // browser, and Angular's JIT compiler creates functions with `new Function`, which needs
+    // 'unsafe-eval'. Apps built with the Angular CLI compile ahead of time and need no eval; the demo
+    // skips that build step (@angular/compiler-cli). Every other page — plain HTML, Vue (render
+    // functions on Vue's runtime-only build) and React — runs under `script-src 'self'`.
+    const scripts = c.req.path === '/angular.html' ? "'self' 'unsafe-eval'" : "'self'";
+    c.header('content-security-policy', `default-src 'self'; script-src ${scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`);
   });
 
   app.route('/mfa', mfa.app);
@@ -148,6 +154,13 @@ export function createDemoApp(options = {}) {
   app.get('/dist/*', (c) => {
     const path = inside(join(root, 'dist'), c.req.path.slice('/dist/'.length));
     return path ? send(c, path) : fail(c, 404, 'not_found', 'Not found.');
+  });
+  // Vue's own ES module build for the Vue demo page, by exact name: nothing from the request
+  // reaches a path (no traversal), and only this one file of node_modules is served.
+  const vendor = new Map([['vue.runtime.esm-browser.prod.js', 'node_modules/vue/dist/vue.runtime.esm-browser.prod.js']]);
+  app.get('/vendor/:file', (c) => {
+    const file = vendor.get(c.req.param('file'));
+    return file ? send(c, join(root, file)) : fail(c, 404, 'not_found', 'Not found.');
   });
   app.get('/:file{[a-z-]+\\.(?:js|css|html)}', (c) => {
     const path = inside(join(root, 'demo/public'), c.req.param('file'));

@@ -32,4 +32,26 @@ await build({
   format: 'esm',
 });
 
+// The demo's React and Angular pages (demo/src/): not part of the package (`files` leaves dist/demo/
+// out). React ships CommonJS and Angular needs its compiler, so they are bundled here, importing
+// mfa-elements by its package name as an app would (esbuild resolves it to dist/ through `exports`).
+// The Vue page needs no bundle: it loads Vue's own ES module build from /vendor/.
+await build({
+  entryPoints: { react: 'demo/src/react.tsx', angular: 'demo/src/angular.ts' },
+  outdir: 'dist/demo',
+  bundle: true,
+  format: 'esm',
+  splitting: true, // other locales and the QR encoder load on first use, as in an app's own build
+  chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
+  sourcemap: true,
+  target: 'es2022',
+  tsconfig: 'tsconfig.json', // legacy decorators, for Lit and Angular alike
+  jsx: 'automatic',
+  define: { 'process.env.NODE_ENV': '"production"', ngDevMode: 'false' },
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'warning',
+});
+
 console.log(`build: dist/ in ${Date.now() - started} ms`);

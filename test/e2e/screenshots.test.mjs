@@ -2,12 +2,16 @@
 // They are looked at by a person before a release; the assertions here only check each state
 // was really reached before its picture was taken.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep } from './authenticator.mjs';
 import { startDemo } from './demo-server.mjs';
 
-const OUT = 'docs/screenshots';
+// `npm run screenshots` refreshes the README's pictures; a plain test run writes to a temp folder,
+// so running the tests never changes the working tree.
+const OUT = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : mkdtempSync(join(tmpdir(), 'mfa-shots-'));
 let demo;
 before(async () => {
   mkdirSync(OUT, { recursive: true });

@@ -1,0 +1,58 @@
+// @ts-check
+// The toy bank's own API, shared by the framework demo pages (vue.html, react.html, angular.html):
+// sign-in, the guarded transfer and the security log. Nothing MFA-specific happens here — the
+// pages do that through their framework's bindings of <mfa-enroll> and <mfa-prompt>.
+
+/** @typedef {{ at: string, type: string, resource?: string, action?: string, status: string }} AuditEvent */
+
+/** @returns {Promise<string | null>} the signed-in user name, or null */
+export async function currentUser() {
+  const response = await fetch('/demo/me');
+  return response.ok ? (await response.json()).username : null;
+}
+
+/** @param {string} username @returns {Promise<string | null>} an error message, or null when signed in */
+export async function signIn(username) {
+  const response = await fetch('/demo/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
+  });
+  return response.ok ? null : (await response.json()).error.message;
+}
+
+/** @param {() => Promise<void>} clearMfa forgets this tab's step-up tokens and the server's freshness */
+export async function signOut(clearMfa) {
+  await clearMfa().catch(() => {});
+  await fetch('/demo/logout', { method: 'POST' });
+}
+
+/** @returns {Promise<string[]>} the security log, one line per event, newest first */
+export async function securityLog() {
+  const response = await fetch('/demo/audit');
+  if (!response.ok) return [];
+  /** @type {{ events: AuditEvent[] }} */
+  const { events } = await response.json();
+  return events.map((e) => `${e.at.slice(11, 19)} ${e.type} ${e.resource ? `${e.resource}/${e.action}` : ''} ${e.status}`);
+}
+
+/**
+ * The guarded action, sent with the step-up token the prompt earned.
+ * @param {string | null} token @returns {Promise<string>} what to tell the user
+ */
+export async function transfer(token) {
+  const response = await fetch('/api/transfer', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { 'Step-Up-Token': token } : {}) },
+    body: JSON.stringify({ amount: 100, to: 'Savings' }),
+  });
+  const body = await response.json();
+  return response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : `Transfer not sent: ${body.error.message}`;
+}
+
+/** @param {{ error?: string }} outcome a `reject` detail @returns {string} */
+export function notVerified(outcome) {
+  if (outcome.error === 'cancelled') return 'Transfer cancelled.';
+  if (outcome.error === 'not_enrolled') return 'Transfer not sent: set up an authenticator app first.';
+  return `Transfer not sent: the second-factor check failed (${outcome.error}).`;
+}
