@@ -38,9 +38,11 @@ CREATE TABLE IF NOT EXISTS rate_limits (
   key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL,
   PRIMARY KEY (key, reset_at)
 );
+CREATE INDEX IF NOT EXISTS rate_limits_reset ON rate_limits (reset_at);
 CREATE TABLE IF NOT EXISTS used_tokens (
   jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS used_tokens_expires ON used_tokens (expires_at);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
   private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL

@@ -1,0 +1,245 @@
+// bench:growth — what the reference server costs as users and open challenges pile up: JS heap
+// and store size per 10,000 enrolled users and per 10,000 open challenges, and verification
+// throughput at 1,000 vs 100,000 enrolled users, on SQLite and (when available) Redis.
+//
+// In process, no sockets (bench:server covers HTTP): requests go through the server's Hono app
+// with `app.request`, so every verification still runs the whole protocol (session hook, schema,
+// store, TOTP, replay mark, audit, token).
+// Two servers per store kind run side by side: one with 1,000 users, one grown to 100,000. The
+// first 1,000 users of each enroll through the real enrollment code; the other 99,000 are added
+// with seedUsers (the same rows through the server's own factor, recovery-code and audit code,
+// without the confirmation round). Throughput is measured in alternating passes (small server,
+// large server, …, order rotated) of 250 verifications, and the median pass is reported, so machine
+// noise falls on all alike; on the large server both with a fixed set of 1,000 active users and
+// with new random users per pass (see throughput() below). Each server
+// has its own clock, which starts at the real time and moves one 30 s step before every pass, so
+// every user's next code is newer than the last one accepted.
+//
+// Heap figures are `process.memoryUsage().heapUsed` after forced full GCs (JS objects the server
+// keeps per user: ideally none); RSS is reported too (it includes SQLite's page cache and is
+// noisier). Store size: SQLite file bytes after a WAL checkpoint; Redis `used_memory`.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { collectGarbage, ensureBuilt, fmt, fmtBytes, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
+import { SECRET_BYTES, clientOf, codeFor, createBenchServer, enrollUsers, openStore, secretOf, seedUsers, stepOf } from './lib/mfa-fixture.mjs';
+import { redisServerVersion, startRedis } from './lib/redis.mjs';
+
+if (typeof globalThis.gc !== 'function') {
+  v8.setFlagsFromString('--expose-gc');
+  globalThis.gc = vm.runInNewContext('gc');
+}
+
+const SMALL = 1_000;
+const LARGE = Number(process.env.BENCH_GROWTH_USERS ?? 100_000);
+const CHALLENGES = 10_000;
+const PASS = 250; // verifications per pass (distinct users); small passes alternate often, averaging out machine noise
+const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 3);
+const CONCURRENCY = 16;
+const ORIGIN = 'http://localhost';
+
+async function snapshot(opened) {
+  await collectGarbage();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, store: await opened.sizeBytes() };
+}
+
+const perTen = (a, b, count) => ({
+  heapUsed: round(((b.heapUsed - a.heapUsed) / count) * 10_000),
+  rss: round(((b.rss - a.rss) / count) * 10_000),
+  store: round(((b.store - a.store) / count) * 10_000),
+});
+
+/** Runs `job(0 … count-1)` with `CONCURRENCY` in flight (no array of closures to skew the heap). */
+async function pool(count, job) {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < count) await job(next++);
+  }));
+}
+
+function request(mfa, path, sub, body) {
+  return mfa.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-bench-user': sub, 'x-bench-client': clientOf(Number(sub.slice('user-'.length))) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function verify(mfa, clock, secrets, i) {
+  const sub = `user-${i}`;
+  const started = await request(mfa, '/challenges', sub, { resource: 'payments', action: 'transfer', force: true });
+  if (started.status !== 201) throw new Error(`challenge for ${sub}: ${started.status} ${await started.text()}`);
+  const ch = await started.json();
+  const code = codeFor(secretOf(secrets, i), stepOf(clock.now));
+  const res = await request(mfa, `/challenges/${ch.challengeId}/resume`, sub, { answers: [{ guid: ch.challenges[0].guid, value: code }] });
+  if (res.status !== 200) throw new Error(`resume for ${sub}: ${res.status} ${await res.text()}`);
+  await res.json();
+}
+
+/** `count` distinct random users among the first `enrolled`. */
+function sample(enrolled, count) {
+  const chosen = new Set();
+  while (chosen.size < Math.min(count, enrolled)) chosen.add(Math.floor(Math.random() * enrolled));
+  return [...chosen];
+}
+
+/** One pass: the clock moves to a new step, then each of `users` verifies once. */
+async function pass(server, users) {
+  server.clock.now += 30_000; // every user has a fresh code
+  await pool(users.length, (k) => verify(server.mfa, server.clock, server.secrets, users[k]));
+  return users.length;
+}
+
+/**
+ * Verification throughput in three workloads, measured in short alternating passes of PASS
+ * verifications (order rotated every round) so that changes in the machine's load fall on all
+ * alike; the figure is the median pass.
+ *   small  — the 1,000-user server, its users round robin;
+ *   active — the 100,000-user server, a fixed set of 1,000 users (chosen at random once, so their
+ *            rows are spread through the store) round robin: the same work as "small", only the
+ *            store around it is 100× larger;
+ *   random — the 100,000-user server, new random users every pass (most of them verify for the
+ *            first time, which writes rows the others only update).
+ */
+async function throughput(small, large) {
+  /** The next PASS users of a fixed list, round robin (each is verified again every list/PASS passes). */
+  const cycle = (list) => {
+    let at = 0;
+    return () => Array.from({ length: PASS }, () => list[at++ % list.length]);
+  };
+  const workloads = [
+    { id: 'small', server: small, users: cycle(Array.from({ length: small.enrolled }, (_, i) => i)) },
+    { id: 'active', server: large, users: cycle(sample(large.enrolled, SMALL)) },
+    { id: 'random', server: large, users: () => sample(large.enrolled, PASS) },
+  ];
+  for (const w of workloads) await pass(w.server, w.users()); // warm-up
+  const acc = workloads.map(() => ({ done: 0, ms: 0, rates: [] }));
+  const started = performance.now();
+  for (let round = 0; performance.now() - started < workloads.length * SECONDS * 1000; round++) {
+    for (let j = 0; j < workloads.length; j++) {
+      const k = (j + round) % workloads.length; // rotate the order: no workload always goes first
+      const w = workloads[k];
+      const users = w.users();
+      const t0 = performance.now();
+      const n = await pass(w.server, users);
+      const ms = performance.now() - t0;
+      acc[k].done += n;
+      acc[k].ms += ms;
+      acc[k].rates.push((n / ms) * 1000);
+    }
+  }
+  // The median pass: a burst of load from elsewhere on the machine spoils a few passes, not the figure.
+  const rate = ({ done, ms, rates }) => ({
+    verificationsPerSecond: round(median(rates)),
+    overallPerSecond: round(done / (ms / 1000)),
+    passes: rates.length,
+    verifications: done,
+    seconds: round(ms / 1000, 2),
+  });
+  return Object.fromEntries(workloads.map((w, k) => [w.id, rate(acc[k])]));
+}
+
+async function openServer(kind, redis, db, users) {
+  const clock = { now: Date.now() };
+  const opened = await openStore(kind, { redis, db });
+  const mfa = await createBenchServer(opened.store, clock);
+  await mfa.context.keys(); // the signing key exists before anything is measured
+  return { kind, opened, mfa, clock, secrets: Buffer.alloc(users * SECRET_BYTES), enrolled: 0 };
+}
+
+async function runStore(kind, redis) {
+  const t0 = performance.now();
+  const concurrency = kind === 'redis' ? 64 : 1;
+  // Two servers side by side: one stays at SMALL users, the other grows to LARGE (on Redis: two
+  // logical databases of the same redis-server, so each has its own keyspace).
+  const small = await openServer(kind, redis, 0, SMALL);
+  const large = await openServer(kind, redis, 1, LARGE);
+  try {
+    for (const server of [small, large]) {
+      await enrollUsers(server.mfa, server.clock, { first: 0, count: SMALL, secrets: server.secrets, concurrency });
+      server.enrolled = SMALL;
+    }
+    const atSmall = await snapshot(large.opened);
+    const seedStarted = performance.now();
+    await seedUsers(large.mfa, large.clock, {
+      first: SMALL, count: LARGE - SMALL, secrets: large.secrets, concurrency,
+      onProgress: (n) => process.stdout.write(`\r${kind}: ${fmt(SMALL + n)} users enrolled`),
+    });
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    process.stdout.write('\n');
+    large.enrolled = LARGE;
+    const atLarge = await snapshot(large.opened);
+
+    const tp = await throughput(small, large);
+    console.log(`${kind}: verifications/s: ${fmt(tp.small.verificationsPerSecond)} at ${fmt(SMALL)} users; at ${fmt(LARGE)}: ${fmt(tp.active.verificationsPerSecond)} (same 1,000 active users), ${fmt(tp.random.verificationsPerSecond)} (random users)`);
+
+    const beforeChallenges = await snapshot(large.opened);
+    await pool(CHALLENGES, async (k) => {
+      const i = (k * 7919) % LARGE;
+      const res = await request(large.mfa, '/challenges', `user-${i}`, { resource: 'payments', action: 'transfer', force: true });
+      if (res.status !== 201) throw new Error(`challenge: ${res.status}`);
+      await res.arrayBuffer();
+    });
+    const afterChallenges = await snapshot(large.opened);
+
+    return {
+      store: kind,
+      storeLabel: large.opened.label,
+      snapshots: { atSmall, atLarge, beforeChallenges, afterChallenges },
+      per10kUsers: perTen(atSmall, atLarge, LARGE - SMALL),
+      per10kOpenChallenges: perTen(beforeChallenges, afterChallenges, CHALLENGES),
+      bulkEnrollment: { users: LARGE - SMALL, seconds: round(seedSeconds, 1), perSecond: round((LARGE - SMALL) / seedSeconds), concurrency },
+      throughput: {
+        atSmall: { users: SMALL, ...tp.small },
+        atLargeSameActiveUsers: { users: LARGE, ...tp.active },
+        atLargeRandomUsers: { users: LARGE, ...tp.random },
+        ratioLargeToSmall: round(tp.active.verificationsPerSecond / tp.small.verificationsPerSecond, 3),
+        ratioLargeRandomToSmall: round(tp.random.verificationsPerSecond / tp.small.verificationsPerSecond, 3),
+      },
+      seconds: round((performance.now() - t0) / 1000, 1),
+    };
+  } finally {
+    await small.opened.close();
+    await large.opened.close();
+  }
+}
+
+await main('growth', async () => {
+  ensureBuilt(['dist/server/index.js', 'dist/server/enrollment.js']);
+  console.log(`bench:growth — ${fmt(SMALL)} then ${fmt(LARGE)} enrolled users, ${fmt(CHALLENGES)} open challenges; throughput in passes of ${fmt(PASS)} distinct users, ${SECONDS} s, ${CONCURRENCY} in flight`);
+  const redis = await startRedis();
+  if (!redis.available) console.log(`bench:growth — Redis skipped: ${redis.reason}`);
+  const results = [];
+  try {
+    results.push(await runStore('sqlite'));
+    if (redis.available) results.push(await runStore('redis', redis));
+  } finally {
+    await redis.stop?.();
+  }
+
+  const rows = results.map((r) => [
+    r.store,
+    fmtBytes(r.per10kUsers.heapUsed),
+    fmtBytes(r.per10kUsers.store),
+    fmtBytes(r.per10kOpenChallenges.heapUsed),
+    fmtBytes(r.per10kOpenChallenges.store),
+    fmt(r.throughput.atSmall.verificationsPerSecond),
+    `${fmt(r.throughput.atLargeSameActiveUsers.verificationsPerSecond)} (${r.throughput.ratioLargeToSmall.toFixed(2)}×)`,
+    `${fmt(r.throughput.atLargeRandomUsers.verificationsPerSecond)} (${r.throughput.ratioLargeRandomToSmall.toFixed(2)}×)`,
+  ]);
+  if (!redis.available) rows.push(['redis', 'skipped', '—', '—', '—', '—', '—', '—']);
+  printTable(
+    'Growth (in process; heap after full GC; store = SQLite file size / Redis used_memory)',
+    ['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k challenges', 'store / 10k challenges', `verif./s @ ${fmt(SMALL)} users`, `@ ${fmt(LARGE)}, same 1k active`, `@ ${fmt(LARGE)}, random users`],
+    rows,
+  );
+  if (!redis.available) console.log(`redis: skipped: ${redis.reason}`);
+  for (const r of results) console.log(`${r.store}: ${fmt(r.bulkEnrollment.users)} users added in ${r.bulkEnrollment.seconds} s (${fmt(r.bulkEnrollment.perSecond)}/s)`);
+
+  writeResult('growth', {
+    machine: machineInfo({ redisServer: redis.available ? redis.version : redisServerVersion() }),
+    config: { smallUsers: SMALL, largeUsers: LARGE, workloads: 'small = all 1,000 users per pass; active = fixed random 1,000 of the large server per pass; random = new random 1,000 per pass', openChallenges: CHALLENGES, usersPerPass: PASS, seconds: SECONDS, concurrency: CONCURRENCY, path: 'in process through mfa.app.request (no sockets)' },
+    redis: redis.available ? { available: true, version: redis.version } : { available: false, skipped: redis.reason },
+    results,
+  });
+});

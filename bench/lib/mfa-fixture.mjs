@@ -1,0 +1,181 @@
+// The reference server as the server and growth benchmarks run it: the built package (dist/), a
+// real store (SQLite file in a temp folder, or Redis), a clock the benchmark moves, users who
+// enrolled a TOTP factor through the real enrollment code, and codes computed the way an
+// authenticator app computes them.
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './common.mjs';
+import { deletePrefix, loadRedisStore, redisUsedMemory } from './redis.mjs';
+
+const dist = (path) => import(pathToFileURL(join(ROOT, 'dist/server', path)).href);
+
+export const STEP_MS = 30_000;
+export const stepOf = (ms) => Math.floor(ms / STEP_MS);
+export const SECRET_BYTES = 20;
+
+/** What an authenticator app shows for `step` (SHA1, 6 digits), written independently of the server. */
+export function codeFor(secret, step) {
+  const msg = Buffer.alloc(8);
+  msg.writeUInt32BE(Math.floor(step / 0x100000000), 0);
+  msg.writeUInt32BE(step >>> 0, 4);
+  const mac = createHmac('sha1', secret).update(msg).digest();
+  const o = mac[19] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export function base32ToBytes(text) {
+  const out = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text.replace(/[\s=]/g, '').toUpperCase()) {
+    value = (value << 5) | ALPHABET.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/**
+ * Opens a store: `{ kind, store, sizeBytes(), close() }`. SQLite lives in a fresh temp folder;
+ * Redis under a fresh key prefix on `redis.url`.
+ */
+export async function openStore(kind, { redis, db = 0 } = {}) {
+  if (kind === 'sqlite') {
+    const { SqliteStore } = await dist('index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mfa-bench-sqlite-'));
+    const path = join(dir, 'mfa.db');
+    const store = new SqliteStore({ path });
+    const Database = createRequire(join(ROOT, 'package.json'))('better-sqlite3');
+    return {
+      kind,
+      label: 'SQLite (better-sqlite3, WAL, file in a temp folder)',
+      store,
+      /** Bytes on disk after a WAL checkpoint (database file + what is left of the WAL). */
+      async sizeBytes() {
+        const db = new Database(path);
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } finally {
+          db.close();
+        }
+        const size = (p) => (existsSync(p) ? statSync(p).size : 0);
+        return size(path) + size(`${path}-wal`);
+      },
+      async close() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (kind === 'redis') {
+    const RedisStore = await loadRedisStore();
+    const prefix = `mfa-bench-${process.pid}-${Date.now()}:`;
+    const url = new URL(redis.url);
+    url.pathname = `/${db}`; // logical database: its own keyspace
+    const store = await RedisStore.connect({ url: url.href, prefix });
+    return {
+      kind,
+      label: `Redis ${redis.version} (RedisStore, ${redis.owned ? 'redis-server started by the benchmark' : 'REDIS_URL'})`,
+      store,
+      /** `used_memory` of the whole Redis server (compare deltas). */
+      sizeBytes: () => redisUsedMemory(redis.url),
+      async close() {
+        await store.close();
+        if (!redis.owned) await deletePrefix(url.href, prefix);
+      },
+    };
+  }
+  throw new Error(`unknown store ${kind}`);
+}
+
+/**
+ * The reference server on `store`, with the app session hook a benchmark needs: the user named in
+ * the `x-bench-user` header. `clock.now` is read on every call, so the benchmark moves time.
+ *
+ * Rate limits stay on (their store writes are part of every figure). The whole load comes from
+ * 127.0.0.1, where one real client would soon hit the per-IP limit; so each simulated user has
+ * its own client address (`clientOf`), passed in `x-bench-client` and read by the server's
+ * `clientIp` option — as a proxy's vouched-for address would be.
+ */
+export async function createBenchServer(store, clock) {
+  const { createMfaServer } = await dist('index.js');
+  return createMfaServer({
+    store,
+    encryptionKey: Buffer.alloc(32, 0x5a),
+    now: () => clock.now,
+    authenticate: (request) => {
+      const sub = request.headers.get('x-bench-user');
+      return sub ? { sub } : null;
+    },
+    clientIp: (request) => request.headers.get('x-bench-client') ?? undefined,
+  });
+}
+
+/** The client address of simulated user `i` (a label for the rate limiter; no traffic goes there). */
+export const clientOf = (i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+
+/**
+ * Enrolls users `first … first+count-1` (`user-<i>`) through the server's own enrollment code
+ * (pending factor with a sealed secret → confirmation with the current code → 10 hashed recovery
+ * codes and the audit events), at `clock.now`. Their secrets go into `secrets` (20 bytes each, at
+ * offset 20·i). `concurrency` enrollments are in flight at once (it matters for Redis).
+ */
+export async function enrollUsers(mfa, clock, { first, count, secrets, concurrency = 1, onProgress }) {
+  const { enroll, confirmEnrollment } = await dist('enrollment.js');
+  const ctx = mfa.context;
+  let next = first;
+  const end = first + count;
+  let done = 0;
+  const worker = async () => {
+    while (next < end) {
+      const i = next++;
+      const sub = `user-${i}`;
+      const pending = await enroll(ctx, sub, { type: 'totp' });
+      const secret = base32ToBytes(pending.secret);
+      if (secret.length !== SECRET_BYTES) throw new Error(`unexpected secret length ${secret.length}`);
+      secret.copy(secrets, i * SECRET_BYTES);
+      await confirmEnrollment(ctx, sub, pending.factorId, codeFor(secret, stepOf(clock.now)));
+      if (++done % 10_000 === 0) onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+export const secretOf = (secrets, i) => secrets.subarray(i * SECRET_BYTES, (i + 1) * SECRET_BYTES);
+
+/**
+ * Bulk version of enrollUsers for large populations: the same rows through the server's own
+ * building blocks — createTotpFactor (sealed secret), the store's confirmFactor, issueRecoveryCodes
+ * (10 hashed codes) and the two audit events of an enrollment — minus the confirmation code check
+ * and its lockout bookkeeping, which leave nothing behind in the store. About twice as fast.
+ */
+export async function seedUsers(mfa, clock, { first, count, secrets, concurrency = 1, onProgress }) {
+  const { createTotpFactor } = await dist('factors/totp-factor.js');
+  const { issueRecoveryCodes } = await dist('factors/recovery-factor.js');
+  const ctx = mfa.context;
+  let next = first;
+  const end = first + count;
+  let done = 0;
+  const worker = async () => {
+    while (next < end) {
+      const i = next++;
+      const sub = `user-${i}`;
+      const pending = await createTotpFactor(ctx, sub);
+      base32ToBytes(pending.secret).copy(secrets, i * SECRET_BYTES);
+      if (!(await ctx.store.confirmFactor(sub, pending.factorId))) throw new Error(`could not confirm ${sub}`);
+      await ctx.audit.record({ type: 'factor.enrolled', sub, factor: 'totp', metadata: { factorId: pending.factorId } });
+      const codes = await issueRecoveryCodes(ctx, sub);
+      await ctx.audit.record({ type: 'recovery.issued', sub, factor: 'recovery', metadata: { count: codes.length } });
+      if (++done % 10_000 === 0) onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

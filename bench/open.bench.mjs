@@ -1,0 +1,279 @@
+// bench:open — time from bundle start to the code input focused, in Debian's Chromium (headless,
+// through playwright-core), a cold browser context per sample.
+//
+// Pages, all served by one local server and measured in the same run, interleaved:
+//   ours     dist/mfa-elements.iife.js, then openAuthIdpModal({ resource, action, forceStepUp });
+//            the prompt asks the real demo server (POST /mfa/challenges → CHALLENGED) before it
+//            shows the code input, so this figure includes one HTTP round trip and a store write.
+//   native   a bare <dialog> with an <input autofocus>, showModal() — the floor.
+//   lit      a minimal Lit element rendering <dialog><input>, showModal() + focus() on first update.
+//   shoelace <sl-dialog> with an <sl-input autofocus>, show() (its own open animation, which it
+//            skips under reduced motion).
+// Each page's script is one classic <script> whose first statement is
+// performance.mark('bundle-start'); the page records performance.now() when the focused element
+// (looking through shadow roots) is an <input>. "from navigation" is the same moment measured
+// from the navigation start (HTML, script download and parse included).
+// Every sample: new browser context (empty cache, no compiled code), new page, one measurement,
+// context closed. 20 samples per page per motion setting, pages in an order rotated per round.
+import { serve } from '@hono/node-server';
+import { build } from 'esbuild';
+import { Hono } from 'hono';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { ROOT, ensureBuilt, fmt, freePort, machineInfo, main, median, printTable, quantile, round, writeResult } from './lib/common.mjs';
+import { SCRATCH, ensurePackages } from './lib/scratch.mjs';
+
+const SAMPLES = Number(process.env.BENCH_OPEN_SAMPLES ?? 20);
+const MOTION = ['no-preference', 'reduce'];
+const EXECUTABLE = process.env.CHROME_PATH || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+
+/** Runs in the page before anything else of the driver: records the moment an <input> has focus. */
+const PROBE = `(() => {
+  const deepActive = () => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement; return a; };
+  const check = (how) => {
+    if (window.__bench) return true;
+    const a = deepActive();
+    if (!a || a.localName !== 'input') return false;
+    const now = performance.now();
+    const start = performance.getEntriesByName('bundle-start')[0].startTime;
+    // Where the time went, for pages that ask a server first: the challenge request's timing.
+    const req = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/mfa/challenges'));
+    window.__bench = { ms: now - start, fromNavigation: now, how,
+      request: req ? { start: req.startTime - start, end: req.responseEnd - start } : null };
+    return true;
+  };
+  document.addEventListener('focusin', () => check('focusin'), true);
+  const poll = () => { if (!check('frame')) requestAnimationFrame(poll); };
+  requestAnimationFrame(poll);
+})();
+`;
+
+const DIALOG_MARKUP = `<h2 id="t">Verify it's you</h2><p>Enter the code from your authenticator app.</p><form method="dialog"><label>Code <input name="code" autocomplete="one-time-code" inputmode="numeric" autofocus></label> <button value="ok">Verify</button></form>`;
+
+const PAGES = {
+  ours: { name: 'mfa-elements openAuthIdpModal', head: '' },
+  native: { name: 'native <dialog> (no library)', head: '' },
+  lit: { name: 'minimal Lit dialog', head: '' },
+  shoelace: { name: 'Shoelace <sl-dialog> + <sl-input>', head: '<link rel="stylesheet" href="/bench/shoelace/themes/light.css">' },
+};
+
+/** Builds each page's single script: the mark, the probe, the library, the call that opens the dialog. */
+async function pageScripts() {
+  const bundle = async (source) => {
+    const out = await build({
+      stdin: { contents: source, resolveDir: SCRATCH, sourcefile: 'page.mjs', loader: 'js' },
+      bundle: true, minify: true, format: 'iife', target: 'es2021', platform: 'browser', write: false,
+      legalComments: 'none', define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent',
+    });
+    return out.outputFiles[0].text;
+  };
+  const mark = `performance.mark('bundle-start');\n`;
+  return {
+    ours: mark + PROBE + readFileSync(join(ROOT, 'dist/mfa-elements.iife.js'), 'utf8') +
+      `\n;MfaElements.openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });\n`,
+    native: mark + PROBE + `(() => { const d = document.createElement('dialog'); d.setAttribute('aria-labelledby', 't'); d.innerHTML = ${JSON.stringify(DIALOG_MARKUP)}; document.body.append(d); d.showModal(); })();\n`,
+    lit: mark + PROBE + await bundle(`
+      import { LitElement, html, css } from 'lit';
+      class BenchDialog extends LitElement {
+        static styles = css\`dialog { border: 1px solid #888; border-radius: 8px; padding: 1.5rem; } input { font: inherit; }\`;
+        render() { return html\`<dialog aria-labelledby="t">${DIALOG_MARKUP.replace(' autofocus', '')}</dialog>\`; }
+        firstUpdated() { this.renderRoot.querySelector('dialog').showModal(); this.renderRoot.querySelector('input').focus(); }
+      }
+      customElements.define('bench-dialog', BenchDialog);
+      document.body.append(document.createElement('bench-dialog'));
+    `),
+    shoelace: mark + PROBE + await bundle(`
+      import { setBasePath } from '@shoelace-style/shoelace/dist/utilities/base-path.js';
+      import '@shoelace-style/shoelace/dist/components/dialog/dialog.js';
+      import '@shoelace-style/shoelace/dist/components/input/input.js';
+      setBasePath('/bench/shoelace');
+      const d = document.createElement('sl-dialog');
+      d.label = "Verify it's you";
+      d.innerHTML = '<p>Enter the code from your authenticator app.</p><sl-input label="Code" autocomplete="one-time-code" inputmode="numeric" autofocus></sl-input>';
+      document.body.append(d);
+      d.show();
+    `),
+  };
+}
+
+/** TOTP code as an authenticator app computes it (SHA1, 6 digits, 30 s). */
+function totpNow(secretBase32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.replace(/\s/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
+  const mac = createHmac('sha1', key).update(msg).digest();
+  return String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** The real demo app (its MFA server on SQLite in a temp folder) plus the benchmark's pages. */
+async function startServer(scripts) {
+  const { createDemoApp } = await import(pathToFileURL(join(ROOT, 'demo/app.mjs')).href);
+  const dataDir = mkdtempSync(join(tmpdir(), 'mfa-bench-open-'));
+  const demo = createDemoApp({ dataDir });
+  const app = new Hono();
+  const shoelaceDist = join(SCRATCH, 'node_modules/@shoelace-style/shoelace/dist');
+  const types = { '.css': 'text/css', '.svg': 'image/svg+xml', '.js': 'text/javascript' };
+  app.get('/bench/shoelace/*', (c) => {
+    const path = normalize(join(shoelaceDist, c.req.path.slice('/bench/shoelace/'.length)));
+    if (!path.startsWith(shoelaceDist + '/')) return c.text('not found', 404);
+    try {
+      return c.body(readFileSync(path), 200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    } catch {
+      return c.text('not found', 404);
+    }
+  });
+  app.get('/bench/:file{[a-z]+\\.html}', (c) => {
+    const id = c.req.param('file').slice(0, -'.html'.length);
+    if (!PAGES[id]) return c.text('not found', 404);
+    return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${id}</title>${PAGES[id].head}</head><body><main><h1>Account</h1><button>Transfer $100</button></main><script src="/bench/${id}.js"></script></body></html>`);
+  });
+  app.get('/bench/:file{[a-z]+\\.js}', (c) => {
+    const id = c.req.param('file').slice(0, -'.js'.length);
+    if (!scripts[id]) return c.text('not found', 404);
+    return c.body(scripts[id], 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+  });
+  app.route('/', demo.app);
+  const port = await freePort();
+  const server = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    async stop() {
+      await new Promise((r) => server.close(r));
+      await demo.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs a user in and enrolls a TOTP factor through the HTTP API; returns the session cookie. */
+async function signInAndEnroll(url, username) {
+  const post = async (path, body, cookie) => {
+    const res = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const login = await post('/demo/login', { username });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const factor = await (await post('/mfa/factors', { type: 'totp' }, cookie)).json();
+  await post(`/mfa/factors/${factor.factorId}/confirm`, { code: totpNow(factor.secret) }, cookie);
+  const [name, value] = cookie.split('=');
+  return { name, value };
+}
+
+async function sample(browser, url, cookie, id, motion) {
+  const context = await browser.newContext({ reducedMotion: motion });
+  try {
+    await context.addCookies([{ name: cookie.name, value: cookie.value, url }]);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/bench/${id}.html`);
+    await page.waitForFunction(() => window.__bench, null, { timeout: 15_000 }).catch(() => {
+      throw new Error(`${id} (${motion}): the code input never got focus${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
+    });
+    return await page.evaluate(() => window.__bench);
+  } finally {
+    await context.close();
+  }
+}
+
+const stats = (xs) => ({ median: round(median(xs), 1), p90: round(quantile(xs, 0.9), 1), min: round(Math.min(...xs), 1), max: round(Math.max(...xs), 1), samples: xs.map((x) => round(x, 1)) });
+
+await main('open', async () => {
+  ensureBuilt(['dist/mfa-elements.iife.js', 'dist/server/index.js']);
+  const versions = ensurePackages('open');
+  const scripts = await pageScripts();
+  const server = await startServer(scripts);
+  if (process.env.BENCH_OPEN_SERVE) {
+    // Manual look: serve the pages (signed in via the printed cookie) until Ctrl-C.
+    const cookie = await signInAndEnroll(server.url, 'bench-open');
+    console.log(`serving ${Object.keys(PAGES).map((id) => `${server.url}/bench/${id}.html`).join(' ')}; cookie ${cookie.name}=${cookie.value}`);
+    await new Promise(() => {});
+  }
+  const browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+  const chromiumVersion = browser.version();
+  console.log(`bench:open — Chromium ${chromiumVersion} (${EXECUTABLE}), ${SAMPLES} samples per page and motion setting, cold context each`);
+  const ids = Object.keys(PAGES);
+  const raw = Object.fromEntries(MOTION.map((m) => [m, Object.fromEntries(ids.map((id) => [id, { ms: [], fromNavigation: [], how: {} }]))]));
+  try {
+    // One signed-in user per round: the server allows 30 challenges per user per 10 minutes.
+    const cookies = [];
+    for (let round = 0; round <= SAMPLES; round++) cookies.push(await signInAndEnroll(server.url, `bench-open-${round}`));
+    for (const id of ids) for (const motion of MOTION) await sample(browser, server.url, cookies[SAMPLES], id, motion); // warm-up (server, browser)
+    for (let round = 0; round < SAMPLES; round++) {
+      const cookie = cookies[round];
+      for (const motion of MOTION) {
+        for (let j = 0; j < ids.length; j++) {
+          const id = ids[(j + round) % ids.length];
+          const r = await sample(browser, server.url, cookie, id, motion);
+          const slot = raw[motion][id];
+          slot.ms.push(r.ms);
+          slot.fromNavigation.push(r.fromNavigation);
+          slot.how[r.how] = (slot.how[r.how] ?? 0) + 1;
+          if (r.request) (slot.request ??= { start: [], end: [] }).start.push(r.request.start), slot.request.end.push(r.request.end);
+        }
+      }
+      process.stdout.write(`\rround ${round + 1}/${SAMPLES}`);
+    }
+    process.stdout.write('\n');
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+
+  const results = {};
+  for (const motion of MOTION) {
+    results[motion] = {};
+    for (const id of ids) {
+      const slot = raw[motion][id];
+      results[motion][id] = {
+        name: PAGES[id].name, fromBundleStartMs: stats(slot.ms), fromNavigationMs: stats(slot.fromNavigation), detectedBy: slot.how,
+        ...(slot.request && { challengeRequestMs: { sentAt: stats(slot.request.start), answeredAt: stats(slot.request.end) } }),
+      };
+    }
+    for (const id of ids) results[motion][id].oursDividedByThis = round(results[motion].ours.fromBundleStartMs.median / results[motion][id].fromBundleStartMs.median, 2);
+  }
+  const rows = [];
+  for (const id of ids) {
+    for (const motion of MOTION) {
+      const r = results[motion][id];
+      rows.push([
+        r.name, motion === 'reduce' ? 'reduce' : 'default',
+        r.fromBundleStartMs.median.toFixed(1), r.fromBundleStartMs.p90.toFixed(1),
+        r.fromNavigationMs.median.toFixed(1), r.fromNavigationMs.p90.toFixed(1),
+      ]);
+    }
+  }
+  printTable(
+    `Time to open: bundle start → code input focused (ms), Chromium ${chromiumVersion}, ${SAMPLES} cold contexts per row`,
+    ['page', 'motion', 'median', 'p90', 'from navigation: median', 'p90'],
+    rows,
+  );
+  console.log('\nours includes one POST /mfa/challenges round trip to the demo server (SQLite) before the input exists; the others make no request.');
+  for (const motion of MOTION) {
+    const r = results[motion].ours.challengeRequestMs;
+    if (r) console.log(`ours (${motion}): challenge request sent at ${r.sentAt.median} ms, answered at ${r.answeredAt.median} ms after bundle start (medians)`);
+  }
+
+  writeResult('open', {
+    machine: machineInfo({ chromium: chromiumVersion, chromiumPath: EXECUTABLE, playwrightCore: JSON.parse(readFileSync(join(ROOT, 'node_modules/playwright-core/package.json'), 'utf8')).version }),
+    config: { samples: SAMPLES, motion: MOTION, coldContext: true, headless: true, args: ARGS, lit: versions.lit, shoelace: versions['@shoelace-style/shoelace'] },
+    results,
+  });
+});

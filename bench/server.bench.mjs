@@ -1,0 +1,260 @@
+// bench:server — requests per second and latency of a full step-up verification over real HTTP on
+// 127.0.0.1, driven by autocannon, next to a bare Hono JSON route served by the same process.
+//
+// One verification round trip = POST /mfa/challenges (session hook, store reads, challenge
+// written) → POST /mfa/challenges/:id/resume with the right code (challenge read, lockout check,
+// secret decrypted, TOTP window, replay mark compare-and-set, challenge deleted, audit events,
+// EdDSA step-up token signed) → 200 VERIFIED. Both requests go over one keep-alive connection.
+//
+// Replay rule: a code is accepted once per factor and never an older one, so the server process
+// pre-enrolls a pool of users (through the real enrollment code, 3 steps before T) and freezes its
+// clock at T; every round trip takes the next user of the pool and that user's next unused code,
+// the codes of steps T-1, then T, then T+1 — each one newer than the last accepted one, as a real
+// authenticator would produce over a minute and a half. A pool of N users allows 3N round trips;
+// the run reports any round trip that would need more (none should).
+//
+// Rate limits stay on; each simulated user has its own client address for the per-IP limit (see
+// createBenchServer in lib/mfa-fixture.mjs).
+//
+// The server runs in a child process; autocannon runs here. On this 2-core machine each gets about
+// one core.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { BENCH_DIR, ensureBuilt, fmt, machineInfo, main, printTable, quantile, round, writeResult } from './lib/common.mjs';
+import { SECRET_BYTES, clientOf, codeFor, stepOf } from './lib/mfa-fixture.mjs';
+import { redisServerVersion, startRedis } from './lib/redis.mjs';
+import { ensurePackages, scratchRequire } from './lib/scratch.mjs';
+
+const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 6);
+const WARMUP = 1;
+const SLICES = 3;
+const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 10);
+const USERS = Number(process.env.BENCH_SERVER_USERS ?? 10_000);
+
+function startChild(store, redis) {
+  const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (type) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (msg) => {
+        if (msg.type === type) { child.off('message', onMessage); resolve(msg); }
+        else if (msg.type === 'error') { child.off('message', onMessage); reject(new Error(`server process: ${msg.message}`)); }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`server process exited (${code})`)));
+    });
+  const ready = next('ready');
+  child.send({ type: 'start', store, redis: redis && { url: redis.url, version: redis.version, owned: redis.owned }, users: USERS });
+  return {
+    ready,
+    async stop() {
+      const stopped = next('stopped');
+      child.send({ type: 'stop' });
+      await stopped.catch(() => {});
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Latencies measured here (sub-millisecond), from a request's setup to its response. */
+const summary = (latencies) => ({
+  p50: round(quantile(latencies, 0.5), 2),
+  p99: round(quantile(latencies, 0.99), 2),
+  mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length, 2),
+});
+
+/** One autocannon slice of the bare route; adds to `acc`. */
+async function sliceBare(autocannon, port, duration, acc) {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration,
+    requests: [
+      {
+        method: 'GET',
+        path: '/bare',
+        setupRequest: (req, ctx) => {
+          ctx.t0 = performance.now();
+          return req;
+        },
+        onResponse: (status, body, ctx) => {
+          if (status === 200) acc.latencies.push(performance.now() - ctx.t0);
+          else acc.failures++;
+        },
+      },
+    ],
+  });
+  acc.requests += r.requests.total;
+  acc.seconds += r.duration;
+  acc.errors += r.errors + r.timeouts;
+}
+
+/** One autocannon slice of verification round trips with codes from the pool; adds to `acc`. */
+async function sliceFlow(autocannon, port, pool, duration, acc) {
+  const origin = `http://127.0.0.1:${port}`;
+  const headers = { 'content-type': 'application/json', origin };
+  const fail = (what) => (acc.failures[what] = (acc.failures[what] ?? 0) + 1);
+  const take = () => {
+    const i = pool.next++;
+    const round = Math.floor(i / pool.users);
+    if (round > 2) pool.exhausted++;
+    const u = i % pool.users;
+    return { sub: `user-${u}`, client: clientOf(u), code: codeFor(pool.secrets.subarray(u * SECRET_BYTES, (u + 1) * SECRET_BYTES), pool.step - 1 + Math.min(round, 2)) };
+  };
+  const r = await autocannon({
+    url: origin,
+    connections: CONNECTIONS,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/mfa/challenges',
+        headers,
+        body: JSON.stringify({ resource: 'payments', action: 'transfer', force: true }),
+        setupRequest: (req, ctx) => {
+          const { sub, client, code } = take();
+          ctx.sub = sub;
+          ctx.client = client;
+          ctx.code = code;
+          ctx.t0 = performance.now();
+          return { ...req, headers: { ...headers, 'x-bench-user': sub, 'x-bench-client': client } };
+        },
+        onResponse: (status, body, ctx) => {
+          ctx.id = null;
+          acc.httpLatencies.push(performance.now() - ctx.t0);
+          if (status !== 201) return fail(`challenge ${status}`);
+          const answer = JSON.parse(body);
+          ctx.id = answer.challengeId;
+          ctx.guid = answer.challenges[0].guid;
+        },
+      },
+      {
+        method: 'POST',
+        setupRequest: (req, ctx) => {
+          if (!ctx.id) return null; // start over with the next user
+          ctx.t1 = performance.now();
+          return {
+            ...req,
+            path: `/mfa/challenges/${ctx.id}/resume`,
+            headers: { ...headers, 'x-bench-user': ctx.sub, 'x-bench-client': ctx.client },
+            body: JSON.stringify({ answers: [{ guid: ctx.guid, value: ctx.code }] }),
+          };
+        },
+        onResponse: (status, body, ctx) => {
+          const now = performance.now();
+          acc.httpLatencies.push(now - ctx.t1);
+          if (status === 200 && body.includes('"VERIFIED"') && body.includes('"token"')) {
+            acc.verified++;
+            acc.latencies.push(now - ctx.t0);
+          } else fail(`resume ${status}`);
+        },
+      },
+    ],
+  });
+  acc.requests += r.requests.total;
+  acc.seconds += r.duration;
+  acc.errors += r.errors + r.timeouts;
+}
+
+/**
+ * Bare route and verification flow in alternating slices (bare, flow, bare, flow, …), so a
+ * change in the machine's load during the run falls on both.
+ */
+async function measure(autocannon, port, pool) {
+  await sliceBare(autocannon, port, WARMUP, { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 });
+  await sliceFlow(autocannon, port, pool, WARMUP, { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} });
+  const bare = { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 };
+  const flow = { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} };
+  for (let i = 0; i < SLICES; i++) {
+    await sliceBare(autocannon, port, DURATION / SLICES, bare);
+    await sliceFlow(autocannon, port, pool, DURATION / SLICES, flow);
+  }
+  return {
+    bare: {
+      requestsPerSecond: round(bare.requests / bare.seconds),
+      requests: bare.requests,
+      seconds: round(bare.seconds, 2),
+      latencyMs: summary(bare.latencies),
+      failures: bare.failures + bare.errors,
+    },
+    flow: {
+      roundTripsPerSecond: round(flow.verified / flow.seconds),
+      verified: flow.verified,
+      httpRequestsPerSecond: round(flow.requests / flow.seconds),
+      httpRequests: flow.requests,
+      seconds: round(flow.seconds, 2),
+      roundTripLatencyMs: summary(flow.latencies),
+      httpLatencyMs: summary(flow.httpLatencies),
+      failures: flow.failures,
+      errors: flow.errors,
+    },
+  };
+}
+
+await main('server', async () => {
+  ensureBuilt(['dist/server/index.js', 'dist/server/enrollment.js']);
+  const versions = ensurePackages('server');
+  const autocannon = scratchRequire('autocannon');
+  console.log(`bench:server — autocannon ${versions.autocannon}, ${CONNECTIONS} connections, ${DURATION} s per measurement (after ${WARMUP} s warm-up), pool of ${fmt(USERS)} enrolled users per store`);
+
+  const redis = await startRedis();
+  if (!redis.available) console.log(`bench:server — skipped: ${redis.reason}`);
+  const targets = [{ store: 'sqlite' }, ...(redis.available ? [{ store: 'redis' }] : [])];
+  const results = [];
+  try {
+    for (const target of targets) {
+      const child = startChild(target.store, redis.available ? redis : undefined);
+      try {
+        const ready = await child.ready;
+        console.log(`${target.store}: ${fmt(USERS)} users enrolled in ${(ready.enrollMs / 1000).toFixed(1)} s; server on 127.0.0.1:${ready.port}`);
+        const pool = { secrets: Buffer.from(ready.secrets, 'base64'), users: USERS, step: stepOf(ready.t), next: 0, exhausted: 0 };
+        const { bare, flow } = await measure(autocannon, ready.port, pool);
+        console.log(`${target.store}: bare route ${fmt(bare.requestsPerSecond)} req/s; ${fmt(flow.roundTripsPerSecond)} verifications/s`);
+        results.push({
+          store: target.store,
+          storeLabel: ready.label,
+          enrolledUsers: USERS,
+          enrollSeconds: round(ready.enrollMs / 1000, 2),
+          codesUsed: pool.next,
+          poolExhausted: pool.exhausted,
+          bare,
+          flow,
+          ratioRoundTripsToBareRequests: round(flow.roundTripsPerSecond / bare.requestsPerSecond, 4),
+          ratioHttpRequestsToBareRequests: round(flow.httpRequestsPerSecond / bare.requestsPerSecond, 4),
+        });
+        if (pool.exhausted > 0) console.log(`${target.store}: WARNING: ${pool.exhausted} round trips had no fresh code left (raise BENCH_SERVER_USERS)`);
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await redis.stop?.();
+  }
+
+  const rows = [];
+  for (const r of results) {
+    rows.push([`bare Hono JSON route (next to ${r.store})`, fmt(r.bare.requestsPerSecond), '—', `${r.bare.latencyMs.p50} / ${r.bare.latencyMs.p99}`, '—', '—', r.bare.failures]);
+    rows.push([
+      `verify round trip, ${r.store}`, fmt(r.flow.httpRequestsPerSecond), fmt(r.flow.roundTripsPerSecond),
+      `${r.flow.httpLatencyMs.p50} / ${r.flow.httpLatencyMs.p99}`, `${r.flow.roundTripLatencyMs.p50} / ${r.flow.roundTripLatencyMs.p99}`,
+      `${(r.ratioRoundTripsToBareRequests * 100).toFixed(2)} %`,
+      Object.values(r.flow.failures).reduce((a, b) => a + b, 0) + r.flow.errors,
+    ]);
+  }
+  if (!redis.available) rows.push(['verify round trip, redis', 'skipped', '—', '—', '—', '—', '—']);
+  printTable(
+    `Server over HTTP on 127.0.0.1 (autocannon, ${CONNECTIONS} connections, ${DURATION} s each in ${SLICES} alternating slices)`,
+    ['target', 'HTTP req/s', 'verifications/s', 'HTTP p50 / p99 ms', 'round trip p50 / p99 ms', 'verif. ÷ bare req', 'errors'],
+    rows,
+  );
+  if (!redis.available) console.log(`redis: skipped: ${redis.reason}`);
+  for (const r of results) {
+    console.log(`${r.store}: verifications/s ÷ bare req/s = ${r.ratioRoundTripsToBareRequests}; HTTP req/s ÷ bare = ${r.ratioHttpRequestsToBareRequests}`);
+  }
+
+  writeResult('server', {
+    machine: machineInfo({ redisServer: redis.available ? redis.version : redisServerVersion() }),
+    config: { tool: `autocannon ${versions.autocannon}`, connections: CONNECTIONS, pipelining: 1, seconds: DURATION, slices: SLICES, warmupSeconds: WARMUP, usersPerStore: USERS, host: '127.0.0.1', clock: 'frozen at T; users enrolled at T-90 s; codes of steps T-1, T, T+1 per user' },
+    redis: redis.available ? { available: true, url: redis.owned ? 'started by the benchmark on 127.0.0.1' : 'REDIS_URL', version: redis.version } : { available: false, skipped: redis.reason },
+    results,
+  });
+});
