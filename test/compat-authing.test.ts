@@ -10,22 +10,8 @@ import { AuthenticationClient } from '../src/compat/authing.js';
 import { getDefaultClient } from '../src/client/default-client.js';
 import { getAccessToken } from '../src/index.js';
 import { signInNewUser, until } from './helpers/session.js';
+import { visiblePrompt, watchEvents } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
-
-const visiblePrompt = () => until(() => {
-  const el = document.querySelector('mfa-prompt');
-  const input = el?.querySelector('input');
-  return input && document.activeElement === input ? el : null;
-}, 5000, 'prompt with focused input');
-
-/** Every detail of every event the elements fire, as any script on the page would hear it. */
-function watchEvents() {
-  const seen: { type: string; detail: string }[] = [];
-  const types = ['resolve', 'reject', 'mfa-show', 'mfa-hide', 'mfa-request-close', 'mfa-error', 'mfa-factor-change'];
-  const record = (e: Event) => seen.push({ type: e.type, detail: JSON.stringify((e as CustomEvent).detail ?? null) });
-  for (const t of types) window.addEventListener(t, record, true);
-  return { seen, stop: () => types.forEach((t) => window.removeEventListener(t, record, true)) };
-}
 
 async function wrongCode(secret: string): Promise<string> {
   const valid = new Set(await Promise.all([-1, 0, 1, 2].map((o) => totpCode(secret, o))));

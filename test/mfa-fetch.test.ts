@@ -3,13 +3,8 @@ import { sendKeys } from '@web/test-runner-commands';
 import { MfaClient, MfaError, interceptFetch, mfaFetch, openAuthIdpModal, trackUserAction } from '../src/index.js';
 import '../src/define.js'; // enrollIfMissing embeds <mfa-enroll>, which the app registers
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
+import { visiblePrompt } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
-
-const visiblePrompt = () => until(() => {
-  const el = document.querySelector('mfa-prompt');
-  const input = el?.querySelector('input');
-  return input && document.activeElement === input ? el : null;
-}, 5000, 'prompt with focused input');
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number }[];
 const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) });

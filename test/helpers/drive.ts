@@ -40,3 +40,23 @@ export function deepActive(): Element | null {
   while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
   return a;
 }
+
+/** The promise API's prompt, once it shows and its code input has focus. */
+export const visiblePrompt = () => until(() => {
+  const el = document.querySelector('mfa-prompt');
+  const input = el?.querySelector('input');
+  return input && document.activeElement === input ? el : null;
+}, 5000, 'prompt with focused input');
+
+/** Every detail of every event the elements fire, as any script on the page would hear it. */
+export function watchEvents() {
+  const seen: { type: string; detail: string }[] = [];
+  const types = ['resolve', 'reject', 'mfa-show', 'mfa-hide', 'mfa-request-close', 'mfa-error', 'mfa-factor-change'];
+  const record = (e: Event) => seen.push({ type: e.type, detail: JSON.stringify((e as CustomEvent).detail ?? null) });
+  for (const t of types) window.addEventListener(t, record, true);
+  return {
+    seen,
+    stop: () => types.forEach((t) => window.removeEventListener(t, record, true)),
+    shown: () => seen.filter((e) => e.type === 'mfa-show').length,
+  };
+}
