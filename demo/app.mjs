@@ -15,6 +15,14 @@ import { createMfaServer } from '../dist/server/index.js';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
 const SESSION_COOKIE = 'demo_session';
+/** Over HTTPS the cookie is `__Host-` prefixed and Secure (bound to this host, never sent in clear). */
+const SECURE_COOKIE = `__Host-${SESSION_COOKIE}`;
+const isHttps = (c) => new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+/** `Set-Cookie` for the session (value '' clears it). */
+const sessionCookie = (c, value) => {
+  const name = isHttps(c) ? SECURE_COOKIE : SESSION_COOKIE;
+  return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax${isHttps(c) ? '; Secure' : ''}${value ? '' : '; Max-Age=0'}`;
+};
 
 /**
  * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[] }} [options]
@@ -28,7 +36,7 @@ export function createDemoApp(options = {}) {
   /** @param {Request} request */
   const sessionId = (request) => {
     const cookie = request.headers.get('cookie') ?? '';
-    const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]+)`));
+    const match = cookie.match(new RegExp(`(?:^|;\\s*)(?:__Host-)?${SESSION_COOKIE}=([A-Za-z0-9_-]+)`));
     return match?.[1];
   };
   /** @param {Request} request */
@@ -61,6 +69,7 @@ export function createDemoApp(options = {}) {
     // skips that build step (@angular/compiler-cli). Every other page — plain HTML, Vue (render
     // functions on Vue's runtime-only build) and React — runs under `script-src 'self'`.
     const scripts = c.req.path === '/angular.html' ? "'self' 'unsafe-eval'" : "'self'";
+    c.header('cross-origin-opener-policy', 'same-origin');
     c.header('content-security-policy', `default-src 'self'; script-src ${scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`);
   });
 
@@ -82,7 +91,7 @@ export function createDemoApp(options = {}) {
     if (!/^[\w.@+-]{1,64}$/.test(username)) return fail(c, 400, 'malformed_request', 'Choose a user name of 1–64 letters, digits or . @ + - _');
     const id = randomBytes(24).toString('base64url');
     sessions.set(id, username);
-    c.header('set-cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`);
+    c.header('set-cookie', sessionCookie(c, id));
     return c.json({ username });
   });
 
@@ -91,7 +100,7 @@ export function createDemoApp(options = {}) {
     if (user) await mfa.endSession(user); // recent step-ups end with the session
     const id = sessionId(c.req.raw);
     if (id) sessions.delete(id);
-    c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+    c.header('set-cookie', sessionCookie(c, ''));
     return c.body(null, 204);
   });
 
@@ -131,7 +140,7 @@ export function createDemoApp(options = {}) {
     if (user) await mfa.endSession(user);
     const id = sessionId(c.req.raw);
     if (id) sessions.delete(id);
-    c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+    c.header('set-cookie', sessionCookie(c, ''));
     return c.json({ ok: true, deleted: c.get('stepUp').sub });
   });
 
