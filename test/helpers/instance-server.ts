@@ -39,6 +39,16 @@ export const codeAt: (secret: string, step: number) => string = authenticator.co
 /** The wall clock's 30 s step. */
 export const currentStep: (now?: number) => number = authenticator.currentStep;
 
+/** A well-formed code that matches none of the steps a server could accept right now (real clock). */
+export function wrongCode(secret: string): string {
+  const now = currentStep();
+  const near = new Set([-2, -1, 0, 1, 2].map((o) => codeAt(secret, now + o)));
+  for (let n = 0; ; n++) {
+    const c = String(n).padStart(6, '0');
+    if (!near.has(c)) return c;
+  }
+}
+
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SELF), '../..');
 

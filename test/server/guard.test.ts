@@ -6,7 +6,7 @@ import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateK
 import { STEP_UP_TOKEN_TYPE } from '../../src/core/types.js';
 import { parseStepUpChallenge } from '../../src/core/www-authenticate.js';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
-import { expectError, makeServer, type Harness } from './harness.js';
+import { expectError, makeServer, type Harness, outageStore } from './harness.js';
 
 const A = 'alice';
 const B = 'bob';
@@ -250,13 +250,7 @@ describe('store outage at the guard', () => {
   test('keys unavailable → 503 unavailable (fail closed), and the guard recovers when the store is back', async () => {
     let down = true;
     const real = new MemoryStore();
-    const store = new Proxy(real, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : value.apply(target, args));
-      },
-    });
+    const store = outageStore(real, () => down);
     const h = makeServer({ store });
     const donor = makeServer({ store: real });
     const a = await donor.enrollTotp(A); // writes the signing key into the shared store behind the proxy

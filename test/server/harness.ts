@@ -11,6 +11,7 @@ import type { VerifiedResponse } from '../../src/core/types.js';
 import type { MfaServerOptions } from '../../src/server/config.js';
 import { createMfaServer, type MfaServer } from '../../src/server/mfa-server.js';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
+import type { MfaStore } from '../../src/server/stores/store.js';
 import { base32Decode } from '../../src/server/totp/base32.js';
 import { hotp, timeStep } from '../../src/server/totp/totp.js';
 
@@ -185,4 +186,18 @@ export function assertErrorShape(body: any): void {
   }
   if ('attemptsLeft' in body.error) assert.equal(typeof body.error.attemptsLeft, 'number');
   if ('retryAfter' in body.error) assert.equal(typeof body.error.retryAfter, 'number');
+}
+
+/**
+ * A store that fails every call while `isDown()` is true (an outage as the server sees it) and
+ * otherwise forwards to `real`.
+ */
+export function outageStore(real: MfaStore, isDown: () => boolean): MfaStore {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (isDown() ? Promise.reject(new Error('connect ECONNREFUSED')) : value.apply(target, args));
+    },
+  });
 }

@@ -5,7 +5,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { STEP_UP_TOKEN_TYPE } from '../../src/core/types.js';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import { base32Decode } from '../../src/server/totp/base32.js';
-import { STEP_MS, expectError, makeServer, type Harness } from './harness.js';
+import { STEP_MS, expectError, makeServer, type Harness, outageStore } from './harness.js';
 
 const A = 'alice';
 const B = 'bob';
@@ -655,13 +655,7 @@ describe('store outage (DESIGN §3: a generic 503, never a success)', () => {
   test('every /mfa request fails closed with 503 unavailable while the store is down', async () => {
     let down = false;
     const real = new MemoryStore();
-    const store = new Proxy(real, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : value.apply(target, args));
-      },
-    });
+    const store = outageStore(real, () => down);
     const h = makeServer({ store });
     const a = await h.enrollTotp(A);
     h.advance(STEP_MS);

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
-import { call, codeAt, currentStep, startInstance, type Answer, type Instance } from '../helpers/instance-server.js';
+import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 
 const ROUNDS = 20;
@@ -50,15 +50,6 @@ after(async () => {
 
 const user = (name: string) => `${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
 
-/** A well-formed code that matches none of the steps the server could accept right now. */
-function wrongCode(secret: string): string {
-  const now = currentStep();
-  const near = new Set([-2, -1, 0, 1, 2].map((o) => codeAt(secret, now + o)));
-  for (let n = 0; ; n++) {
-    const c = String(n).padStart(6, '0');
-    if (!near.has(c)) return c;
-  }
-}
 
 const describeAnswer = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
 

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
-import { call, codeAt, currentStep, startInstance, type Answer, type Instance } from '../helpers/instance-server.js';
+import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { freePort, spawnRedis } from '../helpers/redis-server.js';
 
 const SCOPE = { resource: 'payments', action: 'transfer' };
@@ -82,14 +82,6 @@ function assertGeneric503(a: Answer, what: string): void {
   assert.ok(a.ms < PROMPT_MS, `${what} took ${Math.round(a.ms)} ms`);
 }
 
-function wrongCode(secret: string): string {
-  const now = currentStep();
-  const near = new Set([-2, -1, 0, 1, 2].map((o) => codeAt(secret, now + o)));
-  for (let n = 0; ; n++) {
-    const c = String(n).padStart(6, '0');
-    if (!near.has(c)) return c;
-  }
-}
 
 const sub = (name: string) => `${name}-${process.pid}`;
 const url = () => instance!.url;
