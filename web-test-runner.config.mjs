@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
 import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
+import { webauthnPlugin } from './test/helpers/webauthn-plugin.mjs';
 import { createDemoApp } from './demo/app.mjs';
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -49,6 +50,9 @@ export default {
   // Each test file logs in its own users; the server is shared, so run files one at a time.
   concurrency: 1,
   port,
+  // Pages open at http://localhost:PORT (wtr's default, stated here on purpose): WebAuthn refuses an
+  // IP address as RP ID, so 127.0.0.1 would break the passkey tests.
+  hostname: 'localhost',
   middleware: [mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
     cjsPrebundlePlugin({
@@ -60,6 +64,8 @@ export default {
       'react-dom/client': 'react-dom/client',
     }),
     esbuildPlugin({ ts: true, tsx: true, tsconfig: './tsconfig.json' }),
+    // Virtual WebAuthn authenticator over CDP (test/helpers/virtual-authenticator.ts).
+    webauthnPlugin(),
   ],
   browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, headless: true, args } })],
   reporters: [defaultReporter(), countReporter()],

@@ -6,6 +6,10 @@
 export type MfaErrorCode =
   | 'malformed_request'
   | 'malformed_code'
+  | 'invalid_phone'
+  | 'invalid_option'
+  | 'invalid_credential'
+  | 'unsupported_factor'
   | 'unauthenticated'
   | 'insufficient_user_authentication'
   | 'invalid_code'

@@ -27,7 +27,8 @@ export type IdpErrorReason =
   | 'server'
   | 'denied';
 
-export type FactorType = 'totp' | 'phone' | 'email' | 'webauthn' | 'recovery';
+/** `kba` (security questions of an integration) is never a user factor: it only names a challenge. */
+export type FactorType = 'totp' | 'phone' | 'email' | 'webauthn' | 'recovery' | 'kba';
 
 /** A confirmed factor as `GET /mfa/factors` lists it. */
 export interface FactorSummary {
@@ -41,7 +42,11 @@ export interface FactorSummary {
 export interface FactorList {
   factors: FactorSummary[];
   recoveryCodesLeft: number;
+  /** Factor types this server can enroll (phone/email only with a sender configured). */
+  available: EnrollableFactorType[];
 }
+
+export type EnrollableFactorType = 'totp' | 'webauthn' | 'phone' | 'email';
 
 export type ChallengeStepType = 'code' | 'text' | 'options' | 'image' | 'webauthn';
 
@@ -52,12 +57,22 @@ export interface ChallengeStep {
   /** Server-given text: render as text only. */
   label: string;
   fieldName?: string;
-  options?: { label: string; value: string }[];
+  /** `options` and `image` steps: the choices. `image` is a data: URL or a same-origin path. */
+  options?: { label: string; value: string; image?: string }[];
+  /** A picture the question is about (data: URL or same-origin path; never script). */
   image?: string;
   /** For `code` steps: how many digits to expect (recovery codes: undefined). */
   length?: number;
   /** For `code` steps: `numeric` for one-time codes, `text` for recovery codes. */
   inputMode?: 'numeric' | 'text';
+  /** Sent codes: where to (masked, e.g. `+1 ••• ••• 4567`). */
+  sentTo?: string;
+  /** Sent codes: seconds until "Send a new code" may be used (absent: no resend). */
+  resendAfter?: number;
+  /** Sent codes: the sender failed; the challenge stays usable, resend to try again. */
+  deliveryFailed?: boolean;
+  /** `webauthn` steps: the `PublicKeyCredentialRequestOptionsJSON` for the browser. */
+  publicKey?: Record<string, unknown>;
 }
 
 export interface ChallengeFactorRef {
@@ -105,10 +120,33 @@ export interface TotpEnrollment {
   algorithm: 'SHA1' | 'SHA256' | 'SHA512';
 }
 
+/** Phone or email: a code was sent to the address, confirm with it. */
+export interface CodeEnrollment {
+  factorId: string;
+  type: 'phone' | 'email';
+  sentTo: string;
+  resendAfter: number;
+  deliveryFailed?: boolean;
+  /** `restricted`: phone codes are weaker (SIM swap); the user should add an app or a passkey. */
+  notice?: 'restricted';
+}
+
+/** Passkey: the browser creates a credential with these options, then confirms with it. */
+export interface WebauthnEnrollment {
+  factorId: string;
+  type: 'webauthn';
+  /** `PublicKeyCredentialCreationOptionsJSON`. */
+  publicKey: Record<string, unknown>;
+}
+
+export type Enrollment = TotpEnrollment | CodeEnrollment | WebauthnEnrollment;
+
 export interface ConfirmEnrollmentResponse {
   factor: FactorSummary;
   /** Present only when the first factor is confirmed; shown once. */
   recoveryCodes?: string[];
+  /** `restricted`: the user's only factor is a phone; suggest adding an app or a passkey. */
+  notice?: 'restricted';
 }
 
 /** The body of every error answer. */

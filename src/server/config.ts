@@ -13,6 +13,8 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { AuditOptions } from './audit/sinks.js';
 import type { FreshnessPolicy } from './freshness.js';
 import type { RateLimits } from './rate-limit.js';
+import type { EmailSender, SmsSender } from './delivery/senders.js';
+import type { KbaPlugin } from './factors/kba.js';
 
 export interface SessionUser {
   /** Stable user id of the app's own session. */
@@ -70,6 +72,22 @@ export interface MfaServerOptions {
    * See docs/operating.md "Audit events and webhooks".
    */
   audit?: AuditOptions;
+  /**
+   * Sends phone codes (SMS/voice). Without it users cannot add a phone. Development: an `Outbox`;
+   * production: `webhookSender({ url, secret })` to your provider bridge, or your own.
+   */
+  sms?: SmsSender;
+  /** Sends email codes (and notices). Without it users cannot add an email factor. */
+  email?: EmailSender;
+  /**
+   * Passkeys / security keys. Default: on, relying party = the host of the request's (checked)
+   * Origin. Set `rpID` (a registrable domain) when the app spans subdomains; `false` turns it off.
+   */
+  webauthn?: false | { rpName?: string; rpID?: string };
+  /** MX-style knowledge questions for integrations (`factorType: 'kba'`); never satisfy `acr=mfa`. */
+  kba?: KbaPlugin;
+  /** Email the user (through `email`) when one of their recovery codes is used. Default true. */
+  notifyRecoveryCodeUse?: boolean;
   /** Clock (ms); tests freeze it. */
   now?: () => number;
   /** CSPRNG; tests may make it deterministic. */
@@ -98,6 +116,13 @@ export interface MfaContext {
   now: () => number;
   random: (n: number) => Buffer;
   audit: AuditLog;
+  senders: { sms?: SmsSender; email?: EmailSender };
+  /** null: passkeys are off. */
+  webauthn: { rpName: string; rpID?: string } | null;
+  kba?: KbaPlugin;
+  notifyRecoveryCodeUse: boolean;
+  /** Operational warnings (sender failures); never gets a code or an address. */
+  logger: { warn(message: string): void };
 }
 
 export const defaultRandom = randomBytes;

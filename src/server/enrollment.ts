@@ -1,15 +1,23 @@
 /**
  * Managing factors: enroll, confirm, list, rename, remove, regenerate recovery codes.
- * Which of these need a step-up first is decided by the HTTP layer (http/routes-factors.ts).
+ * Which of these need a step-up first is decided by the HTTP layer (http/app.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { MfaError } from '../core/errors.js';
-import type { ConfirmEnrollmentResponse, FactorList, FactorSummary, TotpEnrollment } from '../core/types.js';
+import type { ConfirmEnrollmentResponse, EnrollableFactorType, Enrollment, FactorList, FactorSummary } from '../core/types.js';
+import { enrollmentChallengeId, readState, writeState } from './challenge-state.js';
 import { PENDING_FACTOR_TTL_MS, type MfaContext } from './config.js';
 import { attemptCode } from './factors/attempt.js';
+import {
+  maskContact, normalizeEmail, normalizePhone, openContact, sealContact, sendCode, type Contact, type ContactType, type PhoneChannel,
+} from './factors/contact-factor.js';
+import { resendAfterSeconds, type SentCodeState } from './factors/one-time-code.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './crypto/recovery-codes.js';
 import { issueRecoveryCodes } from './factors/recovery-factor.js';
 import { checkTotpCode, createTotpFactor, parseTotpCode } from './factors/totp-factor.js';
-import type { StoredFactor } from './stores/store.js';
+import { DEFAULT_PASSKEY_LABEL, registrationOptions, relyingParty, verifyRegistration } from './factors/webauthn-factor.js';
+import type { StoredChallenge, StoredFactor } from './stores/store.js';
+import { attemptSentCode, resendCode, type RequestOrigin } from './verification.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -21,38 +29,154 @@ export const summarize = (f: StoredFactor): FactorSummary => ({
   lastUsedAt: iso(f.lastUsedAt),
 });
 
+/** A factor that alone is strong enough (phone and email are not, DESIGN §5). */
+const isStrong = (f: StoredFactor) => f.type === 'totp' || f.type === 'webauthn';
+
 export async function hasConfirmedFactor(ctx: MfaContext, sub: string): Promise<boolean> {
   return (await ctx.store.listFactors(sub)).some((f) => f.confirmed);
 }
 
+export function availableTypes(ctx: MfaContext): EnrollableFactorType[] {
+  return [
+    'totp',
+    ...(ctx.webauthn ? ['webauthn' as const] : []),
+    ...(ctx.senders.sms ? ['phone' as const] : []),
+    ...(ctx.senders.email ? ['email' as const] : []),
+  ];
+}
+
 export async function listFactors(ctx: MfaContext, sub: string): Promise<FactorList> {
   const factors = (await ctx.store.listFactors(sub)).filter((f) => f.confirmed).map(summarize);
-  return { factors, recoveryCodesLeft: await ctx.store.countRecoveryCodes(sub) };
+  return { factors, recoveryCodesLeft: await ctx.store.countRecoveryCodes(sub), available: availableTypes(ctx) };
 }
 
-export async function enroll(ctx: MfaContext, sub: string, input: { type: 'totp'; label?: string }): Promise<TotpEnrollment> {
+export type EnrollInput =
+  | { type: 'totp'; label?: string }
+  | { type: 'webauthn'; label?: string }
+  | { type: 'phone'; phone: string; channel?: PhoneChannel; label?: string }
+  | { type: 'email'; email: string; label?: string };
+
+export async function enroll(ctx: MfaContext, sub: string, input: EnrollInput, from: RequestOrigin = {}): Promise<Enrollment> {
+  if (!availableTypes(ctx).includes(input.type)) throw new MfaError('unsupported_factor', `This server cannot add a ${input.type} factor.`);
   await ctx.store.deletePendingFactors(sub, ctx.now() - PENDING_FACTOR_TTL_MS);
-  return createTotpFactor(ctx, sub, input.label);
+  if (input.type === 'totp') return createTotpFactor(ctx, sub, input.label);
+  if (input.type === 'webauthn') return enrollPasskey(ctx, sub, input.label ?? DEFAULT_PASSKEY_LABEL, from);
+  const contact: Contact = input.type === 'phone'
+    ? { address: normalizePhone(input.phone), channel: input.channel ?? 'sms' }
+    : { address: normalizeEmail(input.email) };
+  return enrollContact(ctx, sub, input.type, contact, input.label, from);
 }
 
-export async function confirmEnrollment(ctx: MfaContext, sub: string, factorId: string, value: string): Promise<ConfirmEnrollmentResponse> {
+function enrollmentChallenge(ctx: MfaContext, sub: string, factorId: string, state: string): StoredChallenge {
+  const now = ctx.now();
+  return {
+    id: enrollmentChallengeId(factorId), sub, resource: 'mfa', action: 'enroll', factorId, stepGuid: factorId,
+    createdAt: now, expiresAt: now + PENDING_FACTOR_TTL_MS, state,
+  };
+}
+
+async function enrollContact(
+  ctx: MfaContext, sub: string, type: ContactType, contact: Contact, label: string | undefined, from: RequestOrigin,
+): Promise<Enrollment> {
+  const id = randomUUID();
+  const masked = maskContact(type, contact.address);
+  const factor: StoredFactor = {
+    id, sub, type, label: label ?? masked, secretEnc: sealContact(ctx, { sub, id, type }, contact),
+    algorithm: 'SHA256', digits: 6, period: 0, confirmed: false, createdAt: ctx.now(), lastUsedAt: null, lastStep: -1,
+  };
+  await ctx.store.insertFactor(factor);
+  const sent = await sendCode(ctx, type, sub, contact, enrollmentChallengeId(id), undefined, from);
+  await ctx.store.insertChallenge(enrollmentChallenge(ctx, sub, id, writeState({ kind: 'enroll-code', ...sent })));
+  return codeEnrollment(ctx, id, type, masked, sent, await restricted(ctx, sub, type));
+}
+
+function codeEnrollment(ctx: MfaContext, factorId: string, type: ContactType, sentTo: string, sent: SentCodeState, notice: boolean): Enrollment {
+  return {
+    factorId, type, sentTo, resendAfter: resendAfterSeconds(sent, ctx.now()) ?? -1,
+    ...(sent.failed && { deliveryFailed: true }),
+    ...(notice && { notice: 'restricted' as const }),
+  };
+}
+
+/** A phone with no app or passkey beside it: the user should hear that it is the weakest kind. */
+async function restricted(ctx: MfaContext, sub: string, type: string): Promise<boolean> {
+  if (type !== 'phone') return false;
+  return !(await ctx.store.listFactors(sub)).some((f) => f.confirmed && isStrong(f));
+}
+
+async function enrollPasskey(ctx: MfaContext, sub: string, label: string, from: RequestOrigin): Promise<Enrollment> {
+  const rp = relyingParty(ctx, from.origin);
+  const publicKey = await registrationOptions(ctx, sub, rp, await ctx.store.listFactors(sub));
+  // The factor is stored only once the browser proves the credential; until then this
+  // enrollment challenge carries the registration challenge (single use).
+  const id = randomUUID();
+  await ctx.store.insertChallenge(enrollmentChallenge(ctx, sub, id, writeState({ kind: 'enroll-webauthn', challenge: publicKey.challenge, label })));
+  return { factorId: id, type: 'webauthn', publicKey: publicKey as never };
+}
+
+/** "Send a new code" during enrollment: same countdown and limits as in a challenge. */
+export async function resendEnrollmentCode(ctx: MfaContext, sub: string, factorId: string, from: RequestOrigin = {}): Promise<Enrollment> {
   const factor = await ctx.store.getFactor(sub, factorId);
-  if (!factor) throw new MfaError('not_found', 'No such pending factor. Start again.');
-  if (!factor.confirmed && factor.createdAt + PENDING_FACTOR_TTL_MS <= ctx.now()) {
-    throw new MfaError('expired', 'This enrollment has expired. Start again.');
+  const challenge = await ctx.store.getChallenge(enrollmentChallengeId(factorId));
+  const state = readState(challenge?.state);
+  if (!factor || factor.confirmed || !challenge || challenge.sub !== sub || state?.kind !== 'enroll-code') {
+    throw new MfaError('not_found', 'No such pending factor. Start again.');
   }
-  if (factor.confirmed) throw new MfaError('conflict', 'This factor is already confirmed.');
-  const code = parseTotpCode(value, factor.digits);
-  await attemptCode(ctx, sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
+  if (challenge.expiresAt <= ctx.now()) throw new MfaError('expired', 'This enrollment has expired. Start again.');
+  const type = factor.type as ContactType;
+  const contact = openContact(ctx, factor);
+  const sent = await resendCode(ctx, sub, factor.id, state, (prev) => sendCode(ctx, type, sub, contact, challenge.id, prev, from));
+  if (!(await ctx.store.updateChallenge({ ...challenge, state: writeState({ kind: 'enroll-code', ...sent }) }, challenge.state))) {
+    throw new MfaError('conflict', 'A new code was already sent.');
+  }
+  return codeEnrollment(ctx, factor.id, type, maskContact(type, contact.address), sent, await restricted(ctx, sub, type));
+}
+
+export interface ConfirmInput {
+  code?: string;
+  /** WebAuthn `RegistrationResponseJSON`. */
+  credential?: Record<string, unknown>;
+}
+
+export async function confirmEnrollment(
+  ctx: MfaContext, sub: string, factorId: string, input: ConfirmInput, from: RequestOrigin = {},
+): Promise<ConfirmEnrollmentResponse> {
+  const challenge = await ctx.store.getChallenge(enrollmentChallengeId(factorId));
+  const state = challenge && challenge.sub === sub ? readState(challenge.state) : undefined;
+  let factor: StoredFactor | null;
+  if (state?.kind === 'enroll-webauthn') {
+    if (challenge!.expiresAt <= ctx.now()) throw new MfaError('expired', 'This enrollment has expired. Start again.');
+    if (!input.credential) throw new MfaError('malformed_request', 'Send the passkey credential.');
+    factor = await verifyRegistration(ctx, sub, factorId, state.label, input.credential, state.challenge, relyingParty(ctx, from.origin));
+    // Single use: of two racing confirmations only the one that removes the challenge stores the passkey.
+    if (!(await ctx.store.deleteChallenge(challenge!.id))) throw new MfaError('conflict', 'This factor is already confirmed.');
+    await ctx.store.insertFactor(factor);
+  } else {
+    factor = await ctx.store.getFactor(sub, factorId);
+    if (!factor) throw new MfaError('not_found', 'No such pending factor. Start again.');
+    if (factor.confirmed) throw new MfaError('conflict', 'This factor is already confirmed.');
+    if (factor.createdAt + PENDING_FACTOR_TTL_MS <= ctx.now()) throw new MfaError('expired', 'This enrollment has expired. Start again.');
+    if (input.code === undefined) throw new MfaError('malformed_request', 'Send the code.');
+    if (factor.type === 'totp') {
+      const code = parseTotpCode(input.code, factor.digits);
+      const pending = factor;
+      await attemptCode(ctx, sub, factor.id, () => checkTotpCode(ctx, pending, code), 'totp');
+    } else {
+      if (state?.kind !== 'enroll-code') throw new MfaError('expired', 'This enrollment has expired. Start again.');
+      await attemptSentCode(ctx, sub, factor.id, challenge!.id, state, input.code, factor.type);
+      await ctx.store.deleteChallenge(challenge!.id);
+    }
+  }
   // The first factor brings the recovery codes, written in the same atomic step as the confirmation.
   const recoveryCodes = (await hasConfirmedFactor(ctx, sub)) ? undefined : generateRecoveryCodes(ctx.random);
   const hashes = recoveryCodes?.map((c) => hashRecoveryCode(c)!);
   if (!(await ctx.store.confirmFactor(sub, factor.id, hashes))) throw new MfaError('conflict', 'This factor is already confirmed.');
   await ctx.audit.record({ type: 'factor.enrolled', sub, factor: factor.type, metadata: { factorId: factor.id } });
   const confirmed = summarize({ ...factor, confirmed: true, lastUsedAt: ctx.now() });
-  if (!recoveryCodes) return { factor: confirmed };
+  const notice = (await restricted(ctx, sub, factor.type)) ? { notice: 'restricted' as const } : {};
+  if (!recoveryCodes) return { factor: confirmed, ...notice };
   await ctx.audit.record({ type: 'recovery.issued', sub, factor: 'recovery', metadata: { count: recoveryCodes.length } });
-  return { factor: confirmed, recoveryCodes };
+  return { factor: confirmed, recoveryCodes, ...notice };
 }
 
 export async function renameFactor(ctx: MfaContext, sub: string, id: string, label: string): Promise<FactorSummary> {

@@ -69,6 +69,11 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     now,
     random: options.randomBytes ?? defaultRandom,
     audit: new AuditLog(store, now, options.audit),
+    senders: { sms: options.sms, email: options.email },
+    webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
+    kba: options.kba,
+    notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
+    logger: { warn: (message) => console.warn(message) },
   };
 
   return {

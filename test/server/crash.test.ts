@@ -171,7 +171,7 @@ describe('kill -9 during enrollment (SQLite, WAL)', { timeout: 300_000 }, () => 
       assert.equal(alone.status, 409, describeAnswer(alone));
       assert.equal(alone.body.error.code, 'not_enrolled');
       const listed = await call(url(), 'GET', '/mfa/factors', { user: sub });
-      assert.deepEqual(listed.body, { factors: [], recoveryCodesLeft: 0 });
+      assert.deepEqual(listed.body, { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
 
       // Once another factor is confirmed, the pending one gets a decoy that refuses its right code.
       const other = await call(url(), 'POST', '/mfa/factors', { user: sub, body: { type: 'totp' } });

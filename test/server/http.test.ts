@@ -32,13 +32,13 @@ describe('enrollment', () => {
     assert.equal(e.otpauthUri, `otpauth://totp/mfa-elements:${A}?secret=${e.secret}&issuer=mfa-elements`);
 
     // Pending factors are not listed, and give no recovery codes yet.
-    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0 });
+    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
 
     // A wrong code does not confirm.
     const wrong = await h.post(`/mfa/factors/${e.factorId}/confirm`, { code: h.wrongCode(e.secret) }, A);
     const wrongBody = await expectError(wrong, 403, 'invalid_code');
     assert.equal(wrongBody.error.attemptsLeft, 9);
-    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0 });
+    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
 
     const ok = await h.post(`/mfa/factors/${e.factorId}/confirm`, { code: h.code(e.secret) }, A);
     assert.equal(ok.status, 200);
@@ -82,7 +82,7 @@ describe('enrollment', () => {
     assert.deepEqual(list.factors.map((f) => f.id), [a.factorId]);
     assert.ok(!list.factors.some((f) => f.id === pending.factorId));
     assert.equal(list.recoveryCodesLeft, 10);
-    assert.deepEqual(await h.listFactors(B), { factors: [], recoveryCodesLeft: 0 });
+    assert.deepEqual(await h.listFactors(B), { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
   });
 
   test('an enrollment left unconfirmed for 15 minutes expires (410)', async () => {
@@ -90,7 +90,7 @@ describe('enrollment', () => {
     const e = await json(await h.post('/mfa/factors', { type: 'totp' }, A));
     h.advance(15 * 60_000);
     await expectError(await h.post(`/mfa/factors/${e.factorId}/confirm`, { code: h.code(e.secret) }, A), 410, 'expired');
-    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0 });
+    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
   });
 
   test('rename needs no step-up; labels are trimmed; another user cannot rename', async () => {
@@ -428,7 +428,7 @@ describe('factor management needs a step-up for mfa/manage', () => {
 
     // Removing the last factor removes the recovery codes with it.
     assert.equal((await h.del(`/mfa/factors/${a.factorId}`, A, auth)).status, 204);
-    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0 });
+    assert.deepEqual(await h.listFactors(A), { factors: [], recoveryCodesLeft: 0, available: ['totp', 'webauthn'] });
   });
 
   test('an expired management token is refused', async () => {
@@ -491,7 +491,9 @@ describe('bad input (DESIGN §3)', () => {
       ['answer value is a number', () => answer(123456), 400, 'malformed_request'],
       ['answer value null', () => answer(null), 400, 'malformed_request'],
       ['answer value empty', () => answer(''), 400, 'malformed_request'],
-      ['answer value too long', () => answer('1'.repeat(65)), 400, 'malformed_request'],
+      // Answers may be WebAuthn assertions (JSON), so the schema allows 8 KiB; a code step still refuses a long code.
+      ['answer value too long', () => answer('1'.repeat(8_193)), 400, 'malformed_request'],
+      ['code answer too long for a code', () => answer('1'.repeat(65)), 400, 'malformed_code'],
       ['answer with extra key', () => h.post(resumePath, { answers: [{ guid, value: '123456', factorId: a.factorId }] }, A), 400, 'malformed_request'],
       ['resume with extra key', () => h.post(resumePath, { answers: [{ guid, value: '123456' }], sub: B }, A), 400, 'malformed_request'],
       ['answer to another guid', () => h.post(resumePath, { answers: [{ guid: 'other', value: '123456' }] }, A), 400, 'malformed_request'],

@@ -111,6 +111,17 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         assert.equal(await store.renameFactor('alice', 'missing', 'x'), false);
       });
 
+      it('touches only the owner\'s factor: lastUsedAt moves, the counter does not', async () => {
+        await store.insertFactor(factor({ type: 'webauthn', lastStep: 7 }));
+        assert.equal(await store.touchFactor('mallory', 'f1', T0 + 5), false);
+        assert.equal(await store.touchFactor('alice', 'f1', T0 + 5), true);
+        const f = await store.getFactor('alice', 'f1');
+        assert.equal(f?.lastUsedAt, T0 + 5);
+        assert.equal(f?.lastStep, 7);
+        assert.equal(f?.type, 'webauthn');
+        assert.equal(await store.touchFactor('alice', 'missing', T0), false);
+      });
+
       it('deletes only the owner\'s factor, once', async () => {
         await store.insertFactor(factor());
         assert.equal(await store.deleteFactor('mallory', 'f1'), false);
@@ -305,6 +316,21 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         await store.insertChallenge(challenge({ id: 'c2' }));
         const results = await Promise.all(Array.from({ length: 100 }, () => store.deleteChallenge('c2')));
         assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('updateChallenge is a compare-and-set on state: 100 racing updates, exactly one winner', async () => {
+        await store.insertChallenge(challenge());
+        const next = (n: number) => challenge({ stepGuid: `g${n}`, factorId: `f${n}`, state: JSON.stringify({ n }) });
+        const results = await Promise.all(Array.from({ length: 100 }, (_, n) => store.updateChallenge(next(n), undefined)));
+        assert.equal(results.filter(Boolean).length, 1);
+        const winner = results.indexOf(true);
+        assert.deepEqual(await store.getChallenge('c1'), next(winner));
+        // A stale expectation changes nothing; the current one does; the expiry never moves.
+        assert.equal(await store.updateChallenge(challenge({ state: 'x' }), undefined), false);
+        assert.equal(await store.updateChallenge(challenge({ state: 'x', expiresAt: T0 + 1 }), JSON.stringify({ n: winner })), true);
+        assert.deepEqual(await store.getChallenge('c1'), challenge({ state: 'x' }));
+        assert.equal(await store.updateChallenge(challenge({ id: 'missing' }), undefined), false);
+        assert.equal(await store.getChallenge('missing'), null);
       });
 
       it('deleteExpiredChallenges removes those expired at or before now', async () => {

@@ -79,12 +79,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 1', async () => {
+  it('runs in WAL mode with schema version 2', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 1);
+      assert.equal(raw.pragma('user_version', { simple: true }), 2);
     } finally {
       raw.close();
     }
@@ -92,9 +92,22 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 2');
+    raw.pragma('user_version = 3');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
+  });
+
+  it('upgrades a version 1 database (no challenge state) in place, keeping its rows', async () => {
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE challenges (id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
+      factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`);
+    raw.prepare("INSERT INTO challenges VALUES ('old', 'alice', 'r', 'a', 'f1', 'g', NULL, 1, 9999999999999)").run();
+    raw.pragma('user_version = 1');
+    raw.close();
+    const store = openStore();
+    assert.equal((await store.getChallenge('old'))?.factorId, 'f1');
+    assert.equal(await store.updateChallenge({ ...(await store.getChallenge('old'))!, state: '{}' }, undefined), true);
+    assert.equal((await store.getChallenge('old'))?.state, '{}');
   });
 
   it('enforces the atomic rules across two instances sharing one file', async () => {

@@ -11,7 +11,7 @@ import * as enrollment from '../enrollment.js';
 import { checkStepUp } from '../guard/step-up-guard.js';
 import { recordUserAction } from '../audit/user-action.js';
 import { limitChallenges } from '../rate-limit.js';
-import { resumeChallenge, startChallenge } from '../verification.js';
+import { resendChallengeCode, resumeChallenge, startChallenge, type RequestOrigin } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
 import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
@@ -49,6 +49,16 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
   const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
+  /** The request's Origin (checked above for state-changing requests): WebAuthn RP and WebOTP host. */
+  const originOf = (c: Context<Env>): RequestOrigin => {
+    const origin = c.req.header('origin') ?? new URL(c.req.url).origin;
+    try {
+      return { origin, host: new URL(origin).hostname };
+    } catch {
+      return {};
+    }
+  };
+
   /** Adding a second factor, removing one and regenerating codes need a step-up for mfa/manage. */
   const requireManage = async (c: Context<Env>): Promise<Response | null> => {
     const verdict = await checkStepUp(ctx, authenticate, c.req.raw, MANAGE_SCOPE);
@@ -64,12 +74,19 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
       const refused = await requireManage(c);
       if (refused) return refused;
     }
-    return c.json(await enrollment.enroll(ctx, sub, input), 201);
+    // Each phone/email enrollment sends a message: limited like challenges (SMS pumping).
+    if (input.type === 'phone' || input.type === 'email') await limitChallenges(ctx, sub, clientIp(c));
+    return c.json(await enrollment.enroll(ctx, sub, input, originOf(c)), 201);
   });
 
   app.post('/factors/:id/confirm', async (c) => {
-    const { code } = await readJson(c, confirmSchema);
-    return c.json(await enrollment.confirmEnrollment(ctx, c.get('sub'), c.req.param('id'), code));
+    const input = await readJson(c, confirmSchema);
+    return c.json(await enrollment.confirmEnrollment(ctx, c.get('sub'), c.req.param('id'), input, originOf(c)));
+  });
+
+  app.post('/factors/:id/resend', async (c) => {
+    await readJson(c, emptySchema);
+    return c.json(await enrollment.resendEnrollmentCode(ctx, c.get('sub'), c.req.param('id'), originOf(c)));
   });
 
   app.patch('/factors/:id', async (c) => {
@@ -99,14 +116,20 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   app.post('/challenges', async (c) => {
     const input = await readJson(c, startChallengeSchema);
     await limitChallenges(ctx, c.get('sub'), clientIp(c));
-    const answer = await startChallenge(ctx, c.get('user'), input);
+    const answer = await startChallenge(ctx, c.get('user'), input, originOf(c));
     // 201 when a challenge was created; 200 when a fresh step-up answered at once.
     return c.json(answer, answer.status === 'CHALLENGED' ? 201 : 200);
   });
 
   app.post('/challenges/:id/resume', async (c) => {
     const { answers } = await readJson(c, resumeSchema);
-    return c.json(await resumeChallenge(ctx, c.get('user'), c.req.param('id'), answers));
+    return c.json(await resumeChallenge(ctx, c.get('user'), c.req.param('id'), answers, originOf(c)));
+  });
+
+  // "Send a new code": a new code replaces the old one; the failure counter stays.
+  app.post('/challenges/:id/resend', async (c) => {
+    await readJson(c, emptySchema);
+    return c.json(await resendChallengeCode(ctx, c.get('user'), c.req.param('id'), originOf(c)));
   });
 
   // clearMfa() / logout: this session's recent step-ups stop counting.

@@ -5,6 +5,10 @@ import type { ErrorBody } from '../../core/types.js';
 const STATUS: Record<string, number> = {
   malformed_request: 400,
   malformed_code: 400,
+  invalid_phone: 400,
+  invalid_option: 400,
+  invalid_credential: 400,
+  unsupported_factor: 400,
   unauthenticated: 401,
   insufficient_user_authentication: 401,
   invalid_code: 403,

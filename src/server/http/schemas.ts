@@ -12,7 +12,7 @@ export const startChallengeSchema = z.strictObject({
   resource: name,
   action: name,
   factorId: id.optional(),
-  factorType: z.enum(['totp', 'recovery']).optional(),
+  factorType: z.enum(['totp', 'recovery', 'phone', 'email', 'webauthn', 'kba']).optional(),
   force: z.boolean().optional(),
   /** The route's RFC 9470 max_age in seconds. */
   maxAge: z.number().int().min(0).max(31_536_000).optional(),
@@ -20,16 +20,31 @@ export const startChallengeSchema = z.strictObject({
   reason: z.union([z.string().max(64), z.number().int()]).transform(String).optional(),
 });
 
+/** An answer: a code, a typed answer, an option value, or a WebAuthn assertion as JSON. */
+const answerText = z.string().min(1).max(8_192);
+
 export const resumeSchema = z.strictObject({
-  answers: z.array(z.strictObject({ guid: id, value: codeText })).min(1).max(8),
+  answers: z.array(z.strictObject({ guid: id, value: answerText })).min(1).max(8),
 });
 
-export const enrollSchema = z.strictObject({
-  type: z.literal('totp', { error: 'only "totp" can be enrolled on this server' }),
-  label: label.optional(),
-});
+export const enrollSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('totp'), label: label.optional() }),
+  z.strictObject({ type: z.literal('webauthn'), label: label.optional() }),
+  z.strictObject({
+    type: z.literal('phone'),
+    // The E.164 check itself (with a clear message) is the factor's: server/factors/contact-factor.ts.
+    phone: z.string().min(1).max(32),
+    channel: z.enum(['sms', 'voice']).optional(),
+    label: label.optional(),
+  }),
+  z.strictObject({ type: z.literal('email'), email: z.email().max(254), label: label.optional() }),
+], { error: 'type must be "totp", "webauthn", "phone" or "email"' });
 
-export const confirmSchema = z.strictObject({ code: codeText });
+/** `{code}` for codes; `{credential}` (WebAuthn RegistrationResponseJSON) for passkeys. */
+export const confirmSchema = z.union([
+  z.strictObject({ code: codeText }),
+  z.strictObject({ credential: z.record(z.string().max(64), z.json()) }),
+]);
 export const renameSchema = z.strictObject({ label });
 export const emptySchema = z.strictObject({});
 

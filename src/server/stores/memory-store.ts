@@ -48,6 +48,13 @@ export class MemoryStore implements MfaStore {
     return true;
   }
 
+  async touchFactor(sub: string, id: string, at: number): Promise<boolean> {
+    const f = this.userFactors(sub)?.get(id);
+    if (!f) return false;
+    f.lastUsedAt = at;
+    return true;
+  }
+
   async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
     const f = this.userFactors(sub)?.get(id);
     if (!f) return false;
@@ -132,6 +139,13 @@ export class MemoryStore implements MfaStore {
   async getChallenge(id: string): Promise<StoredChallenge | null> {
     const c = this.challenges.get(id);
     return c ? copy(c) : null;
+  }
+
+  async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
+    const current = this.challenges.get(next.id);
+    if (!current || current.state !== expectedState) return false;
+    this.challenges.set(next.id, copy({ ...next, expiresAt: current.expiresAt }));
+    return true;
   }
 
   async deleteChallenge(id: string): Promise<boolean> {

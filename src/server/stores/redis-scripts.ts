@@ -42,6 +42,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'label', ARGV[1])
 return 1`;
 
+export const TOUCH_FACTOR = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
+return 1`;
+
 /** KEYS: failure hash. ARGV: now, maxFailures, baseLockMs, maxLockMs (-1 = none), ttlMs. */
 export const RECORD_FAILURE = `
 local now = tonumber(ARGV[1])
@@ -78,7 +83,21 @@ export const INSERT_CHALLENGE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return redis.error_reply('challenge exists')`;
 
+/**
+ * KEYS: challenge key. ARGV: next json, expected state ('' = none). Compare-and-set on the
+ * challenge's `state`; KEEPTTL keeps its expiry.
+ */
+export const UPDATE_CHALLENGE = `
+local json = redis.call('GET', KEYS[1])
+if not json then return 0 end
+local current = cjson.decode(json).state
+if current == nil or current == cjson.null then current = '' end
+if current ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+return 1`;
+
 export const SCRIPTS = {
   INSERT_FACTOR, ADVANCE_LAST_STEP, CONFIRM_FACTOR, RENAME_FACTOR, RECORD_FAILURE, APPEND_AUDIT, INSERT_CHALLENGE,
+  UPDATE_CHALLENGE, TOUCH_FACTOR,
 };
 export type ScriptName = keyof typeof SCRIPTS;

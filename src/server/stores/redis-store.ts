@@ -121,6 +121,10 @@ export class RedisStore implements MfaStore {
     return (await this.#run('RENAME_FACTOR', [this.#factor(sub, id)], [label])) === 1;
   }
 
+  async touchFactor(sub: string, id: string, at: number): Promise<boolean> {
+    return (await this.#run('TOUCH_FACTOR', [this.#factor(sub, id)], [at])) === 1;
+  }
+
   async deleteFactor(sub: string, id: string): Promise<boolean> {
     const [deleted] = (await this.#client.multi().del(this.#factor(sub, id)).zRem(`${this.#u(sub)}:fidx`, id).exec()) as unknown as number[];
     return deleted === 1;
@@ -188,6 +192,13 @@ export class RedisStore implements MfaStore {
   async getChallenge(id: string): Promise<StoredChallenge | null> {
     const json = await this.#client.get(this.#challenge(id));
     return json ? (JSON.parse(json) as StoredChallenge) : null;
+  }
+
+  async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
+    const current = await this.getChallenge(next.id);
+    if (!current) return false;
+    const json = JSON.stringify({ ...next, expiresAt: current.expiresAt });
+    return (await this.#run('UPDATE_CHALLENGE', [this.#challenge(next.id)], [json, expectedState ?? ''])) === 1;
   }
 
   async deleteChallenge(id: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import type {
   AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 const SCHEMA = `
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS recovery_codes (
 CREATE TABLE IF NOT EXISTS challenges (
   id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
   factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT,
-  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT
 );
 CREATE INDEX IF NOT EXISTS challenges_expires ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS freshness (
@@ -63,7 +63,7 @@ interface FactorRow {
 interface FailureRow { failures: number; locked_until: number; lock_count: number }
 interface ChallengeRow {
   id: string; sub: string; resource: string; action: string; factor_id: string; step_guid: string;
-  reason: string | null; created_at: number; expires_at: number;
+  reason: string | null; created_at: number; expires_at: number; state: string | null;
 }
 interface FreshnessRow { resource: string; action: string; auth_time: number; acr: string; amr: string }
 interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number }
@@ -81,6 +81,7 @@ function prepareAll(db: Database.Database) {
     listFactors: db.prepare<[string], FactorRow>('SELECT * FROM factors WHERE sub = ? ORDER BY created_at, rowid'),
     confirmFactor: db.prepare<[string, string]>('UPDATE factors SET confirmed = 1 WHERE sub = ? AND id = ? AND confirmed = 0'),
     renameFactor: db.prepare<[string, string, string]>('UPDATE factors SET label = ? WHERE sub = ? AND id = ?'),
+    touchFactor: db.prepare<[number, string, string]>('UPDATE factors SET last_used_at = ? WHERE sub = ? AND id = ?'),
     deleteFactor: db.prepare<[string, string]>('DELETE FROM factors WHERE sub = ? AND id = ?'),
     deletePending: db.prepare<[string, number]>('DELETE FROM factors WHERE sub = ? AND confirmed = 0 AND created_at < ?'),
     // One compare-and-set: of several instances racing on the same step, exactly one changes the row.
@@ -101,8 +102,11 @@ function prepareAll(db: Database.Database) {
     countCodes: db.prepare<[string], { n: number }>(
       'SELECT COUNT(*) AS n FROM recovery_codes WHERE sub = ? AND used_at IS NULL'),
     insertChallenge: db.prepare(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason,
-      created_at, expires_at) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
-      @created_at, @expires_at)`),
+      created_at, expires_at, state) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
+      @created_at, @expires_at, @state)`),
+    // Compare-and-set on the verifier's state: of two racing updates exactly one changes the row.
+    updateChallenge: db.prepare(`UPDATE challenges SET factor_id = @factor_id, step_guid = @step_guid, state = @state
+      WHERE id = @id AND state IS @expected`),
     getChallenge: db.prepare<[string], ChallengeRow>('SELECT * FROM challenges WHERE id = ?'),
     deleteChallenge: db.prepare<[string]>('DELETE FROM challenges WHERE id = ?'),
     // Expired at expiresAt itself, matching a TTL-based backend.
@@ -185,6 +189,10 @@ export class SqliteStore implements MfaStore {
     return this.q.renameFactor.run(label, sub, id).changes === 1;
   }
 
+  async touchFactor(sub: string, id: string, at: number): Promise<boolean> {
+    return this.q.touchFactor.run(at, sub, id).changes === 1;
+  }
+
   async deleteFactor(sub: string, id: string): Promise<boolean> {
     return this.q.deleteFactor.run(sub, id).changes === 1;
   }
@@ -248,7 +256,14 @@ export class SqliteStore implements MfaStore {
     this.q.insertChallenge.run({
       id: c.id, sub: c.sub, resource: c.resource, action: c.action, factor_id: c.factorId,
       step_guid: c.stepGuid, reason: c.reason ?? null, created_at: c.createdAt, expires_at: c.expiresAt,
+      state: c.state ?? null,
     });
+  }
+
+  async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
+    return this.q.updateChallenge.run({
+      id: next.id, factor_id: next.factorId, step_guid: next.stepGuid, state: next.state ?? null, expected: expectedState ?? null,
+    }).changes === 1;
   }
 
   async getChallenge(id: string): Promise<StoredChallenge | null> {
@@ -331,6 +346,9 @@ export class SqliteStore implements MfaStore {
     if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than supported (${SCHEMA_VERSION})`);
     this.db.transaction(() => {
       this.db.exec(SCHEMA);
+      // Version 1 databases (TOTP only) lack the challenge state column.
+      const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(challenges)').all();
+      if (!columns.some((c) => c.name === 'state')) this.db.exec('ALTER TABLE challenges ADD COLUMN state TEXT');
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   }
@@ -354,6 +372,7 @@ function toChallenge(r: ChallengeRow): StoredChallenge {
     stepGuid: r.step_guid, createdAt: r.created_at, expiresAt: r.expires_at,
   };
   if (r.reason !== null) c.reason = r.reason;
+  if (r.state !== null) c.state = r.state;
   return c;
 }
 

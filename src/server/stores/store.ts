@@ -8,7 +8,8 @@
  * several app instances sharing one database cannot both accept a code.
  */
 
-export type StoredFactorType = 'totp';
+/** `phone` and `email` receive one-time codes; `webauthn` is a passkey or security key. */
+export type StoredFactorType = 'totp' | 'phone' | 'email' | 'webauthn';
 export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
 export interface StoredFactor {
@@ -16,7 +17,10 @@ export interface StoredFactor {
   sub: string;
   type: StoredFactorType;
   label: string;
-  /** Encrypted with the server's secret box; opaque to the store. */
+  /**
+   * Encrypted with the server's secret box; opaque to the store. TOTP: the secret; phone/email:
+   * the number or address (personal data, so sealed too); webauthn: the credential JSON.
+   */
   secretEnc: string;
   algorithm: TotpAlgorithm;
   digits: number;
@@ -25,7 +29,10 @@ export interface StoredFactor {
   confirmed: boolean;
   createdAt: number;
   lastUsedAt: number | null;
-  /** Highest TOTP time step accepted so far (-1 before the first). */
+  /**
+   * Highest TOTP time step accepted so far (-1 before the first); for webauthn the signature
+   * counter. The same compare-and-set guards both.
+   */
   lastStep: number;
 }
 
@@ -49,6 +56,12 @@ export interface StoredChallenge {
   reason?: string;
   createdAt: number;
   expiresAt: number;
+  /**
+   * The verifier's own progress (JSON, opaque to the store): the hashed code sent by SMS/email,
+   * which step of a multi-step flow is asked, the WebAuthn challenge. Changed only through
+   * `updateChallenge`'s compare-and-set.
+   */
+  state?: string;
 }
 
 export interface SigningKeyRecord {
@@ -112,6 +125,8 @@ export interface MfaStore {
    */
   confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean>;
   renameFactor(sub: string, id: string, label: string): Promise<boolean>;
+  /** Sets `lastUsedAt` (passkeys whose authenticator keeps no counter); false when missing. */
+  touchFactor(sub: string, id: string, at: number): Promise<boolean>;
   deleteFactor(sub: string, id: string): Promise<boolean>;
   /** Drops unconfirmed factors created before `olderThan` (abandoned enrollments). */
   deletePendingFactors(sub: string, olderThan: number): Promise<number>;
@@ -139,6 +154,12 @@ export interface MfaStore {
   // Challenges (ephemeral)
   insertChallenge(challenge: StoredChallenge): Promise<void>;
   getChallenge(id: string): Promise<StoredChallenge | null>;
+  /**
+   * Replaces the challenge with `next` (same id) only if its stored `state` still equals
+   * `expectedState` (undefined = no state), atomically. True for the single caller that won;
+   * false when it is gone or someone else changed it first. The expiry stays as it was.
+   */
+  updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean>;
   /** Removes it and returns true only for the single caller that removed it. */
   deleteChallenge(id: string): Promise<boolean>;
   deleteExpiredChallenges(now: number): Promise<number>;

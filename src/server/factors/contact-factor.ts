@@ -1,0 +1,119 @@
+/**
+ * Phone (SMS / voice) and email factors: the number or address is personal data, so it is sealed
+ * at rest like a TOTP secret; what the UI sees is a masked form. Codes go out through the
+ * configured `SmsSender` / `EmailSender` (server/delivery/senders.ts).
+ *
+ * Phone is a restricted factor (NIST SP 800-63B §5.1.3.3: SIM swap, SS7): it is listed after an
+ * app or a passkey, and a user whose only factor is a phone gets `notice: 'restricted'`.
+ */
+import { MfaError } from '../../core/errors.js';
+import type { MfaContext } from '../config.js';
+import type { StoredFactor } from '../stores/store.js';
+import { SENT_CODE_TTL_MS, generateSentCode, hashSentCode, type SentCodeState } from './one-time-code.js';
+
+export type ContactType = 'phone' | 'email';
+export type PhoneChannel = 'sms' | 'voice';
+
+export interface Contact {
+  /** E.164 number or e-mail address. */
+  address: string;
+  /** Phones only. */
+  channel?: PhoneChannel;
+}
+
+/** amr values (RFC 8176: `sms`, `tel`; `email` is ours, documented in docs/server.md). */
+export const contactAmr = (type: ContactType, contact: Contact): string =>
+  type === 'email' ? 'email' : contact.channel === 'voice' ? 'tel' : 'sms';
+
+/** `+1 (555) 123-4567` → `+15551234567`; anything that is not E.164 afterwards is refused. */
+export function normalizePhone(input: string): string {
+  const compact = input.replace(/[\s().-]/g, '');
+  if (!/^\+[1-9][0-9]{6,14}$/.test(compact)) {
+    throw new MfaError('invalid_phone', 'Enter the number in international format, e.g. +1 555 123 4567.');
+  }
+  return compact;
+}
+
+/** Only the domain is case-insensitive; the local part is kept as typed. */
+export function normalizeEmail(input: string): string {
+  const at = input.lastIndexOf('@');
+  return `${input.slice(0, at)}@${input.slice(at + 1).toLowerCase()}`;
+}
+
+/** `+15551234567` → `+1 ••• 4567`; `anna@example.com` → `a•••@example.com`. */
+export function maskContact(type: ContactType, address: string): string {
+  if (type === 'email') {
+    const at = address.lastIndexOf('@');
+    return `${address.slice(0, 1)}•••${address.slice(at)}`;
+  }
+  return `${address.slice(0, 2)} ••• ${address.slice(-4)}`;
+}
+
+const contactAad = (f: Pick<StoredFactor, 'sub' | 'id' | 'type'>) => `${f.type}:${f.sub}:${f.id}`;
+
+export const sealContact = (ctx: MfaContext, f: Pick<StoredFactor, 'sub' | 'id' | 'type'>, contact: Contact): string =>
+  ctx.box.seal(Buffer.from(JSON.stringify(contact), 'utf8'), contactAad(f));
+
+export const openContact = (ctx: MfaContext, f: StoredFactor): Contact =>
+  JSON.parse(ctx.box.open(f.secretEnc, contactAad(f)).toString('utf8')) as Contact;
+
+export const isContactType = (type: string): type is ContactType => type === 'phone' || type === 'email';
+
+/** Where the code is meant to be typed: the WebOTP line names this host (no port). */
+export interface SendContext {
+  host?: string;
+}
+
+/**
+ * Makes a new code bound to `bindTo` (a challenge id), sends it, and returns the state to store.
+ * A sender failure is caught: the state says `failed`, the code is still valid for a resend's
+ * sake but was never delivered, and the caller answers `deliveryFailed`.
+ */
+export async function sendCode(
+  ctx: MfaContext, type: ContactType, sub: string, contact: Contact, bindTo: string, previous: SentCodeState | undefined, send: SendContext,
+): Promise<SentCodeState> {
+  const code = generateSentCode(ctx.random);
+  const now = ctx.now();
+  const state: SentCodeState = {
+    codeHash: hashSentCode(ctx, bindTo, code),
+    codeExpiresAt: now + SENT_CODE_TTL_MS,
+    sentAt: now,
+    sends: (previous?.sends ?? 0) + 1,
+  };
+  try {
+    await deliver(ctx, type, sub, contact, code, send);
+    await ctx.audit.record({ type: 'code.sent', sub, factor: contactAmr(type, contact), metadata: { sends: state.sends } });
+  } catch (err) {
+    state.failed = true;
+    ctx.logger.warn(`[mfa] ${type} sender failed: ${err instanceof Error ? err.message : 'unknown error'}`);
+    await ctx.audit.record({ type: 'code.delivery_failed', sub, factor: contactAmr(type, contact), status: 'failure', severity: 'warning' });
+  }
+  return state;
+}
+
+async function deliver(ctx: MfaContext, type: ContactType, sub: string, contact: Contact, code: string, send: SendContext): Promise<void> {
+  const minutes = SENT_CODE_TTL_MS / 60_000;
+  if (type === 'email') {
+    if (!ctx.senders.email) throw new Error('no email sender configured');
+    await ctx.senders.email.sendEmail({
+      to: contact.address,
+      subject: `${code} is your ${ctx.appName} code`,
+      text: `Your ${ctx.appName} verification code is ${code}. It expires in ${minutes} minutes. If you did not ask for it, someone may know your password: change it.`,
+      code,
+      sub,
+    });
+    return;
+  }
+  if (!ctx.senders.sms) throw new Error('no SMS sender configured');
+  const channel = contact.channel ?? 'sms';
+  // WebOTP (https://wicg.github.io/web-otp/): the last line binds the code to our host, so the
+  // browser offers it to that site only.
+  const webOtp = channel === 'sms' && send.host ? `\n\n@${send.host} #${code}` : '';
+  await ctx.senders.sms.sendSms({
+    to: contact.address,
+    channel,
+    text: `${code} is your ${ctx.appName} verification code. It expires in ${minutes} minutes.${webOtp}`,
+    code,
+    sub,
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * MX-style questions for integrations (DESIGN §5 "question / options / image"): a bank connection
+ * may ask "What is the name of your first pet?", then "Which account is yours?", then send a
+ * code. The integration supplies the questions; the server walks them as successive `CHALLENGED`
+ * answers of one challenge id and records `amr: ["kba"]`, `acr: "kba"`.
+ *
+ * Knowledge is not a second factor (NIST SP 800-63B §5.1.1.2 forbids it as an authenticator):
+ * a KBA result never satisfies `acr=mfa` — its token carries `acr: "kba"`, which the default
+ * guard refuses, and it never counts as step-up freshness.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ChallengeStep } from '../../core/types.js';
+import type { Contact, ContactType } from './contact-factor.js';
+
+export const KBA_AMR = 'kba';
+export const ACR_KBA = 'kba';
+/** The lockout key of KBA answers (per user). */
+export const KBA_KEY = 'kba';
+
+export interface KbaQuestion {
+  type: 'text' | 'options' | 'image' | 'code';
+  /** The question, shown as text. */
+  label: string;
+  /** `options` / `image`: the choices; `image` choices carry a picture (data: URL or same-origin path). */
+  options?: { label: string; value: string; image?: string }[];
+  /** A picture the question is about. */
+  image?: string;
+  /** `text` / `options` / `image`: is `value` right? (`options`/`image` values are checked against the offer first.) */
+  check?: (value: string) => boolean | Promise<boolean>;
+  /** `code`: where the server sends a code it generates and checks itself. */
+  sendTo?: { type: ContactType } & Contact;
+}
+
+export interface KbaPlugin {
+  /**
+   * The questions for this user and scope, in order, or null when the user has none
+   * (`not_enrolled`). Called again at each step, so it must answer the same list each time.
+   */
+  questions(sub: string, scope: { resource: string; action: string }): KbaQuestion[] | null | Promise<KbaQuestion[] | null>;
+}
+
+/** A case- and space-insensitive comparison in constant time (answers to "first pet?" vary in case). */
+export function sameAnswer(given: string, expected: string): boolean {
+  const norm = (v: string) => Buffer.from(v.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase(), 'utf8');
+  const a = norm(given);
+  const b = norm(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Pictures may be data: URLs of raster images or same-origin paths — never script or other sites. */
+export function isSafeImage(src: string): boolean {
+  return /^data:image\/(png|jpeg|gif|webp|avif);base64,[A-Za-z0-9+/=]+$/.test(src) || /^\/(?!\/)[^\s\\]*$/.test(src);
+}
+
+/** The wire step of a question (code steps are built by the caller, which knows what was sent). */
+export function kbaStep(q: KbaQuestion, guid: string): ChallengeStep {
+  for (const src of [q.image, ...(q.options ?? []).map((o) => o.image)]) {
+    if (src !== undefined && !isSafeImage(src)) throw new Error('kba: images must be data:image URLs or same-origin paths');
+  }
+  return {
+    guid,
+    type: q.type,
+    label: q.label,
+    fieldName: q.type === 'text' ? 'answer' : 'choice',
+    ...(q.options && { options: q.options.map(({ label, value, image }) => ({ label, value, ...(image && { image }) })) }),
+    ...(q.image && { image: q.image }),
+  };
+}
