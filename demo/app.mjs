@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMfaServer } from '../dist/server/index.js';
+import { Outbox, createMfaServer, sameAnswer } from '../dist/server/index.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
@@ -27,6 +27,47 @@ const sessionCookie = (c, value) => {
 /**
  * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[] }} [options]
  */
+/**
+ * The demo bank's KBA plugin: what a bank aggregator (the MX model) asks before it connects an
+ * account. The answers are printed on /bank.html — it is a demo.
+ * @param {string} sub @param {{ resource: string, action: string }} scope
+ * @returns {import('../dist/server/index.js').KbaQuestion[] | null}
+ */
+function bankQuestions(sub, { resource, action }) {
+  if (resource !== 'bank') return null;
+  if (action === 'picture') {
+    // "Choose your security picture": pictures are data: URLs (never script), checked server-side too.
+    const tile = (color) => `data:image/png;base64,${PNG_TILES[color]}`;
+    return [{
+      type: 'image',
+      label: 'Which picture did you choose as your security image?',
+      options: [{ label: 'Green', value: 'green', image: tile('green') }, { label: 'Blue', value: 'blue', image: tile('blue') }, { label: 'Orange', value: 'orange', image: tile('orange') }],
+      check: (v) => v === 'blue',
+    }];
+  }
+  return [
+    { type: 'text', label: 'What was the name of your first pet?', check: (v) => sameAnswer(v, 'Rex') },
+    {
+      type: 'options',
+      label: 'Which of these accounts is yours?',
+      options: [
+        { label: 'Checking ••• 4821', value: 'acc-4821' },
+        { label: 'Savings ••• 1177', value: 'acc-1177' },
+        { label: 'Credit card ••• 9034', value: 'acc-9034' },
+      ],
+      check: (v) => v === 'acc-4821',
+    },
+    { type: 'code', label: 'Enter the code your bank sent you', sendTo: { type: 'email', address: `${sub}@bank.example` } },
+  ];
+}
+
+/** 8×8 single-color PNGs (base64) for the picture question. */
+const PNG_TILES = {
+  green: 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGPQmueCFTEMLQkAJ85DAQjhVdAAAAAASUVORK5CYII=',
+  blue: 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGPgijiFFTEMLQkAHntLAZZMCXgAAAAASUVORK5CYII=',
+  orange: 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGP40sSLFTEMLQkAB8JgwYlVpf4AAAAASUVORK5CYII=',
+};
+
 export function createDemoApp(options = {}) {
   /** @type {Map<string, string>} session id → username */
   const sessions = new Map();
@@ -47,12 +88,18 @@ export function createDemoApp(options = {}) {
     return username ? { sub: username, sessionId: createHash('sha256').update(id).digest('base64url').slice(0, 22) } : null;
   };
 
+  // Development "provider" for SMS, voice and email: messages land here and GET /demo/outbox shows them.
+  const outbox = new Outbox();
+
   const mfa = createMfaServer({
     authenticate,
     dataDir: options.dataDir,
     store: options.store,
     origins: options.origins,
     appName: 'mfa-elements demo',
+    sms: outbox,
+    email: outbox,
+    kba: { questions: bankQuestions },
   });
 
   const app = new Hono();
@@ -109,8 +156,8 @@ export function createDemoApp(options = {}) {
     return user ? c.json({ username: user.sub }) : fail(c, 401, 'unauthenticated', 'Sign in first.');
   });
 
-  // The dev SMS/email senders arrive with phone and email factors; until then it is empty.
-  app.get('/demo/outbox', (c) => c.json({ messages: [] }));
+  // What the dev senders "sent", newest first: the signed-in user's messages, or everyone's.
+  app.get('/demo/outbox', (c) => c.json({ messages: outbox.list(authenticate(c.req.raw)?.sub) }));
 
   // What the guarded handler really did (tests count it: a retried request must run it once).
   app.get('/demo/transfers', (c) => {
@@ -133,6 +180,11 @@ export function createDemoApp(options = {}) {
     transfers.set(by, [...(transfers.get(by) ?? []), transfer]);
     return c.json({ ok: true, transfer: { ...transfer, by } });
   });
+
+  // The "bank connection" page: an MX-style question → options → code flow (KBA, acr "kba").
+  // Knowledge answers are not MFA, so this route accepts acr "kba" explicitly; /api/transfer never would.
+  app.post('/api/bank/connect', mfa.requireStepUp({ resource: 'bank', action: 'connect', acrValues: ['kba'] }), (c) =>
+    c.json({ ok: true, connected: 'Checking ••• 4821', by: c.get('stepUp').sub }));
 
   app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), async (c) => {
     // A toy bank: "deleting" ends the session; the MFA data stays for the next demo run.

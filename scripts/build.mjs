@@ -10,7 +10,7 @@ const started = Date.now();
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
-import { common, iifeOptions } from './esbuild-options.mjs';
+import { common, iifeCompanions, iifeOptions } from './esbuild-options.mjs';
 
 // ESM: code only some users need (the QR encoder) is split out and loaded on first use.
 await build({
@@ -25,6 +25,7 @@ await build({
 // IIFE for a plain <script> tag: one file with all code and English, defines the elements, global
 // `MfaElements`; other languages come from dist/locales/<file>.js beside it (locale-loaders.url.ts).
 await build({ ...common, ...iifeOptions, outfile: 'dist/mfa-elements.iife.js' });
+await build({ ...common, ...iifeCompanions, outdir: 'dist' });
 await build({
   ...common,
   entryPoints: readdirSync('src/i18n/locales').map((f) => `src/i18n/locales/${f}`),

@@ -36,11 +36,14 @@ export const common = {
 };
 
 
-/** The IIFE loads other locales by URL instead of bundling them (src/i18n/locale-loaders.url.ts). */
-const urlLocaleLoaders = {
-  name: 'url-locale-loaders',
+/**
+ * The IIFE loads other locales, the prompt's extra steps and the passkey ceremony by URL instead
+ * of bundling them (src/i18n/locale-loaders.url.ts, src/elements/shared/lazy.url.ts).
+ */
+const urlLoaders = {
+  name: 'url-loaders',
   setup(b) {
-    b.onResolve({ filter: /\/locale-loaders\.js$/ }, (args) => ({
+    b.onResolve({ filter: /\/(locale-loaders|lazy)\.js$/ }, (args) => ({
       path: `${args.resolveDir}/${args.path.replace(/^\.\//, '').replace(/\.js$/, '.url.ts')}`,
     }));
   },
@@ -50,5 +53,14 @@ export const iifeOptions = {
   entryPoints: ['src/bundle-iife.ts'],
   format: 'iife',
   globalName: 'MfaElements',
-  plugins: [...common.plugins, urlLocaleLoaders],
+  plugins: [...common.plugins, urlLoaders],
+};
+
+/**
+ * The IIFE's companion modules, fetched from beside it (lazy.url.ts): self-contained ES modules
+ * (no splitting, so the passkey code is inside the steps file too) without Lit of their own.
+ */
+export const iifeCompanions = {
+  entryPoints: { 'mfa-prompt-steps': 'src/elements/mfa-prompt/prompt-steps.ts', 'mfa-passkeys': 'src/elements/shared/passkeys.ts' },
+  format: 'esm',
 };

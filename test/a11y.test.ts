@@ -68,6 +68,12 @@ describe('accessibility of every state', () => {
       shadow(el).querySelector<HTMLButtonElement>('footer button.primary')!.click();
       await until(() => document.activeElement === inputOf(el), 5000, 'code entry again');
       shadow(el).querySelector<HTMLButtonElement>('[part~="switch-button"]')!.click();
+      // "Use another method" lists the other ways; the list itself must be accessible too.
+      const method = await until(() => shadow(el).querySelector<HTMLButtonElement>('[part~="method-button"]'), 5000, 'method list');
+      await until(() => deepActive() === method, 5000, 'first method focused');
+      await expect(el).to.be.accessible();
+      checkNamesAndTargets(el);
+      method.click();
       await until(() => inputOf(el).inputMode === 'text' && document.activeElement === inputOf(el), 5000, 'recovery entry');
       await expect(el).to.be.accessible();
     });

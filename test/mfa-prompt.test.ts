@@ -130,14 +130,22 @@ describe('<mfa-prompt>', () => {
     expect((await rejected).detail.error).to.equal('not_enrolled');
   });
 
-  it('accepts a recovery code once through "Use a recovery code"', async () => {
+  it('accepts a recovery code once through "Use another method" → "Recovery code"', async () => {
     await signInNewUser();
     const { recoveryCodes } = await enrollTotpFactor();
     expect(recoveryCodes).to.have.length(10);
     const el = await openPrompt();
     const switchButton = shadow(el).querySelector<HTMLButtonElement>('[part~="switch-button"]')!;
-    expect(switchButton.textContent!.trim()).to.equal('Use a recovery code');
+    expect(switchButton.textContent!.trim()).to.equal('Use another method');
     switchButton.click();
+    // The list offers every other way: here only the recovery codes (the app is the current one).
+    const methods = await until(() => {
+      const buttons = [...shadow(el).querySelectorAll<HTMLButtonElement>('[part~="method-button"]')];
+      return buttons.length ? buttons : null;
+    }, 5000, 'method list');
+    expect(methods.map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal(['Recovery code']);
+    expect(shadow(el).getElementById('intro')!.textContent!.trim()).to.equal('Choose another way to confirm it’s you');
+    methods[0].click();
     await until(() => codeInput(el).getAttribute('aria-label') === 'Recovery code' && document.activeElement === codeInput(el), 5000, 'recovery mode');
     expect(codeInput(el).inputMode).to.equal('text');
     const resolved = oneEvent(el, 'resolve');

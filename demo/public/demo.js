@@ -1,6 +1,6 @@
 // The demo page's own script: everything MFA goes through the global `MfaElements`.
 const $ = (id) => document.getElementById(id);
-const { mfaFetch } = window.MfaElements;
+const { mfaFetch, openAuthConsoleModal } = window.MfaElements;
 
 function say(text) {
   $('result').textContent = text;
@@ -12,6 +12,7 @@ async function refresh() {
   $('signed-in').hidden = !me;
   if (!me) return;
   $('who').textContent = me.username;
+  await refreshOutbox();
   const { events } = await fetch('/demo/audit').then((r) => r.json());
   $('audit').replaceChildren(
     ...events.map((e) => {
@@ -21,6 +22,19 @@ async function refresh() {
     }),
   );
 }
+
+/** The dev outbox: newest first, refreshed every few seconds while signed in (codes arrive here). */
+async function refreshOutbox() {
+  const { messages } = await fetch('/demo/outbox').then((r) => r.json());
+  const lines = messages.slice(0, 5).map((m) => {
+    const li = document.createElement('li');
+    li.textContent = `${m.at.slice(11, 19)} ${m.channel} to ${m.to}: ${m.text}`;
+    return li;
+  });
+  // Only touch the list when it changed: it is a live region.
+  if ($('outbox').textContent !== lines.map((l) => l.textContent).join('')) $('outbox').replaceChildren(...lines);
+}
+setInterval(() => !$('signed-in').hidden && void refreshOutbox(), 3000);
 
 $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -38,6 +52,16 @@ $('login-form').addEventListener('submit', async (event) => {
 $('enroll-button').addEventListener('click', () => $('enroll').show());
 $('enroll').addEventListener('resolve', () => {
   say('Authenticator app added.');
+  void refresh();
+});
+$('add-method-button').addEventListener('click', () => $('enroll-any').show());
+$('enroll-any').addEventListener('resolve', (e) => {
+  say(`Added: ${e.detail.factorType}.`);
+  void refresh();
+});
+// The console lists, renames and removes factors; changes step up by themselves (mfa/manage).
+$('console-button').addEventListener('click', async () => {
+  await openAuthConsoleModal();
   void refresh();
 });
 

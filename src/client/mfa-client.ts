@@ -9,13 +9,18 @@ import {
   STEP_UP_HEADER,
   type ChallengeAnswer,
   type ChallengeResponse,
+  type CodeEnrollment,
   type ConfirmEnrollmentResponse,
+  type EnrollableFactorType,
+  type Enrollment,
+  type FactorType,
   type ErrorBody,
   type FactorList,
   type FactorSummary,
   type IdpAuthResponse,
   type TotpEnrollment,
   type VerifiedResponse,
+  type WebauthnEnrollment,
 } from '../core/types.js';
 import { TokenCache } from './token-cache.js';
 
@@ -49,7 +54,7 @@ export interface StartChallengeInput {
   resource: string;
   action: string;
   factorId?: string;
-  factorType?: 'totp' | 'recovery';
+  factorType?: FactorType;
   force?: boolean;
   /** The route's RFC 9470 `max_age`: an earlier step-up older than this does not count. */
   maxAge?: number;
@@ -114,13 +119,29 @@ export class MfaClient {
     return answer;
   }
 
+  /** "Send a new code" of a challenge step that sent one (the countdown must be over). */
+  resend(challengeId: string): Promise<ChallengeResponse> {
+    return this.#call('POST', `/challenges/${encodeURIComponent(challengeId)}/resend`, {});
+  }
+
   /** Adding a factor when one exists already needs a step-up for mfa/manage; it opens by itself. */
-  enroll(type: 'totp', opts: { label?: string } = {}): Promise<TotpEnrollment> {
+  enroll(type: 'totp', opts?: { label?: string }): Promise<TotpEnrollment>;
+  enroll(type: 'phone', opts: { phone: string; channel?: 'sms' | 'voice'; label?: string }): Promise<CodeEnrollment>;
+  enroll(type: 'email', opts: { email: string; label?: string }): Promise<CodeEnrollment>;
+  enroll(type: 'webauthn', opts?: { label?: string }): Promise<WebauthnEnrollment>;
+  enroll(type: EnrollableFactorType, opts?: Record<string, string>): Promise<Enrollment>;
+  enroll(type: EnrollableFactorType, opts: Record<string, string> = {}): Promise<Enrollment> {
     return this.#managed('POST', '/factors', { type, ...opts });
   }
 
-  confirmEnrollment(factorId: string, code: string): Promise<ConfirmEnrollmentResponse> {
-    return this.#call('POST', `/factors/${encodeURIComponent(factorId)}/confirm`, { code });
+  /** Proves the new factor: the code it shows or received, or a passkey's registration response. */
+  confirmEnrollment(factorId: string, answer: string | { credential: object }): Promise<ConfirmEnrollmentResponse> {
+    return this.#call('POST', `/factors/${encodeURIComponent(factorId)}/confirm`, typeof answer === 'string' ? { code: answer } : answer);
+  }
+
+  /** "Send a new code" while adding a phone or email. */
+  resendEnrollment(factorId: string): Promise<CodeEnrollment> {
+    return this.#call('POST', `/factors/${encodeURIComponent(factorId)}/resend`, {});
   }
 
   async renameFactor(factorId: string, label: string): Promise<FactorSummary> {

@@ -2,5 +2,6 @@
 import { en } from './en.js';
 import { enConsole } from './en-console.js';
 import { enEnroll } from './en-enroll.js';
+import { enSteps } from './en-steps.js';
 
-export const enAll = { ...en, ...enEnroll, ...enConsole } as const;
+export const enAll = { ...en, ...enSteps, ...enEnroll, ...enConsole } as const;

@@ -12,8 +12,7 @@ export const en = {
   verifying: 'Checking…',
   cancel: 'Cancel',
   close: 'Close',
-  useRecoveryCode: 'Use a recovery code',
-  useAuthenticator: 'Use your authenticator app',
+  useAnotherMethod: 'Use another method',
   loading: 'Loading…',
   tryAgain: 'Try again',
   wrongCode: { one: 'That code didn’t work. {count} attempt left.', other: 'That code didn’t work. {count} attempts left.' },
@@ -22,7 +21,6 @@ export const en = {
   locked: 'Too many wrong codes. Try again in {minutes}.',
   expired: 'This request has expired. Start again.',
   notEnrolled: 'Set up two-step verification first.',
-  enrollFirst: 'To continue, set up two-step verification first. It takes a minute.',
   nextCodeHint: 'Almost done. When your app shows a new code, enter it to continue.',
   networkError: 'We couldn’t reach the server. Check your connection and try again.',
   serverError: 'Something went wrong on our side. Try again.',
@@ -35,5 +33,7 @@ export type PluralForms = { one: string; other: string } & Partial<Record<Intl.L
 /** Strings stay strings; plural objects accept every CLDR category a language needs. */
 type Widen<T> = T extends string ? string : T extends { other: string } ? PluralForms : { [K in keyof T]: Widen<T[K]> };
 
-/** The shape every locale implements: the prompt's strings (here), enrollment's and the console's. */
-export type MfaStrings = Widen<typeof en & typeof import('./en-enroll.js').enEnroll & typeof import('./en-console.js').enConsole>;
+/** The shape every locale implements: the prompt's strings (here), its lazy steps', enrollment's and the console's. */
+export type MfaStrings = Widen<
+  typeof en & typeof import('./en-enroll.js').enEnroll & typeof import('./en-console.js').enConsole & typeof import('./en-steps.js').enSteps
+>;

@@ -171,6 +171,8 @@ export async function confirmEnrollment(
   const recoveryCodes = (await hasConfirmedFactor(ctx, sub)) ? undefined : generateRecoveryCodes(ctx.random);
   const hashes = recoveryCodes?.map((c) => hashRecoveryCode(c)!);
   if (!(await ctx.store.confirmFactor(sub, factor.id, hashes))) throw new MfaError('conflict', 'This factor is already confirmed.');
+  // Confirming used the factor: store what the answer below says (TOTP already did, sent codes and passkeys had not).
+  await ctx.store.touchFactor(sub, factor.id, ctx.now());
   await ctx.audit.record({ type: 'factor.enrolled', sub, factor: factor.type, metadata: { factorId: factor.id } });
   const confirmed = summarize({ ...factor, confirmed: true, lastUsedAt: ctx.now() });
   const notice = (await restricted(ctx, sub, factor.type)) ? { notice: 'restricted' as const } : {};

@@ -28,3 +28,6 @@ export { RedisStore, type RedisStoreOptions } from './stores/redis-store.js';
 export { SecretBox } from './crypto/secret-box.js';
 export { hotp, totp, matchTotpStep, otpauthUri } from './totp/totp.js';
 export { base32Encode, base32Decode } from './totp/base32.js';
+export { Outbox, type SmsSender, type EmailSender, type SmsMessage, type EmailMessage, type OutboxEntry } from './delivery/senders.js';
+export { webhookSender, type WebhookSenderOptions } from './delivery/webhook-sender.js';
+export { sameAnswer, type KbaPlugin, type KbaQuestion } from './factors/kba.js';

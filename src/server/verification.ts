@@ -194,9 +194,11 @@ function parseSentCode(value: string): string {
 }
 
 /** Checks a sent code for `bindTo` under the lockout rule of `key`. */
-export async function attemptSentCode(ctx: MfaContext, sub: string, key: string, bindTo: string, sent: SentCodeState, value: string, amr: string): Promise<void> {
+export async function attemptSentCode(
+  ctx: MfaContext, sub: string, key: string, bindTo: string, sent: SentCodeState, value: string, amr: string, resetOnSuccess = true,
+): Promise<void> {
   const code = parseSentCode(value);
-  await attemptCode(ctx, sub, key, async () => sent.codeExpiresAt > ctx.now() && sentCodeMatches(ctx, bindTo, code, sent.codeHash), amr);
+  await attemptCode(ctx, sub, key, async () => sent.codeExpiresAt > ctx.now() && sentCodeMatches(ctx, bindTo, code, sent.codeHash), amr, resetOnSuccess);
 }
 
 export async function resumeChallenge(
@@ -360,15 +362,18 @@ async function answerKba(
   const questions = await kbaQuestions(ctx, challenge);
   const q = questions[state.index];
   if (!q) throw notFound();
+  // A right answer to an easy question must not wipe the failures of a hard one: only the
+  // last answer resets the count.
+  const last = state.index + 1 >= questions.length;
   if (q.type === 'code') {
     if (!state.sent) throw notFound();
-    await attemptSentCode(ctx, challenge.sub, KBA_KEY, challenge.id, state.sent, value, KBA_AMR);
+    await attemptSentCode(ctx, challenge.sub, KBA_KEY, challenge.id, state.sent, value, KBA_AMR, last);
   } else {
     if ((q.type === 'options' || q.type === 'image') && !q.options?.some((o) => o.value === value)) {
       throw new MfaError('invalid_option', 'Choose one of the options offered.');
     }
     if (q.type === 'text' && value.trim() === '') throw new MfaError('malformed_code', 'Type an answer.');
-    await attemptCode(ctx, challenge.sub, KBA_KEY, async () => Boolean(await q.check?.(value)), KBA_AMR);
+    await attemptCode(ctx, challenge.sub, KBA_KEY, async () => Boolean(await q.check?.(value)), KBA_AMR, last);
   }
   const index = state.index + 1;
   if (index >= questions.length) return null;

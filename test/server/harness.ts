@@ -201,3 +201,23 @@ export function outageStore(real: MfaStore, isDown: () => boolean): MfaStore {
     },
   });
 }
+
+/** The 6-digit code in a sent message's text (the first standalone 6-digit number). */
+export function codeIn(text: string): string {
+  const m = /(?<![0-9])[0-9]{6}(?![0-9])/.exec(text);
+  assert.ok(m, `no 6-digit code in: ${text}`);
+  return m[0];
+}
+
+/**
+ * The code of the newest message the dev `Outbox` holds for `sub` (SMS, voice or email).
+ * `outbox` is anything with the Outbox's `list(sub)` (newest first).
+ */
+export function latestCode(outbox: { list(sub?: string): { text: string }[] }, sub: string): string {
+  const [newest] = outbox.list(sub);
+  assert.ok(newest, `no message for ${sub} in the outbox`);
+  return codeIn(newest.text);
+}
+
+/** A well-formed 6-digit code that differs from `code`. */
+export const otherCode = (code: string): string => String((Number(code) + 1) % 1_000_000).padStart(6, '0');

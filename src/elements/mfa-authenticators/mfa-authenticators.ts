@@ -125,7 +125,9 @@ export class MfaAuthenticators extends MfaModalElement {
       console.warn('[mfa-elements] <mfa-authenticators> adds factors with <mfa-enroll>: register it (mfa-elements/define.js).');
       return;
     }
-    const enroll = new Enroll() as HTMLElement & { show(): void; client?: unknown; locale?: string };
+    const enroll = new Enroll() as HTMLElement & { show(): void; client?: unknown; locale?: string; type?: string };
+    // The user picks what to add among what the server offers (an app, a passkey, a phone, an email).
+    enroll.type = 'choose';
     enroll.client = this.api;
     enroll.locale = this.resolvedLocale;
     enroll.addEventListener('mfa-hide', () => {
@@ -157,11 +159,15 @@ export class MfaAuthenticators extends MfaModalElement {
       return html`<p id="intro">${s.recoveryIntroEnroll}</p>${recoveryCodesList(v.codes, s.recoveryListLabel)}${status}`;
     }
     if (v.kind === 'remove') {
-      const last = this.list?.factors.length === 1;
+      const factors = this.list?.factors ?? [];
+      const last = factors.length === 1;
+      // An app or a passkey going away while only phone/email would stay: warn (they are weaker).
+      const strong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
+      const lastStrong = !last && strong(v.factor) && !factors.some((f) => f.id !== v.factor.id && strong(f));
       return html`
         <p id="intro"><strong>${format(s.removeTitle, { label: v.factor.label })}</strong></p>
         <p>${s.removeBody}</p>
-        ${last ? html`<p class="warning" part="warning">${s.removeLast}</p>` : nothing}
+        ${last || lastStrong ? html`<p class="warning" part="warning">${last ? s.removeLast : s.removeLastStrong}</p>` : nothing}
         ${status}
       `;
     }
@@ -188,7 +194,7 @@ export class MfaAuthenticators extends MfaModalElement {
     const renaming = this.view.kind === 'rename' && this.view.factor.id === f.id;
     return html`<li class="factor" part="factor">
       <h3>${f.label}</h3>
-      <span class="muted">${s.factorTotp} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
+      <span class="muted">${{ totp: s.factorTotp, phone: s.factorPhone, email: s.factorEmail, webauthn: s.factorWebauthn }[f.type as 'totp'] ?? f.type} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
@@ -196,8 +202,8 @@ export class MfaAuthenticators extends MfaModalElement {
             <button type="button" part="button" @click=${() => (this.view = { kind: 'list' })}>${s.cancel}</button>
           </form>`
         : html`<div class="row">
-            <button part="button rename-button" aria-label=${`${s.rename}: ${f.label}`} @click=${() => this.startRename(f)}>${s.rename}</button>
-            <button part="button remove-button" aria-label=${`${s.remove}: ${f.label}`} @click=${() => (this.view = { kind: 'remove', factor: f })}>${s.remove}</button>
+            <button part="button rename-button" aria-label=${format(s.renameNamed, { label: f.label })} @click=${() => this.startRename(f)}>${s.rename}</button>
+            <button part="button remove-button" aria-label=${format(s.removeNamed, { label: f.label })} @click=${() => (this.view = { kind: 'remove', factor: f })}>${s.remove}</button>
           </div>`}
     </li>`;
   }
@@ -229,7 +235,7 @@ export class MfaAuthenticators extends MfaModalElement {
     }
     return html`
       <button part="button" @click=${this.requestClose}>${s.close}</button>
-      <button class="primary" part="button add-button" ?disabled=${this.busy} @click=${this.addFactor}>${s.addAuthenticator}</button>
+      <button class="primary" part="button add-button" ?disabled=${this.busy} @click=${this.addFactor}>${s.addMethod}</button>
     `;
   }
 }

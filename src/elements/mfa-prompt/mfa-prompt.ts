@@ -4,6 +4,7 @@ import { asMfaError } from '../shared/as-mfa-error.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
+import { loadSteps } from '../shared/lazy.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { promptStyles } from './mfa-prompt.styles.js';
@@ -80,6 +81,10 @@ export class MfaPrompt extends MfaModalElement {
   @state() private statusInfo = false;
   /** Action offered with a blocking error (retry a failed start, start over after expiry). */
   @state() private retry: (() => void) | null = null;
+  /** The lazily loaded steps (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
+  @state() private x?: typeof import('./prompt-steps.js');
+  /** The "use another method" list is shown. */
+  @state() private listing = false;
 
   constructor() {
     super();
@@ -103,7 +108,7 @@ export class MfaPrompt extends MfaModalElement {
     void this.start(this.factor);
   }
 
-  private async start(factorType?: FactorType): Promise<void> {
+  private async start(factorType?: FactorType, factorId?: string): Promise<void> {
     this.phase = 'loading';
     this.setStatus('');
     this.retry = null;
@@ -113,7 +118,8 @@ export class MfaPrompt extends MfaModalElement {
         action: this.action,
         force: this.force || undefined,
         maxAge: this.maxAge,
-        factorType: factorType === 'recovery' || factorType === 'totp' ? factorType : undefined,
+        factorType,
+        factorId,
         reason: this.reason,
       });
       this.handleAnswer(answer);
@@ -139,17 +145,21 @@ export class MfaPrompt extends MfaModalElement {
     this.phase = 'code';
     this.present();
     void this.updateComplete.then(() => this.codeInput.focus());
+    // Anything beyond a typed TOTP or recovery code: load the steps module (once), then show it.
+    if (step.type != 'code' || step.sentTo) void this.steps().then((m) => m.stepShown(this as never));
   }
 
-  private async verify(): Promise<void> {
+  private async verify(given?: string): Promise<void> {
     if (this.phase !== 'code' || !this.challenge) return;
-    const value = this.codeInput.value;
     const s = this.strings;
     const step = this.challenge.challenges[0];
+    const code = step.type == 'code';
+    const value = code ? this.codeInput.value : given ?? this.x?.answerOf(this as never);
+    if (!value) return;
     // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
-    const wellFormed = this.usingRecovery
+    const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
-      : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value);
+      : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value));
     if (!wellFormed) {
       this.codeInput.setInvalid(true);
       this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: step.length ?? 6 }));
@@ -171,6 +181,7 @@ export class MfaPrompt extends MfaModalElement {
     const e = asMfaError(err);
     const s = this.strings;
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
+    if (this.x?.stepError(this as never, e)) return;
     switch (e.code) {
       case 'invalid_code':
         this.phase = 'code';
@@ -187,7 +198,7 @@ export class MfaPrompt extends MfaModalElement {
         return;
       case 'not_enrolled':
         if (this.enrollIfMissing && this.phase === 'loading') {
-          this.enterEnrollment();
+          void this.steps().then((m) => m.enterEnrollment(this as never));
           return;
         }
         this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
@@ -230,47 +241,19 @@ export class MfaPrompt extends MfaModalElement {
     this.statusInfo = info;
   }
 
-  /**
-   * Switches to the embedded enrollment. `<mfa-enroll>` is not imported here (it would weigh on
-   * every prompt): it must be registered — `mfa-elements/define.js`, the script-tag bundle, or the
-   * app's own `customElements.define` — otherwise the outcome stays `not_enrolled`, with a warning.
-   */
-  private enterEnrollment(): void {
-    if (!customElements.get('mfa-enroll')) {
-      console.warn('[mfa-elements] enrollIfMissing needs <mfa-enroll> registered: import "mfa-elements/define.js".');
-      this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
-      return;
-    }
-    this.pendingFailure = 'not_enrolled';
-    this.phase = 'enroll';
-    this.present();
-  }
-
-  /** The embedded `<mfa-enroll>` speaks for itself only to us: its events must not reach the page. */
-  private handleEnrollEvent(event: Event): void {
-    event.stopPropagation();
-    if (event.type === 'resolve') this.enrolled = true;
-    if (event.type === 'reject') this.pendingFailure = (event as CustomEvent<IdpAuthResponse>).detail.error;
-  }
-
-  /** The embedded enrollment closed (after the recovery codes, or cancelled). */
-  private handleEnrollHide(event: Event): void {
-    event.stopPropagation();
-    if (!this.enrolled) {
-      this.hide();
-      return;
-    }
-    this.pendingFailure = 'cancelled';
-    this.afterEnroll = true;
-    void this.start(this.factor);
-  }
-
+  /** The embedded enrollment (prompt-steps.ts) succeeded. */
   @state() private enrolled = false;
   /** Just enrolled: the code used to confirm is spent, so the user needs the app's next one. */
   @state() private afterEnroll = false;
 
+  /** Loads prompt-steps.ts once and lends it Lit's `html` and our formatting. */
+  private steps() {
+    return loadSteps().then((m) => (m.init({ html, format, plural }, this as never), (this.x = m)));
+  }
+
+  /** "Use another method": the list of the user's other factors (prompt-steps.ts). */
   private switchFactor(): void {
-    void this.start(this.usingRecovery ? 'totp' : 'recovery');
+    void this.steps().then((m) => m.showMethods(this as never));
   }
 
   protected override renderTitle(): string {
@@ -283,34 +266,19 @@ export class MfaPrompt extends MfaModalElement {
 
   protected override renderBody() {
     const s = this.strings;
-    if (this.phase === 'enroll') {
-      return html`
-        <p id="intro">${s.enrollFirst}</p>
-        <mfa-enroll
-          inline
-          open
-          part="enroll"
-          locale=${this.resolvedLocale}
-          .client=${this.api}
-          @resolve=${this.handleEnrollEvent}
-          @reject=${this.handleEnrollEvent}
-          @mfa-show=${this.handleEnrollEvent}
-          @mfa-error=${this.handleEnrollEvent}
-          @mfa-request-close=${this.handleEnrollEvent}
-          @mfa-hide=${this.handleEnrollHide}
-        ></mfa-enroll>
-      `;
-    }
-    const canSwitch = this.challenge && this.challenge.factors.length > 1 && this.phase !== 'loading';
+    if (this.phase === 'enroll') return this.x!.renderEnroll(this as never);
+    const c = this.challenge;
+    const canSwitch = c && c.factors.length > 1 && this.phase !== 'loading';
     return html`
       ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
       <p id="intro" class="muted">
-        ${this.phase === 'loading' ? s.loading : this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro}
+        ${this.phase === 'loading' ? s.loading : this.x?.introOf(this as never) ?? (this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro)}
       </p>
-      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked'}>
+      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || c?.challenges[0].type != 'code'}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
         <slot name="code"></slot>
       </div>
+      ${this.x?.renderStep(this as never)}
       <p
         class="status"
         part="status"
@@ -320,7 +288,7 @@ export class MfaPrompt extends MfaModalElement {
       >${this.status}</p>
       ${canSwitch && this.phase !== 'blocked'
         ? html`<button class="link" part="button switch-button" @click=${this.switchFactor}>
-            ${this.usingRecovery ? s.useAuthenticator : s.useRecoveryCode}
+            ${s.useAnotherMethod}
           </button>`
         : nothing}
     `;

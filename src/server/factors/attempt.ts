@@ -26,10 +26,12 @@ export async function attemptCode(
   key: string,
   verify: () => Promise<boolean>,
   auditFactor: string,
+  /** False for an intermediate step of a multi-step flow (KBA): only the final success resets the count. */
+  resetOnSuccess = true,
 ): Promise<void> {
   await assertNotLocked(ctx, sub, key);
   if (await verify()) {
-    await ctx.store.resetFailures(sub, key);
+    if (resetOnSuccess) await ctx.store.resetFailures(sub, key);
     return;
   }
   const now = ctx.now();

@@ -1,0 +1,40 @@
+// The bank connection page: opens the prompt for an integration's KBA flow (factor 'kba'), then
+// calls the route that accepts acr "kba" with the token it earned.
+const $ = (id) => document.getElementById(id);
+const { openAuthIdpModal, getAccessToken } = window.MfaElements;
+
+const say = (text) => ($('result').textContent = text);
+
+async function refreshOutbox() {
+  const response = await fetch('/demo/outbox');
+  if (!response.ok) return;
+  const { messages } = await response.json();
+  $('outbox').replaceChildren(...messages.slice(0, 3).map((m) => {
+    const li = document.createElement('li');
+    li.textContent = `${m.at.slice(11, 19)} ${m.channel} to ${m.to}: ${m.text}`;
+    return li;
+  }));
+}
+
+async function start() {
+  const me = await fetch('/demo/me');
+  $('signed-in').hidden = !me.ok;
+  $('signed-out').hidden = me.ok;
+  if (me.ok) setInterval(refreshOutbox, 2000);
+}
+
+$('connect-button').addEventListener('click', async () => {
+  const outcome = await openAuthIdpModal({ resource: 'bank', action: 'connect', factor: 'kba', forceStepUp: true });
+  if (!outcome.success) return say(`Not connected (${outcome.error}).`);
+  const token = getAccessToken({ resource: 'bank', action: 'connect' });
+  const response = await fetch('/api/bank/connect', { method: 'POST', headers: { 'Step-Up-Token': token ?? '' } });
+  const body = await response.json();
+  say(response.ok ? `Connected: ${body.connected}.` : `Not connected: ${body.error.message}`);
+});
+
+$('picture-button').addEventListener('click', async () => {
+  const outcome = await openAuthIdpModal({ resource: 'bank', action: 'picture', factor: 'kba', forceStepUp: true });
+  say(outcome.success ? 'That is your security picture.' : `Not confirmed (${outcome.error}).`);
+});
+
+void start();

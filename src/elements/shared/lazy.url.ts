@@ -1,0 +1,13 @@
+/**
+ * The script-tag bundle's lazy loaders (swapped in for lazy.ts by scripts/build.mjs): the IIFE
+ * imports `mfa-prompt-steps.js` and `mfa-passkeys.js` from beside itself on first use, like
+ * its locales. Both are self-contained ES modules without Lit (templates come from the host).
+ */
+type Steps = typeof import('../mfa-prompt/prompt-steps.js');
+type Passkeys = typeof import('./passkeys.js');
+
+// Read while the script runs: `currentScript` is only set during its first evaluation.
+const base = (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || globalThis.location?.href;
+
+export const loadSteps = (): Promise<Steps> => import(/* @vite-ignore */ new URL('mfa-prompt-steps.js', base).href);
+export const loadPasskeys = (): Promise<Passkeys> => import(/* @vite-ignore */ new URL('mfa-passkeys.js', base).href);
