@@ -68,20 +68,43 @@ describe('compat/clerk: SignIn second factor', () => {
     expect(again.status).to.equal('needs_second_factor');
   });
 
-  it('phone_code is not available on this server yet: a typed error, and the verification says "failed"', async () => {
+  it('phone_code texts a code at prepareSecondFactor and verifies it at attemptSecondFactor', async () => {
+    await signInNewUser('clerk');
+    // The user's phone, added as a previous visit would have (code read from the dev outbox).
+    const client = new MfaClient();
+    const latestCode = async () => (await (await fetch('/demo/outbox')).json()).messages[0].text.match(/\b(\d{6})\b/)[1] as string;
+    const phone = await client.enroll('phone', { phone: '+15550001111' });
+    await client.confirmEnrollment(phone.factorId, await latestCode());
+
+    const signIn = createSignIn({ resource: 'payments', action: 'transfer' });
+    await signIn.prepareSecondFactor({ strategy: 'phone_code' });
+    expect(signIn.secondFactorVerification).to.deep.include({ status: 'unverified', strategy: 'phone_code', error: null });
+    const code = await latestCode();
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    await signIn.attemptSecondFactor({ strategy: 'phone_code', code: wrong });
+    expect(signIn.secondFactorVerification.status).to.equal('failed');
+    await signIn.attemptSecondFactor({ strategy: 'phone_code', code });
+    expect(signIn.secondFactorVerification).to.deep.include({ status: 'verified', strategy: 'phone_code' });
+    expect(signIn.status).to.equal('complete');
+  });
+
+  it('phone_code for a user without a phone: a typed not_enrolled error, never a TOTP challenge in disguise', async () => {
     await signInNewUser('clerk');
     await enrollTotpFactor();
     const signIn = createSignIn();
     const prepared = await signIn.prepareSecondFactor({ strategy: 'phone_code' }).then(() => null, (e: unknown) => e);
     expect(prepared).to.have.property('name', 'MfaError');
-    expect(prepared).to.have.property('code', STRATEGY_NOT_SUPPORTED);
-    expect((prepared as Error).message).to.contain('phone');
-    expect(signIn.secondFactorVerification).to.deep.include({ status: 'failed', strategy: 'phone_code' });
-    expect(signIn.secondFactorVerification.error).to.deep.include({ code: STRATEGY_NOT_SUPPORTED });
-
-    const attempted = await signIn.attemptSecondFactor({ strategy: 'phone_code', code: '123456' }).then(() => null, (e: unknown) => e);
-    expect(attempted).to.have.property('code', STRATEGY_NOT_SUPPORTED);
+    expect(prepared).to.have.property('code', 'not_enrolled');
     expect(signIn.status).to.equal('needs_second_factor');
+  });
+
+  it('a strategy this server does not know is refused with a typed error', async () => {
+    await signInNewUser('clerk');
+    await enrollTotpFactor();
+    const signIn = createSignIn();
+    const prepared = await signIn.prepareSecondFactor({ strategy: 'email_link' as never }).then(() => null, (e: unknown) => e);
+    expect(prepared).to.have.property('code', STRATEGY_NOT_SUPPORTED);
+    expect(signIn.secondFactorVerification).to.deep.include({ status: 'failed', strategy: 'email_link' });
   });
 
   it('backup_code (Clerk\'s recovery-code strategy) verifies with a recovery code', async () => {

@@ -19,7 +19,7 @@ import type { MfaClient } from '../client/mfa-client.js';
 import { MfaError, isMfaError } from '../core/errors.js';
 import type { ChallengedResponse, ChallengeResponse } from '../core/types.js';
 
-/** Clerk's second-factor strategies. `phone_code` is accepted by the types and refused at run time (see below). */
+/** Clerk's second-factor strategies (`phone_code`: a code texted to the user's phone). */
 export type SecondFactorStrategy = 'totp' | 'phone_code' | 'backup_code';
 
 /** Clerk's verification vocabulary. */
@@ -69,7 +69,7 @@ export interface SignInOptions {
 export const STRATEGY_NOT_SUPPORTED = 'strategy_not_supported';
 
 /** Clerk strategy → native `factorType` of `POST /mfa/challenges`. */
-const FACTOR_TYPE = { totp: 'totp', backup_code: 'recovery' } as const;
+const FACTOR_TYPE = { totp: 'totp', backup_code: 'recovery', phone_code: 'phone' } as const;
 
 export class SignIn {
   status: SignInStatus = 'needs_second_factor';
@@ -142,10 +142,10 @@ export class SignIn {
   }
 
   /** `phone_code` fails clearly until the server has phone factors: a typed error, recorded as `failed`. */
-  #supported(strategy: SecondFactorStrategy): 'totp' | 'recovery' {
-    const factorType = (FACTOR_TYPE as Record<string, 'totp' | 'recovery' | undefined>)[strategy];
+  #supported(strategy: SecondFactorStrategy): 'totp' | 'recovery' | 'phone' {
+    const factorType = (FACTOR_TYPE as Record<string, 'totp' | 'recovery' | 'phone' | undefined>)[strategy];
     if (factorType) return factorType;
-    const error = new MfaError(STRATEGY_NOT_SUPPORTED, `The "${strategy}" strategy is not available on this server yet (phone factors arrive later); use "totp" or "backup_code".`);
+    const error = new MfaError(STRATEGY_NOT_SUPPORTED, `The "${strategy}" strategy is not available; use "totp", "phone_code" or "backup_code".`);
     this.secondFactorVerification = { ...this.secondFactorVerification, status: 'failed', strategy, error: { code: error.code, message: error.message } };
     throw error;
   }
@@ -163,6 +163,8 @@ export class SignIn {
       this.createdSessionId = answer.sid;
       return;
     }
+    // The server falls back to the user's default factor; Clerk's phone_code means a phone or nothing.
+    if (strategy === 'phone_code' && answer.factor.type !== 'phone') throw new MfaError('not_enrolled', 'There is no phone on this account.');
     this.#challenge = answer;
     v.status = 'unverified';
     v.attempts ??= 0;
