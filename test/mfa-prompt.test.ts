@@ -138,12 +138,12 @@ describe('<mfa-prompt>', () => {
     const switchButton = shadow(el).querySelector<HTMLButtonElement>('[part~="switch-button"]')!;
     expect(switchButton.textContent!.trim()).to.equal('Use another method');
     switchButton.click();
-    // The list offers every other way: here only the recovery codes (the app is the current one).
+    // The list offers every other way first, the current one last (the way back).
     const methods = await until(() => {
       const buttons = [...shadow(el).querySelectorAll<HTMLButtonElement>('[part~="method-button"]')];
       return buttons.length ? buttons : null;
     }, 5000, 'method list');
-    expect(methods.map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal(['Recovery code']);
+    expect(methods.map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal(['Recovery code', 'Authenticator app']);
     expect(shadow(el).getElementById('intro')!.textContent!.trim()).to.equal('Choose another way to confirm it’s you');
     methods[0].click();
     await until(() => codeInput(el).getAttribute('aria-label') === 'Recovery code' && document.activeElement === codeInput(el), 5000, 'recovery mode');

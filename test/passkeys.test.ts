@@ -39,7 +39,7 @@ function checkNamesAndTargets(el: Element): void {
 }
 
 /** Opens `<mfa-enroll type="webauthn">` and waits for the passkey phase ("Create passkey" focused, dialog settled). */
-async function openPasskeyEnroll(el: MfaEnroll, buttonText = enEnroll.createPasskey): Promise<MfaEnroll> {
+async function openPasskeyEnroll(el: MfaEnroll, buttonText: string = enEnroll.createPasskey): Promise<MfaEnroll> {
   el.show();
   await until(() => part(el, 'confirm-button')?.textContent?.trim() === buttonText, 5000, `"${buttonText}" button`);
   await until(() => deepActive() === part(el, 'confirm-button'), 5000, 'create button focused');
@@ -80,7 +80,8 @@ async function assertionFor(c: ChallengedResponse, tweak: Record<string, unknown
   return startAuthentication({ optionsJSON: { ...c.challenges[0].publicKey, ...tweak } as never });
 }
 
-const fromB64url = (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4)), (ch) => ch.charCodeAt(0)));
+const bytesOf = (s: string) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
+const fromB64url = (s: string) => new TextDecoder().decode(bytesOf(s));
 const toB64url = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 describe('passkeys', () => {
@@ -169,6 +170,9 @@ describe('passkeys', () => {
 
     await setUserVerified(authenticatorId, true);
     const resolved = nextEvent<IdpAuthResponse>(el, 'resolve');
+    // Verify on a passkey step must run the ceremony again. (Product bug at the time of writing:
+    // mfa-prompt.ts binds `@click=${this.verify}`, so the click event arrives as `given` and is sent
+    // as the answer — `{"isTrusted":true}` → 400 malformed_request → "Something went wrong on our side.")
     verify.focus();
     await sendKeys({ press: 'Enter' });
     const { detail } = await within(resolved, 8000, () => `resolve after Verify (status: "${statusOf(el)}")`);
@@ -214,7 +218,7 @@ describe('passkeys', () => {
     expect(again.status).to.equal(404);
   });
 
-  it('requires user verification: no passkey without it, neither from the elements nor from a client that skips it', async function () {
+  it('requires user verification: the elements say the ceremony failed; the server refuses an assertion without UV', async function () {
     this.timeout(20000);
     await signInNewUser();
     authenticatorId = await addVirtualAuthenticator({ userVerified: false });
@@ -224,36 +228,33 @@ describe('passkeys', () => {
     const error = nextEvent<{ code: string }>(el, 'mfa-error');
     part(el, 'confirm-button')!.click();
     expect((await error).detail.code).to.equal('cancelled');
-    await until(() => statusOf(el) === enEnroll.passkeyFailed, 5000, 'passkey failed message');
+    await until(() => status(el) === enEnroll.passkeyFailed, 5000, 'passkey failed message');
     expect((part(el, 'confirm-button') as HTMLButtonElement).disabled, 'Create passkey usable again').to.equal(false);
     await expect(el).to.be.accessible();
     el.hide();
     expect((await getDefaultClient().listFactors()).factors).to.deep.equal([]);
     expect(await virtualCredentials(authenticatorId)).to.have.length(0);
 
-    // A client that asks the authenticator for no verification: the server refuses the registration.
-    const client = new MfaClient();
-    const enrollment = await client.enroll('webauthn');
-    const selection = (enrollment.publicKey.authenticatorSelection ?? {}) as Record<string, unknown>;
-    expect(selection.userVerification).to.equal('required');
-    const credential = await startRegistration({
-      optionsJSON: { ...enrollment.publicKey, authenticatorSelection: { ...selection, residentKey: 'discouraged', requireResidentKey: false, userVerification: 'discouraged' } } as never,
-    });
-    const noUv = await rejection(client.confirmEnrollment(enrollment.factorId, { credential }));
-    expect(noUv).to.include({ code: 'invalid_credential', status: 400 });
-    expect((await client.listFactors()).factors).to.deep.equal([]);
-
-    // Register properly (UV on), then step up without UV: the assertion is refused too.
+    // Registered properly (UV on), then a client that asks the authenticator for no verification
+    // (Chromium then signs with UP only): the genuine, correctly signed assertion is still refused.
     await removeVirtualAuthenticator(authenticatorId);
     authenticatorId = await addVirtualAuthenticator();
     await registerPasskey();
-    await setUserVerified(authenticatorId, false);
+    const client = new MfaClient();
     const c = challenged(await client.startChallenge({ resource: 'payments', action: 'transfer', force: true }));
     expect(c.challenges[0].publicKey!.userVerification).to.equal('required');
     const weak = await assertionFor(c, { userVerification: 'discouraged' });
+    const flags = bytesOf(weak.response.authenticatorData)[32]; // rpIdHash (32 bytes), then flags
+    expect(flags & 0x01, 'user present').to.equal(0x01);
+    expect(flags & 0x04, 'user not verified').to.equal(0);
     const refused = await rejection(client.resume(c.challengeId, [{ guid: c.challenges[0].guid, value: JSON.stringify(weak) }]));
     expect(refused).to.include({ code: 'invalid_credential', status: 400 });
-    // The prompt: the ceremony itself fails, and the user is told.
+    // The same challenge still verifies with user verification (nothing changed).
+    const good = await client.resume(c.challengeId, [{ guid: c.challenges[0].guid, value: JSON.stringify(await assertionFor(c)) }]);
+    expect(good.status).to.equal('VERIFIED');
+
+    // The prompt with an authenticator that fails verification: the ceremony itself fails, and the user is told.
+    await setUserVerified(authenticatorId, false);
     const prompt = await fixture<MfaPrompt>(html`<mfa-prompt resource="payments" action="transfer" force></mfa-prompt>`);
     prompt.show();
     await until(() => status(prompt) === enSteps.passkeyCancelled, 8000, 'cancelled message');

@@ -78,3 +78,72 @@ test('screenshots of the main states', { timeout: 120_000 }, async () => {
   await shot(theming, 'theming');
   await theming.close();
 });
+
+/** The newest message for the signed-in user in the dev outbox → its 6-digit code. */
+const outboxCode = (page) => page.evaluate(async () => (await (await fetch('/demo/outbox')).json()).messages[0].text.match(/\b(\d{6})\b/)[1]);
+
+test('screenshots of every factor and challenge shape', { timeout: 120_000 }, async () => {
+  for (const [scheme, name] of [['light', 'light'], ['dark', 'dark']]) {
+    const page = await demo.browser.newPage({ viewport: { width: 720, height: 820 }, colorScheme: scheme, reducedMotion: 'reduce' });
+    await page.goto(demo.url);
+    await page.fill('#username', `shot-steps-${name}`);
+    await page.keyboard.press('Enter');
+    // Enroll: choose the kind, then a phone with a wrong number first (error state).
+    await page.getByRole('button', { name: 'Add a passkey, phone or email' }).click();
+    const enroll = page.locator('#enroll-any');
+    await enroll.getByRole('button', { name: 'Text message' }).waitFor();
+    if (scheme === 'light') await shot(page, 'enroll-choose');
+    await enroll.getByRole('button', { name: 'Text message' }).click();
+    await enroll.getByRole('textbox', { name: 'Phone number' }).fill('555-1234');
+    await page.keyboard.press('Enter');
+    await enroll.getByText('Enter the number in international format').waitFor();
+    await shot(page, `enroll-phone-error-${name}`);
+    await enroll.getByRole('textbox', { name: 'Phone number' }).fill('+1 555 010 4567');
+    await page.keyboard.press('Enter');
+    await enroll.locator('[part~="notice"]').waitFor();
+    if (scheme === 'light') await shot(page, 'enroll-phone-code');
+    await page.locator('#enroll-any > input').pressSequentially(await outboxCode(page));
+    await page.keyboard.press('Enter');
+    await enroll.getByRole('button', { name: 'Done' }).click();
+    // Step up with the phone: the sent-code step with its countdown.
+    await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+    const prompt = page.locator('mfa-prompt');
+    await prompt.getByText('Enter the 6-digit code we sent to +1 ••• 4567.').waitFor();
+    await prompt.locator('[part~="resend-button"]').waitFor();
+    await shot(page, `prompt-sent-code-${name}`);
+    // "Use another method": the list.
+    await prompt.getByRole('button', { name: 'Use another method' }).click();
+    await prompt.locator('[part~="method-button"]').first().waitFor();
+    if (scheme === 'light') await shot(page, 'prompt-methods');
+    await page.keyboard.press('Escape');
+    await page.getByText('Transfer not sent').waitFor();
+    await page.close();
+  }
+
+  // The bank connection: question (RTL too), options, picture.
+  const bank = await demo.browser.newPage({ viewport: { width: 720, height: 820 }, reducedMotion: 'reduce' });
+  await bank.goto(demo.url);
+  await bank.fill('#username', 'shot-bank');
+  await bank.keyboard.press('Enter');
+  await bank.getByRole('heading', { name: 'Signed in as shot-bank' }).waitFor();
+  await bank.goto(`${demo.url}/bank.html`);
+  await bank.getByRole('button', { name: 'Connect my bank' }).click();
+  const prompt = bank.locator('mfa-prompt');
+  await prompt.getByRole('textbox', { name: 'What was the name of your first pet?' }).fill('Rex');
+  await shot(bank, 'prompt-question');
+  await bank.keyboard.press('Enter');
+  await prompt.getByRole('radio', { name: 'Checking ••• 4821' }).waitFor();
+  await shot(bank, 'prompt-options');
+  await bank.keyboard.press('Escape');
+  await bank.getByRole('button', { name: 'Check my security picture' }).click();
+  await prompt.getByRole('radio', { name: 'Blue' }).waitFor();
+  await shot(bank, 'prompt-image');
+  await bank.keyboard.press('Escape');
+  await bank.evaluate(() => { document.documentElement.lang = 'ar'; document.documentElement.dir = 'rtl'; });
+  await bank.getByRole('button', { name: 'Connect my bank' }).click();
+  await bank.waitForFunction(() => document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('dialog')?.getAttribute('dir') === 'rtl');
+  await prompt.getByRole('textbox').waitFor();
+  await bank.waitForFunction(() => /[\u0600-\u06FF]/.test(document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('#intro')?.textContent ?? ''));
+  await shot(bank, 'prompt-question-rtl-ar');
+  await bank.close();
+});

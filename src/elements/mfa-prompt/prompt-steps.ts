@@ -103,6 +103,7 @@ export function stepShown(h: StepHost): void {
   const st: StepState = { guid: step.guid };
   states.set(h, st);
   const s = strings(h);
+  h.setStatus(''); // "Checking…" of the previous step
   if (step.sentTo !== undefined) {
     st.resendAt = step.resendAfter === undefined ? null : Date.now() + step.resendAfter * 1000;
     if (step.deliveryFailed) h.setStatus(s.deliveryFailed, true);
@@ -258,18 +259,22 @@ interface MethodEntry {
   detail?: string;
 }
 
-/** Every other way through: one entry per factor, but several phones (or addresses) as one (the server then asks which). */
+/**
+ * Every way through, the current one last (so the list is also the way back): one entry per
+ * factor, but several phones (or addresses) as one (the server then asks which).
+ */
 function methods(c: ChallengedResponse): MethodEntry[] {
   const entries: MethodEntry[] = [];
   for (const f of c.factors) {
     const group = (f.type === 'phone' || f.type === 'email') && c.factors.filter((g) => g.type === f.type).length > 1;
     if (group) {
       if (!entries.some((e) => e.type === f.type)) entries.push({ type: f.type });
-    } else if (f.id !== c.factor.id) {
+    } else {
       entries.push({ type: f.type, id: f.id, detail: f.type === 'recovery' ? undefined : f.label });
     }
   }
-  return entries;
+  const current = (e: MethodEntry) => e.id === c.factor.id || (!e.id && e.type === c.factor.type);
+  return [...entries.filter((e) => !current(e)), ...entries.filter(current)];
 }
 
 function renderMethods(h: StepHost, c: ChallengedResponse): TemplateResult {
@@ -299,12 +304,12 @@ function renderChoices(h: StepHost, step: ChallengeStep): TemplateResult {
     h.setStatus('');
   };
   return html`<fieldset class="answer choices" part="choices" data-type=${step.type}>
-    <legend>${step.label}</legend>
+    <legend dir="auto">${step.label}</legend>
     ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt="" />` : ''}
     ${(step.options ?? []).map((o) => html`<label class="choice" part="choice">
       <input type="radio" name="choice" .value=${o.value} .checked=${st.choice === o.value} @change=${() => pick(o.value)} />
       ${safeImage(o.image) ? html`<img src=${safeImage(o.image)!} alt="" />` : ''}
-      <span>${o.label}</span>
+      <span dir="auto">${o.label}</span>
     </label>`)}
   </fieldset>`;
 }
@@ -313,7 +318,7 @@ function renderText(h: StepHost, step: ChallengeStep): TemplateResult {
   const { html } = kit;
   const s = strings(h);
   return html`<div class="answer field">
-    <label class="label" for="answer">${step.label}</label>
+    <label class="label" for="answer" dir="auto">${step.label}</label>
     ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt="" />` : ''}
     <input id="answer" type="text" part="answer-input" autocomplete="off" aria-describedby="status"
       placeholder=${s.answerLabel} @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && void h.verify()} />

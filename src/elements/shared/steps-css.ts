@@ -15,9 +15,9 @@ export const stepsCss = `
 .choice:has(input:checked){border-color:var(--_accent);box-shadow:inset 0 0 0 1px var(--_accent)}
 .choice img{width:3rem;height:3rem;object-fit:cover;border-radius:calc(var(--_radius)/2)}
 .question-image{max-width:100%;max-height:8rem;border-radius:calc(var(--_radius)/2)}
-.answer input[type=text],.form input{box-sizing:border-box;width:100%;min-height:2.75rem;padding:.5rem .75rem;border:1px solid var(--_border);border-radius:calc(var(--_radius)/1.5);background:var(--_bg);color:var(--_fg);font:inherit}
-.answer input[type=text]:focus-visible,.form input:focus-visible{outline:3px solid var(--_focus);outline-offset:1px}
-.form input[aria-invalid=true]{border-color:var(--_danger)}
+.answer input[type=text],.form .field input{box-sizing:border-box;width:100%;min-height:2.75rem;padding:.5rem .75rem;border:1px solid var(--_border);border-radius:calc(var(--_radius)/1.5);background:var(--_bg);color:var(--_fg);font:inherit}
+.answer input[type=text]:focus-visible,.form .field input:focus-visible{outline:3px solid var(--_focus);outline-offset:1px}
+.form .field input[aria-invalid=true]{border-color:var(--_danger)}
 .form{display:grid;gap:.75rem}
 .hint{color:var(--_muted);font-size:.875rem}
 button.resend[aria-disabled=true]{color:var(--_muted);cursor:default;text-decoration:none}
