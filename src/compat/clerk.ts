@@ -137,7 +137,7 @@ export class SignIn {
    * answer VERIFIED at once and a wrong code would come back `verified` — so the freshness shortcut is
    * for the native prompt (`openAuthIdpModal`), not for this code-in-hand API.
    */
-  #startInput(factorType: 'totp' | 'recovery') {
+  #startInput(factorType: 'totp' | 'recovery' | 'phone') {
     return { resource: this.resource, action: this.action, factorType, force: true };
   }
 

@@ -52,6 +52,7 @@ export interface StepHost extends HTMLElement {
   readonly shadowRoot: ShadowRoot | null;
   readonly codeInput: { input: HTMLInputElement; focus(): void };
   readonly open: boolean;
+  readonly updateComplete: Promise<boolean>;
   readonly factor?: FactorType;
   enrolled: boolean;
   afterEnroll: boolean;
@@ -175,6 +176,8 @@ async function usePasskey(h: StepHost): Promise<void> {
   } catch {
     h.phase = 'code';
     h.setStatus(s.passkeyCancelled, true);
+    // Verify starts the ceremony again: put the keyboard there.
+    void h.updateComplete.then(() => h.renderRoot.querySelector<HTMLButtonElement>('footer .primary')?.focus());
     return;
   }
   h.phase = 'code';

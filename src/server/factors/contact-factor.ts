@@ -40,13 +40,22 @@ export function normalizeEmail(input: string): string {
   return `${input.slice(0, at)}@${input.slice(at + 1).toLowerCase()}`;
 }
 
-/** `+15551234567` → `+1 ••• 4567`; `anna@example.com` → `a•••@example.com`. */
+/**
+ * Length of the E.164 country code at the start of `digits` (ITU-T E.164 assignments: codes are
+ * prefix-free, so the first digits decide): 1 and 7 are one digit, these two-digit ones are two,
+ * everything else is three.
+ */
+const TWO_DIGIT_CODES = /^(2[07]|3[0-469]|4[013-9]|5[1-8]|6[0-6]|8[1246]|9[0-58])/;
+export const countryCodeLength = (digits: string): number => (/^[17]/.test(digits) ? 1 : TWO_DIGIT_CODES.test(digits) ? 2 : 3);
+
+/** `+15551234567` → `+1 ••• 4567`, `+447700900958` → `+44 ••• 0958`; `anna@example.com` → `a•••@example.com`. */
 export function maskContact(type: ContactType, address: string): string {
   if (type === 'email') {
     const at = address.lastIndexOf('@');
     return `${address.slice(0, 1)}•••${address.slice(at)}`;
   }
-  return `${address.slice(0, 2)} ••• ${address.slice(-4)}`;
+  const digits = address.slice(1);
+  return `+${digits.slice(0, countryCodeLength(digits))} ••• ${address.slice(-4)}`;
 }
 
 const contactAad = (f: Pick<StoredFactor, 'sub' | 'id' | 'type'>) => `${f.type}:${f.sub}:${f.id}`;
