@@ -69,6 +69,8 @@ test('add a phone, step up with a texted code, remove the phone from the console
   // Remove it from the console: it warns (last factor), then asks for a fresh step-up.
   await page.getByRole('button', { name: 'Manage two-step verification' }).click();
   const consoleEl = page.locator('mfa-authenticators');
+  // Only a phone protects the account: the console says so.
+  await consoleEl.getByText('Text messages are the least safe way').waitFor();
   await consoleEl.getByRole('button', { name: 'Remove: +1 ••• 2030' }).click();
   await consoleEl.getByText('This is your only second factor').waitFor();
   await consoleEl.locator('[part~="confirm-remove-button"]').click();

@@ -16,9 +16,13 @@ const LOW_RECOVERY_CODES = 2;
 
 type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'codes'; codes: string[] };
 
+/** An app or a passkey: strong enough alone (a phone is restricted, DESIGN §5). */
+const isStrong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
+
 /**
  * @summary The user's MFA console: lists their factors (type, name, added, last used), renames and
- * removes them, adds an authenticator app, and regenerates recovery codes. Removing a factor,
+ * removes them, adds any kind the server offers (app, passkey, phone, email), and regenerates
+ * recovery codes; warns when only a phone would protect the account. Removing a factor,
  * adding a second one and regenerating codes need a fresh step-up (`mfa`/`manage`), which the
  * console obtains by opening the prompt itself.
  * @tag mfa-authenticators
@@ -162,8 +166,7 @@ export class MfaAuthenticators extends MfaModalElement {
       const factors = this.list?.factors ?? [];
       const last = factors.length === 1;
       // An app or a passkey going away while only phone/email would stay: warn (they are weaker).
-      const strong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
-      const lastStrong = !last && strong(v.factor) && !factors.some((f) => f.id !== v.factor.id && strong(f));
+      const lastStrong = !last && isStrong(v.factor) && !factors.some((f) => f.id !== v.factor.id && isStrong(f));
       return html`
         <p id="intro"><strong>${format(s.removeTitle, { label: v.factor.label })}</strong></p>
         <p>${s.removeBody}</p>
@@ -183,7 +186,8 @@ export class MfaAuthenticators extends MfaModalElement {
               <span>${plural(this.resolvedLocale, s.recoveryLeft, recoveryCodesLeft)}</span>
               <button part="button regenerate-button" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
             </div>
-            ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}`
+            ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}
+            ${factors.some((f) => f.type === 'phone') && !factors.some(isStrong) ? html`<p class="warning" part="warning">${s.phoneRestricted}</p>` : nothing}`
         : nothing}
       ${status}
     `;
