@@ -14,6 +14,8 @@
  *   MFA_KEY_HEX       64 hex digits: the encryption key for secrets at rest (shared by instances)
  *   ORIGIN            the one allowed Origin of state-changing requests
  *   MFA_MAX_FAILURES  lockout threshold (default: the server's own default, 10)
+ *   SMS_WEBHOOK_URL   when set, phone factors send their codes there (`webhookSender`), signed
+ *                     with SMS_WEBHOOK_SECRET: the test's receiver reads them
  *
  * Sessions: the `x-test-user` header is the signed-in user. Every challenge asks for a code
  * (freshness `reuse: 'none'`) and challenge rate limits are off: these tests fire hundreds of
@@ -28,6 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMfaServer } from '../../src/server/mfa-server.js';
+import { webhookSender } from '../../src/server/delivery/webhook-sender.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
 import type { MfaStore } from '../../src/server/stores/store.js';
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     freshness: { reuse: 'none' },
     rateLimits: { challengesPerUser: false, challengesPerIp: false },
     ...(maxFailures !== undefined && { lockout: { maxFailures } }),
+    ...(env.SMS_WEBHOOK_URL && { sms: webhookSender({ url: env.SMS_WEBHOOK_URL, secret: env.SMS_WEBHOOK_SECRET ?? '' }) }),
   });
 
   const app = new Hono();

@@ -5,7 +5,10 @@
  *  - exactly once: one valid code sent 100 times at once, 50 to each instance, each on its own
  *    challenge, is accepted once; 20 rounds, zero double accepts;
  *  - lockout: 10 wrong codes alternating between the instances lock the factor on both;
- *  - shared keys: a token from one instance opens the other's guarded route; same JWKS.
+ *  - shared keys: a token from one instance opens the other's guarded route; same JWKS;
+ *  - texted codes: a phone enrolled on one instance and confirmed on the other; one right SMS
+ *    code answered 100 times at once over both instances is accepted once (codes go out through
+ *    the signed webhook sender to a receiver in this process).
  *
  * Two pairs of instances: pair P runs the exactly-once rounds with a lockout threshold above 100,
  * so that the 99 losers all answer 403 `invalid_code` (with the default threshold of 10, replays
@@ -18,6 +21,10 @@ import { after, before, describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
 import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
+import { startReceiver, type Receiver } from './webhook-receiver.js';
+
+const SMS_SECRET = 'multi-instance-sms-secret';
+let sms: Receiver;
 
 const ROUNDS = 20;
 const PER_ROUND = 100;
@@ -31,8 +38,12 @@ let Q: [Instance, Instance];
 
 before(async () => {
   url = await redisUrl();
+  sms = await startReceiver({ secret: SMS_SECRET, now: Date.now });
   const keyHex = randomBytes(32).toString('hex');
-  const pairP = { REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-p'), MFA_KEY_HEX: keyHex, MFA_MAX_FAILURES: '1000' };
+  const pairP = {
+    REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-p'), MFA_KEY_HEX: keyHex, MFA_MAX_FAILURES: '1000',
+    SMS_WEBHOOK_URL: sms.url, SMS_WEBHOOK_SECRET: SMS_SECRET,
+  };
   const pairQ = { REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-q'), MFA_KEY_HEX: keyHex };
   prefixes.push(pairP.MFA_PREFIX, pairQ.MFA_PREFIX);
   const started = await Promise.allSettled([pairP, pairP, pairQ, pairQ].map((env) => startInstance(env)));
@@ -45,6 +56,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(instances.map((i) => i.kill()));
+  await sms?.close();
   if (url) for (const p of prefixes) await dropPrefix(url, p);
 });
 
@@ -191,5 +203,34 @@ describe('two instances sharing one Redis', { timeout: 240_000 }, () => {
     assert.equal(jwksA!.body.keys.length, 1);
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
     assert.equal(header.kid, jwksA!.body.keys[0].kid, 'the token names the shared key');
+  });
+
+  it('accept a texted code answered 100 times at once over both instances exactly once', async () => {
+    const sub = user('sms');
+    const [a, b] = P;
+    /** The code in the newest message for `to` the receiver got (a valid signature is required). */
+    const codeSentTo = async (to: string, after: number) => {
+      await sms.waitForRequests(after + 1);
+      const mine = sms.requests.slice(after).filter((r) => r.valid && JSON.parse(r.body).to === to);
+      assert.equal(mine.length, 1, 'one message');
+      return JSON.parse(mine[0]!.body).code as string;
+    };
+    const phone = '+15550003333';
+    let seen = sms.requests.length;
+    const e = await call(a.url, 'POST', '/mfa/factors', { user: sub, body: { type: 'phone', phone } });
+    assert.equal(e.status, 201, describeAnswer(e));
+    const confirmCode = await codeSentTo(phone, seen);
+    const c = await call(b.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user: sub, body: { code: confirmCode } });
+    assert.equal(c.status, 200, describeAnswer(c));
+
+    seen = sms.requests.length;
+    const ch = await startChallenge(a, sub);
+    const code = await codeSentTo(phone, seen);
+    const answers = await Promise.all(Array.from({ length: PER_ROUND }, (_, i) => resume(i % 2 ? a : b, sub, ch, code)));
+    const wins = answers.filter((x) => x.status === 200);
+    assert.equal(wins.length, 1, `${wins.length} accepts`);
+    assert.deepEqual(wins[0]!.body.amr, ['sms']);
+    // The others find the challenge gone (it is single use), never a second token.
+    for (const l of answers.filter((x) => x.status !== 200)) assert.equal(l.status, 404, describeAnswer(l));
   });
 });
