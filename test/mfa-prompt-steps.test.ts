@@ -108,15 +108,8 @@ async function tabTo(partName: string): Promise<HTMLElement> {
 
 /** Verify, reached and pressed from the keyboard. */
 async function pressVerify(): Promise<void> {
-  const b = await tabTo('verify-button');
-  console.log('DBG verify', b.outerHTML, (b as HTMLButtonElement).disabled);
-  const origFetch = window.fetch;
-  window.fetch = (i: RequestInfo | URL, init?: RequestInit) => { if (String(i).includes('resume')) console.log('DBG body', init?.body); return origFetch(i, init).then((r) => { if (String(i).includes('resume')) r.clone().text().then((t) => console.log('DBG resp', r.status, t)); return r; }); };
-  setTimeout(() => (window.fetch = origFetch), 3000);
+  await tabTo('verify-button');
   await sendKeys({ press: 'Enter' });
-  await new Promise((r) => setTimeout(r, 1500));
-  const el = document.querySelector('mfa-prompt')!;
-  console.log('DBG after verify: intro=', introOf(el), 'status=', statusOf(el), 'active=', deepActive()?.outerHTML.slice(0, 100), 'checked=', radios(el).map((r) => r.checked));
 }
 
 /**
@@ -133,6 +126,31 @@ function checkNamesAndTargets(el: Element): void {
     const box = (c instanceof HTMLInputElement && c.type === 'radio' && label ? label : c).getBoundingClientRect();
     expect(Math.round(box.height), `${name} height`).to.be.at.least(24);
     expect(Math.round(box.width), `${name} width`).to.be.at.least(24);
+  }
+}
+
+/** What the prompt says now (for failure messages). */
+const saying = (el: Element) => shadow(el).querySelector('[part~="status"]')?.textContent?.trim() ?? '(closed)';
+
+/** `step`, but a failure also tells what the prompt's status line says. */
+async function explained<T>(el: Element, step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (e) {
+    throw new Error(`${(e as Error).message} — the prompt says: "${saying(el)}"`);
+  }
+}
+
+/** The `resolve` outcome, or a clear failure after 5 s naming what the prompt says instead. */
+async function resolvedWithin(el: Element, resolved: Promise<CustomEvent<IdpAuthResponse>>): Promise<IdpAuthResponse> {
+  let timer = 0;
+  const late = new Promise<never>((_, reject) => {
+    timer = window.setTimeout(() => reject(new Error(`no resolve within 5 s — the prompt says: "${saying(el)}"`)), 5000);
+  });
+  try {
+    return (await Promise.race([resolved, late])).detail;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -183,13 +201,14 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     await until(() => resendButton(el), 5000, 'resend button');
 
     // The countdown runs to the end by itself: no other interaction re-renders the prompt meanwhile.
-    await until(() => resendButton(el)?.getAttribute('aria-disabled') === 'false', 40_000, 'countdown over').catch((e) => { console.log('DBG resend', resendButton(el)?.outerHTML); throw e; });
+    await until(() => resendButton(el)?.getAttribute('aria-disabled') === 'false', 40_000, 'countdown over')
+      .catch((e: Error) => { throw new Error(`${e.message}: the button still reads "${resendButton(el)?.textContent?.trim()}"`); });
     const resend = resendButton(el)!;
     expect(resend.textContent!.trim()).to.equal('Send a new code');
     const afterFirst = await lastId();
     resend.focus();
     await sendKeys({ press: 'Enter' });
-    await until(() => statusOf(el) === 'We sent a new code. The previous one no longer works.', 5000, 'resent message');
+    await explained(el, until(() => statusOf(el) === 'We sent a new code. The previous one no longer works.', 5000, 'resent message'));
     const newCode = codeOf(await nextMessage(afterFirst, PHONE));
     expect(resendButton(el)!.getAttribute('aria-disabled'), 'a new countdown').to.equal('true');
 
@@ -228,7 +247,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     }
     await pressVerify();
 
-    await until(() => introOf(el) === `Enter the 6-digit code we sent to ${PHONE_2_MASKED}.` && document.activeElement === inputOf(el), 5000, 'code step for the second phone');
+    await explained(el, until(() => introOf(el) === `Enter the 6-digit code we sent to ${PHONE_2_MASKED}.` && document.activeElement === inputOf(el), 5000, 'code step for the second phone'));
     const sms = await nextMessage(before, PHONE_2);
     const sent = (await outbox()).filter((m) => m.id > before);
     expect(sent.map((m) => m.to), 'only the chosen phone got a text').to.deep.equal([PHONE_2]);
@@ -280,7 +299,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     await sendKeys({ press: 'Space' }); // the focused first one: Checking ••• 4821
     await until(() => choices[0].checked || radios(el)[0]?.checked, 5000, 'checking chosen');
     await pressVerify();
-    await until(() => introOf(el) === 'Enter the 6-digit code we sent to k•••@bank.example.' && document.activeElement === inputOf(el), 5000, 'emailed code step');
+    await explained(el, until(() => introOf(el) === 'Enter the 6-digit code we sent to k•••@bank.example.' && document.activeElement === inputOf(el), 5000, 'emailed code step'));
     const email = await nextMessage(before, `${user}@bank.example`);
     expect(email.channel).to.equal('email');
     await expect(el).to.be.accessible();
@@ -320,7 +339,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     expect(labelOf(radios(el).find((r) => r.checked)!)).to.equal('Blue');
     const resolved = oneEvent(el, 'resolve') as Promise<CustomEvent<IdpAuthResponse>>;
     await pressVerify();
-    expect((await resolved).detail).to.include({ success: true, resource: 'bank', action: 'picture' });
+    expect(await resolvedWithin(el, resolved)).to.include({ success: true, resource: 'bank', action: 'picture' });
   });
 
   it('"Use another method" lists the phone and recovery codes; choosing the phone texts a code', async () => {
@@ -342,7 +361,8 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
       const buttons = [...shadow(el).querySelectorAll<HTMLButtonElement>('[part~="method-button"]')];
       return buttons.length && deepActive() === buttons[0] ? buttons : null;
     }, 5000, 'method list, first focused');
-    expect(methods.map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([`Text message ${PHONE_MASKED}`, 'Recovery code']);
+    // The other ways first, then the current one last (the way back).
+    expect(methods.map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([`Text message ${PHONE_MASKED}`, 'Recovery code', 'Authenticator app']);
     expect(methods[0].querySelector('.method-detail')!.textContent!.trim()).to.equal(PHONE_MASKED);
     expect(introOf(el)).to.equal('Choose another way to confirm it’s you');
     await expect(el).to.be.accessible();

@@ -101,10 +101,12 @@ export function safeImage(src: string | undefined): string | undefined {
 export function stepShown(h: StepHost): void {
   const step = stepOf(h);
   if (!step) return;
+  // A new step clears "Checking…" of the previous one; a resent code (same step) keeps its message.
+  if (states.get(h)?.guid !== step.guid) h.setStatus('');
   const st: StepState = { guid: step.guid };
   states.set(h, st);
   const s = strings(h);
-  h.setStatus(''); // "Checking…" of the previous step
+  h.requestUpdate(); // the step's controls read this new state
   if (step.sentTo !== undefined) {
     st.resendAt = step.resendAfter === undefined ? null : Date.now() + step.resendAfter * 1000;
     if (step.deliveryFailed) h.setStatus(s.deliveryFailed, true);
@@ -240,7 +242,8 @@ export function introOf(h: StepHost): string | undefined {
   if (!step) return undefined;
   if (step.sentTo !== undefined) return format(s.codeSentTo, { to: step.sentTo });
   if (step.type === 'webauthn') return s.passkeyIntro;
-  if (step.type !== 'code') return s.questionsIntro;
+  // "Which phone should get the code?" is the legend itself; questions get a short intro.
+  if (step.type !== 'code') return step.fieldName === 'destination' ? '' : s.questionsIntro;
   return undefined;
 }
 
@@ -303,7 +306,7 @@ function renderChoices(h: StepHost, step: ChallengeStep): TemplateResult {
   const { html } = kit;
   const st = stateOf(h);
   const pick = (value: string) => {
-    st.choice = value;
+    stateOf(h).choice = value;
     h.setStatus('');
   };
   return html`<fieldset class="answer choices" part="choices" data-type=${step.type}>

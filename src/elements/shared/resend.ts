@@ -12,11 +12,11 @@ export const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:$
 /** Seconds until `at` (ms), never negative. */
 export const secondsUntil = (at: number): number => Math.max(0, Math.ceil((at - Date.now()) / 1000));
 
-/** Re-renders `host` about once a second until `at`, while `current()` holds. */
+/** Re-renders `host` about once a second until `at` (the last time at `at` itself), while `current()` holds. */
 export function tickUntil(host: { requestUpdate(): void }, at: number, current: () => boolean): void {
-  if (!current() || at <= Date.now()) return;
+  if (!current()) return;
   host.requestUpdate();
-  setTimeout(() => tickUntil(host, at, current), ((at - Date.now()) % 1000) || 1000);
+  if (at > Date.now()) setTimeout(() => tickUntil(host, at, current), ((at - Date.now()) % 1000) || 1000);
 }
 
 export function resendButton(
