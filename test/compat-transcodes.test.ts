@@ -292,10 +292,14 @@ describe('compat/transcodes: the seed examples', () => {
   it('Handle account without MFA: the failure branch alerts, and openAuthConsoleModal sets MFA up', async () => {
     await signInNewUser('transcodes');
     const running = accountWithoutMfa();
-    // The console opens, says MFA is off, and offers to add an authenticator app.
+    // The console opens, says MFA is off, and offers to add a method.
     const consoleEl = await until(() => document.querySelector('mfa-authenticators')?.shadowRoot?.querySelector<HTMLButtonElement>('[part~="add-button"]') ? document.querySelector('mfa-authenticators')! : null, 5000, 'console modal');
     expect(app.alerts).to.deep.equal(['Please set up MFA first']);
     consoleEl.shadowRoot!.querySelector<HTMLButtonElement>('[part~="add-button"]')!.click();
+    // "Add a method" lets the user pick the kind; the user picks the authenticator app.
+    const appChoice = await until(() => [...document.querySelector('mfa-enroll')?.shadowRoot?.querySelectorAll<HTMLButtonElement>('[part~="factor-type-button"]') ?? []]
+      .find((b) => b.textContent!.trim() === 'Authenticator app'), 5000, 'kinds to choose from');
+    appChoice.click();
     const enroll = await until(() => document.querySelector('mfa-enroll')?.shadowRoot?.querySelector('[part~="secret"]') ? document.querySelector('mfa-enroll')! : null, 5000, 'set-up modal');
     const secret = enroll.shadowRoot!.querySelector('[part~="secret"]')!.textContent!.replace(/\s/g, '');
     await until(() => document.activeElement === enroll.querySelector('input'), 5000, 'code input focused');
