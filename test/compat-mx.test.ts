@@ -4,7 +4,7 @@
  * `challenges[{ guid, label, type, field_name }]`), answer with the resume endpoint
  * (`{ member: { challenges: [{ guid, value }] } }`), see `RESUMED` with `is_being_aggregated: true`
  * and `is_authenticated: false`, and "keep checking the status to make sure there are no more
- * challenges" — twice for a texted code (choose the phone, then enter the code). That loop runs here.
+ * challenges" — several times in a multi-step flow (here a bank connection: question, account, code). That loop runs here.
  */
 import { expect } from '@open-wc/testing';
 import { createMxClient, mx, type MxMember } from '../src/compat/mx.js';
@@ -66,55 +66,47 @@ describe('compat/mx: CHALLENGED → resume → RESUMED', () => {
     expect(fresh).to.include({ connection_status: 'CONNECTED', is_authenticated: true });
   });
 
-  it('multi-step: choose where the code goes, then enter it — two CHALLENGED rounds with different guids', async () => {
-    // The reference server has no two-step factor yet (phone factors — "choose the phone, then the
-    // code" — arrive later). This client's transport adds that first `options` step in front of the
-    // real TOTP challenge, exactly as the phone factor's first CHALLENGED answer will look; the
-    // second step and the verification are the real server's.
-    await signInNewUser('mx');
-    const { secret } = await enrollTotpFactor();
-    const CHOOSE = 'choose-destination';
-    const realSteps = new Map<string, unknown>();
-    const client = new MfaClient({
-      fetch: async (input, init) => {
-        const url = String(input);
-        const resumed = url.match(/\/challenges\/([^/]+)\/resume$/);
-        // The answer to the added step (the choice) is the transport's; every other request is the server's.
-        if (resumed && JSON.parse(String(init?.body)).answers.some((a: { guid: string }) => a.guid === CHOOSE)) {
-          return Response.json(realSteps.get(decodeURIComponent(resumed[1])));
-        }
-        const response = await fetch(input, init);
-        if (url.endsWith('/challenges') && response.status === 201) {
-          const real = await response.json();
-          realSteps.set(real.challengeId, real);
-          return Response.json({
-            ...real,
-            challenges: [{ guid: CHOOSE, type: 'options', label: 'Where should we send your code?', fieldName: 'destination', options: [{ label: 'Authenticator app', value: real.factor.id }] }],
-          }, { status: 201 });
-        }
-        return response;
-      },
-    });
+  it('multi-step, as a bank connection: question → options → code, three CHALLENGED rounds with new guids', async () => {
+    // The demo server's KBA plugin asks what an aggregator asks before connecting a bank: a text
+    // question, then which account is yours, then a code it sends (here by email, to the outbox).
+    const user = await signInNewUser('mx');
+    const client = new MfaClient();
     const mxOnClient = createMxClient({ client });
+    const { member: started } = await mxOnClient.aggregateMember({ resource: 'bank', action: 'connect', factorType: 'kba' });
+    const guids = new Set<string>();
+    const ask = async () => {
+      const m = (await mxOnClient.readMemberStatus(started.guid)).member;
+      expect(m.connection_status).to.equal('CHALLENGED');
+      expect(m.challenges).to.have.length(1);
+      guids.add(m.challenges![0].guid);
+      return m.challenges![0];
+    };
+    const answer = async (guid: string, value: string) =>
+      expect((await mxOnClient.resumeAggregation(started.guid, { member: { challenges: [{ guid, value }] } })).member.connection_status).to.equal('RESUMED');
 
-    const { member: started } = await mxOnClient.aggregateMember({ resource: 'payments', action: 'transfer' });
-    const first: MxMember = (await mxOnClient.readMemberStatus(started.guid)).member;
-    expect(first.connection_status).to.equal('CHALLENGED');
-    expect(first.challenges).to.deep.equal([{ guid: CHOOSE, label: 'Where should we send your code?', type: 'OPTIONS', field_name: 'destination', options: [{ label: 'Authenticator app', value: first.challenges![0].options![0].value }] }]);
+    const question = await ask();
+    expect(question).to.include({ type: 'TEXT', label: 'What was the name of your first pet?', field_name: 'answer' });
+    await answer(question.guid, 'Cat'); // wrong: the same question again
+    expect((await ask()).guid).to.equal(question.guid);
+    await answer(question.guid, 'rex');
 
-    const afterChoice = (await mxOnClient.resumeAggregation(started.guid, { member: { challenges: [{ guid: CHOOSE, value: first.challenges![0].options![0].value }] } })).member;
-    expect(afterChoice.connection_status).to.equal('RESUMED');
+    const accounts = await ask();
+    expect(accounts).to.include({ type: 'OPTIONS', label: 'Which of these accounts is yours?' });
+    expect(accounts.options!.map((o) => o.label)).to.deep.equal(['Checking ••• 4821', 'Savings ••• 1177', 'Credit card ••• 9034']);
+    await answer(accounts.guid, 'acc-4821');
 
-    const second = (await mxOnClient.readMemberStatus(started.guid)).member;
-    expect(second.connection_status).to.equal('CHALLENGED');
-    expect(second.challenges).to.have.length(1);
-    expect(second.challenges![0].guid).not.to.equal(CHOOSE);
-    expect(second.challenges![0]).to.include({ type: 'TOKEN', field_name: 'code' });
+    const code = await ask();
+    expect(code).to.include({ type: 'TOKEN', field_name: 'code' });
+    const mail = (await (await fetch('/demo/outbox')).json()).messages[0];
+    expect(mail).to.include({ channel: 'email', to: `${user}@bank.example` });
+    await answer(code.guid, mail.text.match(/\b(\d{6})\b/)[1]);
 
-    const afterCode = (await mxOnClient.resumeAggregation(started.guid, { member: { challenges: [{ guid: second.challenges![0].guid, value: await totpCode(secret, 1) }] } })).member;
-    expect(afterCode.connection_status).to.equal('RESUMED');
+    expect(guids.size).to.equal(3);
     expect((await mxOnClient.readMemberStatus(started.guid)).member).to.include({ connection_status: 'CONNECTED', is_authenticated: true });
-    expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.be.a('string');
+    // Knowledge is not MFA: the token opens the bank connection, never a transfer.
+    const token = client.token.getAccessToken({ resource: 'bank', action: 'connect' })!;
+    expect((await fetch('/api/bank/connect', { method: 'POST', headers: { 'Step-Up-Token': token } })).status).to.equal(200);
+    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token } })).status).to.equal(401);
   });
 
   it('a challenge that is gone (answered elsewhere) is EXPIRED; resuming a finished member is refused', async () => {
