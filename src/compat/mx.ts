@@ -21,7 +21,7 @@
 import { getDefaultClient } from '../client/default-client.js';
 import type { MfaClient } from '../client/mfa-client.js';
 import { MfaError, isMfaError } from '../core/errors.js';
-import type { ChallengeAnswer, ChallengeResponse, ChallengeStep, ChallengeStepType } from '../core/types.js';
+import type { ChallengeAnswer, ChallengeResponse, ChallengeStep, ChallengeStepType, FactorType } from '../core/types.js';
 
 /** The MX connection statuses this mapping produces. */
 export type MxConnectionStatus = 'CHALLENGED' | 'RESUMED' | 'CONNECTED' | 'LOCKED' | 'EXPIRED';
@@ -69,8 +69,8 @@ export interface MxAggregateInput {
   action: string;
   /** Ask even when a step-up is still fresh (native `force`). */
   force?: boolean;
-  /** Native `factorType`: `recovery` asks for a recovery code. */
-  factorType?: 'totp' | 'recovery';
+  /** Native `factorType`: `recovery` asks for a recovery code, `kba` for the integration's questions. */
+  factorType?: FactorType;
 }
 
 /** Native step type → MX `type`. */
