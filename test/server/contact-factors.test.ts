@@ -573,6 +573,26 @@ describe('factor order', () => {
   });
 });
 
+describe('the last factor used is remembered', () => {
+  test('of two authenticator apps, the one used last is the next default (and listed first)', async () => {
+    const { h } = setup();
+    const first = await h.enrollTotp(A);
+    const manage = await h.stepUp(A, first.secret, MANAGE.resource, MANAGE.action);
+    const second = await h.enrollTotp(A, { 'step-up-token': manage.token });
+    h.advance(STEP_MS);
+    // Default before: the first app (used for the manage step-up).
+    assert.equal((await h.startChallenge(A, PAY)).factor.id, first.factorId);
+    // The user picks the second app once…
+    h.advance(STEP_MS);
+    const picked = await json(await h.post('/mfa/challenges', { ...PAY, factorId: second.factorId }, A));
+    assert.equal((await h.resume(A, picked.challengeId, picked.challenges[0].guid, h.code(second.secret))).status, 200);
+    // …and from then on the server offers it first, on any device (it is kept on the server).
+    const next = await h.startChallenge(A, { resource: 'account', action: 'delete' });
+    assert.equal(next.factor.id, second.factorId);
+    assert.deepEqual((next as any).factors.map((f: any) => f.id), [second.factorId, first.factorId, 'recovery']);
+  });
+});
+
 describe('recovery-code notice', () => {
   async function useRecoveryCode(overrides: Partial<MfaServerOptions>) {
     const { h, outbox } = setup(overrides);
