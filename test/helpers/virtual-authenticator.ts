@@ -59,3 +59,8 @@ export async function virtualCredentials(authenticatorId: string): Promise<Virtu
   const { credentials } = await run<{ credentials: VirtualCredential[] }>('webauthn-credentials', { authenticatorId });
   return credentials;
 }
+
+/** Adds `credential` to the authenticator (a clone of a key, with whatever `signCount` the test sets). */
+export async function addVirtualCredential(authenticatorId: string, credential: VirtualCredential): Promise<void> {
+  await run<boolean>('webauthn-add-credential', { authenticatorId, credential });
+}

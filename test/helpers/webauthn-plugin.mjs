@@ -85,6 +85,13 @@ export function webauthnPlugin() {
           const { cdp } = await cdpFor(session);
           return cdp.send('WebAuthn.getCredentials', { authenticatorId });
         }
+        case 'webauthn-add-credential': {
+          // Puts a credential (e.g. a copy of another authenticator's, with an older counter) on this one.
+          const authenticatorId = requireId(payload, command);
+          const { cdp } = await cdpFor(session);
+          await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: payload.credential });
+          return true;
+        }
         default:
           return undefined;
       }

@@ -137,7 +137,8 @@ export async function verifyAuthentication(
       credential: {
         id: match.c.id,
         publicKey: new Uint8Array(Buffer.from(match.c.publicKey, 'base64url')),
-        counter: Math.max(0, match.f.lastStep),
+        // 0: the library's own counter check is skipped; ours below (atomic, audited) decides.
+        counter: 0,
         transports: match.c.transports as never,
       },
       requireUserVerification: true,
@@ -148,9 +149,10 @@ export async function verifyAuthentication(
     throw invalid();
   }
   const now = ctx.now();
+  // A counter that did not grow means a copy of the key (or a replayed race): refused, audited.
   const fresh = newCounter === 0 && match.f.lastStep <= 0
     ? await ctx.store.touchFactor(match.f.sub, match.f.id, now)
-    : await ctx.store.advanceLastStep(match.f.sub, match.f.id, newCounter, now);
+    : newCounter > match.f.lastStep && (await ctx.store.advanceLastStep(match.f.sub, match.f.id, newCounter, now));
   if (!fresh) {
     await ctx.audit.record({ type: 'webauthn.counter_regression', sub: match.f.sub, factor: 'webauthn', status: 'failure', severity: 'critical', metadata: { factorId: match.f.id } });
     throw invalid();
