@@ -5,6 +5,7 @@ import { emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';
 import '../src/define.js';
 import type { MfaEnroll } from '../src/elements/mfa-enroll/mfa-enroll.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
+import { checkNamesAndTargets } from './helpers/a11y-checks.js';
 import { deepActive, inputOf, openAndFocus, settled, shadow, statusOf, typeCode, wrongCodeFor } from './helpers/drive.js';
 import { enrollTotpFactor, nextEvent, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
@@ -14,19 +15,6 @@ const VARIANTS: Variant[] = [{ name: 'light', theme: 'light' }, { name: 'dark', 
 
 async function prompt(v: Variant, force = false): Promise<MfaPrompt> {
   return fixture<MfaPrompt>(html`<mfa-prompt resource="payments" action="transfer" ?force=${force} theme=${v.theme ?? 'light'} locale=${v.locale ?? 'en'}></mfa-prompt>`);
-}
-
-/** Every interactive element (shadow and light DOM) has a non-empty accessible name and a ≥ 24 px target. */
-function checkNamesAndTargets(el: Element): void {
-  const controls = [...shadow(el).querySelectorAll<HTMLElement>('button, a[href], input'), ...el.querySelectorAll<HTMLElement>(':scope > input')];
-  for (const c of controls) {
-    if (!c.getClientRects().length) continue; // not shown in this state
-    const name = (c.getAttribute('aria-label') ?? c.textContent ?? '').trim();
-    expect(name, `${c.outerHTML.slice(0, 80)} has a name`).to.not.equal('');
-    const box = c.getBoundingClientRect();
-    expect(Math.round(box.height), `${name} height`).to.be.at.least(24);
-    expect(Math.round(box.width), `${name} width`).to.be.at.least(24);
-  }
 }
 
 describe('accessibility of every state', () => {

@@ -9,6 +9,7 @@ import { expect } from '@open-wc/testing';
 import { createSignIn, STRATEGY_NOT_SUPPORTED, type SignIn } from '../src/compat/clerk.js';
 import { getDefaultClient } from '../src/client/default-client.js';
 import { MfaClient, mfaFetch } from '../src/index.js';
+import { enrollPhoneViaApi, latestCode } from './helpers/outbox.js';
 import { enrollTotpFactor, signInNewUser } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
@@ -71,15 +72,12 @@ describe('compat/clerk: SignIn second factor', () => {
   it('phone_code texts a code at prepareSecondFactor and verifies it at attemptSecondFactor', async () => {
     await signInNewUser('clerk');
     // The user's phone, added as a previous visit would have (code read from the dev outbox).
-    const client = new MfaClient();
-    const latestCode = async () => (await (await fetch('/demo/outbox')).json()).messages[0].text.match(/\b(\d{6})\b/)[1] as string;
-    const phone = await client.enroll('phone', { phone: '+15550001111' });
-    await client.confirmEnrollment(phone.factorId, await latestCode());
+    await enrollPhoneViaApi(new MfaClient(), '+15550001111');
 
     const signIn = createSignIn({ resource: 'payments', action: 'transfer' });
     await signIn.prepareSecondFactor({ strategy: 'phone_code' });
     expect(signIn.secondFactorVerification).to.deep.include({ status: 'unverified', strategy: 'phone_code', error: null });
-    const code = await latestCode();
+    const { code } = await latestCode();
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
     await signIn.attemptSecondFactor({ strategy: 'phone_code', code: wrong });
     expect(signIn.secondFactorVerification.status).to.equal('failed');

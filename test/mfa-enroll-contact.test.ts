@@ -11,53 +11,15 @@ import { enConsole } from '../src/i18n/en-console.js';
 import { enEnroll } from '../src/i18n/en-enroll.js';
 import { enSteps } from '../src/i18n/en-steps.js';
 import ar from '../src/i18n/locales/ar.js';
+import { checkNamesAndTargets } from './helpers/a11y-checks.js';
 import { deepActive, inputOf, settled, shadow } from './helpers/drive.js';
+import { latestCode, outbox } from './helpers/outbox.js';
 import { nextEvent, signInNewUser, until } from './helpers/session.js';
-
-interface OutboxMessage { id: number; at: string; channel: 'sms' | 'voice' | 'email'; to: string; subject?: string; text: string; sub: string }
 
 const part = (el: Element, name: string) => shadow(el).querySelector<HTMLElement>(`[part~="${name}"]`);
 const status = (el: Element) => part(el, 'status')?.textContent?.trim() ?? '';
 const intro = (el: Element) => shadow(el).querySelector('#intro')?.textContent?.trim() ?? '';
 const addressInput = (el: Element) => shadow(el).querySelector<HTMLInputElement>('#address')!;
-
-async function outbox(): Promise<OutboxMessage[]> {
-  const res = await fetch('/demo/outbox');
-  expect(res.status).to.equal(200);
-  return ((await res.json()) as { messages: OutboxMessage[] }).messages;
-}
-
-/** The newest message in the signed-in user's outbox and the 6-digit code in it. */
-async function lastCode(): Promise<{ message: OutboxMessage; code: string }> {
-  let message: OutboxMessage | undefined;
-  for (const end = performance.now() + 5000; !message && performance.now() < end;) {
-    message = (await outbox())[0];
-    if (!message) await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!message) throw new Error('timed out waiting for a message in the outbox');
-  const code = message.text.match(/\b(\d{6})\b/)?.[1];
-  expect(code, `a code in "${message.text}"`).to.be.a('string');
-  return { message, code: code! };
-}
-
-/**
- * Every control (shadow and light DOM) has a non-empty accessible name and a ≥ 24 px target, as in
- * a11y.test.ts, but naming inputs by their <label> too; a radio's target is its whole label (a
- * click anywhere on it selects the radio, WCAG 2.5.8).
- */
-function checkNamesAndTargets(el: Element): void {
-  const controls = [...shadow(el).querySelectorAll<HTMLElement>('button, a[href], input'), ...el.querySelectorAll<HTMLElement>(':scope > input')];
-  for (const c of controls) {
-    if (!c.getClientRects().length) continue; // not shown in this state
-    const labels = c instanceof HTMLInputElement ? [...(c.labels ?? [])] : [];
-    const name = (c.getAttribute('aria-label') ?? (labels.map((l) => l.textContent).join(' ') || c.textContent) ?? '').trim();
-    expect(name, `${c.outerHTML.slice(0, 80)} has a name`).to.not.equal('');
-    const target = c instanceof HTMLInputElement && c.type === 'radio' && labels[0]?.contains(c) ? labels[0] : c;
-    const box = target.getBoundingClientRect();
-    expect(Math.round(box.height), `${name} height`).to.be.at.least(24);
-    expect(Math.round(box.width), `${name} width`).to.be.at.least(24);
-  }
-}
 
 /** Opens `<mfa-enroll>` of a phone or email and waits for the address input to have focus. */
 async function openAddress(el: MfaEnroll): Promise<MfaEnroll> {
@@ -130,7 +92,7 @@ describe('<mfa-enroll> phone and email', () => {
     await expect(el).to.be.accessible();
     checkNamesAndTargets(el);
 
-    const { message, code } = await lastCode();
+    const { message, code } = await latestCode();
     expect(message).to.include({ channel: 'sms', to: '+15551234567' });
     expect(message.text).to.contain(`\n\n@${location.hostname} #${code}`);
     expect(await outbox()).to.have.length(1);
@@ -157,7 +119,7 @@ describe('<mfa-enroll> phone and email', () => {
     await typeAddress(el, '+1 (555) 987-6543');
     await codePhase(el);
     expect(intro(el)).to.equal('Enter the 6-digit code we sent to +1 ••• 6543.');
-    const { message, code } = await lastCode();
+    const { message, code } = await latestCode();
     expect(message).to.include({ channel: 'voice', to: '+15559876543' });
     expect(message.text).to.not.contain('@');
     expect(message.text).to.not.contain(`#${code}`);
@@ -187,7 +149,7 @@ describe('<mfa-enroll> phone and email', () => {
     expect(part(el, 'notice'), 'no phone warning for an email').to.equal(null);
     expect(part(el, 'resend-button')!.getAttribute('aria-disabled')).to.equal('true');
     await expect(el).to.be.accessible();
-    const { message, code } = await lastCode();
+    const { message, code } = await latestCode();
     expect(message).to.include({ channel: 'email', to: 'Anna.Test@example.com' });
     expect(message.subject).to.contain(code);
 

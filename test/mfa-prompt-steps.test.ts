@@ -10,7 +10,9 @@ import { MfaClient } from '../src/client/mfa-client.js';
 import { getDefaultClient } from '../src/client/default-client.js';
 import type { ChallengedResponse, IdpAuthResponse } from '../src/core/types.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
+import { checkNamesAndTargets } from './helpers/a11y-checks.js';
 import { deepActive, inputOf, openAndFocus, settled, shadow, statusOf, typeCode } from './helpers/drive.js';
+import { codeOf, enrollPhoneViaApi, newestId, nextMessage, outbox } from './helpers/outbox.js';
 import { enrollTotpFactor, nextEvent, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
@@ -19,45 +21,11 @@ const PHONE_MASKED = '+1 ••• 4567';
 const PHONE_2 = '+15559876543';
 const PHONE_2_MASKED = '+1 ••• 6543';
 
-// ---- the dev outbox (GET /demo/outbox: the signed-in user's messages, newest first) ----
-
-interface OutboxMessage { id: number; at: string; channel: string; to: string; subject?: string; text: string; sub: string }
-
-async function outbox(): Promise<OutboxMessage[]> {
-  const response = await fetch('/demo/outbox');
-  expect(response.status, 'GET /demo/outbox').to.equal(200);
-  return ((await response.json()) as { messages: OutboxMessage[] }).messages;
-}
-
-/** The id of the newest message so far (0 when none): later messages have larger ids. */
-const lastId = async () => (await outbox())[0]?.id ?? 0;
-
-/** The newest message after `afterId` (optionally to `to`), once it arrives. */
-async function nextMessage(afterId: number, to?: string): Promise<OutboxMessage> {
-  const end = Date.now() + 5000;
-  for (;;) {
-    const found = (await outbox()).find((m) => m.id > afterId && (to === undefined || m.to === to));
-    if (found) return found;
-    if (Date.now() > end) throw new Error(`no new message${to ? ` to ${to}` : ''} in the outbox`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The 6-digit code a message carries (first one in its text). */
-const codeOf = (m: OutboxMessage) => /\b(\d{6})\b/.exec(m.text)![1];
-
-// ---- factors set up through the API, as an earlier visit would have ----
-
-/** Adds and confirms a phone with the code texted to it. */
-async function enrollPhone(client: MfaClient, phone: string) {
-  const before = await lastId();
-  const enrollment = await client.enroll('phone', { phone });
-  return client.confirmEnrollment(enrollment.factorId, codeOf(await nextMessage(before, phone)));
-}
+// ---- factors set up through the API, as an earlier visit would have (codes from test/helpers/outbox.ts) ----
 
 /** A step-up for mfa/manage answered with a texted code (the client keeps the token for `enroll`). */
 async function manageStepUpByPhone(client: MfaClient): Promise<void> {
-  const before = await lastId();
+  const before = await newestId();
   const challenge = (await client.startChallenge({ resource: 'mfa', action: 'manage', force: true })) as ChallengedResponse;
   expect(challenge.status).to.equal('CHALLENGED');
   const answer = await client.resume(challenge.challengeId, [{ guid: challenge.challenges[0].guid, value: codeOf(await nextMessage(before)) }]);
@@ -68,9 +36,9 @@ async function manageStepUpByPhone(client: MfaClient): Promise<void> {
 async function userWithTwoPhones(): Promise<string> {
   const user = await signInNewUser('phones');
   const client = new MfaClient();
-  await enrollPhone(client, PHONE);
+  await enrollPhoneViaApi(client, PHONE);
   await manageStepUpByPhone(client);
-  await enrollPhone(client, PHONE_2);
+  await enrollPhoneViaApi(client, PHONE_2);
   return user;
 }
 
@@ -112,23 +80,6 @@ async function pressVerify(): Promise<void> {
   await sendKeys({ press: 'Enter' });
 }
 
-/**
- * Every shown control has a name and a ≥ 24 px target. A radio's name and target are its label
- * (clicking the label checks it), as in a11y.test.ts's `checkNamesAndTargets` otherwise.
- */
-function checkNamesAndTargets(el: Element): void {
-  const controls = [...shadow(el).querySelectorAll<HTMLElement>('button, a[href], input'), ...el.querySelectorAll<HTMLElement>(':scope > input')];
-  for (const c of controls) {
-    if (!c.getClientRects().length) continue;
-    const label = c instanceof HTMLInputElement ? c.labels?.[0] : undefined;
-    const name = (c.getAttribute('aria-label') ?? label?.textContent ?? c.textContent ?? '').trim();
-    expect(name, `${c.outerHTML.slice(0, 80)} has a name`).to.not.equal('');
-    const box = (c instanceof HTMLInputElement && c.type === 'radio' && label ? label : c).getBoundingClientRect();
-    expect(Math.round(box.height), `${name} height`).to.be.at.least(24);
-    expect(Math.round(box.width), `${name} width`).to.be.at.least(24);
-  }
-}
-
 /** What the prompt says now (for failure messages). */
 const saying = (el: Element) => shadow(el).querySelector('[part~="status"]')?.textContent?.trim() ?? '(closed)';
 
@@ -159,8 +110,8 @@ const transferWith = (token: string | null) => fetch('/api/transfer', { method: 
 describe('<mfa-prompt> steps beyond a typed code', () => {
   it('phone: says where the code went, counts down to "Send a new code", and accepts the texted code', async () => {
     await signInNewUser('phone');
-    await enrollPhone(new MfaClient(), PHONE);
-    const before = await lastId();
+    await enrollPhoneViaApi(new MfaClient(), PHONE);
+    const before = await newestId();
     const el = await openAndFocus(await promptFor('payments', 'transfer'));
     await until(() => introOf(el).includes(PHONE_MASKED), 5000, 'sent-code intro');
     expect(introOf(el)).to.equal(`Enter the 6-digit code we sent to ${PHONE_MASKED}.`);
@@ -194,8 +145,8 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
   it('phone: "Send a new code" after the countdown replaces the code; the old one is refused', async function () {
     this.timeout(50_000);
     await signInNewUser('resend');
-    await enrollPhone(new MfaClient(), PHONE);
-    const before = await lastId();
+    await enrollPhoneViaApi(new MfaClient(), PHONE);
+    const before = await newestId();
     const el = await openAndFocus(await promptFor('payments', 'transfer'));
     const oldCode = codeOf(await nextMessage(before, PHONE));
     await until(() => resendButton(el), 5000, 'resend button');
@@ -205,7 +156,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
       .catch((e: Error) => { throw new Error(`${e.message}: the button still reads "${resendButton(el)?.textContent?.trim()}"`); });
     const resend = resendButton(el)!;
     expect(resend.textContent!.trim()).to.equal('Send a new code');
-    const afterFirst = await lastId();
+    const afterFirst = await newestId();
     resend.focus();
     await sendKeys({ press: 'Enter' });
     await explained(el, until(() => statusOf(el) === 'We sent a new code. The previous one no longer works.', 5000, 'resent message'));
@@ -227,7 +178,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
   it('two phones: asks which one gets the code, texts only that one, accepts its code', async () => {
     await userWithTwoPhones();
     const el = await promptFor('payments', 'transfer', { factor: 'phone' });
-    const before = await lastId();
+    const before = await newestId();
     const choices = await openOnChoices(el);
     expect(legendOf(el)).to.equal('Which phone should get the code?');
     expect(shadow(el).querySelector('fieldset')!.contains(choices[0])).to.equal(true);
@@ -295,7 +246,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     await expect(el).to.be.accessible();
     checkNamesAndTargets(el);
 
-    const before = await lastId();
+    const before = await newestId();
     await sendKeys({ press: 'Space' }); // the focused first one: Checking ••• 4821
     await until(() => choices[0].checked || radios(el)[0]?.checked, 5000, 'checking chosen');
     await pressVerify();
@@ -348,7 +299,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     const client = new MfaClient();
     const manage = (await client.startChallenge({ resource: 'mfa', action: 'manage', force: true })) as ChallengedResponse;
     await client.resume(manage.challengeId, [{ guid: manage.challenges[0].guid, value: await totpCode(secret, 1) }]);
-    await enrollPhone(client, PHONE);
+    await enrollPhoneViaApi(client, PHONE);
 
     const el = await openAndFocus(await promptFor('payments', 'transfer'));
     expect(introOf(el), 'the app comes first').to.equal('Enter the code from your authenticator app to continue.');
@@ -368,7 +319,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     await expect(el).to.be.accessible();
     checkNamesAndTargets(el);
 
-    const before = await lastId();
+    const before = await newestId();
     await sendKeys({ press: 'Enter' }); // "Text message", focused
     await until(() => introOf(el) === `Enter the 6-digit code we sent to ${PHONE_MASKED}.` && document.activeElement === inputOf(el), 5000, 'sent-code step');
     const sms = await nextMessage(before, PHONE);

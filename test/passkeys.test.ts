@@ -15,6 +15,7 @@ import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { enEnroll } from '../src/i18n/en-enroll.js';
 import { enSteps } from '../src/i18n/en-steps.js';
 import he from '../src/i18n/locales/he.js';
+import { checkNamesAndTargets } from './helpers/a11y-checks.js';
 import { deepActive, settled, shadow, statusOf } from './helpers/drive.js';
 import { nextEvent, signInNewUser, until } from './helpers/session.js';
 import {
@@ -24,19 +25,6 @@ import {
 /** The status text, '' until it is rendered. */
 const status = (el: Element) => part(el, 'status')?.textContent?.trim() ?? '';
 const part = (el: Element, name: string) => shadow(el).querySelector<HTMLElement>(`[part~="${name}"]`);
-
-/** Every interactive element (shadow and light DOM) has a non-empty accessible name and a ≥ 24 px target (as in a11y.test.ts). */
-function checkNamesAndTargets(el: Element): void {
-  const controls = [...shadow(el).querySelectorAll<HTMLElement>('button, a[href], input'), ...el.querySelectorAll<HTMLElement>(':scope > input')];
-  for (const c of controls) {
-    if (!c.getClientRects().length) continue; // not shown in this state
-    const name = (c.getAttribute('aria-label') ?? c.textContent ?? '').trim();
-    expect(name, `${c.outerHTML.slice(0, 80)} has a name`).to.not.equal('');
-    const box = c.getBoundingClientRect();
-    expect(Math.round(box.height), `${name} height`).to.be.at.least(24);
-    expect(Math.round(box.width), `${name} width`).to.be.at.least(24);
-  }
-}
 
 /** Opens `<mfa-enroll type="webauthn">` and waits for the passkey phase ("Create passkey" focused, dialog settled). */
 async function openPasskeyEnroll(el: MfaEnroll, buttonText: string = enEnroll.createPasskey): Promise<MfaEnroll> {

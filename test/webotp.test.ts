@@ -7,9 +7,8 @@ import '../src/define.js';
 import { MfaClient } from '../src/client/mfa-client.js';
 import type { IdpAuthResponse } from '../src/core/types.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
+import { enrollPhoneViaApi, newestId, waitForMessage } from './helpers/outbox.js';
 import { signInNewUser } from './helpers/session.js';
-
-const newestText = async () => ((await (await fetch('/demo/outbox')).json()) as { messages: { text: string }[] }).messages[0]?.text ?? '';
 
 describe('WebOTP', () => {
   const realGet = navigator.credentials.get.bind(navigator.credentials);
@@ -20,22 +19,18 @@ describe('WebOTP', () => {
 
   it('fills in the texted code the browser hands over (bound to this host) and verifies', async () => {
     await signInNewUser('webotp');
-    const client = new MfaClient();
-    const phone = await client.enroll('phone', { phone: '+15550002222' });
-    await client.confirmEnrollment(phone.factorId, (await newestText()).match(/\b(\d{6})\b/)![1]);
-    const enrollText = await newestText();
+    await enrollPhoneViaApi(new MfaClient(), '+15550002222');
+    const enrolled = await newestId();
 
     // The "phone": waits for the new SMS, checks its WebOTP line names this host, returns the code.
     const asked: CredentialRequestOptions[] = [];
     (window as { OTPCredential?: unknown }).OTPCredential = class {};
     navigator.credentials.get = async (options?: CredentialRequestOptions) => {
       asked.push(options!);
-      for (;;) {
-        const text = await newestText();
-        const line = text !== enrollText && text.match(/@([\w.-]+) #(\d{6})$/);
-        if (line) return line[1] === location.hostname ? ({ code: line[2], type: 'otp' } as unknown as Credential) : null;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const webOtpLine = /@([\w.-]+) #(\d{6})$/;
+      const sms = await waitForMessage((m) => m.id > enrolled && webOtpLine.test(m.text), 5000, 'the step-up SMS');
+      const line = sms.text.match(webOtpLine)!;
+      return line[1] === location.hostname ? ({ code: line[2], type: 'otp' } as unknown as Credential) : null;
     };
 
     const el = await fixture<MfaPrompt>(html`<mfa-prompt resource="payments" action="transfer"></mfa-prompt>`);
