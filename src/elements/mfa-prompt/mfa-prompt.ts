@@ -12,7 +12,8 @@ import { promptStyles } from './mfa-prompt.styles.js';
 type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
 
 /**
- * @summary The step-up modal: starts a challenge, takes the code, verifies it with the server.
+ * @summary The step-up modal: starts a challenge, asks for what the server asks (an app code, a texted
+ * or emailed code, a passkey, a recovery code, questions, choices, pictures), verifies it with the server.
  * @tag mfa-prompt
  *
  * @slot code - Filled by the element itself with its light-DOM `<input autocomplete="one-time-code">`.
@@ -34,7 +35,13 @@ type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
  * @csspart button - Every action button.
  * @csspart verify-button - Verify (also `button`).
  * @csspart cancel-button - Cancel (also `button`).
- * @csspart switch-button - "Use a recovery code" / "Use your authenticator app" (also `button`).
+ * @csspart switch-button - "Use another method" (also `button`).
+ * @csspart methods - The list of other methods.
+ * @csspart method-button - One method in that list (also `button`).
+ * @csspart resend-button - "Send a new code" with its countdown, for codes sent by SMS, call or email (also `button`).
+ * @csspart choices - The radio group of an `options` or `image` step.
+ * @csspart choice - One choice (a `<label>` with its radio, picture and text).
+ * @csspart answer-input - The text input of a question step.
  * @csspart message - The app's `message`, above the input.
  * @csspart enroll - The embedded `<mfa-enroll>` of `enroll-if-missing`.
  * @csspart status - The live region with errors and progress.
@@ -60,7 +67,7 @@ export class MfaPrompt extends MfaModalElement {
   @property({ reflect: true }) resource = 'app';
   /** The action on it, e.g. `transfer`. */
   @property({ reflect: true }) action = 'confirm';
-  /** Preferred factor type (`totp`, `recovery`). */
+  /** Preferred factor type (`totp`, `webauthn`, `phone`, `email`, `recovery`; `kba` for an integration's questions). */
   @property() factor?: FactorType;
   /** Always ask, even when the server says the user stepped up recently. */
   @property({ type: Boolean }) force = false;
