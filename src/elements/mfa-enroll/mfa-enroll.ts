@@ -59,6 +59,7 @@ const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
  * @csspart open-app - The `otpauth://` link for an authenticator app on this device.
  * @csspart status - The live region with errors and progress.
  * @csspart factor-types - The list of kinds to choose from (`type="choose"`).
+ * @csspart factor-type-button - One kind in that list (also `button`).
  * @csspart address-input - The phone number or email address `<input>`.
  * @csspart resend-button - "Send a new code" with its countdown (also `button`).
  * @csspart notice - The warning shown when a phone would be the only strong-enough factor.
