@@ -20,7 +20,6 @@ export const en = {
   malformedRecoveryCode: 'Enter a recovery code like abcd-efgh-ijkl-mnop.',
   locked: 'Too many wrong codes. Try again in {minutes}.',
   expired: 'This request has expired. Start again.',
-  notEnrolled: 'Set up two-step verification first.',
   nextCodeHint: 'Almost done. When your app shows a new code, enter it to continue.',
   networkError: 'We couldn’t reach the server. Check your connection and try again.',
   serverError: 'Something went wrong on our side. Try again.',

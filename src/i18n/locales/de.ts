@@ -21,7 +21,6 @@ const de: MfaStrings = {
   malformedRecoveryCode: 'Geben Sie einen Wiederherstellungscode im Format abcd-efgh-ijkl-mnop ein.',
   locked: 'Zu viele falsche Codes. Versuchen Sie es in {minutes} erneut.',
   expired: 'Diese Anfrage ist abgelaufen. Bitte beginnen Sie von vorn.',
-  notEnrolled: 'Richten Sie zuerst die Bestätigung in zwei Schritten ein.',
   nextCodeHint: 'Fast geschafft. Sobald Ihre App einen neuen Code anzeigt, geben Sie ihn ein, um fortzufahren.',
   networkError: 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   serverError: 'Bei uns ist etwas schiefgelaufen. Versuchen Sie es erneut.',

@@ -22,7 +22,6 @@ const es: MfaStrings = {
   malformedRecoveryCode: 'Introduce un código de recuperación con el formato abcd-efgh-ijkl-mnop.',
   locked: 'Demasiados códigos incorrectos. Vuelve a intentarlo dentro de {minutes}.',
   expired: 'Esta solicitud ha caducado. Vuelve a empezar.',
-  notEnrolled: 'Primero configura la verificación en dos pasos.',
   nextCodeHint: 'Ya casi está. Cuando tu aplicación muestre un código nuevo, introdúcelo para continuar.',
   networkError: 'No hemos podido conectar con el servidor. Comprueba tu conexión y vuelve a intentarlo.',
   serverError: 'Algo ha fallado por nuestra parte. Vuelve a intentarlo.',

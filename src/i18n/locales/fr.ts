@@ -23,7 +23,6 @@ const fr: MfaStrings = {
   malformedRecoveryCode: 'Saisissez un code de récupération au format abcd-efgh-ijkl-mnop.',
   locked: 'Trop de codes erronés. Réessayez dans {minutes}.',
   expired: 'Cette demande a expiré. Veuillez recommencer.',
-  notEnrolled: 'Configurez d’abord la validation en deux étapes.',
   nextCodeHint: 'Vous y êtes presque. Dès que votre application affiche un nouveau code, saisissez-le pour continuer.',
   networkError: 'Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.',
   serverError: 'Un problème est survenu de notre côté. Réessayez.',

@@ -22,7 +22,6 @@ const it: MfaStrings = {
   malformedRecoveryCode: 'Inserisci un codice di recupero nel formato abcd-efgh-ijkl-mnop.',
   locked: 'Troppi codici errati. Riprova tra {minutes}.',
   expired: 'Questa richiesta è scaduta. Ricomincia da capo.',
-  notEnrolled: 'Configura prima la verifica in due passaggi.',
   nextCodeHint: 'Hai quasi finito. Quando l’app mostra un nuovo codice, inseriscilo per continuare.',
   networkError: 'Impossibile raggiungere il server. Controlla la connessione e riprova.',
   serverError: 'Si è verificato un problema da parte nostra. Riprova.',

@@ -22,7 +22,6 @@ const ja: MfaStrings = {
   malformedRecoveryCode: 'abcd-efgh-ijkl-mnop の形式でリカバリーコードを入力してください。',
   locked: '誤ったコードの入力回数が上限に達しました。{minutes}後にもう一度お試しください。',
   expired: 'このリクエストは有効期限が切れています。最初からやり直してください。',
-  notEnrolled: '先に2段階認証を設定してください。',
   nextCodeHint: 'あと少しです。アプリに新しいコードが表示されたら、そのコードを入力して続行してください。',
   networkError: 'サーバーに接続できませんでした。接続を確認して、もう一度お試しください。',
   serverError: 'システムで問題が発生しました。もう一度お試しください。',

@@ -22,7 +22,6 @@ const ko: MfaStrings = {
   malformedRecoveryCode: 'abcd-efgh-ijkl-mnop 형식의 복구 코드를 입력하세요.',
   locked: '잘못된 코드를 너무 많이 입력했습니다. {minutes} 후에 다시 시도하세요.',
   expired: '요청이 만료되었습니다. 처음부터 다시 시작하세요.',
-  notEnrolled: '먼저 2단계 인증을 설정하세요.',
   nextCodeHint: '거의 다 되었습니다. 앱에 새 코드가 표시되면 입력하여 계속하세요.',
   networkError: '서버에 연결할 수 없습니다. 인터넷 연결을 확인하고 다시 시도하세요.',
   serverError: '서비스에 문제가 발생했습니다. 다시 시도하세요.',

@@ -21,7 +21,6 @@ const nl: MfaStrings = {
   malformedRecoveryCode: 'Voer een herstelcode in zoals abcd-efgh-ijkl-mnop.',
   locked: 'Te veel onjuiste codes. Probeer het over {minutes} opnieuw.',
   expired: 'Dit verzoek is verlopen. Begin opnieuw.',
-  notEnrolled: 'Stel eerst verificatie in twee stappen in.',
   nextCodeHint: 'Bijna klaar. Zodra je app een nieuwe code toont, voer je die in om door te gaan.',
   networkError: 'We kunnen de server niet bereiken. Controleer je verbinding en probeer het opnieuw.',
   serverError: 'Er is bij ons iets misgegaan. Probeer het opnieuw.',

@@ -23,7 +23,6 @@ const pl: MfaStrings = {
   malformedRecoveryCode: 'Wpisz kod odzyskiwania w formacie abcd-efgh-ijkl-mnop.',
   locked: 'Zbyt wiele błędnych kodów. Spróbuj ponownie za {minutes}.',
   expired: 'To żądanie wygasło. Zacznij od nowa.',
-  notEnrolled: 'Najpierw skonfiguruj weryfikację dwuetapową.',
   nextCodeHint: 'Prawie gotowe. Gdy aplikacja wyświetli nowy kod, wpisz go, aby kontynuować.',
   networkError: 'Nie udało się połączyć z serwerem. Sprawdź połączenie i spróbuj ponownie.',
   serverError: 'Coś poszło nie tak po naszej stronie. Spróbuj ponownie.',

@@ -22,7 +22,6 @@ const ptBr: MfaStrings = {
   malformedRecoveryCode: 'Digite um código de recuperação no formato abcd-efgh-ijkl-mnop.',
   locked: 'Muitos códigos incorretos. Tente novamente em {minutes}.',
   expired: 'Esta solicitação expirou. Comece de novo.',
-  notEnrolled: 'Configure a verificação em duas etapas primeiro.',
   nextCodeHint: 'Quase lá. Quando o app mostrar um novo código, digite-o para continuar.',
   networkError: 'Não foi possível conectar ao servidor. Verifique sua conexão e tente novamente.',
   serverError: 'Algo deu errado do nosso lado. Tente novamente.',

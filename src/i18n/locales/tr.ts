@@ -22,7 +22,6 @@ const tr: MfaStrings = {
   malformedRecoveryCode: 'abcd-efgh-ijkl-mnop biçiminde bir kurtarma kodu girin.',
   locked: 'Çok fazla hatalı kod girildi. {minutes} sonra tekrar deneyin.',
   expired: 'Bu isteğin süresi doldu. Baştan başlayın.',
-  notEnrolled: 'Önce iki adımlı doğrulamayı ayarlayın.',
   nextCodeHint: 'Neredeyse bitti. Uygulamanız yeni bir kod gösterdiğinde devam etmek için bu kodu girin.',
   networkError: 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
   serverError: 'Bizim tarafımızda bir sorun oluştu. Tekrar deneyin.',

@@ -22,7 +22,6 @@ const zhCn: MfaStrings = {
   malformedRecoveryCode: '请输入恢复码，格式如 abcd-efgh-ijkl-mnop。',
   locked: '错误次数过多。请在 {minutes}后重试。',
   expired: '此请求已过期，请重新开始。',
-  notEnrolled: '请先设置两步验证。',
   nextCodeHint: '即将完成。待应用显示新的验证码后，输入该验证码即可继续。',
   networkError: '无法连接到服务器。请检查网络连接，然后重试。',
   serverError: '我们这边出了点问题，请重试。',
