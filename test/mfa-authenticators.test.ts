@@ -6,6 +6,9 @@ import type { MfaAuthenticators } from '../src/elements/mfa-authenticators/mfa-a
 import { settled, shadow, typeCode } from './helpers/drive.js';
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
+import { enrollPhoneViaApi } from './helpers/outbox.js';
+import { MfaClient } from '../src/client/mfa-client.js';
+import { enAll } from '../src/i18n/en-all.js';
 
 const part = (el: Element, name: string) => shadow(el).querySelector<HTMLElement>(`[part~="${name}"]`);
 
@@ -81,6 +84,35 @@ describe('<mfa-authenticators>', () => {
     if (challenge.status !== 'CHALLENGED') throw new Error('expected a challenge');
     const old = await getDefaultClient().resume(challenge.challengeId, [{ guid: challenge.challenges[0].guid, value: recoveryCodes[0] }]).catch((e) => e);
     expect(old.code).to.equal('invalid_code');
+  });
+
+  it('lists a phone by its kind and masked number, and warns when only a phone protects the account', async () => {
+    await signInNewUser();
+    await enrollPhoneViaApi(new MfaClient(), '+15550004444');
+    const el = await openConsole();
+    const factor = part(el, 'factor')!;
+    expect(factor.querySelector('h3')!.textContent).to.equal('+1 ••• 4444');
+    expect(factor.textContent).to.contain('Text message');
+    expect(part(el, 'remove-button')!.getAttribute('aria-label')).to.equal('Remove: +1 ••• 4444');
+    expect([...shadow(el).querySelectorAll('[part~="warning"]')].map((w) => w.textContent)).to.deep.equal([enAll.phoneRestricted]);
+    await expect(el).to.be.accessible();
+  });
+
+  it('removing the last app while a phone stays warns that only weaker methods would be left', async () => {
+    await signInNewUser();
+    const { secret } = await enrollTotpFactor();
+    const client = getDefaultClient();
+    // The phone is a second factor: adding it needs a step-up (mfa/manage) with the app.
+    const ch = await client.startChallenge({ resource: 'mfa', action: 'manage' });
+    if (ch.status !== 'CHALLENGED') throw new Error('expected a challenge');
+    await client.resume(ch.challengeId, [{ guid: ch.challenges[0].guid, value: await totpCode(secret, 1) }]);
+    await enrollPhoneViaApi(client, '+15550005555');
+    const el = await openConsole();
+    const app = [...shadow(el).querySelectorAll<HTMLElement>('[part~="factor"]')].find((f) => f.querySelector('h3')!.textContent === 'Authenticator app')!;
+    app.querySelector<HTMLButtonElement>('[part~="remove-button"]')!.click();
+    await until(() => part(el, 'warning'), 5000, 'last-strong-factor warning');
+    expect(part(el, 'warning')!.textContent).to.equal(enAll.removeLastStrong);
+    await expect(el).to.be.accessible();
   });
 
   it('removing the last factor warns first, needs a step-up, and turns MFA off', async () => {
