@@ -90,6 +90,21 @@ export function createDemoApp(options = {}) {
 
   // Development "provider" for SMS, voice and email: messages land here and GET /demo/outbox shows them.
   const outbox = new Outbox();
+  // Demo only: a flaky SMS provider for numbers ending in 0000 — every other message to them fails
+  // (the 1st, 3rd, …), so "We couldn't send the code — send a new one" can be seen and tested.
+  /** @type {Map<string, number>} */
+  const flaky = new Map();
+  /** @type {import('../dist/server/index.js').SmsSender} */
+  const sms = {
+    async sendSms(message) {
+      if (/0000$/.test(message.to)) {
+        const n = (flaky.get(message.to) ?? 0) + 1;
+        flaky.set(message.to, n);
+        if (n % 2 === 1) throw new Error('simulated provider outage');
+      }
+      await outbox.sendSms(message);
+    },
+  };
 
   const mfa = createMfaServer({
     authenticate,
@@ -97,7 +112,7 @@ export function createDemoApp(options = {}) {
     store: options.store,
     origins: options.origins,
     appName: 'mfa-elements demo',
-    sms: outbox,
+    sms,
     email: outbox,
     kba: { questions: bankQuestions },
   });
