@@ -124,6 +124,7 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
 
   if (input.factorType === 'recovery' || input.factorId === RECOVERY_KEY) {
     if (!refs.some((r) => r.type === 'recovery')) throw new MfaError('not_enrolled', 'No recovery codes are left.');
+    await assertNotLocked(ctx, sub, RECOVERY_KEY);
     challenge.factorId = RECOVERY_KEY;
     ref = refs.find((r) => r.id === RECOVERY_KEY)!;
     step = recoveryStep(challenge.stepGuid);
@@ -132,6 +133,7 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
     // real one and answers every code exactly as a wrong code (same status, body, lockout), so
     // ids cannot be probed (issue #4 enumeration rule).
     challenge.factorId = `${DECOY_PREFIX}${input.factorId}`;
+    await assertNotLocked(ctx, sub, challenge.factorId); // a decoy locks like a real factor
     ref = { id: input.factorId, type: 'totp', label: DEFAULT_TOTP_LABEL };
     step = codeStep(ctx.totp.digits, challenge.stepGuid);
   } else {
@@ -139,6 +141,7 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
     ref = refs.find((r) => r.id === factor.id)!;
     const sameType = factors.filter((f) => f.type === factor.type);
     if (factor.type === 'totp') {
+      await assertNotLocked(ctx, sub, factor.id);
       challenge.factorId = factor.id;
       step = codeStep(factor.digits, challenge.stepGuid);
     } else if (factor.type === 'webauthn') {
@@ -160,9 +163,6 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
       challenge.state = writeState({ kind: 'sent', ...sent });
       step = sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), sent, ctx.now());
     }
-  }
-  if (!challenge.factorId.startsWith(DECOY_PREFIX) && challenge.factorId !== PICK_KEY && challenge.factorId !== WEBAUTHN_KEY) {
-    await assertNotLocked(ctx, sub, challenge.factorId);
   }
   await ctx.store.insertChallenge(challenge);
   sweepExpiredChallenges(ctx, now);
