@@ -46,6 +46,8 @@ test('the tarball has what a user needs', async (t) => {
     'package.json', 'README.md', 'custom-elements.json', 'vscode.html-custom-data.json',
     'dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/define.d.ts',
     'dist/mfa-elements.js', 'dist/mfa-elements.iife.js',
+    // …and the prompt's other steps and the passkey ceremony from beside itself too (lazy.url.ts).
+    'dist/mfa-prompt-steps.js', 'dist/mfa-passkeys.js',
     'dist/react.js', 'dist/react.d.ts', 'dist/vue.js', 'dist/vue.d.ts',
     'dist/server/index.js', 'dist/server/index.d.ts',
     ...['q2', 'transcodes', 'clerk', 'mx', 'authing'].flatMap((c) => [`dist/compat/${c}.js`, `dist/compat/${c}.d.ts`]),
