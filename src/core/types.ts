@@ -125,7 +125,8 @@ export interface CodeEnrollment {
   factorId: string;
   type: 'phone' | 'email';
   sentTo: string;
-  resendAfter: number;
+  /** Seconds until "Send a new code" may be used (absent: no more codes for this enrollment). */
+  resendAfter?: number;
   deliveryFailed?: boolean;
   /** `restricted`: phone codes are weaker (SIM swap); the user should add an app or a passkey. */
   notice?: 'restricted';

@@ -9,7 +9,7 @@ import { enrollmentChallengeId, readState, writeState } from './challenge-state.
 import { PENDING_FACTOR_TTL_MS, type MfaContext } from './config.js';
 import { attemptCode } from './factors/attempt.js';
 import {
-  maskContact, normalizeEmail, normalizePhone, openContact, sealContact, sendCode, type Contact, type ContactType, type PhoneChannel,
+  maskContact, newSentCode, normalizeEmail, normalizePhone, openContact, sealContact, type Contact, type ContactType, type PhoneChannel,
 } from './factors/contact-factor.js';
 import { resendAfterSeconds, type SentCodeState } from './factors/one-time-code.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './crypto/recovery-codes.js';
@@ -17,7 +17,7 @@ import { issueRecoveryCodes } from './factors/recovery-factor.js';
 import { checkTotpCode, createTotpFactor, parseTotpCode } from './factors/totp-factor.js';
 import { DEFAULT_PASSKEY_LABEL, registrationOptions, relyingParty, verifyRegistration } from './factors/webauthn-factor.js';
 import type { StoredChallenge, StoredFactor } from './stores/store.js';
-import { attemptSentCode, resendCode, type RequestOrigin } from './verification.js';
+import { INSERT, assertMayResend, attemptSentCode, storeThenDeliver, type RequestOrigin } from './verification.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -67,7 +67,7 @@ export async function enroll(ctx: MfaContext, sub: string, input: EnrollInput, f
   return enrollContact(ctx, sub, input.type, contact, input.label, from);
 }
 
-function enrollmentChallenge(ctx: MfaContext, sub: string, factorId: string, state: string): StoredChallenge {
+function enrollmentChallenge(ctx: MfaContext, sub: string, factorId: string, state?: string): StoredChallenge {
   const now = ctx.now();
   return {
     id: enrollmentChallengeId(factorId), sub, resource: 'mfa', action: 'enroll', factorId, stepGuid: factorId,
@@ -85,14 +85,16 @@ async function enrollContact(
     algorithm: 'SHA256', digits: 6, period: 0, confirmed: false, createdAt: ctx.now(), lastUsedAt: null, lastStep: -1,
   };
   await ctx.store.insertFactor(factor);
-  const sent = await sendCode(ctx, type, sub, contact, enrollmentChallengeId(id), undefined, from);
-  await ctx.store.insertChallenge(enrollmentChallenge(ctx, sub, id, writeState({ kind: 'enroll-code', ...sent })));
+  const challenge = enrollmentChallenge(ctx, sub, id);
+  const { sent } = await storeThenDeliver(ctx, challenge, INSERT, newSentCode(ctx, challenge.id, undefined), (st) => ({ kind: 'enroll-code', ...st }), type, contact, from);
   return codeEnrollment(ctx, id, type, masked, sent, await restricted(ctx, sub, type));
 }
 
 function codeEnrollment(ctx: MfaContext, factorId: string, type: ContactType, sentTo: string, sent: SentCodeState, notice: boolean): Enrollment {
+  const resendAfter = resendAfterSeconds(sent, ctx.now());
   return {
-    factorId, type, sentTo, resendAfter: resendAfterSeconds(sent, ctx.now()) ?? -1,
+    factorId, type, sentTo,
+    ...(resendAfter !== null && { resendAfter }),
     ...(sent.failed && { deliveryFailed: true }),
     ...(notice && { notice: 'restricted' as const }),
   };
@@ -125,10 +127,8 @@ export async function resendEnrollmentCode(ctx: MfaContext, sub: string, factorI
   if (challenge.expiresAt <= ctx.now()) throw new MfaError('expired', 'This enrollment has expired. Start again.');
   const type = factor.type as ContactType;
   const contact = openContact(ctx, factor);
-  const sent = await resendCode(ctx, sub, factor.id, state, (prev) => sendCode(ctx, type, sub, contact, challenge.id, prev, from));
-  if (!(await ctx.store.updateChallenge({ ...challenge, state: writeState({ kind: 'enroll-code', ...sent }) }, challenge.state))) {
-    throw new MfaError('conflict', 'A new code was already sent.');
-  }
+  await assertMayResend(ctx, sub, factor.id, state);
+  const { sent } = await storeThenDeliver(ctx, challenge, challenge.state, newSentCode(ctx, challenge.id, state), (st) => ({ kind: 'enroll-code', ...st }), type, contact, from);
   return codeEnrollment(ctx, factor.id, type, maskContact(type, contact.address), sent, await restricted(ctx, sub, type));
 }
 

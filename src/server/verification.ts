@@ -12,9 +12,9 @@ import { CHALLENGE_TTL_MS, type MfaContext, type SessionUser } from './config.js
 import { findFresh, recordFresh } from './freshness.js';
 import { attemptCode, assertNotLocked } from './factors/attempt.js';
 import {
-  contactAmr, isContactType, maskContact, openContact, sendCode, type ContactType, type SendContext,
+  contactAmr, deliverCode, isContactType, maskContact, newSentCode, openContact, type Contact, type ContactType, type SendContext,
 } from './factors/contact-factor.js';
-import { ACR_KBA, KBA_AMR, KBA_KEY, kbaStep, type KbaQuestion } from './factors/kba.js';
+import { ACR_KBA, KBA_AMR, KBA_KEY, kbaLockKey, kbaStep, type KbaQuestion } from './factors/kba.js';
 import { resendAfterSeconds, sentCodeMatches, type SentCodeState } from './factors/one-time-code.js';
 import { notifyRecoveryCodeUse } from './factors/notices.js';
 import { RECOVERY_AMR, RECOVERY_KEY, RECOVERY_LABEL, consumeRecoveryCode, parseRecoveryCode } from './factors/recovery-factor.js';
@@ -158,15 +158,43 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
       const type = factor.type as ContactType;
       await assertNotLocked(ctx, sub, factor.id);
       const contact = openContact(ctx, factor);
-      const sent = await sendCode(ctx, type, sub, contact, challenge.id, undefined, from);
       challenge.factorId = factor.id;
-      challenge.state = writeState({ kind: 'sent', ...sent });
-      step = sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), sent, ctx.now());
+      const stored = await storeThenDeliver(ctx, challenge, INSERT, newSentCode(ctx, challenge.id, undefined), (sent) => ({ kind: 'sent', ...sent }), type, contact, from);
+      sweepExpiredChallenges(ctx, now);
+      return challenged(stored.challenge, ref, refs, sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), stored.sent, ctx.now()));
     }
   }
   await ctx.store.insertChallenge(challenge);
   sweepExpiredChallenges(ctx, now);
   return challenged(challenge, ref, refs, step);
+}
+
+/** `storeThenDeliver`'s `expected` for a challenge that is not stored yet. */
+export const INSERT = Symbol('insert');
+
+/** Inserts `next`, or replaces the stored challenge if its state is still `expected` (else 409). */
+async function put(ctx: MfaContext, next: StoredChallenge, expected: string | undefined | typeof INSERT): Promise<void> {
+  if (expected === INSERT) await ctx.store.insertChallenge(next);
+  else if (!(await ctx.store.updateChallenge(next, expected))) throw new MfaError('conflict', 'This step was already answered or a new code was already sent.');
+}
+
+/**
+ * Stores the state that holds a new code — one insert or compare-and-set, so of racing resends
+ * or picks exactly one sends a message — and only then delivers it. When the sender fails, the
+ * stored state says so (best effort: a newer code stored meanwhile wins) and the answer carries
+ * `deliveryFailed`. Shared with enrollment.
+ */
+export async function storeThenDeliver(
+  ctx: MfaContext, challenge: StoredChallenge, expected: string | undefined | typeof INSERT,
+  fresh: { code: string; state: SentCodeState }, wrap: (sent: SentCodeState) => ChallengeState,
+  type: ContactType, contact: Contact, from: RequestOrigin,
+): Promise<{ challenge: StoredChallenge; sent: SentCodeState }> {
+  const stored: StoredChallenge = { ...challenge, state: writeState(wrap(fresh.state)) };
+  await put(ctx, stored, expected);
+  if (await deliverCode(ctx, type, challenge.sub, contact, fresh.code, fresh.state.sends, from)) return { challenge: stored, sent: fresh.state };
+  const sent = { ...fresh.state, failed: true };
+  const marked: StoredChallenge = { ...stored, state: writeState(wrap(sent)) };
+  return { challenge: (await ctx.store.updateChallenge(marked, stored.state)) ? marked : stored, sent };
 }
 
 const challenged = (c: StoredChallenge, factor: ChallengeFactorRef, factors: ChallengeFactorRef[], step: ChallengeStep): ChallengedResponse =>
@@ -234,7 +262,8 @@ export async function resumeChallenge(
     amr = RECOVERY_AMR;
     const left = await ctx.store.countRecoveryCodes(sub);
     await ctx.audit.record({ type: 'recovery.used', sub, resource: challenge.resource, action: challenge.action, factor: 'recovery', severity: 'warning', metadata: { left } });
-    await notifyRecoveryCodeUse(ctx, sub, left);
+    // In the background: a slow mail provider must not hold up (or time out) the step-up.
+    void notifyRecoveryCodeUse(ctx, sub, left).catch(() => {});
   } else if (challenge.factorId.startsWith(DECOY_PREFIX)) {
     // Same parsing, same counting, never a success: indistinguishable from a wrong code.
     parseTotpCode(answer.value, ctx.totp.digits);
@@ -265,12 +294,11 @@ async function pickDestination(
   if (!factor || !factor.confirmed) throw notFound(); // removed meanwhile
   await assertNotLocked(ctx, challenge.sub, factor.id);
   const contact = openContact(ctx, factor);
-  const sent = await sendCode(ctx, state.type, challenge.sub, contact, challenge.id, undefined, from);
-  const next: StoredChallenge = { ...challenge, factorId: factor.id, stepGuid: randomUUID(), state: writeState({ kind: 'sent', ...sent }) };
-  if (!(await ctx.store.updateChallenge(next, challenge.state))) throw new MfaError('conflict', 'This step was already answered.');
+  const next: StoredChallenge = { ...challenge, factorId: factor.id, stepGuid: randomUUID() };
+  const stored = await storeThenDeliver(ctx, next, challenge.state, newSentCode(ctx, challenge.id, undefined), (sent) => ({ kind: 'sent', ...sent }), state.type, contact, from);
   const refs = await factorRefs(ctx, challenge.sub, await usableFactors(ctx, challenge.sub));
   const ref = refs.find((r) => r.id === factor.id) ?? { id: factor.id, type: factor.type, label: factor.label };
-  return challenged(next, ref, refs, sentCodeStep(next.stepGuid, maskContact(state.type, contact.address), sent, ctx.now()));
+  return challenged(stored.challenge, ref, refs, sentCodeStep(next.stepGuid, maskContact(state.type, contact.address), stored.sent, ctx.now()));
 }
 
 /** "Send a new code": replaces the code (the old one stops working); failures stay counted. */
@@ -279,7 +307,7 @@ export async function resendChallengeCode(ctx: MfaContext, user: SessionUser, ch
   if (state?.kind !== 'sent' && state?.kind !== 'kba') throw new MfaError('conflict', 'This step sent no code.');
   const sentState = state.kind === 'sent' ? state : state.sent;
   if (!sentState) throw new MfaError('conflict', 'This step sent no code.');
-  let contact;
+  let contact: Contact;
   let type: ContactType;
   let ref: ChallengeFactorRef;
   let refs: ChallengeFactorRef[];
@@ -297,25 +325,20 @@ export async function resendChallengeCode(ctx: MfaContext, user: SessionUser, ch
     ref = KBA_REF;
     refs = [KBA_REF];
   }
-  const lockKey = state.kind === 'sent' ? challenge.factorId : KBA_KEY;
-  const sent = await resendCode(ctx, user.sub, lockKey, sentState, (prev) => sendCode(ctx, type, user.sub, contact, challenge.id, prev, from));
-  const nextState: ChallengeState = state.kind === 'sent' ? { kind: 'sent', ...sent } : { ...state, sent };
-  const next: StoredChallenge = { ...challenge, state: writeState(nextState) };
-  if (!(await ctx.store.updateChallenge(next, challenge.state))) throw new MfaError('conflict', 'A new code was already sent.');
-  return challenged(next, ref, refs, sentCodeStep(next.stepGuid, maskContact(type, contact.address), sent, ctx.now()));
+  await assertMayResend(ctx, user.sub, state.kind === 'sent' ? challenge.factorId : kbaLockKey(challenge), sentState);
+  const wrap = (sent: SentCodeState): ChallengeState => (state.kind === 'sent' ? { kind: 'sent', ...sent } : { ...state, sent });
+  const stored = await storeThenDeliver(ctx, challenge, challenge.state, newSentCode(ctx, challenge.id, sentState), wrap, type, contact, from);
+  return challenged(stored.challenge, ref, refs, sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), stored.sent, ctx.now()));
 }
 
 /** The resend rule, shared with enrollment: wait for the countdown, at most MAX_SENDS codes. */
-export async function resendCode(
-  ctx: MfaContext, sub: string, lockKey: string, previous: SentCodeState, send: (previous: SentCodeState) => Promise<SentCodeState>,
-): Promise<SentCodeState> {
+export async function assertMayResend(ctx: MfaContext, sub: string, lockKey: string, previous: SentCodeState): Promise<void> {
   const wait = resendAfterSeconds(previous, ctx.now());
   if (wait === null) throw new MfaError('rate_limited', 'No more codes can be sent for this request. Start again later.', { retryAfter: CHALLENGE_TTL_MS / 1000 });
   if (wait > 0) throw new MfaError('rate_limited', 'Wait a moment before asking for a new code.', { retryAfter: wait });
   // Failures are per factor, not per code: a new code never resets them (DESIGN §7), and a
   // locked factor gets no new code.
   await assertNotLocked(ctx, sub, lockKey);
-  return send(previous);
 }
 
 // ---- KBA (MX-style question flows of an integration) ----
@@ -329,15 +352,20 @@ async function kbaQuestions(ctx: MfaContext, c: Pick<StoredChallenge, 'sub' | 'r
   return list;
 }
 
-/** Builds question `index` as a step; a `code` question sends its code now. */
+/** Stores question `index` as the challenge's step (a `code` question sends its code once stored). */
 async function kbaAsk(
-  ctx: MfaContext, challenge: StoredChallenge, q: KbaQuestion, index: number, from: RequestOrigin,
-): Promise<{ state: ChallengeState; step: ChallengeStep }> {
-  if (q.type !== 'code') return { state: { kind: 'kba', index }, step: kbaStep(q, challenge.stepGuid) };
+  ctx: MfaContext, challenge: StoredChallenge, expected: string | undefined | typeof INSERT, q: KbaQuestion, index: number, from: RequestOrigin,
+): Promise<{ challenge: StoredChallenge; step: ChallengeStep }> {
+  if (q.type !== 'code') {
+    const step = kbaStep(q, challenge.stepGuid); // refuses unsafe pictures before anything is stored
+    const stored: StoredChallenge = { ...challenge, state: writeState({ kind: 'kba', index }) };
+    await put(ctx, stored, expected);
+    return { challenge: stored, step };
+  }
   if (!q.sendTo) throw new Error('kba: a code question needs sendTo');
   const { type, ...contact } = q.sendTo;
-  const sent = await sendCode(ctx, type, challenge.sub, contact, challenge.id, undefined, from);
-  return { state: { kind: 'kba', index, sent }, step: sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), sent, ctx.now()) };
+  const stored = await storeThenDeliver(ctx, challenge, expected, newSentCode(ctx, challenge.id, undefined), (sent) => ({ kind: 'kba', index, sent }), type, contact, from);
+  return { challenge: stored.challenge, step: sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), stored.sent, ctx.now()) };
 }
 
 async function startKba(ctx: MfaContext, sub: string, input: StartInput, from: RequestOrigin): Promise<ChallengedResponse> {
@@ -347,12 +375,10 @@ async function startKba(ctx: MfaContext, sub: string, input: StartInput, from: R
     reason: input.reason, createdAt: now, expiresAt: now + CHALLENGE_TTL_MS,
   };
   const questions = await kbaQuestions(ctx, challenge);
-  await assertNotLocked(ctx, sub, KBA_KEY);
-  const { state, step } = await kbaAsk(ctx, challenge, questions[0], 0, from);
-  challenge.state = writeState(state);
-  await ctx.store.insertChallenge(challenge);
+  await assertNotLocked(ctx, sub, kbaLockKey(challenge));
+  const asked = await kbaAsk(ctx, challenge, INSERT, questions[0], 0, from);
   sweepExpiredChallenges(ctx, now);
-  return challenged(challenge, KBA_REF, [KBA_REF], step);
+  return challenged(asked.challenge, KBA_REF, [KBA_REF], asked.step);
 }
 
 /** Checks the answer to the current question; returns the next step, or null when all are answered. */
@@ -367,21 +393,18 @@ async function answerKba(
   const last = state.index + 1 >= questions.length;
   if (q.type === 'code') {
     if (!state.sent) throw notFound();
-    await attemptSentCode(ctx, challenge.sub, KBA_KEY, challenge.id, state.sent, value, KBA_AMR, last);
+    await attemptSentCode(ctx, challenge.sub, kbaLockKey(challenge), challenge.id, state.sent, value, KBA_AMR, last);
   } else {
     if ((q.type === 'options' || q.type === 'image') && !q.options?.some((o) => o.value === value)) {
       throw new MfaError('invalid_option', 'Choose one of the options offered.');
     }
     if (q.type === 'text' && value.trim() === '') throw new MfaError('malformed_code', 'Type an answer.');
-    await attemptCode(ctx, challenge.sub, KBA_KEY, async () => Boolean(await q.check?.(value)), KBA_AMR, last);
+    await attemptCode(ctx, challenge.sub, kbaLockKey(challenge), async () => Boolean(await q.check?.(value)), KBA_AMR, last);
   }
   const index = state.index + 1;
   if (index >= questions.length) return null;
-  const next: StoredChallenge = { ...challenge, stepGuid: randomUUID() };
-  const asked = await kbaAsk(ctx, next, questions[index], index, from);
-  next.state = writeState(asked.state);
-  if (!(await ctx.store.updateChallenge(next, challenge.state))) throw new MfaError('conflict', 'This step was already answered.');
-  return challenged(next, KBA_REF, [KBA_REF], asked.step);
+  const asked = await kbaAsk(ctx, { ...challenge, stepGuid: randomUUID() }, challenge.state, questions[index], index, from);
+  return challenged(asked.challenge, KBA_REF, [KBA_REF], asked.step);
 }
 
 /** Signs the token; `authTime` is the moment the user proved the factor (kept for fresh reuse). */

@@ -430,6 +430,32 @@ describe('resend', () => {
   });
 });
 
+describe('racing requests send one message', () => {
+  test('20 resends at once: exactly one is answered 200 and exactly one SMS goes out', async () => {
+    const { h, outbox } = setup();
+    await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE });
+    const { ch } = await sentChallenge(h, outbox, A, PAY);
+    h.advance(30_000);
+    const before = outbox.list(A).length;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.post(`/mfa/challenges/${ch.challengeId}/resend`, {}, A)));
+    assert.equal(answers.filter((r) => r.status === 200).length, 1);
+    for (const r of answers.filter((x) => x.status !== 200)) await expectError(r, 409, 'conflict');
+    assert.equal(outbox.list(A).length, before + 1, 'one SMS, not twenty');
+  });
+
+  test('20 choices of a phone at once: one SMS', async () => {
+    const { h, outbox } = setup();
+    const p1 = await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE });
+    const token = await manageTokenByPhone(h, outbox, A);
+    await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE2 }, { 'step-up-token': token });
+    const ch = await json(await h.post('/mfa/challenges', { ...PAY, factorType: 'phone' }, A));
+    const before = outbox.list(A).length;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.resume(A, ch.challengeId, ch.challenges[0].guid, p1.factorId)));
+    assert.equal(answers.filter((r) => r.status === 200).length, 1);
+    assert.equal(outbox.list(A).length, before + 1, 'one SMS, not twenty');
+  });
+});
+
 describe('sender failure', () => {
   test('a throwing sender → 201 with deliveryFailed, never a 5xx; a resend delivers and the challenge works', async () => {
     const outbox = new Outbox();
@@ -605,8 +631,14 @@ describe('recovery-code notice', () => {
     return { h, outbox, before, used };
   }
 
+  /** The notice goes out in the background, after the step-up answered: wait for it (bounded). */
+  async function settle(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  }
+
   test('an email factor hears that a recovery code was used', async () => {
     const { h, outbox, before, used } = await useRecoveryCode({});
+    await settle(() => outbox.list(A).length > before);
     assert.equal(outbox.list(A).length, before + 1);
     const notice = outbox.list(A)[0]!;
     assert.equal(notice.channel, 'email');
@@ -619,6 +651,7 @@ describe('recovery-code notice', () => {
 
   test('notifyRecoveryCodeUse: false sends nothing', async () => {
     const { outbox, before } = await useRecoveryCode({ notifyRecoveryCodeUse: false });
+    await settle(() => outbox.list(A).length > before);
     assert.equal(outbox.list(A).length, before);
   });
 
@@ -631,5 +664,16 @@ describe('recovery-code notice', () => {
     const res = await h.answer(A, { ...PAY, factorType: 'recovery' }, mail.recoveryCodes![1]!);
     assert.equal(res.status, 200);
     assert.equal((await json(res)).status, 'VERIFIED');
+  });
+
+  test('a mail provider that never answers does not hold up the step-up', async () => {
+    const outbox = new Outbox();
+    let hang = false;
+    const email = { sendEmail: (m: Parameters<Outbox['sendEmail']>[0]) => (hang ? new Promise<void>(() => {}) : outbox.sendEmail(m)) };
+    const { h } = setup({ email });
+    const mail = await enrollContact(h, outbox, A, { type: 'email', email: EMAIL });
+    hang = true;
+    const res = await h.answer(A, { ...PAY, factorType: 'recovery' }, mail.recoveryCodes![2]!);
+    assert.equal(res.status, 200);
   });
 });

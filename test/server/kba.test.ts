@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { MfaServerOptions } from '../../src/server/config.js';
 import { Outbox } from '../../src/server/delivery/senders.js';
-import { sameAnswer, type KbaPlugin, type KbaQuestion } from '../../src/server/factors/kba.js';
+import { kbaLockKey, sameAnswer, type KbaPlugin, type KbaQuestion } from '../../src/server/factors/kba.js';
 import { assertErrorShape, expectError, latestCode, makeServer, otherCode, type Harness } from './harness.js';
 
 const A = 'alice';
@@ -73,7 +73,7 @@ describe('KBA flow', () => {
 
     // Empty answer: malformed, not counted.
     await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, '   '), 400, 'malformed_code');
-    assert.equal((await h.store.getFailureState(A, 'kba')).failures, 0);
+    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0);
 
     const r2 = await h.resume(A, ch.challengeId, ch.challenges[0].guid, '  REX ');
     assert.equal(r2.status, 200);
@@ -88,7 +88,7 @@ describe('KBA flow', () => {
 
     // A value not offered: 400, nothing counted, the same step still answers.
     await expectError(await h.resume(A, ch.challengeId, opt.guid, 'acc-9'), 400, 'invalid_option');
-    assert.equal((await h.store.getFailureState(A, 'kba')).failures, 0);
+    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0);
     assert.equal(outbox.list(A).length, 0);
 
     const r3 = await h.resume(A, ch.challengeId, opt.guid, 'acc-2');
@@ -201,7 +201,7 @@ describe('KBA is not MFA', () => {
 });
 
 describe('KBA lockout', () => {
-  test("wrong answers count toward lockout under key 'kba': 10 → 423, and no new KBA challenge while locked", async () => {
+  test('wrong answers count toward the lockout of that question flow: 10 → 423, and no new KBA challenge while locked', async () => {
     const { h, outbox } = setup();
     const ch = await start(h);
     const left: number[] = [];
@@ -214,7 +214,7 @@ describe('KBA lockout', () => {
     // Even the right answer is refused now, and no new challenge starts.
     await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, 'Rex'), 423, 'locked');
     await expectError(await h.post('/mfa/challenges', { ...PAY, factorType: 'kba' }, A), 423, 'locked');
-    assert.ok((await h.store.getFailureState(A, 'kba')).lockedUntil > h.now());
+    assert.ok((await h.store.getFailureState(A, kbaLockKey(PAY))).lockedUntil > h.now());
     assert.equal(outbox.list(A).length, 0);
     assert.ok((await h.store.listAuditEvents(A, 100)).some((e) => e.type === 'factor.locked'));
     // Another user is not affected.
@@ -233,9 +233,9 @@ describe('KBA lockout', () => {
     // The right option in between does not wipe the wrong one: only the last answer resets.
     assert.equal(wrongCode.error.attemptsLeft, 8);
     await expectError(await h.resume(A, ch.challengeId, s3.challenges[0].guid, '12345'), 400, 'malformed_code');
-    assert.equal((await h.store.getFailureState(A, 'kba')).failures, 2);
+    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 2);
     assert.equal((await h.resume(A, ch.challengeId, s3.challenges[0].guid, code)).status, 200);
-    assert.equal((await h.store.getFailureState(A, 'kba')).failures, 0, 'the full pass resets the count');
+    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0, 'the full pass resets the count');
   });
 
   test('knowing the easy answer does not reset the lockout of the hard one (new challenges included)', async () => {
@@ -257,12 +257,25 @@ describe('KBA lockout', () => {
     await expectError(await h.post('/mfa/challenges', { ...PAY, factorType: 'kba' }, A), 423, 'locked');
   });
 
+  test('passing another, easier question flow never resets the failures of this one', async () => {
+    // An attacker guesses the first pet on one flow, and between guesses passes a flow whose
+    // answers they know (here: the same plugin for another scope, answered right in full).
+    const { h, outbox } = setup();
+    const OTHER = { resource: 'bank', action: 'picture' } as const;
+    const ch = await start(h);
+    for (let i = 0; i < 7; i++) await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, `Fluffy ${i}`), 403, 'invalid_code');
+    assert.equal((await passKba(h, outbox, A, OTHER)).acr, 'kba');
+    for (let i = 7; i < 9; i++) await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, `Fluffy ${i}`), 403, 'invalid_code');
+    await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, 'Fluffy 9'), 423, 'locked');
+    assert.equal((await h.store.getFailureState(A, kbaLockKey(OTHER))).failures, 0);
+  });
+
   test("KBA failures do not lock the user's real factors, and the reverse", async () => {
     const { h } = setup();
     const t = await h.enrollTotp(A);
     const ch = await start(h);
     for (let i = 0; i < 10; i++) await h.resume(A, ch.challengeId, ch.challenges[0].guid, `wrong ${i}`);
-    assert.ok((await h.store.getFailureState(A, 'kba')).lockedUntil > h.now());
+    assert.ok((await h.store.getFailureState(A, kbaLockKey(PAY))).lockedUntil > h.now());
     assert.equal((await h.store.getFailureState(A, t.factorId)).failures, 0);
     assert.equal((await h.stepUp(A, t.secret, PAY.resource, PAY.action)).acr, 'mfa');
   });

@@ -206,7 +206,7 @@ export class MfaEnroll extends MfaModalElement {
   /** A code went out (or failed to): ask for it, with the resend countdown. */
   private sent(enrollment: CodeEnrollment): void {
     const s = this.strings;
-    this.resendAt = enrollment.resendAfter < 0 ? null : Date.now() + enrollment.resendAfter * 1000;
+    this.resendAt = enrollment.resendAfter === undefined ? null : Date.now() + enrollment.resendAfter * 1000;
     if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === enrollment);
     this.askCode(enrollment, 6);
     this.status = enrollment.deliveryFailed ? s.deliveryFailed : '';

@@ -74,30 +74,36 @@ export interface SendContext {
 }
 
 /**
- * Makes a new code bound to `bindTo` (a challenge id), sends it, and returns the state to store.
- * A sender failure is caught: the state says `failed`, the code is still valid for a resend's
- * sake but was never delivered, and the caller answers `deliveryFailed`.
+ * A new code bound to `bindTo` (a challenge id) and the state that records it. The caller stores
+ * the state first (one compare-and-set, so racing resends or picks cannot each send a message)
+ * and only then calls `deliverCode`.
  */
-export async function sendCode(
-  ctx: MfaContext, type: ContactType, sub: string, contact: Contact, bindTo: string, previous: SentCodeState | undefined, send: SendContext,
-): Promise<SentCodeState> {
+export function newSentCode(ctx: MfaContext, bindTo: string, previous: SentCodeState | undefined): { code: string; state: SentCodeState } {
   const code = generateSentCode(ctx.random);
   const now = ctx.now();
-  const state: SentCodeState = {
-    codeHash: hashSentCode(ctx, bindTo, code),
-    codeExpiresAt: now + SENT_CODE_TTL_MS,
-    sentAt: now,
-    sends: (previous?.sends ?? 0) + 1,
+  return {
+    code,
+    state: { codeHash: hashSentCode(ctx, bindTo, code), codeExpiresAt: now + SENT_CODE_TTL_MS, sentAt: now, sends: (previous?.sends ?? 0) + 1 },
   };
+}
+
+/**
+ * Sends `code` through the configured sender. False when the sender threw: the caller records
+ * `failed` (the user sees "we couldn't send the code" and can resend at once). The log gets the
+ * error's name only — provider messages often quote the number.
+ */
+export async function deliverCode(
+  ctx: MfaContext, type: ContactType, sub: string, contact: Contact, code: string, sends: number, send: SendContext,
+): Promise<boolean> {
   try {
     await deliver(ctx, type, sub, contact, code, send);
-    await ctx.audit.record({ type: 'code.sent', sub, factor: contactAmr(type, contact), metadata: { sends: state.sends } });
+    await ctx.audit.record({ type: 'code.sent', sub, factor: contactAmr(type, contact), metadata: { sends } });
+    return true;
   } catch (err) {
-    state.failed = true;
-    ctx.logger.warn(`[mfa] ${type} sender failed: ${err instanceof Error ? err.message : 'unknown error'}`);
+    ctx.logger.warn(`[mfa] ${type} sender failed (${err instanceof Error ? err.name : typeof err})`);
     await ctx.audit.record({ type: 'code.delivery_failed', sub, factor: contactAmr(type, contact), status: 'failure', severity: 'warning' });
+    return false;
   }
-  return state;
 }
 
 async function deliver(ctx: MfaContext, type: ContactType, sub: string, contact: Contact, code: string, send: SendContext): Promise<void> {

@@ -8,14 +8,20 @@
  * a KBA result never satisfies `acr=mfa` — its token carries `acr: "kba"`, which the default
  * guard refuses, and it never counts as step-up freshness.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ChallengeStep } from '../../core/types.js';
 import type { Contact, ContactType } from './contact-factor.js';
 
 export const KBA_AMR = 'kba';
 export const ACR_KBA = 'kba';
-/** The lockout key of KBA answers (per user). */
+/** The factor id of KBA challenges (there is no stored factor). */
 export const KBA_KEY = 'kba';
+
+/**
+ * The lockout key of KBA answers: per user and question flow (resource + action). Passing one
+ * flow (say, an easy picture check) must never reset the failures of another.
+ */
+export const kbaLockKey = (c: { resource: string; action: string }): string => `${KBA_KEY}:${c.resource}:${c.action}`;
 
 export interface KbaQuestion {
   type: 'text' | 'options' | 'image' | 'code';
@@ -39,12 +45,13 @@ export interface KbaPlugin {
   questions(sub: string, scope: { resource: string; action: string }): KbaQuestion[] | null | Promise<KbaQuestion[] | null>;
 }
 
-/** A case- and space-insensitive comparison in constant time (answers to "first pet?" vary in case). */
+/**
+ * A case- and space-insensitive comparison in constant time (answers to "first pet?" vary in
+ * case): digests of equal length are compared, so not even the answer's length leaks.
+ */
 export function sameAnswer(given: string, expected: string): boolean {
-  const norm = (v: string) => Buffer.from(v.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase(), 'utf8');
-  const a = norm(given);
-  const b = norm(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (v: string) => createHash('sha256').update(v.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase(), 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Pictures may be data: URLs of raster images or same-origin paths — never script or other sites. */

@@ -119,13 +119,17 @@ export async function verifyAuthentication(
   ctx: MfaContext, factors: StoredFactor[], answer: string, expectedChallenge: string, rp: RelyingParty,
 ): Promise<{ factor: StoredFactor; amr: string }> {
   const invalid = () => new MfaError('invalid_credential', 'The passkey could not be verified. Try again.');
-  let response: { id?: unknown };
+  let response: { id?: unknown } | null = null;
   try {
-    response = JSON.parse(answer) as { id?: unknown };
+    response = JSON.parse(answer) as { id?: unknown } | null;
   } catch {
+    // handled below
+  }
+  if (typeof response !== 'object' || response === null || typeof response.id !== 'string') {
     throw new MfaError('malformed_request', 'Send the passkey response as JSON.');
   }
-  const match = factors.map((f) => ({ f, c: openCredential(ctx, f) })).find(({ c }) => c.id === response.id);
+  const id = response.id;
+  const match = factors.map((f) => ({ f, c: openCredential(ctx, f) })).find(({ c }) => c.id === id);
   if (!match) throw invalid();
   let newCounter: number;
   try {

@@ -84,16 +84,21 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return redis.error_reply('challenge exists')`;
 
 /**
- * KEYS: challenge key. ARGV: next json, expected state ('' = none). Compare-and-set on the
- * challenge's `state`; KEEPTTL keeps its expiry.
+ * KEYS: challenge key. ARGV: factorId, stepGuid, state ('' = none), expected state ('' = none).
+ * Compare-and-set on the challenge's `state`; only those three fields change (the expiry and the
+ * TTL stay as they are).
  */
 export const UPDATE_CHALLENGE = `
 local json = redis.call('GET', KEYS[1])
 if not json then return 0 end
-local current = cjson.decode(json).state
+local c = cjson.decode(json)
+local current = c.state
 if current == nil or current == cjson.null then current = '' end
-if current ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+if current ~= ARGV[4] then return 0 end
+c.factorId = ARGV[1]
+c.stepGuid = ARGV[2]
+if ARGV[3] == '' then c.state = nil else c.state = ARGV[3] end
+redis.call('SET', KEYS[1], cjson.encode(c), 'KEEPTTL')
 return 1`;
 
 export const SCRIPTS = {

@@ -195,10 +195,8 @@ export class RedisStore implements MfaStore {
   }
 
   async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
-    const current = await this.getChallenge(next.id);
-    if (!current) return false;
-    const json = JSON.stringify({ ...next, expiresAt: current.expiresAt });
-    return (await this.#run('UPDATE_CHALLENGE', [this.#challenge(next.id)], [json, expectedState ?? ''])) === 1;
+    const args = [next.factorId, next.stepGuid, next.state ?? '', expectedState ?? ''];
+    return (await this.#run('UPDATE_CHALLENGE', [this.#challenge(next.id)], args)) === 1;
   }
 
   async deleteChallenge(id: string): Promise<boolean> {
