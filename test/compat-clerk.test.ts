@@ -86,6 +86,26 @@ describe('compat/clerk: SignIn second factor', () => {
     expect(signIn.status).to.equal('complete');
   });
 
+  it('phone_code with two phones: prepareSecondFactor({ phoneNumberId }) texts that phone only', async () => {
+    await signInNewUser('clerk');
+    const client = getDefaultClient();
+    await enrollPhoneViaApi(client, '+15550001112');
+    // Adding the second phone needs a step-up for mfa/manage (with the first phone).
+    const manage = await client.startChallenge({ resource: 'mfa', action: 'manage', factorType: 'phone' });
+    if (manage.status !== 'CHALLENGED') throw new Error('expected a challenge');
+    await client.resume(manage.challengeId, [{ guid: manage.challenges[0].guid, value: (await latestCode()).code }]);
+    await enrollPhoneViaApi(client, '+15550001113');
+    const second = (await client.listFactors()).factors.find((f) => f.label.endsWith('1113'))!;
+
+    const signIn = createSignIn({ resource: 'payments', action: 'transfer' });
+    await signIn.prepareSecondFactor({ strategy: 'phone_code', phoneNumberId: second.id });
+    expect(signIn.secondFactorVerification).to.deep.include({ status: 'unverified', strategy: 'phone_code' });
+    const { message, code } = await latestCode();
+    expect(message.to).to.equal('+15550001113');
+    await signIn.attemptSecondFactor({ strategy: 'phone_code', code });
+    expect(signIn.secondFactorVerification.status).to.equal('verified');
+  });
+
   it('phone_code for a user without a phone: a typed not_enrolled error, never a TOTP challenge in disguise', async () => {
     await signInNewUser('clerk');
     await enrollTotpFactor();

@@ -331,6 +331,25 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     expect((await resolved).detail.success).to.equal(true);
   });
 
+  it('going back from a texted code to the app leaves no "Send a new code" behind', async () => {
+    await signInNewUser('back');
+    const { secret } = await enrollTotpFactor();
+    const client = new MfaClient();
+    const manage = (await client.startChallenge({ resource: 'mfa', action: 'manage', force: true })) as ChallengedResponse;
+    await client.resume(manage.challengeId, [{ guid: manage.challenges[0].guid, value: await totpCode(secret, 1) }]);
+    await enrollPhoneViaApi(client, PHONE);
+
+    const el = await openAndFocus(await promptFor('payments', 'transfer', { factor: 'phone' }));
+    await until(() => resendButton(el), 5000, 'resend button of the texted code');
+    (part(el, 'switch-button') as HTMLButtonElement).click();
+    const app = await until(() => [...shadow(el).querySelectorAll<HTMLButtonElement>('[part~="method-button"]')]
+      .find((b) => b.textContent!.trim() === 'Authenticator app'), 5000, 'the app in the list');
+    app.click();
+    await until(() => introOf(el) === 'Enter the code from your authenticator app to continue.' && document.activeElement === inputOf(el), 5000, 'app step');
+    expect(resendButton(el)).to.equal(null);
+    // (Steps 0 and 1 of the app are spent — enrollment and mfa/manage — so no app code is typed here.)
+  });
+
   for (const v of [{ name: 'dark', theme: 'dark' }, { name: 'RTL (ar)', locale: 'ar' }]) {
     it(`the choice step is accessible — ${v.name}`, async () => {
       await userWithTwoPhones();

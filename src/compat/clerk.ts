@@ -49,6 +49,8 @@ export interface SecondFactorVerification {
 
 export interface PrepareSecondFactorParams {
   strategy: SecondFactorStrategy;
+  /** `phone_code` with several phones: which one (a factor id from `GET /mfa/factors`); default the first offered. */
+  phoneNumberId?: string;
 }
 
 export interface AttemptSecondFactorParams {
@@ -100,7 +102,13 @@ export class SignIn {
   async prepareSecondFactor(params: PrepareSecondFactorParams): Promise<SignIn> {
     const factorType = this.#supported(params.strategy);
     try {
-      this.#apply(await this.#api.startChallenge(this.#startInput(factorType)), params.strategy);
+      let answer = await this.#api.startChallenge(this.#startInput(factorType));
+      // Several phones: the server first asks which one gets the code (Clerk's `phoneNumberId`).
+      const step = answer.status === 'CHALLENGED' ? answer.challenges[0] : undefined;
+      if (answer.status === 'CHALLENGED' && step?.type === 'options' && step.fieldName === 'destination') {
+        answer = await this.#api.resume(answer.challengeId, [{ guid: step.guid, value: params.phoneNumberId ?? step.options![0].value }]);
+      }
+      this.#apply(answer, params.strategy);
     } catch (err) {
       this.#fail(err, params.strategy);
     }

@@ -61,6 +61,8 @@ export interface ChallengeStep {
   options?: { label: string; value: string; image?: string }[];
   /** A picture the question is about (data: URL or same-origin path; never script). */
   image?: string;
+  /** What that picture shows, for people who cannot see it (its `alt`). */
+  imageAlt?: string;
   /** For `code` steps: how many digits to expect (recovery codes: undefined). */
   length?: number;
   /** For `code` steps: `numeric` for one-time codes, `text` for recovery codes. */

@@ -220,9 +220,13 @@ export class MfaEnroll extends MfaModalElement {
       if (!this.status) this.status = this.strings.codeResent;
     } catch (err) {
       const x = asMfaError(err);
+      if (x.code === 'conflict') return; // another tab sent a new code just now
       if (x.code !== 'rate_limited') return this.fail(x);
-      this.resendAt = null;
-      this.status = this.strings.noMoreCodes;
+      // "Wait a moment" (another tab asked first) counts down again; otherwise no more codes.
+      const wait = x.retryAfter && x.retryAfter < 60 ? x.retryAfter : null;
+      this.resendAt = wait ? Date.now() + wait * 1000 : null;
+      if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === e);
+      else this.status = this.strings.noMoreCodes;
     }
   }
 

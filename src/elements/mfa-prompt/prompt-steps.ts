@@ -64,6 +64,7 @@ export interface StepHost extends HTMLElement {
   start(factorType?: FactorType, factorId?: string): Promise<void>;
   verify(value?: string): Promise<void>;
   handleAnswer(answer: ChallengeResponse): void;
+  handleError(err: unknown, retry: () => void): void;
   setStatus(text: string, urgent?: boolean, info?: boolean): void;
   requestUpdate(): void;
 }
@@ -74,8 +75,8 @@ interface StepState {
   /** When "Send a new code" becomes available (ms), or null when no more codes may be sent. */
   resendAt?: number | null;
   choice?: string;
-  /** The passkey ceremony already started by itself for this step. */
-  autoStarted?: boolean;
+  /** The last answer to this step was refused (marks a text answer `aria-invalid`). */
+  invalid?: boolean;
 }
 
 const states = new WeakMap<StepHost, StepState>();
@@ -147,7 +148,8 @@ async function resend(h: StepHost): Promise<void> {
     h.setStatus(stepOf(h)?.deliveryFailed ? s.deliveryFailed : s.codeResent, !!stepOf(h)?.deliveryFailed, true);
   } catch (err) {
     const e = err as MfaError;
-    if (e.code === 'rate_limited') {
+    if (e.code === 'rate_limited' || e.code === 'conflict') {
+      if (e.code === 'conflict') return; // another tab sent a new code just now: it is on its way
       // Out of codes for this challenge (or asked too early by another tab): say so, keep typing possible.
       st.resendAt = e.retryAfter && e.retryAfter < 60 ? Date.now() + e.retryAfter * 1000 : null;
       h.setStatus(st.resendAt ? format(s.resendIn, { time: clock(e.retryAfter!) }) : s.noMoreCodes, true);
@@ -155,7 +157,8 @@ async function resend(h: StepHost): Promise<void> {
       h.requestUpdate();
       return;
     }
-    h.setStatus(s.deliveryFailed, true);
+    // Locked, expired, offline…: the prompt's own handling (with "Try again" where it helps).
+    h.handleError(e, () => void h.start(h.challenge?.factor.type));
   }
 }
 
@@ -230,7 +233,13 @@ export function stepError(h: StepHost, e: MfaError): boolean {
   if (!message) return false;
   h.phase = 'code';
   h.setStatus(message, false);
+  stateOf(h).invalid = true;
   h.requestUpdate();
+  // Back to where the answer is given (Verify was disabled while checking, so focus was lost).
+  void h.updateComplete.then(() => {
+    const find = (selector: string) => h.renderRoot.querySelector<HTMLElement>(selector);
+    (find('.answer input:checked') ?? find('.answer input') ?? find('footer .primary'))?.focus();
+  });
   return true;
 }
 
@@ -307,11 +316,12 @@ function renderChoices(h: StepHost, step: ChallengeStep): TemplateResult {
   const st = stateOf(h);
   const pick = (value: string) => {
     stateOf(h).choice = value;
+    stateOf(h).invalid = false;
     h.setStatus('');
   };
   return html`<fieldset class="answer choices" part="choices" data-type=${step.type}>
     <legend dir="auto">${step.label}</legend>
-    ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt="" />` : ''}
+    ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt=${step.imageAlt ?? ''} />` : ''}
     ${(step.options ?? []).map((o) => html`<label class="choice" part="choice">
       <input type="radio" name="choice" .value=${o.value} .checked=${st.choice === o.value} @change=${() => pick(o.value)} />
       ${safeImage(o.image) ? html`<img src=${safeImage(o.image)!} alt="" />` : ''}
@@ -325,8 +335,8 @@ function renderText(h: StepHost, step: ChallengeStep): TemplateResult {
   const s = strings(h);
   return html`<div class="answer field">
     <label class="label" for="answer" dir="auto">${step.label}</label>
-    ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt="" />` : ''}
-    <input id="answer" type="text" part="answer-input" autocomplete="off" aria-describedby="status"
+    ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt=${step.imageAlt ?? ''} />` : ''}
+    <input id="answer" type="text" part="answer-input" autocomplete="off" aria-invalid=${stateOf(h).invalid ? 'true' : 'false'}
       placeholder=${s.answerLabel} @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && void h.verify()} />
   </div>`;
 }
@@ -340,7 +350,8 @@ export function renderStep(h: StepHost): TemplateResult | string {
   if (h.phase === 'blocked' || h.phase === 'loading') return '';
   if (step.type === 'options' || step.type === 'image') return renderChoices(h, step);
   if (step.type === 'text') return renderText(h, step);
-  if (step.type === 'code') return renderResend(h);
+  // Only the step that sent a code has a resend button (not an app code chosen afterwards).
+  if (step.type === 'code') return step.sentTo !== undefined && stateOf(h).guid === step.guid ? renderResend(h) : '';
   return '';
 }
 

@@ -31,6 +31,8 @@ export interface KbaQuestion {
   options?: { label: string; value: string; image?: string }[];
   /** A picture the question is about. */
   image?: string;
+  /** Text alternative of `image` (required with it when the question is about the picture). */
+  imageAlt?: string;
   /** `text` / `options` / `image`: is `value` right? (`options`/`image` values are checked against the offer first.) */
   check?: (value: string) => boolean | Promise<boolean>;
   /** `code`: where the server sends a code it generates and checks itself. */
@@ -71,5 +73,6 @@ export function kbaStep(q: KbaQuestion, guid: string): ChallengeStep {
     fieldName: q.type === 'text' ? 'answer' : 'choice',
     ...(q.options && { options: q.options.map(({ label, value, image }) => ({ label, value, ...(image && { image }) })) }),
     ...(q.image && { image: q.image }),
+    ...(q.imageAlt && { imageAlt: q.imageAlt }),
   };
 }
