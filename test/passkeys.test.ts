@@ -151,8 +151,8 @@ describe('passkeys', () => {
     expect(outcome).to.equal('');
     expect(shadow(el).querySelector('#intro')!.textContent!.trim()).to.equal(enSteps.passkeyIntro);
     const verify = part(el, 'verify-button') as HTMLButtonElement;
-    expect(verify.disabled, 'Verify usable after a cancel').to.equal(false);
-    expect(verify.textContent!.trim()).to.equal('Verify');
+    expect(verify.disabled, '"Use passkey" usable after a cancel').to.equal(false);
+    expect(verify.textContent!.trim(), 'the button says what it does').to.equal(enSteps.usePasskey);
     await expect(el).to.be.accessible();
     checkNamesAndTargets(el);
 

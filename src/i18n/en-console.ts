@@ -25,7 +25,6 @@ export const enConsole = {
   removeBody: 'You will no longer be able to use it to confirm it’s you.',
   removeLast: 'This is your only second factor: removing it turns off two-step verification and deletes your recovery codes.',
   removeLastStrong: 'After this, only text messages or email protect your account, the least safe methods. Add an authenticator app or a passkey first.',
-  addAuthenticator: 'Add authenticator app',
   recoveryLeft: { one: '{count} recovery code left', other: '{count} recovery codes left' },
   recoveryLow: 'You are running out of recovery codes. Generate a new set and store it safely.',
   regenerate: 'Generate new recovery codes',

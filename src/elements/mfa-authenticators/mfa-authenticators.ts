@@ -184,8 +184,9 @@ export class MfaAuthenticators extends MfaModalElement {
       ${factors.length
         ? html`<div class="row">
               <span>${plural(this.resolvedLocale, s.recoveryLeft, recoveryCodesLeft)}</span>
-              <button part="button regenerate-button" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
+              <button part="button regenerate-button" aria-describedby="regenerate-note" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
             </div>
+            <p id="regenerate-note" class="muted">${s.regenerateNote}</p>
             ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}
             ${factors.some((f) => f.type === 'phone') && !factors.some(isStrong) ? html`<p class="warning" part="warning">${s.phoneRestricted}</p>` : nothing}`
         : nothing}

@@ -313,7 +313,7 @@ export class MfaPrompt extends MfaModalElement {
     return html`
       <button part="button cancel-button" @click=${this.requestClose}>${s.cancel}</button>
       <button class="primary" part="button verify-button" ?disabled=${this.phase !== 'code'} @click=${() => this.verify()}>
-        ${this.phase === 'verifying' ? s.verifying : s.verify}
+        ${this.phase === 'verifying' ? s.verifying : this.x?.verifyLabel(this as never) ?? s.verify}
       </button>
     `;
   }

@@ -243,6 +243,10 @@ export function stepError(h: StepHost, e: MfaError): boolean {
   return true;
 }
 
+/** The primary button's label for the current step ("Use passkey"), or undefined for "Verify". */
+export const verifyLabel = (h: StepHost): string | undefined =>
+  stepOf(h)?.type === 'webauthn' && !h.listing ? strings(h).usePasskey : undefined;
+
 /** The intro line for the current step, or undefined for the prompt's own. */
 export function introOf(h: StepHost): string | undefined {
   const step = stepOf(h);

@@ -108,7 +108,6 @@ const de: MfaStrings = {
   removeBody: 'Danach können Sie damit nicht mehr bestätigen, dass Sie es sind.',
   removeLast: 'Dies ist Ihre einzige Methode für den zweiten Schritt: Wenn Sie sie entfernen, wird die Bestätigung in zwei Schritten deaktiviert und Ihre Wiederherstellungscodes werden gelöscht.',
   removeLastStrong: 'Danach schützen nur noch SMS oder E-Mail Ihr Konto – die am wenigsten sicheren Methoden. Fügen Sie zuerst eine Authenticator-App oder einen Passkey hinzu.',
-  addAuthenticator: 'Authenticator-App hinzufügen',
   recoveryLeft: {
     one: 'Noch {count} Wiederherstellungscode übrig',
     other: 'Noch {count} Wiederherstellungscodes übrig',

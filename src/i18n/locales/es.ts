@@ -110,7 +110,6 @@ const es: MfaStrings = {
   removeBody: 'Ya no podrás usar este método para confirmar que eres tú.',
   removeLast: 'Es tu único método para el segundo paso: si lo eliminas, se desactivará la verificación en dos pasos y se borrarán tus códigos de recuperación.',
   removeLastStrong: 'Después, tu cuenta solo estará protegida por SMS o correo electrónico, los métodos menos seguros. Añade primero una aplicación de autenticación o una llave de acceso.',
-  addAuthenticator: 'Añadir aplicación de autenticación',
   recoveryLeft: {
     one: 'Te queda {count} código de recuperación',
     many: 'Te quedan {count} de códigos de recuperación',

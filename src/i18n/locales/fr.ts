@@ -111,7 +111,6 @@ const fr: MfaStrings = {
   removeBody: 'Vous ne pourrez plus l’utiliser pour confirmer votre identité.',
   removeLast: 'C’est votre seule méthode pour la deuxième étape\u00a0: si vous la supprimez, la validation en deux étapes sera désactivée et vos codes de récupération seront effacés.',
   removeLastStrong: 'Votre compte ne sera alors plus protégé que par SMS ou par e-mail, les méthodes les moins sûres. Ajoutez d’abord une application d’authentification ou une clé d’accès.',
-  addAuthenticator: 'Ajouter une application d’authentification',
   recoveryLeft: {
     one: 'Il vous reste {count} code de récupération',
     many: 'Il vous reste {count} de codes de récupération',

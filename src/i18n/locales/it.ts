@@ -110,7 +110,6 @@ const it: MfaStrings = {
   removeBody: 'Non potrai più usare questo metodo per confermare la tua identità.',
   removeLast: 'È il tuo unico metodo per il secondo passaggio: se lo rimuovi, la verifica in due passaggi verrà disattivata e i tuoi codici di recupero verranno eliminati.',
   removeLastStrong: 'Dopo questa operazione, il tuo account sarà protetto solo da SMS o email, i metodi meno sicuri. Aggiungi prima un’app di autenticazione o una passkey.',
-  addAuthenticator: 'Aggiungi app di autenticazione',
   recoveryLeft: {
     one: 'Ti resta {count} codice di recupero',
     many: 'Ti restano {count} di codici di recupero',

@@ -109,7 +109,6 @@ const ko: MfaStrings = {
   removeBody: '삭제하면 더 이상 본인 확인에 사용할 수 없습니다.',
   removeLast: '2단계 인증의 두 번째 단계에 사용할 수 있는 유일한 수단입니다. 삭제하면 2단계 인증이 사용 중지되고 복구 코드도 삭제됩니다.',
   removeLastStrong: '삭제하면 가장 안전하지 않은 방법인 문자 메시지나 이메일로만 계정이 보호됩니다. 먼저 인증 앱이나 패스키를 추가하세요.',
-  addAuthenticator: '인증 앱 추가',
   recoveryLeft: { one: '남은 복구 코드: {count}개', other: '남은 복구 코드: {count}개' },
   recoveryLow: '복구 코드가 얼마 남지 않았습니다. 새 복구 코드를 생성하여 안전한 곳에 보관하세요.',
   regenerate: '새 복구 코드 생성',

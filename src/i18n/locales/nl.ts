@@ -108,7 +108,6 @@ const nl: MfaStrings = {
   removeBody: 'Je kunt hiermee daarna niet meer bevestigen dat jij het bent.',
   removeLast: 'Dit is je enige methode voor de tweede stap: als je deze verwijdert, wordt verificatie in twee stappen uitgeschakeld en worden je herstelcodes gewist.',
   removeLastStrong: 'Daarna wordt je account alleen nog beschermd door sms of e-mail, de minst veilige methoden. Voeg eerst een authenticator-app of toegangssleutel toe.',
-  addAuthenticator: 'Authenticator-app toevoegen',
   recoveryLeft: { one: 'Nog {count} herstelcode over', other: 'Nog {count} herstelcodes over' },
   recoveryLow: 'Je herstelcodes raken op. Genereer nieuwe codes en bewaar ze op een veilige plek.',
   regenerate: 'Nieuwe herstelcodes genereren',

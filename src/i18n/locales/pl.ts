@@ -112,7 +112,6 @@ const pl: MfaStrings = {
   removeBody: 'Tej metody nie będzie już można używać do potwierdzania, że to Ty.',
   removeLast: 'To Twoja jedyna metoda drugiego etapu weryfikacji: jej usunięcie wyłączy weryfikację dwuetapową i usunie Twoje kody odzyskiwania.',
   removeLastStrong: 'Potem Twoje konto będzie chronione tylko przez SMS lub e-mail, czyli najmniej bezpieczne metody. Najpierw dodaj aplikację uwierzytelniającą lub klucz dostępu.',
-  addAuthenticator: 'Dodaj aplikację uwierzytelniającą',
   recoveryLeft: {
     one: 'Pozostał {count} kod odzyskiwania',
     few: 'Pozostały {count} kody odzyskiwania',

@@ -110,7 +110,6 @@ const ptBr: MfaStrings = {
   removeBody: 'Você não poderá mais usar esse método para confirmar que é você.',
   removeLast: 'Este é seu único método para a segunda etapa: se você removê-lo, a verificação em duas etapas será desativada e seus códigos de recuperação serão excluídos.',
   removeLastStrong: 'Depois disso, sua conta ficará protegida apenas por SMS ou e-mail, os métodos menos seguros. Adicione primeiro um app autenticador ou uma chave de acesso.',
-  addAuthenticator: 'Adicionar app autenticador',
   recoveryLeft: {
     one: 'Resta {count} código de recuperação',
     many: 'Restam {count} de códigos de recuperação',

@@ -109,7 +109,6 @@ const tr: MfaStrings = {
   removeBody: 'Bu yöntemi artık siz olduğunuzu doğrulamak için kullanamazsınız.',
   removeLast: 'Bu, ikinci adım için tek yönteminiz: kaldırırsanız iki adımlı doğrulama kapatılır ve kurtarma kodlarınız silinir.',
   removeLastStrong: 'Bundan sonra hesabınızı yalnızca en az güvenli yöntemler olan SMS veya e-posta koruyacak. Önce bir kimlik doğrulama uygulaması veya geçiş anahtarı ekleyin.',
-  addAuthenticator: 'Kimlik doğrulama uygulaması ekle',
   recoveryLeft: { one: '{count} kurtarma kodunuz kaldı', other: '{count} kurtarma kodunuz kaldı' },
   recoveryLow: 'Kurtarma kodlarınız azalıyor. Yeni kodlar oluşturun ve bunları güvenli bir yerde saklayın.',
   regenerate: 'Yeni kurtarma kodları oluştur',

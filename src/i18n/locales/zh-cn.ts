@@ -109,7 +109,6 @@ const zhCn: MfaStrings = {
   removeBody: '移除后，您将无法再用它确认是您本人。',
   removeLast: '这是您唯一的第二步验证方式：移除后，两步验证将关闭，您的恢复码也会被删除。',
   removeLastStrong: '移除后，您的帐号将仅受短信或电子邮件这两种最不安全的方式保护。请先添加身份验证器应用或通行密钥。',
-  addAuthenticator: '添加身份验证器应用',
   recoveryLeft: { one: '剩余 {count} 个恢复码', other: '剩余 {count} 个恢复码' },
   recoveryLow: '您的恢复码即将用完。请生成一组新的恢复码并妥善保存。',
   regenerate: '生成新的恢复码',
