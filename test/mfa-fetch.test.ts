@@ -5,6 +5,7 @@ import '../src/define.js'; // enrollIfMissing embeds <mfa-enroll>, which the app
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
 import { visiblePrompt } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
+import { latestCode } from './helpers/outbox.js';
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number }[];
 const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) });
@@ -32,6 +33,25 @@ describe('mfaFetch and freshness, against the real server', () => {
     await sendKeys({ press: 'Enter' });
     expect((await pending).status).to.equal(200);
     expect((await transfers()).map((t) => t.amount)).to.deep.equal([42]);
+  });
+
+  it('a route that accepts only knowledge answers (acr_values="kba") gets the integration\'s questions', async () => {
+    await signInNewUser();
+    await enrollTotpFactor(); // a real factor exists, but this route wants the bank's questions
+    const pending = mfaFetch('/api/bank/connect', { method: 'POST' });
+    const prompt = await until(() => document.querySelector('mfa-prompt')?.shadowRoot?.querySelector<HTMLInputElement>('.answer input'), 5000, 'question');
+    prompt.focus();
+    await sendKeys({ type: 'Rex' });
+    await sendKeys({ press: 'Enter' });
+    const checking = await until(() => [...document.querySelector('mfa-prompt')!.shadowRoot!.querySelectorAll<HTMLInputElement>('.answer input[type=radio]')].find((r) => r.value === 'acc-4821'), 5000, 'accounts');
+    checking.click();
+    document.querySelector('mfa-prompt')!.shadowRoot!.querySelector<HTMLButtonElement>('[part~="verify-button"]')!.click();
+    await until(() => document.querySelector('mfa-prompt')?.querySelector('input') === document.activeElement, 5000, 'code step');
+    await sendKeys({ type: (await latestCode()).code });
+    await sendKeys({ press: 'Enter' });
+    const response = await pending;
+    expect(response.status).to.equal(200);
+    expect((await response.json()).connected).to.equal('Checking ••• 4821');
   });
 
   it('shares one prompt between two concurrent guarded requests', async () => {

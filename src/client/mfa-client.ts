@@ -40,7 +40,7 @@ export interface MfaClientOptions {
  * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
  * shows `<mfa-prompt>`; the client itself never imports elements (DESIGN §1 layers).
  */
-export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number }) => Promise<IdpAuthResponse>;
+export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number; factor?: 'kba' }) => Promise<IdpAuthResponse>;
 
 /** Transcodes `trackUserAction` event. */
 export interface UserActionEvent {

@@ -12,7 +12,8 @@ import { STEP_UP_HEADER, type IdpAuthResponse, type StepUpChallengeBody } from '
 import { parseStepUpChallenge } from '../core/www-authenticate.js';
 import type { MfaClient } from './mfa-client.js';
 
-export type StepUpScope = { resource: string; action: string; maxAge?: number };
+/** `factor: 'kba'` when the route accepts only knowledge answers (`acr_values="kba"`). */
+export type StepUpScope = { resource: string; action: string; maxAge?: number; factor?: 'kba' };
 export type ScopeOpener = (scope: StepUpScope) => Promise<IdpAuthResponse>;
 
 export interface MfaFetchOptions {
@@ -50,6 +51,8 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     const details = (await first.clone().json().catch(() => null)) as Partial<StepUpChallengeBody> | null;
     if (typeof details?.resource !== 'string' || typeof details.action !== 'string') return first;
     const scope: StepUpScope = { resource: details.resource, action: details.action, maxAge: challenge.maxAge };
+    // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
+    if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
     known.set(key, scope);
     const outcome = await open(scope);
     if (outcome.success) return send(scope); // once: a second 401 is returned as it is, no loop
