@@ -1,20 +1,13 @@
 // The bank connection page: opens the prompt for an integration's KBA flow (factor 'kba'), then
 // calls the route that accepts acr "kba" with the token it earned.
+import { showOutbox } from './demo-session.js';
+
 const $ = (id) => document.getElementById(id);
 const { openAuthIdpModal, getAccessToken } = window.MfaElements;
 
 const say = (text) => ($('result').textContent = text);
 
-async function refreshOutbox() {
-  const response = await fetch('/demo/outbox');
-  if (!response.ok) return;
-  const { messages } = await response.json();
-  $('outbox').replaceChildren(...messages.slice(0, 3).map((m) => {
-    const li = document.createElement('li');
-    li.textContent = `${m.at.slice(11, 19)} ${m.channel} to ${m.to}: ${m.text}`;
-    return li;
-  }));
-}
+const refreshOutbox = () => showOutbox($('outbox'), 3);
 
 async function start() {
   const me = await fetch('/demo/me');

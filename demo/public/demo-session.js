@@ -56,3 +56,18 @@ export function notVerified(outcome) {
   if (outcome.error === 'not_enrolled') return 'Transfer not sent: set up an authenticator app first.';
   return `Transfer not sent: the second-factor check failed (${outcome.error}).`;
 }
+
+/**
+ * Shows the newest `limit` messages of the dev outbox in `list` (codes for phone and email
+ * factors arrive there). Touches the list only when it changed: it is a live region.
+ * @param {HTMLElement} list @param {number} limit
+ */
+export async function showOutbox(list, limit) {
+  const response = await fetch('/demo/outbox');
+  if (!response.ok) return;
+  /** @type {{ messages: { at: string, channel: string, to: string, text: string }[] }} */
+  const { messages } = await response.json();
+  const lines = messages.slice(0, limit).map((m) => `${m.at.slice(11, 19)} ${m.channel} to ${m.to}: ${m.text}`);
+  if (list.textContent === lines.join('')) return;
+  list.replaceChildren(...lines.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+}

@@ -1,4 +1,5 @@
 // The demo page's own script: everything MFA goes through the global `MfaElements`.
+import { showOutbox } from './demo-session.js';
 const $ = (id) => document.getElementById(id);
 const { mfaFetch, openAuthConsoleModal } = window.MfaElements;
 
@@ -24,16 +25,7 @@ async function refresh() {
 }
 
 /** The dev outbox: newest first, refreshed every few seconds while signed in (codes arrive here). */
-async function refreshOutbox() {
-  const { messages } = await fetch('/demo/outbox').then((r) => r.json());
-  const lines = messages.slice(0, 5).map((m) => {
-    const li = document.createElement('li');
-    li.textContent = `${m.at.slice(11, 19)} ${m.channel} to ${m.to}: ${m.text}`;
-    return li;
-  });
-  // Only touch the list when it changed: it is a live region.
-  if ($('outbox').textContent !== lines.map((l) => l.textContent).join('')) $('outbox').replaceChildren(...lines);
-}
+const refreshOutbox = () => showOutbox($('outbox'), 5);
 setInterval(() => !$('signed-in').hidden && void refreshOutbox(), 3000);
 
 $('login-form').addEventListener('submit', async (event) => {

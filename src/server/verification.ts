@@ -59,6 +59,12 @@ async function factorRefs(ctx: MfaContext, sub: string, factors: StoredFactor[])
   return refs;
 }
 
+/** A later step's `factor` and `factors` (the user's list, as at the start). */
+async function refsFor(ctx: MfaContext, factor: StoredFactor): Promise<{ ref: ChallengeFactorRef; refs: ChallengeFactorRef[] }> {
+  const refs = await factorRefs(ctx, factor.sub, await usableFactors(ctx, factor.sub));
+  return { ref: refs.find((r) => r.id === factor.id) ?? { id: factor.id, type: factor.type, label: factor.label }, refs };
+}
+
 const codeStep = (digits: number, guid: string): ChallengeStep =>
   ({ guid, type: 'code', label: 'Enter the code from your authenticator app', fieldName: 'code', length: digits, inputMode: 'numeric' });
 
@@ -296,8 +302,7 @@ async function pickDestination(
   const contact = openContact(ctx, factor);
   const next: StoredChallenge = { ...challenge, factorId: factor.id, stepGuid: randomUUID() };
   const stored = await storeThenDeliver(ctx, next, challenge.state, newSentCode(ctx, challenge.id, undefined), (sent) => ({ kind: 'sent', ...sent }), state.type, contact, from);
-  const refs = await factorRefs(ctx, challenge.sub, await usableFactors(ctx, challenge.sub));
-  const ref = refs.find((r) => r.id === factor.id) ?? { id: factor.id, type: factor.type, label: factor.label };
+  const { ref, refs } = await refsFor(ctx, factor);
   return challenged(stored.challenge, ref, refs, sentCodeStep(next.stepGuid, maskContact(state.type, contact.address), stored.sent, ctx.now()));
 }
 
@@ -316,8 +321,7 @@ export async function resendChallengeCode(ctx: MfaContext, user: SessionUser, ch
     if (!factor || !isContactType(factor.type)) throw notFound();
     contact = openContact(ctx, factor);
     type = factor.type;
-    refs = await factorRefs(ctx, user.sub, await usableFactors(ctx, user.sub));
-    ref = refs.find((r) => r.id === factor.id) ?? { id: factor.id, type: factor.type, label: factor.label };
+    ({ ref, refs } = await refsFor(ctx, factor));
   } else {
     const q = (await kbaQuestions(ctx, challenge))[state.index];
     if (!q?.sendTo) throw new MfaError('conflict', 'This step sent no code.');
