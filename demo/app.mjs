@@ -3,30 +3,33 @@
  * The demo application (DESIGN §10): a toy bank with a cookie session, the reference MFA server
  * mounted at /mfa, two guarded routes, the dev outbox and the audit log. Used by `npm start`
  * (demo/server.mjs), by the browser tests (mounted inside web-test-runner) and by the e2e tests.
- * The session is deliberately minimal: it stands in for the app's own sign-in.
+ * The session is deliberately minimal: it stands in for the app's own sign-in. It lives in the
+ * configured store (demo/sessions.mjs), so instances that share a store share sessions.
  */
 import { Hono } from 'hono';
-import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Outbox, createMfaServer, sameAnswer } from '../dist/server/index.js';
+import { memorySessions, sessionHash, sqliteSessions } from './sessions.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' };
 const SESSION_COOKIE = 'demo_session';
 /** Over HTTPS the cookie is `__Host-` prefixed and Secure (bound to this host, never sent in clear). */
 const SECURE_COOKIE = `__Host-${SESSION_COOKIE}`;
-const isHttps = (c) => new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
-/** `Set-Cookie` for the session (value '' clears it). */
-const sessionCookie = (c, value) => {
-  const name = isHttps(c) ? SECURE_COOKIE : SESSION_COOKIE;
-  return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax${isHttps(c) ? '; Secure' : ''}${value ? '' : '; Max-Age=0'}`;
-};
-
+/** @param {Request} request */
+const isHttps = (request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
 /**
- * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[] }} [options]
+ * The one cookie name accepted on this request: over HTTPS only `__Host-demo_session` (an
+ * unprefixed cookie could have been planted by a sibling host or over plain HTTP), over HTTP only
+ * `demo_session`.
+ * @param {Request} request
  */
+const cookieName = (request) => (isHttps(request) ? SECURE_COOKIE : SESSION_COOKIE);
+/** `Set-Cookie` for the session (value '' clears it). @param {Request} request @param {string} value */
+const sessionCookie = (request, value) =>
+  `${cookieName(request)}=${value}; Path=/; HttpOnly; SameSite=Lax${isHttps(request) ? '; Secure' : ''}${value ? '' : '; Max-Age=0'}`;
 /**
  * The demo bank's KBA plugin: what a bank aggregator (the MX model) asks before it connects an
  * account. The answers are printed on /bank.html — it is a demo.
@@ -68,24 +71,45 @@ const PNG_TILES = {
   orange: 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGP40sSLFTEMLQkAB8JgwYlVpf4AAAAASUVORK5CYII=',
 };
 
+/** Every send budget off: for the test suites only, which send many codes from 127.0.0.1. */
+export const NO_SEND_BUDGETS = { perUser: false, perIp: false, perDestination: false, perCountry: false, global: false };
+
+/**
+ * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[],
+ *   sessions?: import('./sessions.mjs').DemoSessions, sendBudgets?: Record<string, false> }} [options] `sessions`: where the demo's own
+ *   sign-in sessions live (demo/sessions.mjs; demo/server.mjs picks SQLite or Redis like the MFA
+ *   store). Default: SQLite in `dataDir` (`<dataDir>/demo.db`), or in memory when no `dataDir` is given.
+ *   `close()` closes it too.
+ */
+
 export function createDemoApp(options = {}) {
-  /** @type {Map<string, string>} session id → username */
-  const sessions = new Map();
+  const sessions = options.sessions ?? (options.dataDir ? sqliteSessions(options.dataDir) : memorySessions());
   /** @type {Map<string, {amount: number, to: string, at: string}[]>} username → transfers made */
   const transfers = new Map();
 
-  /** @param {Request} request */
+  /** The session cookie's value, under the one name this request's scheme allows. @param {Request} request */
   const sessionId = (request) => {
     const cookie = request.headers.get('cookie') ?? '';
-    const match = cookie.match(new RegExp(`(?:^|;\\s*)(?:__Host-)?${SESSION_COOKIE}=([A-Za-z0-9_-]+)`));
+    const match = cookie.match(new RegExp(`(?:^|;\\s*)${cookieName(request)}=([A-Za-z0-9_-]+)`));
     return match?.[1];
   };
-  /** @param {Request} request */
-  const authenticate = (request) => {
+  /**
+   * Who is signed in: looked up in the shared session store, so any instance knows the session.
+   * @param {Request} request @returns {Promise<{ sub: string, sessionId: string } | null>}
+   */
+  const authenticate = async (request) => {
     const id = sessionId(request);
-    const username = id && sessions.get(id);
+    const username = id ? await sessions.get(id) : null;
     // Freshness is per app session; the MFA server gets a hash, never the cookie itself.
-    return username ? { sub: username, sessionId: createHash('sha256').update(id).digest('base64url').slice(0, 22) } : null;
+    return username ? { sub: username, sessionId: sessionHash(id).slice(0, 22) } : null;
+  };
+  /** Ends this request's session everywhere (and its recent step-ups); clears the cookie. */
+  const endSession = async (c) => {
+    const user = await authenticate(c.req.raw);
+    if (user) await mfa.endSession(user); // recent step-ups end with the session
+    const id = sessionId(c.req.raw);
+    if (id) await sessions.delete(id);
+    c.header('set-cookie', sessionCookie(c.req.raw, ''));
   };
 
   // Development "provider" for SMS, voice and email: messages land here and GET /demo/outbox shows them.
@@ -114,6 +138,10 @@ export function createDemoApp(options = {}) {
     appName: 'mfa-elements demo',
     sms,
     email: outbox,
+    // The demo shows the voice channel; a real deployment turns it on only if it wants calls.
+    smsPolicy: { voice: true },
+    // Tests drive hundreds of codes from 127.0.0.1 and lift the budgets (`npm start` keeps the defaults).
+    ...(options.sendBudgets && { sendBudgets: options.sendBudgets }),
     kba: { questions: bankQuestions },
   });
 
@@ -151,38 +179,37 @@ export function createDemoApp(options = {}) {
     const body = await c.req.json().catch(() => null);
     const username = typeof body?.username === 'string' ? body.username.trim() : '';
     if (!/^[\w.@+-]{1,64}$/.test(username)) return fail(c, 400, 'malformed_request', 'Choose a user name of 1–64 letters, digits or . @ + - _');
-    const id = randomBytes(24).toString('base64url');
-    sessions.set(id, username);
-    c.header('set-cookie', sessionCookie(c, id));
+    const id = await sessions.create(username);
+    c.header('set-cookie', sessionCookie(c.req.raw, id));
     return c.json({ username });
   });
 
   app.post('/demo/logout', async (c) => {
-    const user = authenticate(c.req.raw);
-    if (user) await mfa.endSession(user); // recent step-ups end with the session
-    const id = sessionId(c.req.raw);
-    if (id) sessions.delete(id);
-    c.header('set-cookie', sessionCookie(c, ''));
+    await endSession(c);
     return c.body(null, 204);
   });
 
-  app.get('/demo/me', (c) => {
-    const user = authenticate(c.req.raw);
+  app.get('/demo/me', async (c) => {
+    const user = await authenticate(c.req.raw);
     return user ? c.json({ username: user.sub }) : fail(c, 401, 'unauthenticated', 'Sign in first.');
   });
 
-  // What the dev senders "sent", newest first: the signed-in user's messages, or everyone's.
-  app.get('/demo/outbox', (c) => c.json({ messages: outbox.list(authenticate(c.req.raw)?.sub) }));
+  // What the dev senders "sent", newest first: the signed-in user's messages only (codes are secrets).
+  app.get('/demo/outbox', async (c) => {
+    const user = await authenticate(c.req.raw);
+    if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
+    return c.json({ messages: outbox.list(user.sub) });
+  });
 
   // What the guarded handler really did (tests count it: a retried request must run it once).
-  app.get('/demo/transfers', (c) => {
-    const user = authenticate(c.req.raw);
+  app.get('/demo/transfers', async (c) => {
+    const user = await authenticate(c.req.raw);
     if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
     return c.json({ transfers: transfers.get(user.sub) ?? [] });
   });
 
   app.get('/demo/audit', async (c) => {
-    const user = authenticate(c.req.raw);
+    const user = await authenticate(c.req.raw);
     if (!user) return fail(c, 401, 'unauthenticated', 'Sign in first.');
     return c.json({ events: await mfa.context.audit.list(user.sub, 50) });
   });
@@ -203,11 +230,7 @@ export function createDemoApp(options = {}) {
 
   app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), async (c) => {
     // A toy bank: "deleting" ends the session; the MFA data stays for the next demo run.
-    const user = authenticate(c.req.raw);
-    if (user) await mfa.endSession(user);
-    const id = sessionId(c.req.raw);
-    if (id) sessions.delete(id);
-    c.header('set-cookie', sessionCookie(c, ''));
+    await endSession(c);
     return c.json({ ok: true, deleted: c.get('stepUp').sub });
   });
 
@@ -243,5 +266,5 @@ export function createDemoApp(options = {}) {
     return path ? send(c, path) : fail(c, 404, 'not_found', 'Not found.');
   });
 
-  return { app, mfa, close: () => mfa.close() };
+  return { app, mfa, close: async () => { await mfa.close(); await sessions.close(); } };
 }

@@ -1,11 +1,12 @@
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { MfaClient, MfaError, interceptFetch, mfaFetch, openAuthIdpModal, trackUserAction } from '../src/index.js';
+import { MfaClient, MfaError, configure, getDefaultClient, interceptFetch, mfaFetch, openAuthIdpModal, trackUserAction, type MfaClientOptions } from '../src/index.js';
 import '../src/define.js'; // enrollIfMissing embeds <mfa-enroll>, which the app registers
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
 import { visiblePrompt } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 import { latestCode } from './helpers/outbox.js';
+import { otherOrigins, type OtherOrigins } from './helpers/other-origin.js';
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number }[];
 const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) });
@@ -21,6 +22,15 @@ async function shownDuring(run: () => Promise<unknown>): Promise<number> {
     document.removeEventListener('mfa-show', count);
   }
   return shown;
+}
+
+/** Steps up for `scope` through the prompt with the authenticator's next code (step 1). */
+async function stepUp(secret: string, scope: { resource: string; action: string }, client?: MfaClient): Promise<void> {
+  const done = openAuthIdpModal({ ...scope, client });
+  await visiblePrompt();
+  await sendKeys({ type: await totpCode(secret, 1) });
+  await sendKeys({ press: 'Enter' });
+  expect((await done).success).to.equal(true);
 }
 
 describe('mfaFetch and freshness, against the real server', () => {
@@ -176,7 +186,184 @@ describe('mfaFetch and freshness, against the real server', () => {
     await signInNewUser();
     await trackUserAction({ tag: 'admin:access', severity: 'high', status: true, metadata: { action: 'read' } }, { webhookNotification: true });
     const { events } = await (await fetch('/demo/audit')).json();
-    expect(events[0]).to.include({ type: 'user.action', severity: 'critical', status: 'success' });
+    // A client-sent severity is capped at 'warning' (docs/security.md "Audit endpoint"); the app's own word stays in metadata.
+    expect(events[0]).to.include({ type: 'user.action', severity: 'warning', status: 'success' });
     expect(events[0].metadata).to.deep.equal({ tag: 'admin:access', severity: 'high', data: { action: 'read' }, webhookNotification: true });
+  });
+
+  // Other origins: the test server has one origin and no CORS, so a cross-origin 401 could not even
+  // be read; a service worker stands in for the servers there (test/helpers/other-origin.ts). It
+  // echoes and records each request as the browser sent it, i.e. what the other server would see.
+  // mfaFetch runs in this page (location.origin is the test server's) and fetches through the
+  // worker's frame; this origin's requests still reach the real server.
+  describe('across origins: tokens and answers for this origin and trustedOrigins only', () => {
+    let others: OtherOrigins;
+    before(async () => {
+      others = await otherOrigins();
+    });
+    after(async () => {
+      await others.close();
+    });
+    beforeEach(async () => {
+      await others.requests(); // forget what earlier tests sent
+    });
+    /** A client that fetches through the worker's frame and steps up through the prompt. */
+    const clientFor = (options: MfaClientOptions = {}) => {
+      const client = new MfaClient({ fetch: others.fetch, ...options });
+      client.opener = (scope) => openAuthIdpModal({ ...scope, client });
+      return client;
+    };
+    const challengeAt = (origin: string, path: string, scope: string, extra = '&max_age=300') => {
+      const [resource, action] = scope.split('/');
+      return `${origin}${path}?status=401&resource=${resource}&action=${action}${extra}`;
+    };
+
+    it('a path stepped up on this origin sends no token to the same path on another origin, even a trusted one', async () => {
+      await signInNewUser();
+      const { secret } = await enrollTotpFactor();
+      // Trusted, so only the cache key (origin + method + path) keeps this origin's scope from it.
+      const client = clientFor({ trustedOrigins: ['https://partner.example'] });
+      const pending = client.fetch('/api/transfer', postTransfer(42));
+      await visiblePrompt();
+      await sendKeys({ type: await totpCode(secret, 1) });
+      await sendKeys({ press: 'Enter' });
+      expect((await pending).status).to.equal(200);
+      expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.be.a('string');
+
+      let response!: Response;
+      const shown = await shownDuring(async () => {
+        response = await client.fetch('https://partner.example/api/transfer', postTransfer(43));
+      });
+      const received = await others.requests();
+      expect(received.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST https://partner.example/api/transfer']);
+      expect(received[0].headers).to.not.have.property('step-up-token');
+      expect((await response.json()).received.headers).to.not.have.property('step-up-token');
+      expect(shown).to.equal(0);
+    });
+
+    it("another origin's step-up 401 comes back untouched: no prompt, no retry, no token — even while the scope is fresh", async () => {
+      await signInNewUser();
+      const { secret } = await enrollTotpFactor();
+      const client = clientFor();
+      // Fresh for payments/transfer, token held: answering now would be silent and send it.
+      await stepUp(secret, { resource: 'payments', action: 'transfer' }, client);
+      expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.be.a('string');
+
+      let response!: Response;
+      const shown = await shownDuring(async () => {
+        response = await client.fetch(challengeAt('https://evil.example', '/api/transfer', 'payments/transfer'), postTransfer(1));
+      });
+      expect(shown).to.equal(0);
+      expect(response.status).to.equal(401);
+      expect(response.headers.get('www-authenticate')).to.equal('Bearer error="insufficient_user_authentication", acr_values="mfa", max_age=300');
+      const body = await response.json();
+      expect(body).to.include({ resource: 'payments', action: 'transfer' });
+      expect(body.received.headers).to.not.have.property('step-up-token'); // it is the first answer
+      const received = await others.requests();
+      expect(received).to.have.length(1);
+      expect(received[0].headers).to.not.have.property('step-up-token');
+    });
+
+    it('never answers a challenge for resource mfa: not from this origin, a trusted one or any other — even while mfa/manage is fresh', async () => {
+      await signInNewUser();
+      const { secret } = await enrollTotpFactor();
+      const client = clientFor({ trustedOrigins: ['https://partner.example'] });
+      await stepUp(secret, { resource: 'mfa', action: 'manage' }, client);
+      expect(client.token.getAccessToken({ resource: 'mfa', action: 'manage' })).to.be.a('string');
+
+      const responses: Response[] = [];
+      const shown = await shownDuring(async () => {
+        // This origin, the real server: adding a second factor needs mfa/manage.
+        responses.push(await client.fetch('/mfa/factors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'totp' }) }));
+        responses.push(await client.fetch(challengeAt('https://partner.example', '/api/settings', 'mfa/manage'), { method: 'POST' }));
+        responses.push(await client.fetch(challengeAt('https://evil.example', '/api/transfer', 'mfa/manage'), { method: 'POST' }));
+      });
+      expect(shown).to.equal(0);
+      expect(responses.map((r) => r.status)).to.deep.equal([401, 401, 401]);
+      const bodies = await Promise.all(responses.map((r) => r.json()));
+      expect(bodies.map((b) => `${b.error.code} ${b.resource}/${b.action}`)).to.deep.equal(Array(3).fill('insufficient_user_authentication mfa/manage'));
+      const received = await others.requests();
+      expect(received.map((r) => r.url.split('?')[0])).to.deep.equal(['https://partner.example/api/settings', 'https://evil.example/api/transfer']);
+      for (const r of received) expect(r.headers).to.not.have.property('step-up-token');
+      // Nothing was added: the user still has the one factor.
+      expect((await client.listFactors()).factors.filter((f) => f.type === 'totp')).to.have.length(1);
+    });
+
+    it('trustedOrigins: a listed origin is answered and gets the token, an unlisted one is not', async () => {
+      await signInNewUser();
+      const { secret } = await enrollTotpFactor();
+      const client = clientFor({ trustedOrigins: ['https://partner.example/'] }); // a trailing slash is fine
+      const pending = client.fetch(challengeAt('https://partner.example', '/api/transfer', 'payments/transfer'), postTransfer(5));
+      await visiblePrompt();
+      await sendKeys({ type: await totpCode(secret, 1) });
+      await sendKeys({ press: 'Enter' });
+      const answered = await pending;
+      expect(answered.status).to.equal(200);
+      const token = client.token.getAccessToken({ resource: 'payments', action: 'transfer' });
+      expect(token).to.be.a('string');
+      expect((await others.requests()).map((r) => r.headers['step-up-token'] ?? null)).to.deep.equal([null, token]);
+
+      let evil!: Response;
+      const shown = await shownDuring(async () => {
+        evil = await client.fetch(challengeAt('https://evil.example', '/api/transfer', 'payments/transfer'), postTransfer(6));
+      });
+      expect(shown).to.equal(0);
+      expect(evil.status).to.equal(401);
+      const received = await others.requests();
+      expect(received).to.have.length(1);
+      expect(received[0].headers).to.not.have.property('step-up-token');
+    });
+
+    it("passes the route's max_age from the 401 body to the challenge when the header has none", async function () {
+      this.timeout(20000);
+      await signInNewUser();
+      const { secret } = await enrollTotpFactor();
+      const client = clientFor({ trustedOrigins: ['https://partner.example'] });
+      await stepUp(secret, { resource: 'payments', action: 'transfer' }, client);
+      // The step-up is fresh for the server's window (15 min), but older than this route's 1 s.
+      await new Promise((r) => setTimeout(r, 2200));
+      let response!: Response;
+      const shown = await shownDuring(async () => {
+        const pending = client.fetch(challengeAt('https://partner.example', '/api/transfer', 'payments/transfer', '&body_max_age=1'), postTransfer(7));
+        await visiblePrompt(); // freshness older than max_age does not count: a new code is needed
+        await sendKeys({ press: 'Escape' });
+        response = await pending;
+      });
+      expect(shown).to.equal(1);
+      expect(response.status).to.equal(401);
+      expect(response.headers.get('www-authenticate')).to.not.contain('max_age');
+      const received = await others.requests();
+      expect(received).to.have.length(1);
+      expect(received[0].headers).to.not.have.property('step-up-token');
+    });
+
+    it('interceptFetch answers configure()d trustedOrigins only, and passes the rest through untouched', async () => {
+      const previous = getDefaultClient();
+      const original = window.fetch;
+      configure({ trustedOrigins: ['https://partner.example'] });
+      window.fetch = others.fetch; // the page's fetch is now the worker frame's
+      const undo = await interceptFetch({ match: /^https:\/\// });
+      try {
+        await signInNewUser();
+        const { secret } = await enrollTotpFactor();
+        await stepUp(secret, { resource: 'payments', action: 'transfer' }); // the default client
+        let evil!: Response;
+        let partner!: Response;
+        const shown = await shownDuring(async () => {
+          evil = await fetch(challengeAt('https://evil.example', '/api/transfer', 'payments/transfer'), postTransfer(8));
+          partner = await fetch(challengeAt('https://partner.example', '/api/transfer', 'payments/transfer'), postTransfer(9));
+        });
+        expect(shown).to.equal(0); // partner: the step-up is still fresh
+        expect(evil.status).to.equal(401);
+        expect(partner.status).to.equal(200);
+        const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+        expect((await others.requests()).map((r) => `${new URL(r.url).host} ${r.headers['step-up-token'] ?? null}`))
+          .to.deep.equal(['evil.example null', 'partner.example null', `partner.example ${token}`]);
+      } finally {
+        undo();
+        window.fetch = original;
+        configure({ client: previous });
+      }
+    });
   });
 });

@@ -113,7 +113,7 @@ export async function createBenchServer(store, clock) {
     now: () => clock.now,
     authenticate: (request) => {
       const sub = request.headers.get('x-bench-user');
-      return sub ? { sub } : null;
+      return sub ? { sub, sessionId: `bench-${sub}` } : null;
     },
     clientIp: (request) => request.headers.get('x-bench-client') ?? undefined,
   });

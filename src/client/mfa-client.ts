@@ -32,6 +32,13 @@ export interface MfaClientOptions {
   /** Default `same-origin`; `include` for a server on another origin. */
   credentials?: RequestCredentials;
   fetch?: typeof fetch;
+  /**
+   * Origins besides the page's own (`location.origin`) whose RFC 9470 challenges `client.fetch`,
+   * `mfaFetch` and `interceptFetch` answer, and which get step-up tokens, e.g.
+   * `['https://api.example.com']`. Any other origin's 401 is returned untouched and no token is
+   * ever sent there.
+   */
+  trustedOrigins?: string[];
   /** What `client.fetch` / `mfaFetch` does when the user cancels the step-up: return the 401 (default) or throw an `MfaError`. */
   onStepUpCancel?: 'response' | 'throw';
 }
@@ -63,6 +70,8 @@ export interface StartChallengeInput {
 
 export class MfaClient {
   readonly apiBase: string;
+  /** `trustedOrigins` as given: read by `client.fetch` and `interceptFetch`. */
+  readonly trustedOrigins?: readonly string[];
   readonly tokens = new TokenCache();
   /** Set by the promise API so management calls can step up by themselves. */
   opener?: StepUpOpener;
@@ -92,6 +101,7 @@ export class MfaClient {
   constructor(options: MfaClientOptions = {}) {
     this.#options = options;
     this.apiBase = (options.apiBase ?? '/mfa').replace(/\/+$/, '');
+    this.trustedOrigins = options.trustedOrigins;
     if (typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(`mfa-elements:${this.apiBase}`);
       this.#channel.onmessage = (event: MessageEvent) => {
@@ -136,7 +146,8 @@ export class MfaClient {
 
   /** Proves the new factor: the code it shows or received, or a passkey's registration response. */
   confirmEnrollment(factorId: string, answer: string | { credential: object }): Promise<ConfirmEnrollmentResponse> {
-    return this.#call('POST', `/factors/${encodeURIComponent(factorId)}/confirm`, typeof answer === 'string' ? { code: answer } : answer);
+    // A management call: adding a second factor needs the mfa/manage step-up at confirmation too.
+    return this.#managed('POST', `/factors/${encodeURIComponent(factorId)}/confirm`, typeof answer === 'string' ? { code: answer } : answer);
   }
 
   /** "Send a new code" while adding a phone or email. */

@@ -6,9 +6,14 @@
  * with the new token. A cancelled prompt returns the original 401 response, untouched (or throws
  * an `MfaError`, by option). Concurrent requests hitting the same scope share one prompt because
  * the opener joins calls for the same resource/action.
+ *
+ * Trust: only requests to the page's own origin, or to one of the client's `trustedOrigins`,
+ * get tokens or have their challenges answered; any other origin's response is returned as it
+ * came. A challenge for resource `mfa` (factor management) is never answered here, whoever
+ * sends it: management steps up through the elements, not on a server's word.
  */
 import { MfaError } from '../core/errors.js';
-import { STEP_UP_HEADER, type IdpAuthResponse, type StepUpChallengeBody } from '../core/types.js';
+import { MANAGE_SCOPE, STEP_UP_HEADER, type IdpAuthResponse, type StepUpChallengeBody } from '../core/types.js';
 import { parseStepUpChallenge } from '../core/www-authenticate.js';
 import type { MfaClient } from './mfa-client.js';
 
@@ -23,18 +28,31 @@ export interface MfaFetchOptions {
   fetch?: typeof fetch;
 }
 
-/** Which scope a URL asked for last time, so the next call sends the token up front. */
-const scopeKey = (method: string, url: string) => `${method.toUpperCase()} ${new URL(url, globalThis.location?.href).pathname}`;
+/** An origin as `URL#origin` spells it; `null` for what is not one (or an opaque origin). */
+const originOf = (url: string): string | null => {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+};
 
 export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | undefined, options: MfaFetchOptions = {}) {
+  /** Which scope a URL (origin + method + path) asked for last time, so the next call sends the token up front. */
   const known = new Map<string, StepUpScope>();
+  /** The page's origin and the client's `trustedOrigins`: the only ones that get tokens and answers. */
+  const trusted = new Set([globalThis.location?.origin, ...(client.trustedOrigins ?? [])].map((o) => originOf(String(o))));
 
   return async function mfaFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch;
-    const base = input instanceof Request ? new Request(input, init) : new Request(input, init);
+    const base = new Request(input, init);
+    const origin = originOf(base.url);
+    // Another server gets no token, and its 401 opens nothing: it goes back to the caller as it came.
+    if (!origin || !trusted.has(origin)) return doFetch(base);
     // Buffer the body once so the retry sends exactly the same bytes (streams are single-use).
     const body = base.body ? await base.arrayBuffer() : undefined;
-    const key = scopeKey(base.method, base.url);
+    const key = `${base.method.toUpperCase()} ${origin}${new URL(base.url).pathname}`;
 
     const send = (scope?: StepUpScope) => {
       const headers = new Headers(base.headers);
@@ -50,7 +68,12 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
 
     const details = (await first.clone().json().catch(() => null)) as Partial<StepUpChallengeBody> | null;
     if (typeof details?.resource !== 'string' || typeof details.action !== 'string') return first;
-    const scope: StepUpScope = { resource: details.resource, action: details.action, maxAge: challenge.maxAge };
+    // Factor management is never stepped up on a server's word (its token could add a factor).
+    if (details.resource === MANAGE_SCOPE.resource) return first;
+    // The route's max_age (header, else body) goes to the challenge: freshness older than it would
+    // only mint a token the route refuses.
+    const bodyMaxAge = typeof details.max_age === 'number' && Number.isSafeInteger(details.max_age) && details.max_age >= 0 ? details.max_age : undefined;
+    const scope: StepUpScope = { resource: details.resource, action: details.action, maxAge: challenge.maxAge ?? bodyMaxAge };
     // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
     known.set(key, scope);
@@ -64,7 +87,10 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
 }
 
 export interface InterceptOptions extends Omit<MfaFetchOptions, 'fetch'> {
-  /** Which requests to watch: a URL prefix, a RegExp on the URL, or a predicate. */
+  /**
+   * Which requests to watch: a URL prefix, a RegExp on the URL, or a predicate. Of those, only
+   * the page's origin and the client's `trustedOrigins` are answered (see `configure`).
+   */
   match: string | RegExp | ((request: Request) => boolean);
 }
 

@@ -10,6 +10,8 @@ export type MfaErrorCode =
   | 'invalid_option'
   | 'invalid_credential'
   | 'unsupported_factor'
+  | 'unsupported_channel'
+  | 'country_not_allowed'
   | 'unauthenticated'
   | 'insufficient_user_authentication'
   | 'invalid_code'

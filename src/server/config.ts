@@ -13,17 +13,21 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { AuditOptions } from './audit/sinks.js';
 import type { FreshnessPolicy } from './freshness.js';
 import type { RateLimits } from './rate-limit.js';
+import type { AuditRateLimits } from './audit/audit-limits.js';
+import type { ResolvedSmsPolicy, SendBudgets, SmsPolicy } from './send-budget.js';
 import type { EmailSender, SmsSender } from './delivery/senders.js';
 import type { KbaPlugin } from './factors/kba.js';
+import type { NotifyHook } from './factors/notices.js';
 
 export interface SessionUser {
   /** Stable user id of the app's own session. */
   sub: string;
   /**
-   * Id of the app session (not a secret: e.g. a hash of the session cookie). Step-up freshness
-   * is kept per session when given, otherwise per user.
+   * Id of the app session (not a secret: e.g. a hash of the session cookie). Required: tokens
+   * are bound to it, freshness is kept per session, and logout revokes the session's tokens.
+   * A user without one is a configuration error (logged; requests fail closed with 503).
    */
-  sessionId?: string;
+  sessionId: string;
 }
 
 export type Authenticate = (request: Request) => SessionUser | null | Promise<SessionUser | null>;
@@ -51,8 +55,8 @@ export interface MfaServerOptions {
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
   totp?: Partial<TotpParams>;
-  /** Rate limits of challenge creation, per user and per client IP. */
-  rateLimits?: RateLimits;
+  /** Rate limits of challenge creation and of `POST /mfa/audit`, per user and per client IP. */
+  rateLimits?: RateLimits & AuditRateLimits;
   /**
    * The client's IP for per-IP limits. Default: the socket's address under @hono/node-server.
    * Behind a proxy, return the address your proxy vouches for (e.g. from X-Forwarded-For).
@@ -77,6 +81,17 @@ export interface MfaServerOptions {
    * production: `webhookSender({ url, secret })` to your provider bridge, or your own.
    */
   sms?: SmsSender;
+  /**
+   * Where phone codes may go: `{ allowedCountries?: ['1', '44'], voice?: boolean }`. Default: every
+   * country, SMS only (voice calls are opt-in: they are the costliest to have pumped).
+   */
+  smsPolicy?: SmsPolicy;
+  /**
+   * Budgets of sent codes (SMS, voice, email; first sends and resends) against pumping. Default
+   * per user 10/h, per IP (IPv6 /64) 30/h, per destination 5/h and 10/day, per country calling
+   * code 200/h, global 5000/day; each `{ limit, windowMs }`, a list of them, or `false`.
+   */
+  sendBudgets?: Partial<SendBudgets>;
   /** Sends email codes (and notices). Without it users cannot add an email factor. */
   email?: EmailSender;
   /**
@@ -88,6 +103,12 @@ export interface MfaServerOptions {
   kba?: KbaPlugin;
   /** Email the user (through `email`) when one of their recovery codes is used. Default true. */
   notifyRecoveryCodeUse?: boolean;
+  /**
+   * Security notices to the user — a factor added or removed, recovery codes regenerated or
+   * used, a factor locked — for any channel the app likes (push, in-app, its own mailer). Also
+   * emailed to the user's confirmed email factors when `email` is set. Called in the background.
+   */
+  notify?: NotifyHook;
   /** Clock (ms); tests freeze it. */
   now?: () => number;
   /** CSPRNG; tests may make it deterministic. */
@@ -108,7 +129,10 @@ export interface MfaContext {
   totp: TotpParams;
   lockout: FailurePolicy;
   freshness: FreshnessPolicy;
-  rateLimits: Required<RateLimits>;
+  /** Audit limits left out here take their defaults where they are used (audit/audit-limits.ts). */
+  rateLimits: Required<RateLimits> & AuditRateLimits;
+  smsPolicy: ResolvedSmsPolicy;
+  sendBudgets: SendBudgets;
   clientIp?: (request: Request) => string | undefined;
   appName: string;
   accountName: (sub: string) => string;
@@ -121,6 +145,7 @@ export interface MfaContext {
   webauthn: { rpName: string; rpID?: string } | null;
   kba?: KbaPlugin;
   notifyRecoveryCodeUse: boolean;
+  notify?: NotifyHook;
   /** Operational warnings (sender failures); never gets a code or an address. */
   logger: { warn(message: string): void };
 }

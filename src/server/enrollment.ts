@@ -12,10 +12,12 @@ import {
   maskContact, newSentCode, normalizeEmail, normalizePhone, openContact, sealContact, type Contact, type ContactType, type PhoneChannel,
 } from './factors/contact-factor.js';
 import { resendAfterSeconds, type SentCodeState } from './factors/one-time-code.js';
-import { generateRecoveryCodes, hashRecoveryCode } from './crypto/recovery-codes.js';
+import { generateRecoveryCodes, recoveryCodeMac } from './crypto/recovery-codes.js';
 import { issueRecoveryCodes } from './factors/recovery-factor.js';
+import { notifyUser } from './factors/notices.js';
 import { checkTotpCode, createTotpFactor, parseTotpCode } from './factors/totp-factor.js';
 import { DEFAULT_PASSKEY_LABEL, registrationOptions, relyingParty, verifyRegistration } from './factors/webauthn-factor.js';
+import { limitSends } from './send-budget.js';
 import type { StoredChallenge, StoredFactor } from './stores/store.js';
 import { INSERT, assertMayResend, attemptSentCode, storeThenDeliver, type RequestOrigin } from './verification.js';
 
@@ -78,6 +80,9 @@ function enrollmentChallenge(ctx: MfaContext, sub: string, factorId: string, sta
 async function enrollContact(
   ctx: MfaContext, sub: string, type: ContactType, contact: Contact, label: string | undefined, from: RequestOrigin,
 ): Promise<Enrollment> {
+  // Policy (country, voice) and send budgets before anything is stored: a refused number leaves
+  // no pending factor behind.
+  await limitSends(ctx, { sub, ip: from.ip, type, contact, confirmed: false });
   const id = randomUUID();
   const masked = maskContact(type, contact.address);
   const factor: StoredFactor = {
@@ -86,7 +91,7 @@ async function enrollContact(
   };
   await ctx.store.insertFactor(factor);
   const challenge = enrollmentChallenge(ctx, sub, id);
-  const { sent } = await storeThenDeliver(ctx, challenge, INSERT, newSentCode(ctx, challenge.id, undefined), (st) => ({ kind: 'enroll-code', ...st }), type, contact, from);
+  const { sent } = await storeThenDeliver(ctx, challenge, INSERT, newSentCode(ctx, challenge.id, undefined), (st) => ({ kind: 'enroll-code', ...st }), type, contact, from, { counted: true });
   return codeEnrollment(ctx, id, type, masked, sent, await restricted(ctx, sub, type));
 }
 
@@ -132,6 +137,22 @@ export async function resendEnrollmentCode(ctx: MfaContext, sub: string, factorI
   return codeEnrollment(ctx, factor.id, type, maskContact(type, contact.address), sent, await restricted(ctx, sub, type));
 }
 
+/**
+ * The rule for adding a factor, checked again at confirmation: true when this is a real pending
+ * enrollment of the user, answered in full, while another factor is confirmed — then a fresh
+ * mfa/manage step-up is needed. (A pending factor started while the account had none, perhaps
+ * by an intruder in the session, must not become a second factor without one.) Unknown ids and
+ * incomplete answers fall through to `confirmEnrollment`'s own 404 / 400.
+ */
+export async function confirmNeedsManage(ctx: MfaContext, sub: string, factorId: string, input: ConfirmInput): Promise<boolean> {
+  if (input.code === undefined && input.credential === undefined) return false;
+  const factors = await ctx.store.listFactors(sub);
+  if (!factors.some((f) => f.confirmed && f.id !== factorId)) return false;
+  if (factors.some((f) => f.id === factorId && !f.confirmed)) return true;
+  const challenge = await ctx.store.getChallenge(enrollmentChallengeId(factorId));
+  return challenge?.sub === sub && readState(challenge.state)?.kind === 'enroll-webauthn';
+}
+
 export interface ConfirmInput {
   code?: string;
   /** WebAuthn `RegistrationResponseJSON`. */
@@ -169,11 +190,15 @@ export async function confirmEnrollment(
   }
   // The first factor brings the recovery codes, written in the same atomic step as the confirmation.
   const recoveryCodes = (await hasConfirmedFactor(ctx, sub)) ? undefined : generateRecoveryCodes(ctx.random);
-  const hashes = recoveryCodes?.map((c) => hashRecoveryCode(c)!);
+  const hashes = recoveryCodes?.map((c) => recoveryCodeMac(ctx.box, sub, c)!);
   if (!(await ctx.store.confirmFactor(sub, factor.id, hashes))) throw new MfaError('conflict', 'This factor is already confirmed.');
+  // The first factor closes the door behind it: any other pending enrollment (one an intruder
+  // may have started while the account had no factor) is gone, so it can never be confirmed.
+  if (recoveryCodes) await ctx.store.deletePendingFactors(sub, Number.MAX_SAFE_INTEGER);
   // Confirming used the factor: store what the answer below says (TOTP already did, sent codes and passkeys had not).
   await ctx.store.touchFactor(sub, factor.id, ctx.now());
   await ctx.audit.record({ type: 'factor.enrolled', sub, factor: factor.type, metadata: { factorId: factor.id } });
+  notifyUser(ctx, { type: 'factor.added', sub, factor: { type: factor.type, label: factor.label } }, factor.id);
   const confirmed = summarize({ ...factor, confirmed: true, lastUsedAt: ctx.now() });
   const notice = (await restricted(ctx, sub, factor.type)) ? { notice: 'restricted' as const } : {};
   if (!recoveryCodes) return { factor: confirmed, ...notice };
@@ -188,8 +213,11 @@ export async function renameFactor(ctx: MfaContext, sub: string, id: string, lab
 }
 
 export async function removeFactor(ctx: MfaContext, sub: string, id: string): Promise<void> {
-  if (!(await ctx.store.deleteFactor(sub, id))) throw new MfaError('not_found', 'No such factor.');
+  const factor = await ctx.store.getFactor(sub, id);
+  if (!factor || !(await ctx.store.deleteFactor(sub, id))) throw new MfaError('not_found', 'No such factor.');
   await ctx.audit.record({ type: 'factor.removed', sub, severity: 'warning', metadata: { factorId: id } });
+  // An abandoned enrollment is not news; a working factor that disappears is.
+  if (factor.confirmed) notifyUser(ctx, { type: 'factor.removed', sub, factor: { type: factor.type, label: factor.label } });
   // Without any factor the recovery codes would protect nothing; a new first factor issues new ones.
   if (!(await hasConfirmedFactor(ctx, sub))) await ctx.store.deleteRecoveryCodes(sub);
 }
@@ -198,5 +226,6 @@ export async function regenerateRecoveryCodes(ctx: MfaContext, sub: string): Pro
   if (!(await hasConfirmedFactor(ctx, sub))) throw new MfaError('not_enrolled', 'Add a second factor first.');
   const codes = await issueRecoveryCodes(ctx, sub);
   await ctx.audit.record({ type: 'recovery.regenerated', sub, factor: 'recovery', severity: 'warning', metadata: { count: codes.length } });
+  notifyUser(ctx, { type: 'recovery.regenerated', sub });
   return codes;
 }

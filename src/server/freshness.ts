@@ -22,7 +22,7 @@ export interface FreshnessPolicy extends FreshnessRule {
 
 export const DEFAULT_FRESHNESS = { maxAge: 900, reuse: 'same-resource' as Reuse };
 
-const sessionOf = (user: SessionUser) => user.sessionId ?? '';
+const sessionOf = (user: SessionUser) => user.sessionId;
 
 export function ruleFor(policy: FreshnessPolicy, resource: string): Required<FreshnessRule> {
   const specific = policy.resources?.[resource];
@@ -39,6 +39,17 @@ function longestMaxAge(policy: FreshnessPolicy): number {
 }
 
 /**
+ * How old (seconds) an earlier step-up may be to answer now. A fresh answer must yield a token
+ * the guard accepts when the app sends it a moment later, so the window is capped by the
+ * route's `max_age` — or, when the client names none, the guard's default (the token lifetime)
+ * — less a margin for the round trip (30 s, or a quarter of a short window).
+ */
+export function freshWindow(policyMaxAge: number, guardMaxAge: number): number {
+  const margin = Math.min(30, Math.floor(guardMaxAge / 4));
+  return Math.min(policyMaxAge, guardMaxAge - margin);
+}
+
+/**
  * The earlier step-up that makes (resource, action) fresh now, if any. `maxAge` from the client
  * (the route's RFC 9470 `max_age`) can only shorten the window.
  */
@@ -51,8 +62,8 @@ export async function findFresh(
   const rule = ruleFor(ctx.freshness, scope.resource);
   if (rule.reuse === 'none') return null;
   const now = ctx.now();
-  const window = Math.min(rule.maxAge, scope.maxAge ?? Infinity);
-  const oldest = Math.floor(now / 1000) - window;
+  const oldest = Math.floor(now / 1000) - freshWindow(rule.maxAge, scope.maxAge ?? ctx.token.lifetime);
+  if (oldest > Math.floor(now / 1000)) return null;
   const records = await ctx.store.listFreshness(user.sub, sessionOf(user), now);
   const usable = records.filter(
     (r) => r.acr === acr && r.authTime >= oldest && (rule.reuse === 'any' || r.resource === scope.resource),

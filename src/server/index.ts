@@ -2,13 +2,14 @@
  * `mfa-elements/server` — the Node reference server. Never imported by browser code.
  *
  * ```ts
- * const mfa = createMfaServer({ authenticate: (req) => mySession(req) });
+ * const mfa = createMfaServer({ authenticate: (req) => mySession(req) }); // → { sub, sessionId } or null
  * app.route('/mfa', mfa.app);
  * app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), handler);
  * ```
  */
 export { createMfaServer, type MfaServer } from './mfa-server.js';
 export type { MfaServerOptions, Authenticate, SessionUser } from './config.js';
+export type { SendBudgets, SmsPolicy, Budget } from './send-budget.js';
 export type { StepUpRequirement, StepUpVerdict } from './guard/step-up-guard.js';
 export type { StepUpClaims } from './tokens/step-up-token.js';
 export type { MfaStore, StoredFactor, AuditEvent } from './stores/store.js';
@@ -30,4 +31,5 @@ export { hotp, totp, matchTotpStep, otpauthUri } from './totp/totp.js';
 export { base32Encode, base32Decode } from './totp/base32.js';
 export { Outbox, type SmsSender, type EmailSender, type SmsMessage, type EmailMessage, type OutboxEntry } from './delivery/senders.js';
 export { webhookSender, type WebhookSenderOptions } from './delivery/webhook-sender.js';
-export { sameAnswer, type KbaPlugin, type KbaQuestion } from './factors/kba.js';
+export { sameAnswer, type KbaPlugin, type KbaQuestion, type KbaScope } from './factors/kba.js';
+export type { SecurityNotice, SecurityNoticeType, NotifyHook } from './factors/notices.js';

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { AuditLog } from './audit/audit-log.js';
 import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions, type SessionUser } from './config.js';
-import { forgetFresh } from './freshness.js';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.js';
+import { DEFAULT_SEND_BUDGETS, resolveSmsPolicy } from './send-budget.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
+import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
 import { loadSigningKeys, type SigningKeys } from './tokens/signing-keys.js';
@@ -24,7 +25,7 @@ export interface MfaServer {
   requireStepUp(req: StepUpRequirement): MiddlewareHandler<{ Variables: StepUpVariables }>;
   /** The same check for any framework: pass a Fetch `Request`, get a verdict or the 401 to send. */
   checkStepUp(request: Request, req: StepUpRequirement): Promise<StepUpVerdict>;
-  /** Call on the app's logout: the user's recent step-ups of this session stop counting. */
+  /** Call on the app's logout: this session's recent step-ups stop counting and its tokens stop working. */
   endSession(user: SessionUser): Promise<void>;
   store: MfaStore;
   context: MfaContext;
@@ -35,7 +36,18 @@ export interface MfaServer {
   close(): Promise<void>;
 }
 
+/** Whether the "no `origins`" warning was already printed (once per process). */
+let warnedNoOrigins = false;
+
 export function createMfaServer(options: MfaServerOptions): MfaServer {
+  // Without `origins` the allowed Origin is the request's own Host: behind a proxy that rewrites
+  // or trusts Host, the CSRF check then vouches for whatever the client claims.
+  if (!options.origins?.length) {
+    const hint = "set `origins` to your app's Origin(s), e.g. origins: ['https://app.example.com']";
+    if (process.env.NODE_ENV === 'production') throw new Error(`mfa-elements configuration error: ${hint} (required when NODE_ENV=production)`);
+    if (!warnedNoOrigins && !options.origins) console.warn(`[mfa] no \`origins\`: state-changing requests are accepted from the request's own Host; ${hint}`);
+    warnedNoOrigins = true;
+  }
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './.data';
   if (!options.store || !options.encryptionKey) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });
@@ -62,6 +74,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
     freshness: options.freshness ?? {},
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+    smsPolicy: resolveSmsPolicy(options.smsPolicy),
+    sendBudgets: { ...DEFAULT_SEND_BUDGETS, ...options.sendBudgets },
     clientIp: options.clientIp,
     appName: options.appName ?? 'mfa-elements',
     accountName: options.accountName ?? ((sub) => sub),
@@ -73,6 +87,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
     kba: options.kba,
     notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
+    notify: options.notify,
     logger: { warn: (message) => console.warn(message) },
   };
 
@@ -80,7 +95,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     app: createMfaApp(ctx, options.authenticate),
     requireStepUp: (req) => honoStepUp(ctx, options.authenticate, req),
     checkStepUp: (request, req) => checkStepUp(ctx, options.authenticate, request, req),
-    endSession: (user) => forgetFresh(ctx, user),
+    endSession: (user) => endSession(ctx, user),
     store,
     context: ctx,
     // Waits briefly (audit.closeTimeoutMs, default 2 s) for audit sinks and webhook deliveries.

@@ -16,12 +16,14 @@ import {
 } from './factors/contact-factor.js';
 import { ACR_KBA, KBA_AMR, KBA_KEY, kbaLockKey, kbaStep, type KbaQuestion } from './factors/kba.js';
 import { resendAfterSeconds, sentCodeMatches, type SentCodeState } from './factors/one-time-code.js';
-import { notifyRecoveryCodeUse } from './factors/notices.js';
+import { notifyUser } from './factors/notices.js';
 import { RECOVERY_AMR, RECOVERY_KEY, RECOVERY_LABEL, consumeRecoveryCode, parseRecoveryCode } from './factors/recovery-factor.js';
 import { DEFAULT_TOTP_LABEL, TOTP_AMR, checkTotpCode, parseTotpCode } from './factors/totp-factor.js';
 import { authenticationOptions, relyingParty, verifyAuthentication } from './factors/webauthn-factor.js';
+import { limitSends } from './send-budget.js';
 import type { StoredChallenge, StoredFactor } from './stores/store.js';
 import { signStepUpToken } from './tokens/step-up-token.js';
+import { sessionClaim } from './session.js';
 
 export const ACR_MFA = 'mfa';
 
@@ -115,7 +117,7 @@ export async function startChallenge(ctx: MfaContext, user: SessionUser, input: 
   if (input.factorType === 'kba') return startKba(ctx, sub, input, from);
   if (!input.force) {
     const fresh = await findFresh(ctx, user, input, ACR_MFA);
-    if (fresh) return issueToken(ctx, sub, input.resource, input.action, ACR_MFA, fresh.amr, fresh.authTime, true);
+    if (fresh) return issueToken(ctx, user, input.resource, input.action, ACR_MFA, fresh.amr, fresh.authTime, true);
   }
   const factors = await usableFactors(ctx, sub);
   if (factors.length === 0) throw new MfaError('not_enrolled', 'Add a second factor first.');
@@ -189,13 +191,18 @@ async function put(ctx: MfaContext, next: StoredChallenge, expected: string | un
  * or picks exactly one sends a message — and only then delivers it. When the sender fails, the
  * stored state says so (best effort: a newer code stored meanwhile wins) and the answer carries
  * `deliveryFailed`. Shared with enrollment.
+ *
+ * The send budgets (anti-pumping) are spent first, so a refusal stores nothing; `counted`: the
+ * caller already spent them (enrollment does, before it stores the pending factor).
  */
 export async function storeThenDeliver(
   ctx: MfaContext, challenge: StoredChallenge, expected: string | undefined | typeof INSERT,
   fresh: { code: string; state: SentCodeState }, wrap: (sent: SentCodeState) => ChallengeState,
-  type: ContactType, contact: Contact, from: RequestOrigin,
+  type: ContactType, contact: Contact, from: RequestOrigin, { counted = false } = {},
 ): Promise<{ challenge: StoredChallenge; sent: SentCodeState }> {
-  const stored: StoredChallenge = { ...challenge, state: writeState(wrap(fresh.state)) };
+  const state = wrap(fresh.state);
+  if (!counted) await limitSends(ctx, { sub: challenge.sub, ip: from.ip, type, contact, confirmed: state.kind !== 'enroll-code' });
+  const stored: StoredChallenge = { ...challenge, state: writeState(state) };
   await put(ctx, stored, expected);
   if (await deliverCode(ctx, type, challenge.sub, contact, fresh.code, fresh.state.sends, from)) return { challenge: stored, sent: fresh.state };
   const sent = { ...fresh.state, failed: true };
@@ -269,7 +276,7 @@ export async function resumeChallenge(
     const left = await ctx.store.countRecoveryCodes(sub);
     await ctx.audit.record({ type: 'recovery.used', sub, resource: challenge.resource, action: challenge.action, factor: 'recovery', severity: 'warning', metadata: { left } });
     // In the background: a slow mail provider must not hold up (or time out) the step-up.
-    void notifyRecoveryCodeUse(ctx, sub, left).catch(() => {});
+    notifyUser(ctx, { type: 'recovery.used', sub, left });
   } else if (challenge.factorId.startsWith(DECOY_PREFIX)) {
     // Same parsing, same counting, never a success: indistinguishable from a wrong code.
     parseTotpCode(answer.value, ctx.totp.digits);
@@ -288,7 +295,7 @@ export async function resumeChallenge(
   const authTime = Math.floor(ctx.now() / 1000);
   // Knowledge answers never count as a recent step-up (they are not MFA).
   if (acr === ACR_MFA) await recordFresh(ctx, user, { resource: challenge.resource, action: challenge.action, authTime, acr, amr: [amr] });
-  return issueToken(ctx, sub, challenge.resource, challenge.action, acr, [amr], authTime, false);
+  return issueToken(ctx, user, challenge.resource, challenge.action, acr, [amr], authTime, false);
 }
 
 /** Step one of two: the user chose which phone (or address) gets the code; send it. */
@@ -316,6 +323,7 @@ export async function resendChallengeCode(ctx: MfaContext, user: SessionUser, ch
   let type: ContactType;
   let ref: ChallengeFactorRef;
   let refs: ChallengeFactorRef[];
+  let kbaKey = '';
   if (state.kind === 'sent') {
     const factor = await ctx.store.getFactor(user.sub, challenge.factorId);
     if (!factor || !isContactType(factor.type)) throw notFound();
@@ -323,13 +331,15 @@ export async function resendChallengeCode(ctx: MfaContext, user: SessionUser, ch
     type = factor.type;
     ({ ref, refs } = await refsFor(ctx, factor));
   } else {
-    const q = (await kbaQuestions(ctx, challenge))[state.index];
+    const questions = await kbaQuestions(ctx, challenge);
+    const q = questions[state.index];
     if (!q?.sendTo) throw new MfaError('conflict', 'This step sent no code.');
+    kbaKey = kbaLockKey(ctx.kba!, user.sub, challenge, questions);
     ({ type, ...contact } = q.sendTo);
     ref = KBA_REF;
     refs = [KBA_REF];
   }
-  await assertMayResend(ctx, user.sub, state.kind === 'sent' ? challenge.factorId : kbaLockKey(challenge), sentState);
+  await assertMayResend(ctx, user.sub, state.kind === 'sent' ? challenge.factorId : kbaKey, sentState);
   const wrap = (sent: SentCodeState): ChallengeState => (state.kind === 'sent' ? { kind: 'sent', ...sent } : { ...state, sent });
   const stored = await storeThenDeliver(ctx, challenge, challenge.state, newSentCode(ctx, challenge.id, sentState), wrap, type, contact, from);
   return challenged(stored.challenge, ref, refs, sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), stored.sent, ctx.now()));
@@ -379,7 +389,7 @@ async function startKba(ctx: MfaContext, sub: string, input: StartInput, from: R
     reason: input.reason, createdAt: now, expiresAt: now + CHALLENGE_TTL_MS,
   };
   const questions = await kbaQuestions(ctx, challenge);
-  await assertNotLocked(ctx, sub, kbaLockKey(challenge));
+  await assertNotLocked(ctx, sub, kbaLockKey(ctx.kba!, sub, challenge, questions));
   const asked = await kbaAsk(ctx, challenge, INSERT, questions[0], 0, from);
   sweepExpiredChallenges(ctx, now);
   return challenged(asked.challenge, KBA_REF, [KBA_REF], asked.step);
@@ -395,15 +405,16 @@ async function answerKba(
   // A right answer to an easy question must not wipe the failures of a hard one: only the
   // last answer resets the count.
   const last = state.index + 1 >= questions.length;
+  const lockKey = kbaLockKey(ctx.kba!, challenge.sub, challenge, questions);
   if (q.type === 'code') {
     if (!state.sent) throw notFound();
-    await attemptSentCode(ctx, challenge.sub, kbaLockKey(challenge), challenge.id, state.sent, value, KBA_AMR, last);
+    await attemptSentCode(ctx, challenge.sub, lockKey, challenge.id, state.sent, value, KBA_AMR, last);
   } else {
     if ((q.type === 'options' || q.type === 'image') && !q.options?.some((o) => o.value === value)) {
       throw new MfaError('invalid_option', 'Choose one of the options offered.');
     }
     if (q.type === 'text' && value.trim() === '') throw new MfaError('malformed_code', 'Type an answer.');
-    await attemptCode(ctx, challenge.sub, kbaLockKey(challenge), async () => Boolean(await q.check?.(value)), KBA_AMR, last);
+    await attemptCode(ctx, challenge.sub, lockKey, async () => Boolean(await q.check?.(value)), KBA_AMR, last);
   }
   const index = state.index + 1;
   if (index >= questions.length) return null;
@@ -413,12 +424,13 @@ async function answerKba(
 
 /** Signs the token; `authTime` is the moment the user proved the factor (kept for fresh reuse). */
 async function issueToken(
-  ctx: MfaContext, sub: string, resource: string, action: string, acr: string, amr: string[], authTime: number, fresh: boolean,
+  ctx: MfaContext, user: SessionUser, resource: string, action: string, acr: string, amr: string[], authTime: number, fresh: boolean,
 ): Promise<VerifiedResponse> {
   const now = ctx.now();
   const sid = randomUUID();
+  const { sub } = user;
   const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.token, {
-    sub, sid, resource, action, acr, amr, authTime, now,
+    sub, sid, ssn: sessionClaim(user), resource, action, acr, amr, authTime, now,
   });
   await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp, ...(fresh && { fresh: true }), ...(acr !== ACR_MFA && { acr }) } });
   return { status: 'VERIFIED', sid, token, expiresAt: iso(exp * 1000), acr, amr, resource, action };

@@ -19,7 +19,7 @@ export async function startDemo({ env = {}, browser: withBrowser = true } = {}) 
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'mfa-e2e-'));
   const child = spawn(process.execPath, ['demo/server.mjs'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, ...env },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, MFA_SEND_BUDGETS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let log = '';

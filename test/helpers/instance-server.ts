@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     encryptionKey: Buffer.from(keyHex, 'hex'),
     authenticate: (req) => {
       const sub = req.headers.get('x-test-user');
-      return sub ? { sub } : null;
+      return sub ? { sub, sessionId: req.headers.get('x-test-session') || 'default' } : null;
     },
     origins: [env.ORIGIN],
     freshness: { reuse: 'none' },

@@ -149,7 +149,7 @@ describe('audit trails hold no secret', () => {
     const second = await (await h.request('POST', '/mfa/factors', { body: { type: 'totp' }, user: 'alice', headers: withManage })).json();
     rememberSecret('second TOTP secret', second.secret);
     h.advance(30_000);
-    assert.equal((await h.post(`/mfa/factors/${second.factorId}/confirm`, { code: use(h.code(second.secret)) }, 'alice')).status, 200);
+    assert.equal((await h.post(`/mfa/factors/${second.factorId}/confirm`, { code: use(h.code(second.secret)) }, 'alice', withManage)).status, 200);
     assert.equal((await h.request('PATCH', `/mfa/factors/${second.factorId}`, { body: { label: 'Tablet' }, user: 'alice' })).status, 200);
     const regen = await h.request('POST', '/mfa/recovery-codes', { body: {}, user: 'alice', headers: withManage });
     assert.equal(regen.status, 201);

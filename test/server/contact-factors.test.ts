@@ -273,7 +273,7 @@ describe('phone step-up', () => {
   });
 
   test('voice channel: no WebOTP line, amr ["tel"]', async () => {
-    const { h, outbox } = setup();
+    const { h, outbox } = setup({ smsPolicy: { voice: true } }); // voice is opt-in (SMS pumping)
     await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE, channel: 'voice' });
     const { ch, step, code } = await sentChallenge(h, outbox, A, PAY);
     const call = outbox.list(A)[0]!;
@@ -401,7 +401,8 @@ describe('resend', () => {
   });
 
   test('at most 5 codes per challenge: the 6th send → 429', async () => {
-    const { h, outbox } = setup();
+    // 6 codes to one number (enrollment + 5) would trip the per-destination send budget (5 / hour) first.
+    const { h, outbox } = setup({ sendBudgets: { perDestination: false } });
     await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE });
     const { ch, step } = await sentChallenge(h, outbox, A, PAY);
     let last: any;
@@ -432,7 +433,8 @@ describe('resend', () => {
 
 describe('racing requests send one message', () => {
   test('20 resends at once: exactly one is answered 200 and exactly one SMS goes out', async () => {
-    const { h, outbox } = setup();
+    // Every racer spends the send budgets before the compare-and-set; this test is about the latter.
+    const { h, outbox } = setup({ sendBudgets: { perUser: false, perDestination: false } });
     await enrollContact(h, outbox, A, { type: 'phone', phone: PHONE });
     const { ch } = await sentChallenge(h, outbox, A, PAY);
     h.advance(30_000);

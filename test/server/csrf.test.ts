@@ -62,11 +62,11 @@ async function setup(options: Partial<MfaServerOptions> = {}) {
   base.advance(STEP_MS);
   const h = Object.keys(options).length ? makeServer({ store, freshness: {}, ...options }) : base;
   h.setClock(base.now());
-  assert.ok((await store.listFreshness(V, '', h.now())).length > 0, 'the victim has a fresh step-up to forget');
+  assert.ok((await store.listFreshness(V, 'default', h.now())).length > 0, 'the victim has a fresh step-up to forget');
 
   const endpoints: Endpoint[] = [
     { name: 'POST /mfa/factors', method: 'POST', path: '/mfa/factors', body: { type: 'totp' }, token: manage.token, ok: 201 },
-    { name: 'POST /mfa/factors/:id/confirm', method: 'POST', path: `/mfa/factors/${pending.factorId}/confirm`, body: { code: h.code(pending.secret) }, ok: 200 },
+    { name: 'POST /mfa/factors/:id/confirm', method: 'POST', path: `/mfa/factors/${pending.factorId}/confirm`, body: { code: h.code(pending.secret) }, token: manage.token, ok: 200 }, // a second factor: mfa/manage at confirmation too
     { name: 'PATCH /mfa/factors/:id', method: 'PATCH', path: `/mfa/factors/${a.factorId}`, body: { label: 'Renamed by evil.example' }, ok: 200 },
     { name: 'DELETE /mfa/factors/:id', method: 'DELETE', path: `/mfa/factors/${a.factorId}`, body: undefined, token: manage.token, ok: 204 },
     { name: 'POST /mfa/recovery-codes', method: 'POST', path: '/mfa/recovery-codes', body: undefined, token: manage.token, ok: 201 },
@@ -89,7 +89,7 @@ async function setup(options: Partial<MfaServerOptions> = {}) {
     recoveryCodesLeft: await store.countRecoveryCodes(V),
     failures: await Promise.all([a.factorId, pending.factorId, 'recovery'].map((k) => store.getFailureState(V, k))),
     challenge: await store.getChallenge(ch.challengeId),
-    freshness: await store.listFreshness(V, '', h.now()),
+    freshness: await store.listFreshness(V, 'default', h.now()),
     audit: await store.listAuditEvents(V, 10_000),
     keys: await store.listSigningKeys(),
   });

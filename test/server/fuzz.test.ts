@@ -512,7 +512,7 @@ async function snapshotUser(h: Harness, store: MfaStore, sub: string, keys: stri
     recoveryCodesLeft: await store.countRecoveryCodes(sub),
     failures: Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await store.getFailureState(sub, k)] as const))),
     challenges: await Promise.all(challengeIds.map((id) => store.getChallenge(id))),
-    freshness: await store.listFreshness(sub, '', h.now()),
+    freshness: await store.listFreshness(sub, 'default', h.now()),
     audit: await store.listAuditEvents(sub, 100_000),
   };
 }
@@ -542,7 +542,7 @@ before(async () => {
   const f2Res = await h.post('/mfa/factors', { type: 'totp', label: 'Second' }, F, { 'step-up-token': fManage.token });
   assert.equal(f2Res.status, 201);
   const f2 = (await f2Res.json()) as { factorId: string; secret: string };
-  assert.equal((await h.post(`/mfa/factors/${f2.factorId}/confirm`, { code: h.code(f2.secret) }, F)).status, 200);
+  assert.equal((await h.post(`/mfa/factors/${f2.factorId}/confirm`, { code: h.code(f2.secret) }, F, { 'step-up-token': fManage.token })).status, 200);
   const fPay = await h.stepUp(F, f.secret, 'payments', 'transfer');
   const fCh = await h.startChallenge(F, { resource: 'payments', action: 'transfer', factorId: f.factorId });
   h.advance(STEP_MS); // every current code is unspent during the run; tokens stay valid (frozen clock)

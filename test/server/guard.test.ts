@@ -7,6 +7,7 @@ import { STEP_UP_TOKEN_TYPE } from '../../src/core/types.js';
 import { parseStepUpChallenge } from '../../src/core/www-authenticate.js';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import { expectError, makeServer, type Harness, outageStore } from './harness.js';
+import { sessionClaim } from '../../src/server/session.js';
 
 const A = 'alice';
 const B = 'bob';
@@ -51,6 +52,7 @@ async function forge(
     sub: A,
     sid,
     jti: sid,
+    ssn: sessionClaim({ sub: A, sessionId: 'default' }), // the harness's default app session
     resource: 'payments',
     action: 'transfer',
     acr: 'mfa',
@@ -179,7 +181,7 @@ describe('requireStepUp', () => {
 
   test('missing or ill-typed claims → 401', async () => {
     const { h } = await setup();
-    for (const claim of ['sub', 'jti', 'sid', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp', 'iss', 'aud']) {
+    for (const claim of ['sub', 'jti', 'sid', 'ssn', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp', 'iss', 'aud']) {
       await assert.doesNotReject(expectStepUp(await transfer(h, A, await forge(h, { omit: [claim] }))), `without ${claim}`);
     }
     const bad: Record<string, unknown>[] = [
@@ -189,6 +191,8 @@ describe('requireStepUp', () => {
       { auth_time: String(Math.floor(h.now() / 1000)) },
       { exp: String(Math.floor(h.now() / 1000) + 300) },
       { sub: B },
+      { ssn: sessionClaim({ sub: A, sessionId: 'another' }) },
+      { ssn: 'default' },
       { resource: ['payments'] },
     ];
     for (const claims of bad) {

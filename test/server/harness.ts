@@ -49,7 +49,8 @@ export function makeServer(overrides: Partial<MfaServerOptions> = {}) {
     now: () => clock,
     authenticate: (req) => {
       const u = req.headers.get('x-test-user');
-      return u ? { sub: u, sessionId: req.headers.get('x-test-session') ?? undefined } : null;
+      // Every request names its app session (required); `x-test-session` picks another one.
+      return u ? { sub: u, sessionId: req.headers.get('x-test-session') || 'default' } : null;
     },
     // These suites test code verification, so every challenge must ask for a code; the
     // freshness suite (freshness.test.ts) passes its own policy.
@@ -116,7 +117,8 @@ export function makeServer(overrides: Partial<MfaServerOptions> = {}) {
       const res = await h.post('/mfa/factors', { type: 'totp' }, user, headers);
       assert.equal(res.status, 201, `enroll: ${res.status} ${await res.clone().text()}`);
       const enrollment = (await res.json()) as { factorId: string; secret: string; otpauthUri: string };
-      const confirm = await h.post(`/mfa/factors/${enrollment.factorId}/confirm`, { code: h.code(enrollment.secret) }, user);
+      // The same headers (an mfa/manage token for a second factor) confirm it: adding needs them twice.
+      const confirm = await h.post(`/mfa/factors/${enrollment.factorId}/confirm`, { code: h.code(enrollment.secret) }, user, headers);
       assert.equal(confirm.status, 200, `confirm: ${confirm.status} ${await confirm.clone().text()}`);
       const body = (await confirm.json()) as { recoveryCodes?: string[] };
       return { factorId: enrollment.factorId, secret: enrollment.secret, otpauthUri: enrollment.otpauthUri, recoveryCodes: body.recoveryCodes };

@@ -579,7 +579,7 @@ describe('bad input (DESIGN §3)', () => {
     assert.equal(beforeChecked.recoveryCodesLeft, before.recoveryCodesLeft);
     // A's pending factor is still A's and still confirmable.
     h.advance(STEP_MS);
-    const confirmed = await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: h.code(pending.secret) }, A);
+    const confirmed = await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: h.code(pending.secret) }, A, { 'step-up-token': manage.token });
     assert.equal(confirmed.status, 200);
   });
 
@@ -617,7 +617,8 @@ describe('bad input (DESIGN §3)', () => {
     // Same at enrollment confirmation.
     const manage = await h.stepUp(A, a.secret, 'mfa', 'manage');
     const pending = await json(await h.post('/mfa/factors', { type: 'totp' }, A, { 'step-up-token': manage.token }));
-    for (let i = 0; i < 12; i++) await expectError(await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: '１２３４５６' }, A), 400, 'malformed_code');
+    const asManager = { 'step-up-token': manage.token }; // confirming a second factor needs it too
+    for (let i = 0; i < 12; i++) await expectError(await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: '１２３４５６' }, A, asManager), 400, 'malformed_code');
 
     const after = await h.listFactors(A);
     assert.equal(after.recoveryCodesLeft, before.recoveryCodesLeft);
@@ -634,7 +635,7 @@ describe('bad input (DESIGN §3)', () => {
     assert.equal(ok.status, 200);
     assert.equal((await json(ok)).status, 'VERIFIED');
     // The pending factor's confirmation was not counted either.
-    const conf = await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: h.code(pending.secret) }, A);
+    const conf = await h.post(`/mfa/factors/${pending.factorId}/confirm`, { code: h.code(pending.secret) }, A, asManager);
     assert.equal(conf.status, 200);
   });
 

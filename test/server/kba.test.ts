@@ -29,7 +29,7 @@ const bankQuestions = (): KbaQuestion[] => [
   { type: 'code', label: 'Enter the code', sendTo: { type: 'email', address: 'bank@example.com' } },
 ];
 
-function setup(opts: { questions?: () => KbaQuestion[] | null; overrides?: Partial<MfaServerOptions> } = {}) {
+function setup(opts: { questions?: () => KbaQuestion[] | null; flowId?: KbaPlugin['flowId']; overrides?: Partial<MfaServerOptions> } = {}) {
   const outbox = new Outbox();
   const calls: { sub: string; scope: { resource: string; action: string } }[] = [];
   const kba: KbaPlugin = {
@@ -37,6 +37,7 @@ function setup(opts: { questions?: () => KbaQuestion[] | null; overrides?: Parti
       calls.push({ sub, scope });
       return (opts.questions ?? bankQuestions)();
     },
+    ...(opts.flowId && { flowId: opts.flowId }),
   };
   const h = makeServer({ kba, email: outbox, ...opts.overrides });
   h.mfa.context.logger = { warn: () => {} };
@@ -44,6 +45,9 @@ function setup(opts: { questions?: () => KbaQuestion[] | null; overrides?: Parti
   h.app.post('/api/kba-ok', h.mfa.requireStepUp({ ...PAY, acrValues: ['kba'] }), (c) => c.json({ ok: true }));
   return { h, outbox, calls };
 }
+
+/** The lockout key of the default bank questions for `scope`, as the server computes it. */
+const lockKey = (h: Harness, scope: { resource: string; action: string }) => kbaLockKey(h.mfa.context.kba!, A, scope, bankQuestions());
 
 async function start(h: Harness, user = A, scope: { resource: string; action: string } = PAY) {
   const res = await h.post('/mfa/challenges', { ...scope, factorType: 'kba' }, user);
@@ -73,7 +77,7 @@ describe('KBA flow', () => {
 
     // Empty answer: malformed, not counted.
     await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, '   '), 400, 'malformed_code');
-    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0);
+    assert.equal((await h.store.getFailureState(A, lockKey(h, PAY))).failures, 0);
 
     const r2 = await h.resume(A, ch.challengeId, ch.challenges[0].guid, '  REX ');
     assert.equal(r2.status, 200);
@@ -88,7 +92,7 @@ describe('KBA flow', () => {
 
     // A value not offered: 400, nothing counted, the same step still answers.
     await expectError(await h.resume(A, ch.challengeId, opt.guid, 'acc-9'), 400, 'invalid_option');
-    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0);
+    assert.equal((await h.store.getFailureState(A, lockKey(h, PAY))).failures, 0);
     assert.equal(outbox.list(A).length, 0);
 
     const r3 = await h.resume(A, ch.challengeId, opt.guid, 'acc-2');
@@ -180,7 +184,7 @@ describe('KBA is not MFA', () => {
     const ch = await json(after);
     assert.equal(ch.status, 'CHALLENGED');
     assert.equal(ch.factor.type, 'totp');
-    assert.equal((await h.store.listFreshness(A, '', h.now())).length, 0);
+    assert.equal((await h.store.listFreshness(A, 'default', h.now())).length, 0);
 
     // Control: under this policy a real factor does make the next challenge answer at once.
     h.advance(30_000);
@@ -214,7 +218,7 @@ describe('KBA lockout', () => {
     // Even the right answer is refused now, and no new challenge starts.
     await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, 'Rex'), 423, 'locked');
     await expectError(await h.post('/mfa/challenges', { ...PAY, factorType: 'kba' }, A), 423, 'locked');
-    assert.ok((await h.store.getFailureState(A, kbaLockKey(PAY))).lockedUntil > h.now());
+    assert.ok((await h.store.getFailureState(A, lockKey(h, PAY))).lockedUntil > h.now());
     assert.equal(outbox.list(A).length, 0);
     assert.ok((await h.store.listAuditEvents(A, 100)).some((e) => e.type === 'factor.locked'));
     // Another user is not affected.
@@ -233,9 +237,9 @@ describe('KBA lockout', () => {
     // The right option in between does not wipe the wrong one: only the last answer resets.
     assert.equal(wrongCode.error.attemptsLeft, 8);
     await expectError(await h.resume(A, ch.challengeId, s3.challenges[0].guid, '12345'), 400, 'malformed_code');
-    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 2);
+    assert.equal((await h.store.getFailureState(A, lockKey(h, PAY))).failures, 2);
     assert.equal((await h.resume(A, ch.challengeId, s3.challenges[0].guid, code)).status, 200);
-    assert.equal((await h.store.getFailureState(A, kbaLockKey(PAY))).failures, 0, 'the full pass resets the count');
+    assert.equal((await h.store.getFailureState(A, lockKey(h, PAY))).failures, 0, 'the full pass resets the count');
   });
 
   test('knowing the easy answer does not reset the lockout of the hard one (new challenges included)', async () => {
@@ -259,15 +263,16 @@ describe('KBA lockout', () => {
 
   test('passing another, easier question flow never resets the failures of this one', async () => {
     // An attacker guesses the first pet on one flow, and between guesses passes a flow whose
-    // answers they know (here: the same plugin for another scope, answered right in full).
-    const { h, outbox } = setup();
+    // answers they know (here: the same plugin for another scope — a flow of its own, as the
+    // plugin's flowId says — answered right in full).
+    const { h, outbox } = setup({ flowId: (_sub, scope) => `${scope.resource}/${scope.action}` });
     const OTHER = { resource: 'bank', action: 'picture' } as const;
     const ch = await start(h);
     for (let i = 0; i < 7; i++) await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, `Fluffy ${i}`), 403, 'invalid_code');
     assert.equal((await passKba(h, outbox, A, OTHER)).acr, 'kba');
     for (let i = 7; i < 9; i++) await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, `Fluffy ${i}`), 403, 'invalid_code');
     await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, 'Fluffy 9'), 423, 'locked');
-    assert.equal((await h.store.getFailureState(A, kbaLockKey(OTHER))).failures, 0);
+    assert.equal((await h.store.getFailureState(A, lockKey(h, OTHER))).failures, 0);
   });
 
   test("KBA failures do not lock the user's real factors, and the reverse", async () => {
@@ -275,7 +280,7 @@ describe('KBA lockout', () => {
     const t = await h.enrollTotp(A);
     const ch = await start(h);
     for (let i = 0; i < 10; i++) await h.resume(A, ch.challengeId, ch.challenges[0].guid, `wrong ${i}`);
-    assert.ok((await h.store.getFailureState(A, kbaLockKey(PAY))).lockedUntil > h.now());
+    assert.ok((await h.store.getFailureState(A, lockKey(h, PAY))).lockedUntil > h.now());
     assert.equal((await h.store.getFailureState(A, t.factorId)).failures, 0);
     assert.equal((await h.stepUp(A, t.secret, PAY.resource, PAY.action)).acr, 'mfa');
   });

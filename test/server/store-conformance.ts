@@ -247,6 +247,46 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
           { failures: 0, lockedUntil: t1 + 1_000, lockCount: 1 });
       });
 
+      it('beginAttempt reserves at most maxFailures answers in flight, even when 50 race', async () => {
+        const grants = await Promise.all(Array.from({ length: 50 }, () => store.beginAttempt('alice', 'f1', T0, POLICY)));
+        assert.equal(grants.filter((g) => g.ok).length, 3);
+        const refused = grants.find((g) => !g.ok);
+        assert.deepEqual(refused, { ok: false, reason: 'busy', retryAt: T0 + 30_000 });
+        // The three settle as failures: a lock, and nothing more may be checked until it lapses.
+        await store.settleAttempt('alice', 'f1', T0, POLICY, 'failure');
+        await store.settleAttempt('alice', 'f1', T0, POLICY, 'failure');
+        assert.deepEqual(await store.settleAttempt('alice', 'f1', T0, POLICY, 'failure'), { failures: 0, lockedUntil: T0 + 1_000, lockCount: 1 });
+        assert.deepEqual(await store.beginAttempt('alice', 'f1', T0 + 1, POLICY), { ok: false, reason: 'locked', retryAt: T0 + 1_000 });
+        assert.deepEqual(await store.beginAttempt('alice', 'f1', T0 + 1_000, POLICY), { ok: true });
+      });
+
+      it('a success never clears an active lock; otherwise it resets count and history', async () => {
+        assert.equal((await store.beginAttempt('alice', 'f1', T0, POLICY)).ok, true); // the right answer, checked slowly
+        for (let i = 0; i < 2; i++) assert.equal((await store.beginAttempt('alice', 'f1', T0, POLICY)).ok, true);
+        await store.settleAttempt('alice', 'f1', T0, POLICY, 'failure');
+        await store.settleAttempt('alice', 'f1', T0, POLICY, 'failure');
+        // A lock set by another path meanwhile (a stale reservation): the success must leave it.
+        await store.recordFailure('alice', 'f1', T0, POLICY);
+        const locked = { failures: 0, lockedUntil: T0 + 1_000, lockCount: 1 };
+        assert.deepEqual(await store.getFailureState('alice', 'f1'), locked);
+        assert.deepEqual(await store.settleAttempt('alice', 'f1', T0 + 10, POLICY, 'success'), locked);
+        assert.deepEqual(await store.getFailureState('alice', 'f1'), locked);
+        // After the lock: a success forgets everything.
+        assert.equal((await store.beginAttempt('alice', 'f1', T0 + 2_000, POLICY)).ok, true);
+        assert.deepEqual(await store.settleAttempt('alice', 'f1', T0 + 2_000, POLICY, 'success'), { failures: 0, lockedUntil: 0, lockCount: 0 });
+      });
+
+      it('release frees a reservation without counting; a stale reservation stops counting after 30 s', async () => {
+        for (let i = 0; i < 3; i++) assert.equal((await store.beginAttempt('alice', 'f1', T0, POLICY)).ok, true);
+        assert.equal((await store.beginAttempt('alice', 'f1', T0, POLICY)).ok, false);
+        assert.deepEqual(await store.settleAttempt('alice', 'f1', T0, POLICY, 'release'), { failures: 0, lockedUntil: 0, lockCount: 0 });
+        assert.equal((await store.beginAttempt('alice', 'f1', T0, POLICY)).ok, true);
+        // Nobody settles (a crashed process): the hold lapses, answers are checked again.
+        assert.equal((await store.beginAttempt('alice', 'f1', T0 + 29_999, POLICY)).ok, false);
+        assert.equal((await store.beginAttempt('alice', 'f1', T0 + 30_000, POLICY)).ok, true);
+        assert.equal((await store.getFailureState('bob', 'f1')).failures, 0);
+      });
+
       it('loses no failure under 100 concurrent calls', async () => {
         const policy = { maxFailures: 1_000, baseLockMs: 1_000 };
         await Promise.all(Array.from({ length: 100 }, () => store.recordFailure('alice', 'f1', T0, policy)));
@@ -394,6 +434,17 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         const [got] = await store.listFreshness('alice', 's1', T0);
         got.amr.push('kba');
         assert.deepEqual(await store.listFreshness('alice', 's1', T0), [fresh()]);
+      });
+    });
+
+    describe('session revocation', () => {
+      it('remembers the latest revocation per (user, session) until it expires', async () => {
+        assert.equal(await store.sessionRevokedAt('alice', 's1', T0), 0);
+        await store.revokeSession('alice', 's1', T0 + 5, T0 + 600_000);
+        await store.revokeSession('alice', 's1', T0 + 1, T0 + 600_000); // an older one never moves it back
+        assert.equal(await store.sessionRevokedAt('alice', 's1', T0 + 10), T0 + 5);
+        assert.equal(await store.sessionRevokedAt('alice', 's2', T0 + 10), 0);
+        assert.equal(await store.sessionRevokedAt('bob', 's1', T0 + 10), 0);
       });
     });
 

@@ -79,12 +79,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 2', async () => {
+  it('runs in WAL mode with schema version 3', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 2);
+      assert.equal(raw.pragma('user_version', { simple: true }), 3);
     } finally {
       raw.close();
     }
@@ -92,7 +92,7 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 3');
+    raw.pragma('user_version = 4');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
   });
@@ -108,6 +108,19 @@ describe('SqliteStore (file-specific)', () => {
     assert.equal((await store.getChallenge('old'))?.factorId, 'f1');
     assert.equal(await store.updateChallenge({ ...(await store.getChallenge('old'))!, state: '{}' }, undefined), true);
     assert.equal((await store.getChallenge('old'))?.state, '{}');
+  });
+
+  it('upgrades a version 2 database (no answers in flight) in place, keeping failures and locks', async () => {
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE failures (sub TEXT NOT NULL, key TEXT NOT NULL, failures INTEGER NOT NULL,
+      locked_until INTEGER NOT NULL, lock_count INTEGER NOT NULL, PRIMARY KEY (sub, key))`);
+    raw.prepare("INSERT INTO failures VALUES ('alice', 'f1', 0, 5000, 1)").run();
+    raw.pragma('user_version = 2');
+    raw.close();
+    const store = openStore();
+    assert.deepEqual(await store.getFailureState('alice', 'f1'), { failures: 0, lockedUntil: 5000, lockCount: 1 });
+    assert.deepEqual(await store.beginAttempt('alice', 'f1', 1000, { maxFailures: 3, baseLockMs: 1000 }), { ok: false, reason: 'locked', retryAt: 5000 });
+    assert.deepEqual(await store.beginAttempt('alice', 'f1', 5000, { maxFailures: 3, baseLockMs: 1000 }), { ok: true });
   });
 
   it('enforces the atomic rules across two instances sharing one file', async () => {

@@ -44,6 +44,8 @@ export async function startReceiver(options: ReceiverOptions) {
         body,
         timestamp: req.headers['mfa-webhook-timestamp'] as string | undefined,
         signature: req.headers['mfa-webhook-signature'] as string | undefined,
+        // Audit deliveries sign their id (`v2`); sender messages carry none (`v1`).
+        id: req.headers['mfa-webhook-id'] as string | undefined,
         now: options.now(),
       });
       const entry: ReceivedRequest = { headers: req.headers, body, valid, status: 401 };

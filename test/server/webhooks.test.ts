@@ -149,7 +149,7 @@ describe('webhook delivery to a real receiver', () => {
     assert.deepEqual(payload, { id: stored.id, type: 'verify.failure', event: stored });
     assert.equal(req.headers['mfa-webhook-id'], stored.id);
     assert.equal(req.headers['mfa-webhook-timestamp'], String(Math.floor(h.now() / 1000)));
-    assert.equal(req.headers['mfa-webhook-signature'], signWebhook({ secret: SECRET, body: req.body, timestamp: req.headers['mfa-webhook-timestamp'] as string }));
+    assert.equal(req.headers['mfa-webhook-signature'], signWebhook({ secret: SECRET, body: req.body, timestamp: req.headers['mfa-webhook-timestamp'] as string, id: stored.id }));
     assert.deepEqual(audit.webhookStatus(), [{ url: new URL(receiver.url).origin, queued: 0, inFlight: 0, delivered: 1, failed: 0, dropped: 0, attempts: 1 }]);
     await h.mfa.close();
   });

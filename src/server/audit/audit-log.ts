@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, MfaStore } from '../stores/store.js';
 import { consoleAuditLogger, type AuditLogger, type AuditOptions, type AuditSink } from './sinks.js';
 import { WebhookSink, type WebhookStatus } from './webhooks.js';
+import { currentRequestScope } from '../http/request-scope.js';
 
 export type AuditInput = Omit<AuditEvent, 'id' | 'at' | 'severity' | 'status'> &
   Partial<Pick<AuditEvent, 'severity' | 'status'>>;
@@ -62,6 +63,9 @@ export class AuditLog {
       severity: 'info',
       status: 'success',
       ...input,
+      // Every event written during an HTTP request carries its client IP (request-scope.ts),
+      // unless the caller gave one.
+      ip: input.ip ?? currentRequestScope()?.ip,
       id: randomUUID(),
       at: new Date(this.now()).toISOString(),
     };

@@ -1,14 +1,17 @@
 /**
  * `POST /mfa/audit` — events the app reports itself (Transcodes `trackUserAction`), stored as
- * `user.action` next to ours. Their severities map onto ours; the app's own word is kept.
- * `webhookNotification` is kept in the metadata; the webhook sinks (webhooks.ts) send a
- * `user.action` event only when it is set.
+ * `user.action` next to ours. Their severities map onto ours, capped at `warning`: `critical`
+ * is reserved for the server's own events (a client cannot raise a page); the app's own word is
+ * kept in the metadata. `webhookNotification` is kept in the metadata; the webhook sinks
+ * (webhooks.ts) send a `user.action` event only when it is set, from a queue of their own.
+ * Rate limits and the metadata bounds are in audit-limits.ts.
  */
 import type { MfaContext } from '../config.js';
 import type { AuditEvent } from '../stores/store.js';
+import { checkAuditMetadata } from './audit-limits.js';
 
 const SEVERITY: Record<string, AuditEvent['severity']> = {
-  low: 'info', info: 'info', medium: 'warning', warning: 'warning', high: 'critical', critical: 'critical',
+  low: 'info', info: 'info', medium: 'warning', warning: 'warning', high: 'warning', critical: 'warning',
 };
 
 export interface UserAction {
@@ -24,6 +27,7 @@ export async function recordUserAction(
   event: UserAction,
   opts: { webhookNotification?: boolean; ip?: string },
 ): Promise<void> {
+  checkAuditMetadata(event.metadata);
   await ctx.audit.record({
     type: 'user.action',
     sub,

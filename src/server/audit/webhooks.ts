@@ -1,6 +1,6 @@
 /**
  * Signed webhooks (DESIGN §8, issue #4): a sink that POSTs selected audit events as JSON, signed
- * with HMAC-SHA256 over `${timestamp}.${body}`, from a bounded background queue with retries.
+ * with HMAC-SHA256 over `${id}.${timestamp}.${body}`, from bounded background queues with retries.
  *
  * Wire format (one delivery; the body is identical on every attempt, the timestamp and signature
  * are made anew for each attempt):
@@ -9,11 +9,19 @@
  *   content-type: application/json
  *   MFA-Webhook-Id: <event id>                      (the same on every retry: dedupe on it)
  *   MFA-Webhook-Timestamp: <unix seconds>
- *   MFA-Webhook-Signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${body}`)>
+ *   MFA-Webhook-Signature: v2=<hex HMAC-SHA256(secret, `${id}.${timestamp}.${body}`)>
  *
  *   {"id":"<event id>","type":"<event type>","event":{…the AuditEvent…}}
  *
+ * The id header is signed (`v2`), so a captured delivery cannot be replayed under a fresh id past
+ * a receiver that dedupes on it. `v1=<hex HMAC-SHA256(secret, `${timestamp}.${body}`)>` (no id)
+ * is what `webhookSender` (delivery/webhook-sender.ts) sends; a verifier given an id checks only
+ * `v2`, one given none only `v1`, so neither kind passes for the other.
  * Receivers check it with `verifyWebhookSignature` (constant-time, 5-minute tolerance).
+ *
+ * Two queues per receiver: the server's own events, and the app's `user.action` events
+ * (`POST /mfa/audit`). The server's are sent first, and a full app queue drops only app events,
+ * so a flood of app events can neither evict nor hold up a `factor.locked` alert.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AuditEvent } from '../stores/store.js';
@@ -38,8 +46,16 @@ export interface WebhookConfig {
   backoffMs?: number;
   /** Upper bound of one retry delay in ms, also for a receiver's `Retry-After` (default 30 000). */
   maxBackoffMs?: number;
-  /** Events waiting or in flight for this URL; beyond it new events are dropped and logged (default 1000). */
+  /**
+   * The server's own events waiting or in flight for this URL; beyond it new ones are dropped and
+   * logged (default 1000). App `user.action` events never count toward it.
+   */
   maxQueue?: number;
+  /**
+   * App `user.action` events (`POST /mfa/audit`) waiting or in flight for this URL, in a queue of
+   * their own, sent after the server's events (default 200).
+   */
+  maxAppQueue?: number;
   /** Deliveries in flight at once for this URL (default 4). */
   concurrency?: number;
 }
@@ -64,6 +80,7 @@ export const WEBHOOK_DEFAULTS = {
   backoffMs: 500,
   maxBackoffMs: 30_000,
   maxQueue: 1000,
+  maxAppQueue: 200,
   concurrency: 4,
 } as const;
 
@@ -84,13 +101,24 @@ export interface WebhookStatus {
 const encoder = new TextEncoder();
 const toBytes = (body: string | Uint8Array): Uint8Array => (typeof body === 'string' ? encoder.encode(body) : body);
 
-function hmacHex(secret: string, timestamp: string, body: string | Uint8Array): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(toBytes(body)).digest('hex');
+/** `v1`: HMAC of `${timestamp}.${body}`; `v2` (with an id): HMAC of `${id}.${timestamp}.${body}`. */
+function hmacHex(secret: string, id: string | undefined, timestamp: string, body: string | Uint8Array): string {
+  const mac = createHmac('sha256', secret);
+  if (id !== undefined) mac.update(`${id}.`);
+  return mac.update(`${timestamp}.`).update(toBytes(body)).digest('hex');
 }
 
-/** The `MFA-Webhook-Signature` value for `body` sent at `timestamp` (unix seconds): `v1=<hex>`. */
-export function signWebhook(input: { secret: string; body: string | Uint8Array; timestamp: number | string }): string {
-  return `v1=${hmacHex(input.secret, String(input.timestamp), input.body)}`;
+/** Ids as the server makes them (UUIDs); anything else is refused before any MAC. */
+const WEBHOOK_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The `MFA-Webhook-Signature` value for `body` sent at `timestamp` (unix seconds): with `id`
+ * (audit webhooks, `MFA-Webhook-Id`) `v2=<hex>` over `${id}.${timestamp}.${body}`; without it
+ * (`webhookSender`) `v1=<hex>` over `${timestamp}.${body}`.
+ */
+export function signWebhook(input: { secret: string; body: string | Uint8Array; timestamp: number | string; id?: string }): string {
+  if (input.id !== undefined && !WEBHOOK_ID.test(input.id)) throw new TypeError('signWebhook: `id` must be 1–128 letters, digits, _ or -');
+  return `${input.id === undefined ? 'v1' : 'v2'}=${hmacHex(input.secret, input.id, String(input.timestamp), input.body)}`;
 }
 
 export interface VerifyWebhookInput {
@@ -100,8 +128,13 @@ export interface VerifyWebhookInput {
   body: string | Uint8Array;
   /** `MFA-Webhook-Timestamp` header. */
   timestamp: string | number | null | undefined;
-  /** `MFA-Webhook-Signature` header: one or more `v1=<hex>` separated by spaces or commas. */
+  /** `MFA-Webhook-Signature` header: one or more `v1=<hex>`/`v2=<hex>` separated by spaces or commas. */
   signature: string | null | undefined;
+  /**
+   * `MFA-Webhook-Id` header when the request has one (audit webhooks: it is signed, `v2`). Pass
+   * it whenever present; without it only `v1` signatures (`webhookSender`) are checked.
+   */
+  id?: string | null;
   /** Accepted clock difference in seconds, either way (default 300). */
   toleranceSec?: number;
   /** The receiver's clock in ms (default `Date.now()`). */
@@ -109,8 +142,9 @@ export interface VerifyWebhookInput {
 }
 
 /**
- * True when `signature` is a valid `v1` HMAC of `${timestamp}.${body}` under `secret` and the
- * timestamp is within `toleranceSec` of `now`. Constant-time compare; never throws.
+ * True when `signature` holds a valid HMAC under `secret` — `v2` of `${id}.${timestamp}.${body}`
+ * when `id` is given, else `v1` of `${timestamp}.${body}` — and the timestamp is within
+ * `toleranceSec` of `now`. Constant-time compare; never throws.
  */
 export function verifyWebhookSignature(input: VerifyWebhookInput): boolean {
   try {
@@ -118,15 +152,18 @@ export function verifyWebhookSignature(input: VerifyWebhookInput): boolean {
     const timestamp = String(input.timestamp ?? '');
     if (!/^[0-9]{1,12}$/.test(timestamp)) return false;
     if (Math.abs(Math.floor(now / 1000) - Number(timestamp)) > toleranceSec) return false;
+    const id = input.id ?? undefined;
+    if (id !== undefined && !WEBHOOK_ID.test(id)) return false;
+    const version = id === undefined ? 'v1' : 'v2';
     const given = (input.signature ?? '')
       .split(/[\s,]+/)
-      .filter((part) => /^v1=[0-9a-fA-F]{64}$/.test(part))
+      .filter((part) => part.startsWith(`${version}=`) && /^v[12]=[0-9a-fA-F]{64}$/.test(part))
       .map((part) => Buffer.from(part.slice(3), 'hex'));
     if (given.length === 0) return false;
     const secrets = (Array.isArray(input.secret) ? input.secret : [input.secret]).filter((s) => typeof s === 'string' && s.length > 0);
     let ok = false;
     for (const secret of secrets) {
-      const expected = Buffer.from(hmacHex(secret, timestamp, input.body), 'hex');
+      const expected = Buffer.from(hmacHex(secret, id, timestamp, input.body), 'hex');
       // No early exit: every candidate is compared, each in constant time.
       for (const sig of given) ok = timingSafeEqual(sig, expected) || ok;
     }
@@ -183,13 +220,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 type Outcome = 'delivered' | 'failed' | 'aborted';
 
+/** One of a receiver's two queues: the server's own events, or the app's `user.action` events. */
+interface Lane {
+  readonly name: 'server' | 'app';
+  readonly queue: AuditEvent[];
+  inFlight: number;
+  /** Events of this lane waiting or in flight at most. */
+  readonly max: number;
+}
+
+/** `user.action` events come from the app (`POST /mfa/audit`); everything else is the server's. */
+const isAppEvent = (event: AuditEvent) => event.type === 'user.action';
+
 /** One configured webhook: an `AuditSink` whose `write` only enqueues. */
 export class WebhookSink implements AuditSink {
   readonly name: string;
   private readonly config: Required<Omit<WebhookConfig, 'events'>> & Pick<WebhookConfig, 'events'>;
   private readonly origin: string;
-  private readonly queue: AuditEvent[] = [];
-  private inFlight = 0;
+  private readonly server: Lane;
+  private readonly app: Lane;
   private closed = false;
   private readonly abort = new AbortController();
   private idleWaiters: (() => void)[] = [];
@@ -224,33 +273,46 @@ export class WebhookSink implements AuditSink {
       backoffMs: positive('backoffMs', 0),
       maxBackoffMs: positive('maxBackoffMs', 0),
       maxQueue: positive('maxQueue', 1),
+      maxAppQueue: positive('maxAppQueue', 1),
       concurrency: positive('concurrency', 1),
     };
+    this.server = { name: 'server', queue: [], inFlight: 0, max: this.config.maxQueue };
+    this.app = { name: 'app', queue: [], inFlight: 0, max: this.config.maxAppQueue };
     this.origin = url.origin;
     this.name = `webhook ${url.origin}`;
   }
 
   write(event: AuditEvent): void {
     if (!webhookWants(this.config, event)) return;
-    if (this.closed || this.queue.length + this.inFlight >= this.config.maxQueue) {
+    // Each lane is bounded on its own: app events can only ever fill (and be dropped from) theirs.
+    const lane = isAppEvent(event) ? this.app : this.server;
+    if (this.closed || lane.queue.length + lane.inFlight >= lane.max) {
       this.counters.dropped++;
       this.logger.warn(
-        { webhook: this.origin, eventId: event.id, eventType: event.type, reason: this.closed ? 'closed' : 'queue_full' },
+        { webhook: this.origin, eventId: event.id, eventType: event.type, queue: lane.name, reason: this.closed ? 'closed' : 'queue_full' },
         'mfa audit: webhook delivery dropped',
       );
       return;
     }
-    this.queue.push(event);
+    lane.queue.push(event);
     this.pump();
   }
 
   status(): WebhookStatus {
-    return { url: this.origin, queued: this.queue.length, inFlight: this.inFlight, ...this.counters };
+    return { url: this.origin, queued: this.queued, inFlight: this.inFlight, ...this.counters };
+  }
+
+  private get queued(): number {
+    return this.server.queue.length + this.app.queue.length;
+  }
+
+  private get inFlight(): number {
+    return this.server.inFlight + this.app.inFlight;
   }
 
   /** Resolves when nothing is queued or in flight. */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    if (this.queued === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -269,7 +331,7 @@ export class WebhookSink implements AuditSink {
     ]);
     clearTimeout(timer);
     if (drained) return;
-    const left = this.queue.splice(0);
+    const left = [...this.server.queue.splice(0), ...this.app.queue.splice(0)];
     this.counters.dropped += left.length;
     if (left.length > 0 || this.inFlight > 0) {
       this.logger.warn({ webhook: this.origin, dropped: left.length, aborted: this.inFlight, reason: 'closed' }, 'mfa audit: webhook deliveries abandoned at close');
@@ -278,10 +340,24 @@ export class WebhookSink implements AuditSink {
     await this.idle();
   }
 
+  /**
+   * The next lane to start a delivery from, or null. The server's events go first; app events
+   * leave one of the `concurrency` slots to them (when there are two or more), so a receiver slow
+   * on app events still takes the server's at once.
+   */
+  private nextLane(): Lane | null {
+    const { concurrency } = this.config;
+    if (this.inFlight >= concurrency) return null;
+    if (this.server.queue.length > 0) return this.server;
+    if (this.app.queue.length > 0 && this.app.inFlight < Math.max(1, concurrency - 1)) return this.app;
+    return null;
+  }
+
   private pump(): void {
-    while (this.inFlight < this.config.concurrency && this.queue.length > 0) {
-      const event = this.queue.shift()!;
-      this.inFlight++;
+    for (let lane = this.nextLane(); lane; lane = this.nextLane()) {
+      const event = lane.queue.shift()!;
+      const from = lane;
+      from.inFlight++;
       void this.deliver(event)
         .catch(() => 'failed' as const) // deliver never throws; belt and braces
         .then((outcome) => {
@@ -290,9 +366,9 @@ export class WebhookSink implements AuditSink {
           else this.counters.dropped++;
         })
         .finally(() => {
-          this.inFlight--;
+          from.inFlight--;
           this.pump();
-          if (this.queue.length === 0 && this.inFlight === 0) {
+          if (this.queued === 0 && this.inFlight === 0) {
             const waiters = this.idleWaiters;
             this.idleWaiters = [];
             for (const resolve of waiters) resolve();
@@ -327,7 +403,7 @@ export class WebhookSink implements AuditSink {
             'content-type': 'application/json',
             [WEBHOOK_HEADERS.id]: event.id,
             [WEBHOOK_HEADERS.timestamp]: timestamp,
-            [WEBHOOK_HEADERS.signature]: signWebhook({ secret, body, timestamp }),
+            [WEBHOOK_HEADERS.signature]: signWebhook({ secret, body, timestamp, id: event.id }),
           },
           body,
           redirect: 'manual', // a signed POST is never re-sent elsewhere (or turned into a GET)

@@ -1,9 +1,9 @@
 /**
  * A sender for real providers: POSTs each message as signed JSON to your URL (your bridge to
- * Twilio, Vonage, SES, Postmark…), with the same HMAC-SHA256 signature as audit webhooks so the
- * receiver checks it with `verifyWebhookSignature`. One attempt with a timeout: a failed send
+ * Twilio, Vonage, SES, Postmark…), signed with HMAC-SHA256 like audit webhooks but without an id
+ * (`v1`), so the receiver checks it with `verifyWebhookSignature` (no `id`). One attempt with a timeout: a failed send
  * surfaces at once as `deliveryFailed` and the user can resend (retrying behind their back
- * could deliver a code after it was replaced).
+ * could deliver a code after it was replaced). Redirects are not followed: a 3xx is a failure.
  *
  *   POST <url>
  *   content-type: application/json
@@ -40,10 +40,14 @@ export function webhookSender(options: WebhookSenderOptions): SmsSender & EmailS
         [WEBHOOK_HEADERS.signature]: signWebhook({ secret: options.secret, body, timestamp }),
       },
       body,
+      // A redirect is never followed: the signed message (with its code and address) must not be
+      // re-sent to wherever a 3xx points, nor turned into a GET. A 3xx is a failed send.
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
     await res.arrayBuffer().catch(() => undefined); // free the socket
-    // The URL may carry a provider token: never put it in the error.
+    // The URL may carry a provider token: never put it in the error (nor the Location).
+    if (res.status >= 300 && res.status < 400) throw new Error(`webhook sender: receiver answered a redirect (${res.status}), not followed`);
     if (!res.ok) throw new Error(`webhook sender: receiver answered ${res.status}`);
   };
   return {

@@ -3,7 +3,7 @@
  * at rest like a TOTP secret; what the UI sees is a masked form. Codes go out through the
  * configured `SmsSender` / `EmailSender` (server/delivery/senders.ts).
  *
- * Phone is a restricted factor (NIST SP 800-63B §5.1.3.3: SIM swap, SS7): it is listed after an
+ * Phone is a restricted factor (NIST SP 800-63B-4 §3.1.3.3: SIM swap, SS7): it is listed after an
  * app or a passkey, and a user whose only factor is a phone gets `notice: 'restricted'`.
  */
 import { MfaError } from '../../core/errors.js';
@@ -71,6 +71,8 @@ export const isContactType = (type: string): type is ContactType => type === 'ph
 /** Where the code is meant to be typed: the WebOTP line names this host (no port). */
 export interface SendContext {
   host?: string;
+  /** The client's IP (per-IP send budget, server/send-budget.ts). */
+  ip?: string;
 }
 
 /**

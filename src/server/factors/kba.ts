@@ -4,7 +4,7 @@
  * code. The integration supplies the questions; the server walks them as successive `CHALLENGED`
  * answers of one challenge id and records `amr: ["kba"]`, `acr: "kba"`.
  *
- * Knowledge is not a second factor (NIST SP 800-63B §5.1.1.2 forbids it as an authenticator):
+ * Knowledge is not a second factor (NIST SP 800-63B-4 §3.1.1.2 forbids it as an authenticator):
  * a KBA result never satisfies `acr=mfa` — its token carries `acr: "kba"`, which the default
  * guard refuses, and it never counts as step-up freshness.
  */
@@ -18,10 +18,21 @@ export const ACR_KBA = 'kba';
 export const KBA_KEY = 'kba';
 
 /**
- * The lockout key of KBA answers: per user and question flow (resource + action). Passing one
- * flow (say, an easy picture check) must never reset the failures of another.
+ * The lockout key of KBA answers: per user and question flow — the plugin's own `flowId`, or
+ * else a digest of the questions asked — never the client-chosen resource/action, so renaming
+ * the action cannot buy fresh guesses at the same secret. Passing one flow (say, an easy
+ * picture check) still never resets the failures of another.
  */
-export const kbaLockKey = (c: { resource: string; action: string }): string => `${KBA_KEY}:${c.resource}:${c.action}`;
+export function kbaLockKey(plugin: KbaPlugin, sub: string, scope: KbaScope, questions: KbaQuestion[]): string {
+  const flow = plugin.flowId?.(sub, scope)
+    ?? `q:${createHash('sha256').update(JSON.stringify(questions.map((q) => [q.type, q.label, q.image ?? '']))).digest('base64url').slice(0, 22)}`;
+  return `${KBA_KEY}:${flow}`;
+}
+
+export interface KbaScope {
+  resource: string;
+  action: string;
+}
 
 export interface KbaQuestion {
   type: 'text' | 'options' | 'image' | 'code';
@@ -44,7 +55,12 @@ export interface KbaPlugin {
    * The questions for this user and scope, in order, or null when the user has none
    * (`not_enrolled`). Called again at each step, so it must answer the same list each time.
    */
-  questions(sub: string, scope: { resource: string; action: string }): KbaQuestion[] | null | Promise<KbaQuestion[] | null>;
+  questions(sub: string, scope: KbaScope): KbaQuestion[] | null | Promise<KbaQuestion[] | null>;
+  /**
+   * Which question flow this scope asks (failures are counted per user and flow). Default: a
+   * digest of the questions, so every scope that asks the same questions shares one count.
+   */
+  flowId?(sub: string, scope: KbaScope): string;
 }
 
 /**

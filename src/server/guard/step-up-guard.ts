@@ -13,6 +13,7 @@ import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
 import { verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA } from '../verification.js';
+import { currentUser, isRevoked, sessionClaim } from '../session.js';
 
 export interface StepUpRequirement {
   resource: string;
@@ -50,7 +51,12 @@ export async function checkStepUp(
   request: Request,
   req: StepUpRequirement,
 ): Promise<StepUpVerdict> {
-  const user = await authenticate(request);
+  let user: SessionUser | null;
+  try {
+    user = await currentUser(ctx, authenticate, request);
+  } catch (err) {
+    return { ok: false, response: errorResponse(err) };
+  }
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
   const maxAge = req.maxAge ?? ctx.token.lifetime;
   const token = request.headers.get(STEP_UP_HEADER);
@@ -67,6 +73,7 @@ export async function checkStepUp(
   const claims = token && keys
     ? await verifyStepUpToken(keys, ctx.token, token, {
         sub: user.sub,
+        ssn: sessionClaim(user),
         resource: req.resource,
         action: req.action,
         maxAge,
@@ -75,15 +82,15 @@ export async function checkStepUp(
       })
     : null;
   if (!claims) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
-  if (req.oneTime) {
-    let first: boolean;
-    try {
-      first = await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now());
-    } catch {
-      return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
-    }
+  try {
+    // Logout / clearMfa() ended the session after this token was issued: step up again.
+    if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
     // A replayed one-time token is answered like a missing one: step up again.
-    if (!first) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+    if (req.oneTime && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
+      return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+    }
+  } catch {
+    return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
   }
   return { ok: true, user, claims };
 }

@@ -6,14 +6,16 @@ import { Hono, type Context } from 'hono';
 import { MfaError } from '../../core/errors.js';
 import { MANAGE_SCOPE } from '../../core/types.js';
 import type { Authenticate, MfaContext, SessionUser } from '../config.js';
-import { forgetFresh } from '../freshness.js';
 import * as enrollment from '../enrollment.js';
 import { checkStepUp } from '../guard/step-up-guard.js';
+import { currentUser, endSession } from '../session.js';
 import { recordUserAction } from '../audit/user-action.js';
+import { limitAudit } from '../audit/audit-limits.js';
 import { limitChallenges } from '../rate-limit.js';
 import { resendChallengeCode, resumeChallenge, startChallenge, type RequestOrigin } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
+import { runInRequestScope } from './request-scope.js';
 import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 
 type Env = { Variables: { sub: string; user: SessionUser }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
@@ -39,7 +41,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   });
 
   app.use('*', limitBody(), checkOrigin(ctx.origins), async (c, next) => {
-    const user = await authenticate(c.req.raw);
+    const user = await currentUser(ctx, authenticate, c.req.raw);
     if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
     c.set('sub', user.sub);
     c.set('user', user);
@@ -49,13 +51,20 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
   const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
-  /** The request's Origin (checked above for state-changing requests): WebAuthn RP and WebOTP host. */
+  // Every audit event written while handling the request carries its client IP (request-scope.ts).
+  app.use('*', (c, next) => runInRequestScope({ ip: clientIp(c) }, next));
+
+  /**
+   * The request's Origin (checked above for state-changing requests): WebAuthn RP and WebOTP host;
+   * and its client IP, so every path that sends a code counts it per IP.
+   */
   const originOf = (c: Context<Env>): RequestOrigin => {
     const origin = c.req.header('origin') ?? new URL(c.req.url).origin;
+    const ip = clientIp(c);
     try {
-      return { origin, host: new URL(origin).hostname };
+      return { origin, host: new URL(origin).hostname, ip };
     } catch {
-      return {};
+      return { ip };
     }
   };
 
@@ -81,6 +90,10 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.post('/factors/:id/confirm', async (c) => {
     const input = await readJson(c, confirmSchema);
+    if (await enrollment.confirmNeedsManage(ctx, c.get('sub'), c.req.param('id'), input)) {
+      const refused = await requireManage(c);
+      if (refused) return refused;
+    }
     return c.json(await enrollment.confirmEnrollment(ctx, c.get('sub'), c.req.param('id'), input, originOf(c)));
   });
 
@@ -132,10 +145,10 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
     return c.json(await resendChallengeCode(ctx, c.get('user'), c.req.param('id'), originOf(c)));
   });
 
-  // clearMfa() / logout: this session's recent step-ups stop counting.
+  // clearMfa() / logout: this session's recent step-ups stop counting and its tokens stop working.
   app.delete('/session', async (c) => {
     await readJson(c, emptySchema);
-    await forgetFresh(ctx, c.get('user'));
+    await endSession(ctx, c.get('user'));
     await ctx.audit.record({ type: 'session.cleared', sub: c.get('sub') });
     return c.body(null, 204);
   });
@@ -143,7 +156,8 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   // trackUserAction(): the app's own audit events, next to ours.
   app.post('/audit', async (c) => {
     const { webhookNotification, ...event } = await readJson(c, auditSchema);
-    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification, ip: undefined });
+    await limitAudit(ctx, c.get('sub'), clientIp(c)); // per user and per IP: 429 + Retry-After
+    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification });
     return c.body(null, 204);
   });
 

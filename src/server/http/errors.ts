@@ -9,6 +9,8 @@ const STATUS: Record<string, number> = {
   invalid_option: 400,
   invalid_credential: 400,
   unsupported_factor: 400,
+  unsupported_channel: 400,
+  country_not_allowed: 400,
   unauthenticated: 401,
   insufficient_user_authentication: 401,
   invalid_code: 403,

@@ -1,6 +1,6 @@
-import { nextFailureState } from './failure-math.js';
+import { EMPTY_ATTEMPT_STATE, nextFailureState, reserveAttempt, settleAttemptState, type AttemptOutcome, type AttemptState } from './failure-math.js';
 import type {
-  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+  AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
 
 /**
@@ -10,7 +10,7 @@ import type {
 export class MemoryStore implements MfaStore {
   /** sub -> factor id -> factor; Map order is insertion order, the tie-break for "oldest first". */
   private readonly factors = new Map<string, Map<string, StoredFactor>>();
-  private readonly failures = new Map<string, FailureState>();
+  private readonly failures = new Map<string, AttemptState>();
   /** sub -> hash -> usedAt (null while unused). */
   private readonly recoveryCodes = new Map<string, Map<string, number | null>>();
   private readonly challenges = new Map<string, StoredChallenge>();
@@ -91,15 +91,31 @@ export class MemoryStore implements MfaStore {
   // Failures and lockout
 
   async getFailureState(sub: string, key: string): Promise<FailureState> {
-    const s = this.failures.get(failureKey(sub, key));
-    return s ? { ...s } : { failures: 0, lockedUntil: 0, lockCount: 0 };
+    const s = this.failures.get(failureKey(sub, key)) ?? EMPTY_ATTEMPT_STATE;
+    return { failures: s.failures, lockedUntil: s.lockedUntil, lockCount: s.lockCount };
   }
 
   async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
     const k = failureKey(sub, key);
-    const next = nextFailureState(this.failures.get(k) ?? { failures: 0, lockedUntil: 0, lockCount: 0 }, now, policy);
-    this.failures.set(k, next);
+    const prev = this.failures.get(k) ?? EMPTY_ATTEMPT_STATE;
+    const next = nextFailureState(prev, now, policy);
+    this.failures.set(k, { ...prev, ...next });
     return { ...next };
+  }
+
+  async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
+    const k = failureKey(sub, key);
+    const r = reserveAttempt(this.failures.get(k) ?? EMPTY_ATTEMPT_STATE, now, policy);
+    if (!r.ok) return { ok: false, reason: r.reason, retryAt: r.retryAt };
+    this.failures.set(k, r.state);
+    return { ok: true };
+  }
+
+  async settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
+    const k = failureKey(sub, key);
+    const next = settleAttemptState(this.failures.get(k) ?? EMPTY_ATTEMPT_STATE, now, policy, outcome);
+    this.failures.set(k, next);
+    return { failures: next.failures, lockedUntil: next.lockedUntil, lockCount: next.lockCount };
   }
 
   async resetFailures(sub: string, key: string): Promise<void> {
@@ -178,6 +194,19 @@ export class MemoryStore implements MfaStore {
     if (!mine) return [];
     for (const [k, v] of mine) if (v.expiresAt <= now) mine.delete(k);
     return [...mine.values()].map((v) => copy(v.record));
+  }
+
+  private readonly revocations = new Map<string, { at: number; expiresAt: number }>();
+
+  async revokeSession(sub: string, session: string, at: number, expiresAt: number): Promise<void> {
+    const k = `${sub}\0${session}`;
+    const prev = this.revocations.get(k);
+    this.revocations.set(k, { at: Math.max(at, prev?.at ?? 0), expiresAt: Math.max(expiresAt, prev?.expiresAt ?? 0) });
+  }
+
+  async sessionRevokedAt(sub: string, session: string, now: number): Promise<number> {
+    const r = this.revocations.get(`${sub}\0${session}`);
+    return r && r.expiresAt > now ? r.at : 0;
   }
 
   async clearFreshness(sub: string, session?: string): Promise<void> {

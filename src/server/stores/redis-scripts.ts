@@ -71,6 +71,70 @@ redis.call('HSET', KEYS[1], 'failures', fmt(failures), 'lockedUntil', fmt(locked
 redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(tonumber(ARGV[5]), lockedUntil - now + 60000)))
 return {fmt(failures), fmt(lockedUntil), fmt(lockCount)}`;
 
+/**
+ * Reserve-then-verify, mirroring `reserveAttempt` / `settleAttemptState` (failure-math.ts); the
+ * conformance suite pins both. KEYS: failure hash. ARGV: now, maxFailures, holdMs, ttlMs.
+ * Returns {1} when granted, else {0, reason, retryAt}.
+ */
+export const BEGIN_ATTEMPT = `
+local now = tonumber(ARGV[1])
+local max = math.max(1, math.floor(tonumber(ARGV[2])))
+local s = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'pending', 'pendingUntil')
+local failures = tonumber(s[1]) or 0
+local lockedUntil = tonumber(s[2]) or 0
+local pending = tonumber(s[3]) or 0
+local pendingUntil = tonumber(s[4]) or 0
+local fmt = function(n) return string.format('%.0f', n) end
+if lockedUntil > now then return {0, 'locked', fmt(lockedUntil)} end
+if pendingUntil <= now then pending = 0 end
+if failures + pending >= max then return {0, 'busy', fmt(pendingUntil)} end
+redis.call('HSET', KEYS[1], 'pending', fmt(pending + 1), 'pendingUntil', fmt(now + tonumber(ARGV[3])))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return {1}`;
+
+/** KEYS: failure hash. ARGV: now, maxFailures, baseLockMs, maxLockMs (-1 = none), ttlMs, outcome. */
+export const SETTLE_ATTEMPT = `
+local now = tonumber(ARGV[1])
+local max = math.max(1, math.floor(tonumber(ARGV[2])))
+local outcome = ARGV[6]
+local s = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil', 'lockCount', 'pending', 'pendingUntil')
+local failures = tonumber(s[1]) or 0
+local lockedUntil = tonumber(s[2]) or 0
+local lockCount = tonumber(s[3]) or 0
+local pending = tonumber(s[4]) or 0
+local pendingUntil = tonumber(s[5]) or 0
+if pendingUntil <= now then pending = 0 end
+pending = math.max(0, pending - 1)
+if pending == 0 then pendingUntil = 0 end
+if outcome == 'failure' then
+  if lockedUntil <= now then lockedUntil = 0 end
+  failures = failures + 1
+  if failures >= max then
+    local lockMs = tonumber(ARGV[3]) * (2 ^ lockCount)
+    local cap = tonumber(ARGV[4])
+    if cap >= 0 and lockMs > cap then lockMs = cap end
+    lockedUntil = math.max(math.min(now + lockMs, 9007199254740991), lockedUntil)
+    failures = 0
+    lockCount = lockCount + 1
+  end
+elseif outcome == 'success' and lockedUntil <= now then
+  failures = 0
+  lockedUntil = 0
+  lockCount = 0
+end
+local fmt = function(n) return string.format('%.0f', n) end
+redis.call('HSET', KEYS[1], 'failures', fmt(failures), 'lockedUntil', fmt(lockedUntil), 'lockCount', fmt(lockCount),
+  'pending', fmt(pending), 'pendingUntil', fmt(pendingUntil))
+redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(tonumber(ARGV[5]), lockedUntil - now + 60000)))
+return {fmt(failures), fmt(lockedUntil), fmt(lockCount)}`;
+
+/** KEYS: session revocation key. ARGV: at, ttlMs. Keeps the latest revocation. */
+export const REVOKE_SESSION = `
+local prev = tonumber(redis.call('GET', KEYS[1])) or 0
+redis.call('SET', KEYS[1], string.format('%.0f', math.max(prev, tonumber(ARGV[1]))))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+
 /** KEYS: audit ids set, audit zset, user seq. ARGV: id, score (ms), json. */
 export const APPEND_AUDIT = `
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('audit event exists') end
@@ -103,6 +167,6 @@ return 1`;
 
 export const SCRIPTS = {
   INSERT_FACTOR, ADVANCE_LAST_STEP, CONFIRM_FACTOR, RENAME_FACTOR, RECORD_FAILURE, APPEND_AUDIT, INSERT_CHALLENGE,
-  UPDATE_CHALLENGE, TOUCH_FACTOR,
+  UPDATE_CHALLENGE, TOUCH_FACTOR, BEGIN_ATTEMPT, SETTLE_ATTEMPT, REVOKE_SESSION,
 };
 export type ScriptName = keyof typeof SCRIPTS;

@@ -13,9 +13,10 @@
  * call throw at once (→ 503) instead of hanging, and the client reconnects by itself.
  */
 import { createClient } from 'redis';
+import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import type {
-  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+  AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
 
 type Client = ReturnType<typeof createClient>;
@@ -160,6 +161,18 @@ export class RedisStore implements MfaStore {
     await this.#client.del(`${this.#u(sub)}:x:${enc(key)}`);
   }
 
+  async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
+    const r = (await this.#run('BEGIN_ATTEMPT', [`${this.#u(sub)}:x:${enc(key)}`], [now, policy.maxFailures, ATTEMPT_HOLD_MS, FAILURE_TTL_MS])) as (number | string)[];
+    return Number(r[0]) === 1 ? { ok: true } : { ok: false, reason: r[1] as 'locked' | 'busy', retryAt: Number(r[2]) };
+  }
+
+  async settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
+    const [failures, lockedUntil, lockCount] = (await this.#run('SETTLE_ATTEMPT', [`${this.#u(sub)}:x:${enc(key)}`], [
+      now, policy.maxFailures, policy.baseLockMs, policy.maxLockMs ?? -1, FAILURE_TTL_MS, outcome,
+    ])) as string[];
+    return { failures: Number(failures), lockedUntil: Number(lockedUntil), lockCount: Number(lockCount) };
+  }
+
   // Recovery codes
 
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
@@ -238,6 +251,16 @@ export class RedisStore implements MfaStore {
     const multi = this.#client.multi();
     for (const s of sessions) multi.del(`${this.#u(sub)}:fr:${enc(s)}`).sRem(`${this.#u(sub)}:frs`, s);
     await multi.exec();
+  }
+
+  // Session revocation
+
+  async revokeSession(sub: string, session: string, at: number, expiresAt: number): Promise<void> {
+    await this.#run('REVOKE_SESSION', [`${this.#u(sub)}:rv:${enc(session)}`], [at, Math.max(1, expiresAt - at) + GRACE_MS]);
+  }
+
+  async sessionRevokedAt(sub: string, session: string): Promise<number> {
+    return Number((await this.#client.get(`${this.#u(sub)}:rv:${enc(session)}`)) ?? 0);
   }
 
   // Rate limits

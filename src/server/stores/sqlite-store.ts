@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { nextFailureState } from './failure-math.js';
+import { nextFailureState, reserveAttempt, settleAttemptState, type AttemptOutcome, type AttemptState } from './failure-math.js';
 import type {
-  AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
+  AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 const SCHEMA = `
@@ -17,7 +17,12 @@ CREATE TABLE IF NOT EXISTS factors (
 CREATE TABLE IF NOT EXISTS failures (
   sub TEXT NOT NULL, key TEXT NOT NULL,
   failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, lock_count INTEGER NOT NULL,
+  pending INTEGER NOT NULL DEFAULT 0, pending_until INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (sub, key)
+);
+CREATE TABLE IF NOT EXISTS session_revocations (
+  sub TEXT NOT NULL, session TEXT NOT NULL, revoked_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (sub, session)
 );
 CREATE TABLE IF NOT EXISTS recovery_codes (
   sub TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER,
@@ -60,7 +65,7 @@ interface FactorRow {
   digits: number; period: number; confirmed: number; created_at: number; last_used_at: number | null;
   last_step: number;
 }
-interface FailureRow { failures: number; locked_until: number; lock_count: number }
+interface FailureRow { failures: number; locked_until: number; lock_count: number; pending: number; pending_until: number }
 interface ChallengeRow {
   id: string; sub: string; resource: string; action: string; factor_id: string; step_guid: string;
   reason: string | null; created_at: number; expires_at: number; state: string | null;
@@ -88,11 +93,22 @@ function prepareAll(db: Database.Database) {
     advanceLastStep: db.prepare<[number, number, string, string, number]>(
       'UPDATE factors SET last_step = ?, last_used_at = ? WHERE sub = ? AND id = ? AND last_step < ?'),
     getFailure: db.prepare<[string, string], FailureRow>(
-      'SELECT failures, locked_until, lock_count FROM failures WHERE sub = ? AND key = ?'),
+      'SELECT failures, locked_until, lock_count, pending, pending_until FROM failures WHERE sub = ? AND key = ?'),
     putFailure: db.prepare<[string, string, number, number, number]>(
       `INSERT INTO failures (sub, key, failures, locked_until, lock_count) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sub, key) DO UPDATE SET failures = excluded.failures,
          locked_until = excluded.locked_until, lock_count = excluded.lock_count`),
+    putAttempt: db.prepare<[string, string, number, number, number, number, number]>(
+      `INSERT INTO failures (sub, key, failures, locked_until, lock_count, pending, pending_until) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sub, key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
+         lock_count = excluded.lock_count, pending = excluded.pending, pending_until = excluded.pending_until`),
+    revokeSession: db.prepare<[string, string, number, number]>(
+      `INSERT INTO session_revocations (sub, session, revoked_at, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (sub, session) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at),
+         expires_at = MAX(expires_at, excluded.expires_at)`),
+    sessionRevokedAt: db.prepare<[string, string, number], { revoked_at: number }>(
+      'SELECT revoked_at FROM session_revocations WHERE sub = ? AND session = ? AND expires_at > ?'),
+    purgeRevocations: db.prepare<[number]>('DELETE FROM session_revocations WHERE expires_at <= ?'),
     resetFailures: db.prepare<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
     deleteCodes: db.prepare<[string]>('DELETE FROM recovery_codes WHERE sub = ?'),
     // OR IGNORE: a duplicate hash in the new set is one code, not an error.
@@ -225,6 +241,38 @@ export class SqliteStore implements MfaStore {
     this.q.resetFailures.run(sub, key);
   }
 
+  // IMMEDIATE: the write lock is taken before the read, so processes sharing the file (WAL)
+  // serialize on it and no two can reserve the last allowed answer.
+  async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
+    return this.db.transaction((): AttemptGrant => {
+      const r = reserveAttempt(toAttempt(this.q.getFailure.get(sub, key)), now, policy);
+      if (!r.ok) return { ok: false, reason: r.reason, retryAt: r.retryAt };
+      this.putAttempt(sub, key, r.state);
+      return { ok: true };
+    }).immediate();
+  }
+
+  async settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
+    return this.db.transaction(() => {
+      const next = settleAttemptState(toAttempt(this.q.getFailure.get(sub, key)), now, policy, outcome);
+      this.putAttempt(sub, key, next);
+      return { failures: next.failures, lockedUntil: next.lockedUntil, lockCount: next.lockCount };
+    }).immediate();
+  }
+
+  private putAttempt(sub: string, key: string, s: AttemptState): void {
+    this.q.putAttempt.run(sub, key, s.failures, s.lockedUntil, s.lockCount, s.pending, s.pendingUntil);
+  }
+
+  async revokeSession(sub: string, session: string, at: number, expiresAt: number): Promise<void> {
+    this.q.revokeSession.run(sub, session, at, expiresAt);
+    this.q.purgeRevocations.run(at);
+  }
+
+  async sessionRevokedAt(sub: string, session: string, now: number): Promise<number> {
+    return this.q.sessionRevokedAt.get(sub, session, now)?.revoked_at ?? 0;
+  }
+
   // Recovery codes
 
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
@@ -349,6 +397,12 @@ export class SqliteStore implements MfaStore {
       // Version 1 databases (TOTP only) lack the challenge state column.
       const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(challenges)').all();
       if (!columns.some((c) => c.name === 'state')) this.db.exec('ALTER TABLE challenges ADD COLUMN state TEXT');
+      // Version 2 databases count no answers in flight (reserve-then-verify came with version 3).
+      const failureColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(failures)').all();
+      if (!failureColumns.some((c) => c.name === 'pending')) {
+        this.db.exec(`ALTER TABLE failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE failures ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0`);
+      }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   }
@@ -364,6 +418,10 @@ function toFactor(r: FactorRow): StoredFactor {
 
 function toFailure(r: FailureRow | undefined): FailureState {
   return { failures: r?.failures ?? 0, lockedUntil: r?.locked_until ?? 0, lockCount: r?.lock_count ?? 0 };
+}
+
+function toAttempt(r: FailureRow | undefined): AttemptState {
+  return { ...toFailure(r), pending: r?.pending ?? 0, pendingUntil: r?.pending_until ?? 0 };
 }
 
 function toChallenge(r: ChallengeRow): StoredChallenge {

@@ -1,3 +1,5 @@
+import type { AttemptOutcome } from './failure-math.js';
+
 /**
  * The one storage interface every backend implements (memory, SQLite; Redis in issue 4).
  * `test/server/store-conformance.ts` is the contract: each implementation runs it unchanged.
@@ -74,6 +76,9 @@ export interface SigningKeyRecord {
   createdAt: number;
 }
 
+/** `beginAttempt`'s answer: granted, or refused with why and until when (epoch ms). */
+export type AttemptGrant = { ok: true } | { ok: false; reason: 'locked' | 'busy'; retryAt: number };
+
 export interface FailurePolicy {
   /** Consecutive failures that lock the pair. */
   maxFailures: number;
@@ -142,6 +147,14 @@ export interface MfaStore {
   recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState>;
   /** A success: consecutive failures and lock history go back to zero. */
   resetFailures(sub: string, key: string): Promise<void>;
+  /**
+   * Reserve-then-verify, one atomic step (failure-math.ts `reserveAttempt`): refuses while the
+   * pair is locked or its failures plus answers in flight reach `maxFailures`; otherwise counts
+   * one more answer in flight. Only a granted reservation may be checked.
+   */
+  beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant>;
+  /** Ends a granted reservation, atomically (`settleAttemptState`): a success never clears an active lock. */
+  settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState>;
 
   // Recovery codes (SHA-256 hashes, hex)
   /** Replaces the user's whole set (regeneration invalidates the old codes). */
@@ -171,6 +184,12 @@ export interface MfaStore {
   listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]>;
   /** Forgets the session's records, or every session's of the user when `session` is omitted. */
   clearFreshness(sub: string, session?: string): Promise<void>;
+
+  // Session revocation (ephemeral): logout and clearMfa() end the session's step-up tokens
+  /** Tokens of (sub, session) issued before `at` (ms) stop working; remembered until `expiresAt` (ms). Keeps the latest `at`. */
+  revokeSession(sub: string, session: string, at: number, expiresAt: number): Promise<void>;
+  /** The latest revocation of (sub, session) in ms, or 0. */
+  sessionRevokedAt(sub: string, session: string, now: number): Promise<number>;
 
   // Rate limits (ephemeral): fixed windows
   /**

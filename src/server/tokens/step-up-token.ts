@@ -13,6 +13,8 @@ export interface StepUpClaims {
   sub: string;
   sid: string;
   jti: string;
+  /** The app session it was issued in: a hash of `sessionId` (server/session.ts). */
+  ssn: string;
   resource: string;
   action: string;
   acr: string;
@@ -32,12 +34,13 @@ export interface TokenConfig {
 export async function signStepUpToken(
   keys: SigningKeys,
   config: TokenConfig,
-  claims: { sub: string; sid: string; resource: string; action: string; acr: string; amr: string[]; authTime: number; now: number },
+  claims: { sub: string; sid: string; ssn: string; resource: string; action: string; acr: string; amr: string[]; authTime: number; now: number },
 ): Promise<{ token: string; exp: number }> {
   const iat = Math.floor(claims.now / 1000);
   const exp = iat + config.lifetime;
   const token = await new SignJWT({
     sid: claims.sid,
+    ssn: claims.ssn,
     resource: claims.resource,
     action: claims.action,
     acr: claims.acr,
@@ -57,6 +60,8 @@ export async function signStepUpToken(
 
 export interface Expectation {
   sub: string;
+  /** The current request's session claim: a token from another session is refused. */
+  ssn: string;
   resource: string;
   action: string;
   /** Seconds: the authentication must be at most this old. */
@@ -79,7 +84,7 @@ export async function verifyStepUpToken(
       issuer: config.issuer,
       audience: config.audience,
       subject: expect.sub,
-      requiredClaims: ['jti', 'sid', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp'],
+      requiredClaims: ['jti', 'sid', 'ssn', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp'],
       currentDate: new Date(expect.now),
       clockTolerance: 0,
     });
@@ -89,6 +94,7 @@ export async function verifyStepUpToken(
     if (protectedHeader.kid !== keys.kid) return null;
     if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
     if (claims.resource !== expect.resource || claims.action !== expect.action) return null;
+    if (claims.ssn !== expect.ssn) return null;
     if (!expect.acrValues.includes(claims.acr)) return null;
     if (!Array.isArray(claims.amr) || typeof claims.auth_time !== 'number') return null;
     if (expect.maxAge !== undefined && Math.floor(expect.now / 1000) - claims.auth_time > expect.maxAge) return null;

@@ -1,0 +1,47 @@
+/**
+ * The app session a step-up belongs to (docs/security.md "Sessions"). `authenticate` must name
+ * the session (`sessionId`): tokens carry a hash of it (`ssn`), freshness is kept per session,
+ * and logout / `clearMfa()` revoke that session's tokens. A hook that names no session is a
+ * configuration error: logged once, and every request fails closed with 503 rather than
+ * quietly sharing step-ups between all of a user's sessions.
+ */
+import { createHash } from 'node:crypto';
+import { MfaError } from '../core/errors.js';
+import type { Authenticate, MfaContext, SessionUser } from './config.js';
+import { forgetFresh } from './freshness.js';
+
+/** The token's `ssn` claim: a hash, so a token never reveals the app's session id. */
+export const sessionClaim = (user: SessionUser): string =>
+  createHash('sha256').update(`mfa-ssn:${user.sessionId}`, 'utf8').digest('base64url').slice(0, 32);
+
+const warned = new WeakSet<object>();
+
+/** `authenticate` as every route calls it: null without a user, 503 without a session id. */
+export async function currentUser(ctx: MfaContext, authenticate: Authenticate, request: Request): Promise<SessionUser | null> {
+  const user = await authenticate(request);
+  if (!user) return null;
+  if (typeof user.sessionId !== 'string' || user.sessionId === '') {
+    if (!warned.has(ctx)) {
+      warned.add(ctx);
+      ctx.logger.warn('[mfa] configuration error: authenticate() returned no sessionId; step-ups are refused until it does');
+    }
+    throw new MfaError('unavailable', 'The service is unavailable right now. Try again.');
+  }
+  return user;
+}
+
+/**
+ * Logout, `DELETE /mfa/session`, `mfa.endSession()`: the session's recent step-ups stop counting
+ * and every token it was issued so far stops working (remembered as long as a token can live).
+ */
+export async function endSession(ctx: MfaContext, user: SessionUser): Promise<void> {
+  const now = ctx.now();
+  await ctx.store.revokeSession(user.sub, sessionClaim(user), now, now + ctx.token.lifetime * 1000);
+  await forgetFresh(ctx, user);
+}
+
+/** True when the session was ended at or after the token was issued (same second included: fail closed). */
+export async function isRevoked(ctx: MfaContext, sub: string, ssn: string, iat: number): Promise<boolean> {
+  const revokedAt = await ctx.store.sessionRevokedAt(sub, ssn, ctx.now());
+  return revokedAt > 0 && iat * 1000 <= revokedAt;
+}
