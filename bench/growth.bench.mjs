@@ -5,10 +5,10 @@
 // In process, no sockets (bench:server covers HTTP): requests go through the server's Hono app
 // with `app.request`, so every verification still runs the whole protocol (session hook, schema,
 // store, TOTP, replay mark, audit, token).
-// Two servers per store kind run side by side: one with 1,000 users, one grown to 100,000. The
-// first 1,000 users of each enroll through the real enrollment code; the other 99,000 are added
-// with seedUsers (the same rows through the server's own factor, recovery-code and audit code,
-// without the confirmation round). Throughput is measured in alternating passes (small server,
+// Two servers per store kind run side by side: one with 1,000 users, one grown to 100,000. Every
+// user enrolls through the HTTP protocol in process (POST /factors, then /factors/:id/confirm with
+// the current code: see enrollUsers in lib/mfa-fixture.mjs), so the store holds exactly what real
+// enrollments leave behind; only the public server API (dist/server/index.js) is used. Throughput is measured in alternating passes (small server,
 // large server, …, order rotated) of 250 verifications, and the median pass is reported, so machine
 // noise falls on all alike; on the large server both with a fixed set of 1,000 active users and
 // with new random users per pass (see throughput() below). Each server
@@ -20,8 +20,8 @@
 // noisier). Store size: SQLite file bytes after a WAL checkpoint; Redis `used_memory`.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { collectGarbage, ensureBuilt, fmt, fmtBytes, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
-import { SECRET_BYTES, clientOf, codeFor, createBenchServer, enrollUsers, openStore, secretOf, seedUsers, stepOf } from './lib/mfa-fixture.mjs';
+import { SMOKE, collectGarbage, ensureBuilt, fmt, fmtBytes, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
+import { SECRET_BYTES, codeFor, createBenchServer, enrollUsers, openStore, postAs, secretOf, stepOf } from './lib/mfa-fixture.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 
 if (typeof globalThis.gc !== 'function') {
@@ -29,13 +29,13 @@ if (typeof globalThis.gc !== 'function') {
   globalThis.gc = vm.runInNewContext('gc');
 }
 
-const SMALL = 1_000;
-const LARGE = Number(process.env.BENCH_GROWTH_USERS ?? 100_000);
-const CHALLENGES = 10_000;
-const PASS = 250; // verifications per pass (distinct users); small passes alternate often, averaging out machine noise
-const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 3);
+// --smoke: 50 and 200 users, 200 open challenges, passes of 25, 0.3 s per workload.
+const SMALL = SMOKE ? 50 : 1_000;
+const LARGE = Number(process.env.BENCH_GROWTH_USERS ?? (SMOKE ? 200 : 100_000));
+const CHALLENGES = SMOKE ? 200 : 10_000;
+const PASS = SMOKE ? 25 : 250; // verifications per pass (distinct users); small passes alternate often, averaging out machine noise
+const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? (SMOKE ? 0.3 : 3));
 const CONCURRENCY = 16;
-const ORIGIN = 'http://localhost';
 
 async function snapshot(opened) {
   await collectGarbage();
@@ -57,21 +57,13 @@ async function pool(count, job) {
   }));
 }
 
-function request(mfa, path, sub, body) {
-  return mfa.app.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-bench-user': sub, 'x-bench-client': clientOf(Number(sub.slice('user-'.length))) },
-    body: JSON.stringify(body),
-  });
-}
-
 async function verify(mfa, clock, secrets, i) {
   const sub = `user-${i}`;
-  const started = await request(mfa, '/challenges', sub, { resource: 'payments', action: 'transfer', force: true });
+  const started = await postAs(mfa, i, '/challenges', { resource: 'payments', action: 'transfer', force: true });
   if (started.status !== 201) throw new Error(`challenge for ${sub}: ${started.status} ${await started.text()}`);
   const ch = await started.json();
   const code = codeFor(secretOf(secrets, i), stepOf(clock.now));
-  const res = await request(mfa, `/challenges/${ch.challengeId}/resume`, sub, { answers: [{ guid: ch.challenges[0].guid, value: code }] });
+  const res = await postAs(mfa, i, `/challenges/${ch.challengeId}/resume`, { answers: [{ guid: ch.challenges[0].guid, value: code }] });
   if (res.status !== 200) throw new Error(`resume for ${sub}: ${res.status} ${await res.text()}`);
   await res.json();
 }
@@ -143,13 +135,16 @@ async function openServer(kind, redis, db, users) {
   const clock = { now: Date.now() };
   const opened = await openStore(kind, { redis, db });
   const mfa = await createBenchServer(opened.store, clock);
-  await mfa.context.keys(); // the signing key exists before anything is measured
+  const jwks = await mfa.app.request('/jwks.json'); // the signing key exists before anything is measured
+  if (jwks.status !== 200) throw new Error(`jwks.json: ${jwks.status}`);
+  await jwks.arrayBuffer();
   return { kind, opened, mfa, clock, secrets: Buffer.alloc(users * SECRET_BYTES), enrolled: 0 };
 }
 
 async function runStore(kind, redis) {
   const t0 = performance.now();
-  const concurrency = kind === 'redis' ? 64 : 1;
+  // Enrollments in flight at once (SQLite is synchronous, but the requests' own work interleaves).
+  const concurrency = kind === 'redis' ? 64 : 16;
   // Two servers side by side: one stays at SMALL users, the other grows to LARGE (on Redis: two
   // logical databases of the same redis-server, so each has its own keyspace).
   const small = await openServer(kind, redis, 0, SMALL);
@@ -161,7 +156,7 @@ async function runStore(kind, redis) {
     }
     const atSmall = await snapshot(large.opened);
     const seedStarted = performance.now();
-    await seedUsers(large.mfa, large.clock, {
+    await enrollUsers(large.mfa, large.clock, {
       first: SMALL, count: LARGE - SMALL, secrets: large.secrets, concurrency,
       onProgress: (n) => process.stdout.write(`\r${kind}: ${fmt(SMALL + n)} users enrolled`),
     });
@@ -171,12 +166,12 @@ async function runStore(kind, redis) {
     const atLarge = await snapshot(large.opened);
 
     const tp = await throughput(small, large);
-    console.log(`${kind}: verifications/s: ${fmt(tp.small.verificationsPerSecond)} at ${fmt(SMALL)} users; at ${fmt(LARGE)}: ${fmt(tp.active.verificationsPerSecond)} (same 1,000 active users), ${fmt(tp.random.verificationsPerSecond)} (random users)`);
+    console.log(`${kind}: verifications/s: ${fmt(tp.small.verificationsPerSecond)} at ${fmt(SMALL)} users; at ${fmt(LARGE)}: ${fmt(tp.active.verificationsPerSecond)} (same ${fmt(SMALL)} active users), ${fmt(tp.random.verificationsPerSecond)} (random users)`);
 
     const beforeChallenges = await snapshot(large.opened);
     await pool(CHALLENGES, async (k) => {
       const i = (k * 7919) % LARGE;
-      const res = await request(large.mfa, '/challenges', `user-${i}`, { resource: 'payments', action: 'transfer', force: true });
+      const res = await postAs(large.mfa, i, '/challenges', { resource: 'payments', action: 'transfer', force: true });
       if (res.status !== 201) throw new Error(`challenge: ${res.status}`);
       await res.arrayBuffer();
     });
@@ -205,7 +200,7 @@ async function runStore(kind, redis) {
 }
 
 await main('growth', async () => {
-  ensureBuilt(['dist/server/index.js', 'dist/server/enrollment.js']);
+  ensureBuilt(['dist/server/index.js']);
   console.log(`bench:growth — ${fmt(SMALL)} then ${fmt(LARGE)} enrolled users, ${fmt(CHALLENGES)} open challenges; throughput in passes of ${fmt(PASS)} distinct users, ${SECONDS} s, ${CONCURRENCY} in flight`);
   const redis = await startRedis();
   if (!redis.available) console.log(`bench:growth — Redis skipped: ${redis.reason}`);
@@ -230,7 +225,7 @@ await main('growth', async () => {
   if (!redis.available) rows.push(['redis', 'skipped', '—', '—', '—', '—', '—', '—']);
   printTable(
     'Growth (in process; heap after full GC; store = SQLite file size / Redis used_memory)',
-    ['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k challenges', 'store / 10k challenges', `verif./s @ ${fmt(SMALL)} users`, `@ ${fmt(LARGE)}, same 1k active`, `@ ${fmt(LARGE)}, random users`],
+    ['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k challenges', 'store / 10k challenges', `verif./s @ ${fmt(SMALL)} users`, `@ ${fmt(LARGE)}, same ${fmt(SMALL)} active`, `@ ${fmt(LARGE)}, random users`],
     rows,
   );
   if (!redis.available) console.log(`redis: skipped: ${redis.reason}`);

@@ -24,10 +24,11 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ROOT, ensureBuilt, fmt, freePort, machineInfo, main, median, printTable, quantile, round, writeResult } from './lib/common.mjs';
+import { ROOT, SMOKE, ensureBuilt, fmt, freePort, machineInfo, main, median, printTable, quantile, round, writeResult } from './lib/common.mjs';
 import { SCRATCH, ensurePackages } from './lib/scratch.mjs';
 
-const SAMPLES = Number(process.env.BENCH_OPEN_SAMPLES ?? 20);
+// --smoke: one sample per page and motion setting (after the usual warm-up round).
+const SAMPLES = Number(process.env.BENCH_OPEN_SAMPLES ?? (SMOKE ? 1 : 20));
 const MOTION = ['no-preference', 'reduce'];
 const EXECUTABLE = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -206,7 +207,11 @@ await main('open', async () => {
     console.log(`serving ${Object.keys(PAGES).map((id) => `${server.url}/bench/${id}.html`).join(' ')}; cookie ${cookie.name}=${cookie.value}`);
     await new Promise(() => {});
   }
-  const browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+  // A browser that does not start must not leave the server running (the process would never exit).
+  const browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS }).catch(async (err) => {
+    await server.stop();
+    throw err;
+  });
   const chromiumVersion = browser.version();
   console.log(`bench:open — Chromium ${chromiumVersion} (${EXECUTABLE}), ${SAMPLES} samples per page and motion setting, cold context each`);
   const ids = Object.keys(PAGES);
@@ -215,7 +220,8 @@ await main('open', async () => {
     // One signed-in user per round: the server allows 30 challenges per user per 10 minutes.
     const cookies = [];
     for (let round = 0; round <= SAMPLES; round++) cookies.push(await signInAndEnroll(server.url, `bench-open-${round}`));
-    for (const id of ids) for (const motion of MOTION) await sample(browser, server.url, cookies[SAMPLES], id, motion); // warm-up (server, browser)
+    // Warm-up (server, browser); a smoke run goes straight to its one measured round.
+    if (!SMOKE) for (const id of ids) for (const motion of MOTION) await sample(browser, server.url, cookies[SAMPLES], id, motion);
     for (let round = 0; round < SAMPLES; round++) {
       const cookie = cookies[round];
       for (const motion of MOTION) {

@@ -20,16 +20,17 @@
 // one core.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_DIR, ensureBuilt, fmt, machineInfo, main, printTable, quantile, round, writeResult } from './lib/common.mjs';
+import { BENCH_DIR, SMOKE, ensureBuilt, fmt, machineInfo, main, printTable, quantile, round, writeResult } from './lib/common.mjs';
 import { SECRET_BYTES, clientOf, codeFor, stepOf } from './lib/mfa-fixture.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 import { ensurePackages, scratchRequire } from './lib/scratch.mjs';
 
-const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 6);
-const WARMUP = 1;
-const SLICES = 3;
+// --smoke: one 1 s slice per measurement after 0.3 s of warm-up, a pool of 500 users.
+const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? (SMOKE ? 1 : 6));
+const WARMUP = SMOKE ? 0.3 : 1;
+const SLICES = SMOKE ? 1 : 3;
 const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 10);
-const USERS = Number(process.env.BENCH_SERVER_USERS ?? 10_000);
+const USERS = Number(process.env.BENCH_SERVER_USERS ?? (SMOKE ? 500 : 10_000));
 
 function startChild(store, redis) {
   const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -191,7 +192,7 @@ async function measure(autocannon, port, pool) {
 }
 
 await main('server', async () => {
-  ensureBuilt(['dist/server/index.js', 'dist/server/enrollment.js']);
+  ensureBuilt(['dist/server/index.js']);
   const versions = ensurePackages('server');
   const autocannon = scratchRequire('autocannon');
   console.log(`bench:server — autocannon ${versions.autocannon}, ${CONNECTIONS} connections, ${DURATION} s per measurement (after ${WARMUP} s warm-up), pool of ${fmt(USERS)} enrolled users per store`);
@@ -222,6 +223,11 @@ await main('server', async () => {
           ratioHttpRequestsToBareRequests: round(flow.httpRequestsPerSecond / bare.requestsPerSecond, 4),
         });
         if (pool.exhausted > 0) console.log(`${target.store}: WARNING: ${pool.exhausted} round trips had no fresh code left (raise BENCH_SERVER_USERS)`);
+        // A smoke run is a check: the flow must work, every round trip must verify.
+        const failed = Object.entries(flow.failures).map(([what, n]) => `${n} × ${what}`).join(', ');
+        if (SMOKE && (flow.verified === 0 || failed || bare.failures > 0)) {
+          throw new Error(`${target.store}: smoke check failed: ${flow.verified} verified${failed ? `; failures: ${failed}` : ''}${bare.failures ? `; bare route failures: ${bare.failures}` : ''}`);
+        }
       } finally {
         await child.stop();
       }

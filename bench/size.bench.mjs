@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { ROOT, ensureBuilt, fmt, machineInfo, main, printTable, writeResult } from './lib/common.mjs';
+import { ROOT, SMOKE, ensureBuilt, fmt, machineInfo, main, printTable, writeResult } from './lib/common.mjs';
 import { SCRATCH, ensurePackages } from './lib/scratch.mjs';
 
 const OURS_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -87,11 +87,13 @@ function asShipped(path) {
 
 await main('size', async () => {
   ensureBuilt(['dist/mfa-elements.iife.js']);
-  const v = ensurePackages('size');
+  // --smoke: only our bundles, Lit and Shoelace (the `open` group: two small installs, not seven).
+  const v = ensurePackages(SMOKE ? 'open' : 'size');
   const esbuildVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8')).version;
   const src = (p) => JSON.stringify(join(ROOT, p));
 
-  const entries = [
+  const SMOKE_ENTRIES = ['ours-prompt', 'ours-esm-all', 'ours-iife', 'lit', 'shoelace'];
+  const allEntries = [
     {
       id: 'ours-prompt', name: 'mfa-elements: openAuthIdpModal (ESM prompt path)', version: OURS_VERSION, ours: true,
       what: '<mfa-prompt>, client, promise API, en strings',
@@ -146,6 +148,8 @@ await main('size', async () => {
     },
   ];
 
+  const entries = SMOKE ? allEntries.filter((e) => SMOKE_ENTRIES.includes(e.id)) : allEntries;
+  if (SMOKE) console.log(`bench:size --smoke: ${entries.map((e) => e.id).join(', ')} only`);
   const results = [];
   for (const e of entries) {
     const started = Date.now();
@@ -157,7 +161,7 @@ await main('size', async () => {
   const descope = results.find((r) => r.id === 'descope');
   const descopeUi = results.find((r) => r.id === 'descope-ui');
   for (const r of results) r.brotliVsOursPrompt = Number((r.initial.brotli / base).toFixed(2));
-  const descopeTotal = descope.initial.brotli + descopeUi.initial.brotli;
+  const descopeTotal = descope && descopeUi ? descope.initial.brotli + descopeUi.initial.brotli : null;
 
   printTable(
     `Bundle size (esbuild ${esbuildVersion}: minify, ESM, es2021, splitting; brotli q11 / gzip -9 per file)`,
@@ -167,7 +171,7 @@ await main('size', async () => {
       `${r.brotliVsOursPrompt.toFixed(2)}×`, r.lazy.files ? `${fmt(r.lazy.brotli)} in ${r.lazy.files}` : '—',
     ]),
   );
-  console.log(`\nDescope before any UI component chunk: web component + UI loader = ${fmt(descopeTotal)} B brotli (${(descopeTotal / base).toFixed(2)}× ours)`);
+  if (descopeTotal !== null) console.log(`\nDescope before any UI component chunk: web component + UI loader = ${fmt(descopeTotal)} B brotli (${(descopeTotal / base).toFixed(2)}× ours)`);
   for (const r of results.filter((x) => x.separateCss)) console.log(`${r.name} also needs ${r.separateCss.file}: ${fmt(r.separateCss.brotli)} B brotli`);
 
   writeResult('size', {

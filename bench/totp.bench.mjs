@@ -18,11 +18,12 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, fmt, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
+import { ROOT, SMOKE, fmt, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
 import { ensurePackages, scratchImport, scratchRequire } from './lib/scratch.mjs';
 
-const CODES = Number(process.env.BENCH_TOTP_CODES ?? 200_000);
-const RUNS = Number(process.env.BENCH_TOTP_RUNS ?? 5);
+// --smoke: 10,000 codes (5 blocks: the every-5th-block row still gets one per run), 2 runs.
+const CODES = Number(process.env.BENCH_TOTP_CODES ?? (SMOKE ? 10_000 : 200_000));
+const RUNS = Number(process.env.BENCH_TOTP_RUNS ?? (SMOKE ? 2 : 5));
 const BLOCK = 2_000;
 const AGREE = 2_000;
 const WARMUP = Math.min(CODES, 20_000);
@@ -71,8 +72,8 @@ function makeDataSet(rfcSecret) {
 /** Our verifier: the source as it is now (via tsx), or dist/ with BENCH_TOTP_FROM=dist. */
 async function loadOurs() {
   if (process.env.BENCH_TOTP_FROM === 'dist') {
-    const mod = await import(pathToFileURL(join(ROOT, 'dist/server/totp/totp.js')).href);
-    return { mod, from: 'dist/server/totp/totp.js' };
+    const mod = await import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href);
+    return { mod, from: 'dist/server/index.js (matchTotpStep, the public export)' };
   }
   const { tsImport } = await import('tsx/esm/api');
   const mod = await tsImport(pathToFileURL(join(ROOT, 'src/server/totp/totp.ts')).href, import.meta.url);

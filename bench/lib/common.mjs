@@ -11,6 +11,12 @@ export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const ROOT = dirname(BENCH_DIR);
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 
+/**
+ * `--smoke`: every benchmark on tiny sizes, in seconds — a check that it still runs end to end
+ * (CI), not a measurement. Figures printed in smoke mode mean nothing; no result file is written.
+ */
+export const SMOKE = process.argv.includes('--smoke');
+
 const LOAD_AT_START = os.loadavg().map((n) => Number(n.toFixed(2)));
 
 /** Machine facts recorded with every result (absolute numbers only mean something next to them). */
@@ -64,8 +70,12 @@ export function printTable(title, header, rows) {
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-/** Writes `bench/results/<name>.json` and returns its path. */
+/** Writes `bench/results/<name>.json` and returns its path (in smoke mode: writes nothing, returns null). */
 export function writeResult(name, data) {
+  if (SMOKE) {
+    console.log(`\nsmoke: bench/results/${name}.json left as it is (figures of a smoke run mean nothing)`);
+    return null;
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}.json`);
   const body = {
@@ -128,7 +138,7 @@ export async function main(name, fn) {
   const started = Date.now();
   try {
     await fn();
-    console.log(`bench:${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`bench:${name}${SMOKE ? ' --smoke' : ''} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     console.error(`bench:${name} failed:`, err?.stack ?? err);
     process.exitCode = 1;

@@ -1,7 +1,7 @@
-// The reference server as the server and growth benchmarks run it: the built package (dist/), a
-// real store (SQLite file in a temp folder, or Redis), a clock the benchmark moves, users who
-// enrolled a TOTP factor through the real enrollment code, and codes computed the way an
-// authenticator app computes them.
+// The reference server as the server and growth benchmarks run it: the built package's public
+// entry (dist/server/index.js, i.e. `mfa-elements/server`), a real store (SQLite file in a temp
+// folder, or Redis), a clock the benchmark moves, users who enrolled a TOTP factor through the
+// HTTP protocol (in process), and codes computed the way an authenticator app computes them.
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from './common.mjs';
 import { deletePrefix, loadRedisStore, redisUsedMemory } from './redis.mjs';
 
-const dist = (path) => import(pathToFileURL(join(ROOT, 'dist/server', path)).href);
+/** The public server entry (`mfa-elements/server` as built): the benchmarks use nothing else of dist/server. */
+export const serverApi = () => import(pathToFileURL(join(ROOT, 'dist/server/index.js')).href);
 
 export const STEP_MS = 30_000;
 export const stepOf = (ms) => Math.floor(ms / STEP_MS);
@@ -27,29 +28,13 @@ export function codeFor(secret, step) {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-export function base32ToBytes(text) {
-  const out = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of text.replace(/[\s=]/g, '').toUpperCase()) {
-    value = (value << 5) | ALPHABET.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
 /**
  * Opens a store: `{ kind, store, sizeBytes(), close() }`. SQLite lives in a fresh temp folder;
  * Redis under a fresh key prefix on `redis.url`.
  */
 export async function openStore(kind, { redis, db = 0 } = {}) {
   if (kind === 'sqlite') {
-    const { SqliteStore } = await dist('index.js');
+    const { SqliteStore } = await serverApi();
     const dir = mkdtempSync(join(tmpdir(), 'mfa-bench-sqlite-'));
     const path = join(dir, 'mfa.db');
     const store = new SqliteStore({ path });
@@ -106,7 +91,7 @@ export async function openStore(kind, { redis, db = 0 } = {}) {
  * `clientIp` option — as a proxy's vouched-for address would be.
  */
 export async function createBenchServer(store, clock) {
-  const { createMfaServer } = await dist('index.js');
+  const { createMfaServer } = await serverApi();
   return createMfaServer({
     store,
     encryptionKey: Buffer.alloc(32, 0x5a),
@@ -122,60 +107,52 @@ export async function createBenchServer(store, clock) {
 /** The client address of simulated user `i` (a label for the rate limiter; no traffic goes there). */
 export const clientOf = (i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
 
+/** A POST to the mounted MFA app, in process (`app.request`), as user `user-<i>` from its own client address. */
+export function postAs(mfa, i, path, body, extraHeaders = {}) {
+  return mfa.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-bench-user': `user-${i}`, 'x-bench-client': clientOf(i), ...extraHeaders },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The Origin of in-process requests: `app.request` URLs are http://localhost/…, the server's own origin. */
+export const ORIGIN = 'http://localhost';
+
+async function expectStatus(res, status, what) {
+  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 /**
- * Enrolls users `first … first+count-1` (`user-<i>`) through the server's own enrollment code
- * (pending factor with a sealed secret → confirmation with the current code → 10 hashed recovery
- * codes and the audit events), at `clock.now`. Their secrets go into `secrets` (20 bytes each, at
- * offset 20·i). `concurrency` enrollments are in flight at once (it matters for Redis).
+ * Enrolls users `first … first+count-1` (`user-<i>`) through the server's HTTP protocol, in
+ * process: POST /factors {type:'totp'} (pending factor with a sealed secret) → POST
+ * /factors/:id/confirm with the current code (code check, lockout bookkeeping, 10 hashed recovery
+ * codes, the audit events), at `clock.now`. Each user's first factor, so no step-up is needed.
+ * Their secrets go into `secrets` (20 bytes each, at offset 20·i). `concurrency` enrollments are
+ * in flight at once (it matters for Redis).
  */
-export async function enrollUsers(mfa, clock, { first, count, secrets, concurrency = 1, onProgress }) {
-  const { enroll, confirmEnrollment } = await dist('enrollment.js');
-  const ctx = mfa.context;
+export async function enrollUsers(mfa, clock, { first, count, secrets, concurrency = 1, onProgress, progressEvery = 10_000 }) {
+  const { base32Decode } = await serverApi();
   let next = first;
   const end = first + count;
   let done = 0;
   const worker = async () => {
     while (next < end) {
       const i = next++;
-      const sub = `user-${i}`;
-      const pending = await enroll(ctx, sub, { type: 'totp' });
-      const secret = base32ToBytes(pending.secret);
+      const pending = await expectStatus(await postAs(mfa, i, '/factors', { type: 'totp' }), 201, `enroll user-${i}`);
+      const secret = base32Decode(pending.secret);
       if (secret.length !== SECRET_BYTES) throw new Error(`unexpected secret length ${secret.length}`);
       secret.copy(secrets, i * SECRET_BYTES);
-      await confirmEnrollment(ctx, sub, pending.factorId, codeFor(secret, stepOf(clock.now)));
-      if (++done % 10_000 === 0) onProgress?.(done);
+      const confirmed = await expectStatus(
+        await postAs(mfa, i, `/factors/${pending.factorId}/confirm`, { code: codeFor(secret, stepOf(clock.now)) }),
+        200, `confirm user-${i}`,
+      );
+      if (!Array.isArray(confirmed.recoveryCodes) || confirmed.recoveryCodes.length === 0) throw new Error(`confirm user-${i}: no recovery codes in ${JSON.stringify(confirmed)}`);
+      if (++done % progressEvery === 0) onProgress?.(done);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 export const secretOf = (secrets, i) => secrets.subarray(i * SECRET_BYTES, (i + 1) * SECRET_BYTES);
-
-/**
- * Bulk version of enrollUsers for large populations: the same rows through the server's own
- * building blocks — createTotpFactor (sealed secret), the store's confirmFactor, issueRecoveryCodes
- * (10 hashed codes) and the two audit events of an enrollment — minus the confirmation code check
- * and its lockout bookkeeping, which leave nothing behind in the store. About twice as fast.
- */
-export async function seedUsers(mfa, clock, { first, count, secrets, concurrency = 1, onProgress }) {
-  const { createTotpFactor } = await dist('factors/totp-factor.js');
-  const { issueRecoveryCodes } = await dist('factors/recovery-factor.js');
-  const ctx = mfa.context;
-  let next = first;
-  const end = first + count;
-  let done = 0;
-  const worker = async () => {
-    while (next < end) {
-      const i = next++;
-      const sub = `user-${i}`;
-      const pending = await createTotpFactor(ctx, sub);
-      base32ToBytes(pending.secret).copy(secrets, i * SECRET_BYTES);
-      if (!(await ctx.store.confirmFactor(sub, pending.factorId))) throw new Error(`could not confirm ${sub}`);
-      await ctx.audit.record({ type: 'factor.enrolled', sub, factor: 'totp', metadata: { factorId: pending.factorId } });
-      const codes = await issueRecoveryCodes(ctx, sub);
-      await ctx.audit.record({ type: 'recovery.issued', sub, factor: 'recovery', metadata: { count: codes.length } });
-      if (++done % 10_000 === 0) onProgress?.(done);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}

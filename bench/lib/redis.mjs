@@ -1,5 +1,5 @@
-// Redis for the server and growth benchmarks: the project's RedisStore (dist/, or the module named
-// by BENCH_REDIS_STORE_MODULE) against REDIS_URL, or against a redis-server this process starts on
+// Redis for the server and growth benchmarks: the project's RedisStore (the public server entry
+// dist/server/index.js, or the module named by BENCH_REDIS_STORE_MODULE) against REDIS_URL, or against a redis-server this process starts on
 // 127.0.0.1 (no persistence, own temp folder) and stops at the end.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, freePort, sleep } from './common.mjs';
+import { ROOT, SMOKE, freePort, sleep } from './common.mjs';
 
-export const REDIS_STORE_MODULE = process.env.BENCH_REDIS_STORE_MODULE || join(ROOT, 'dist/server/stores/redis-store.js');
+export const REDIS_STORE_MODULE = process.env.BENCH_REDIS_STORE_MODULE || join(ROOT, 'dist/server/index.js');
 
 /** Imports the RedisStore class (a `.ts` override goes through tsx). */
 export async function loadRedisStore(module = REDIS_STORE_MODULE) {
@@ -50,7 +50,7 @@ export async function redisUsedMemory(url) {
 }
 
 /**
- * Finds a Redis to run on. Returns `{ available: true, url, version, stop() }` or
+ * Finds a Redis to run on: REDIS_URL, else (not in smoke mode) a redis-server of its own. Returns `{ available: true, url, version, stop() }` or
  * `{ available: false, reason }` (the benchmarks then print a "skipped" row).
  */
 export async function startRedis() {
@@ -67,6 +67,7 @@ export async function startRedis() {
       return { available: false, reason: `REDIS_URL=${process.env.REDIS_URL} does not answer (${err.message})` };
     }
   }
+  if (SMOKE) return { available: false, reason: 'smoke run without REDIS_URL (set REDIS_URL to include the Redis rows)' };
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     return { available: false, reason: 'no REDIS_URL and no redis-server on PATH (apt-get install redis-server)' };
   }

@@ -3,8 +3,9 @@
 // JSON route, served by @hono/node-server on 127.0.0.1.
 //
 // Protocol (IPC): parent sends {type:'start', store, redis, users}; child enrolls the users with
-// the clock 3 steps before T, freezes the clock at T, listens, and answers
-// {type:'ready', port, t, secrets (base64, 20 bytes per user), enrollMs}. {type:'stop'} closes all.
+// the clock 3 steps before T (through the HTTP protocol in process: enrollUsers), freezes the
+// clock at T, listens, and answers {type:'ready', port, t, secrets (base64, 20 bytes per user),
+// enrollMs}. {type:'stop'} closes all.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { freePort } from './common.mjs';
@@ -23,7 +24,7 @@ process.on('message', async (msg) => {
       const mfa = await createBenchServer(opened.store, clock);
       const secrets = Buffer.alloc(msg.users * SECRET_BYTES);
       const started = performance.now();
-      await enrollUsers(mfa, clock, { first: 0, count: msg.users, secrets, concurrency: msg.store === 'redis' ? 32 : 1 });
+      await enrollUsers(mfa, clock, { first: 0, count: msg.users, secrets, concurrency: msg.store === 'redis' ? 32 : 16 });
       const enrollMs = performance.now() - started;
       clock.now = t; // frozen: every user now has the codes of steps S-1, S and S+1 to spend, in that order
 
