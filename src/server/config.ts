@@ -129,8 +129,7 @@ export interface MfaContext {
   totp: TotpParams;
   lockout: FailurePolicy;
   freshness: FreshnessPolicy;
-  /** Audit limits left out here take their defaults where they are used (audit/audit-limits.ts). */
-  rateLimits: Required<RateLimits> & AuditRateLimits;
+  rateLimits: Required<RateLimits & AuditRateLimits>;
   smsPolicy: ResolvedSmsPolicy;
   sendBudgets: SendBudgets;
   clientIp?: (request: Request) => string | undefined;

@@ -8,6 +8,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { AuditLog } from './audit/audit-log.js';
 import { DEFAULT_LOCKOUT, defaultRandom, type MfaContext, type MfaServerOptions, type SessionUser } from './config.js';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.js';
+import { DEFAULT_AUDIT_RATE_LIMITS } from './audit/audit-limits.js';
 import { DEFAULT_SEND_BUDGETS, resolveSmsPolicy } from './send-budget.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
@@ -73,7 +74,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
     freshness: options.freshness ?? {},
-    rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...DEFAULT_AUDIT_RATE_LIMITS, ...options.rateLimits },
     smsPolicy: resolveSmsPolicy(options.smsPolicy),
     sendBudgets: { ...DEFAULT_SEND_BUDGETS, ...options.sendBudgets },
     clientIp: options.clientIp,

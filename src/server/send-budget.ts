@@ -6,7 +6,7 @@
  */
 import { MfaError } from '../core/errors.js';
 import type { MfaContext } from './config.js';
-import { countryCodeLength, type Contact, type ContactType } from './factors/contact-factor.js';
+import { callingCode, countryCodeLength, type Contact, type ContactType } from './factors/contact-factor.js';
 import { enforceLimit, ipKey, type Limit } from './rate-limit.js';
 
 /** One budget: a limit, several windows of it (e.g. per hour and per day), or `false` (off). */
@@ -64,12 +64,6 @@ export function resolveSmsPolicy(policy: SmsPolicy = {}): ResolvedSmsPolicy {
     }
   }
   return { allowedCountries: codes ? new Set(codes) : null, voice: policy.voice ?? false };
-}
-
-/** `+447700900958` → `44`. */
-export function callingCode(e164: string): string {
-  const digits = e164.slice(1);
-  return digits.slice(0, countryCodeLength(digits));
 }
 
 /**

@@ -29,16 +29,10 @@ export const MAX_AUDIT_METADATA_BYTES = 2048;
 /** Top-level keys of one event's `metadata`. */
 export const MAX_AUDIT_METADATA_KEYS = 20;
 
-/** The configured rule, the default when the option leaves it out, none when it is `false`. */
-function rule(ctx: MfaContext, name: keyof AuditRateLimits): Limit | false {
-  const configured = ctx.rateLimits[name];
-  return configured === undefined ? DEFAULT_AUDIT_RATE_LIMITS[name] : configured;
-}
-
 /** Both audit limits for one request (per user first, then per IP — IPv6 per /64 — when the IP is known). */
 export async function limitAudit(ctx: MfaContext, sub: string, ip: string | undefined): Promise<void> {
-  await enforceLimit(ctx, `audit-user:${sub}`, rule(ctx, 'auditPerUser'), sub);
-  if (ip) await enforceLimit(ctx, `audit-ip:${ipKey(ip)}`, rule(ctx, 'auditPerIp'), sub);
+  await enforceLimit(ctx, `audit-user:${sub}`, ctx.rateLimits.auditPerUser, sub);
+  if (ip) await enforceLimit(ctx, `audit-ip:${ipKey(ip)}`, ctx.rateLimits.auditPerIp, sub);
 }
 
 /** Refuses metadata with too many keys (400) or too large once serialized (413). */

@@ -22,9 +22,6 @@ export function generateRecoveryCodes(random: (n: number) => Buffer = randomByte
   return Array.from({ length: RECOVERY_CODE_COUNT }, () => formatRecoveryCode(base32Encode(random(10))));
 }
 
-/** The canonical form (16 base32 letters, upper case), or null when the input cannot be a recovery code. */
-export const canonicalRecoveryCode = (input: string): string | null => normalizeRecoveryCode(input);
-
 /**
  * The stored form of a code of user `sub`, or null when the input cannot be a recovery code.
  * The canonical form has no `:`, so `recovery:<sub>:<code>` is unambiguous for any `sub`.

@@ -48,14 +48,19 @@ export function normalizeEmail(input: string): string {
 const TWO_DIGIT_CODES = /^(2[07]|3[0-469]|4[013-9]|5[1-8]|6[0-6]|8[1246]|9[0-58])/;
 export const countryCodeLength = (digits: string): number => (/^[17]/.test(digits) ? 1 : TWO_DIGIT_CODES.test(digits) ? 2 : 3);
 
+/** `+447700900958` → `44`. */
+export function callingCode(e164: string): string {
+  const digits = e164.slice(1);
+  return digits.slice(0, countryCodeLength(digits));
+}
+
 /** `+15551234567` → `+1 ••• 4567`, `+447700900958` → `+44 ••• 0958`; `anna@example.com` → `a•••@example.com`. */
 export function maskContact(type: ContactType, address: string): string {
   if (type === 'email') {
     const at = address.lastIndexOf('@');
     return `${address.slice(0, 1)}•••${address.slice(at)}`;
   }
-  const digits = address.slice(1);
-  return `+${digits.slice(0, countryCodeLength(digits))} ••• ${address.slice(-4)}`;
+  return `+${callingCode(address)} ••• ${address.slice(-4)}`;
 }
 
 const contactAad = (f: Pick<StoredFactor, 'sub' | 'id' | 'type'>) => `${f.type}:${f.sub}:${f.id}`;

@@ -4,7 +4,8 @@
  */
 import { MfaError } from '../../core/errors.js';
 import type { MfaContext } from '../config.js';
-import { canonicalRecoveryCode, generateRecoveryCodes, legacyRecoveryCodeHash, recoveryCodeMac } from '../crypto/recovery-codes.js';
+import { normalizeRecoveryCode } from '../../core/code-format.js';
+import { generateRecoveryCodes, legacyRecoveryCodeHash, recoveryCodeMac } from '../crypto/recovery-codes.js';
 
 export const RECOVERY_KEY = 'recovery';
 /** DESIGN §5: our own amr value for recovery codes, documented in docs/server.md. */
@@ -13,7 +14,7 @@ export const RECOVERY_LABEL = 'Recovery code';
 
 /** The typed code in canonical form (kept in memory only, for `consumeRecoveryCode`). */
 export function parseRecoveryCode(value: string): string {
-  const canonical = canonicalRecoveryCode(value);
+  const canonical = normalizeRecoveryCode(value);
   if (canonical === null) throw new MfaError('malformed_code', 'Enter a recovery code like abcd-efgh-ijkl-mnop.');
   return canonical;
 }
