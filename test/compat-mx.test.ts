@@ -62,8 +62,8 @@ describe('compat/mx: CHALLENGED → resume → RESUMED', () => {
     expect((await mfaFetch('/api/transfer', postTransfer(3))).status).to.equal(200);
     expect(document.querySelector('mfa-prompt')).to.equal(null);
 
-    // Still fresh for the resource: a new aggregation connects at once, with no challenge.
-    const fresh = (await mx.aggregateMember({ resource: 'payments', action: 'refund' })).member;
+    // Still fresh for the same resource and action: a new aggregation connects at once, with no challenge.
+    const fresh = (await mx.aggregateMember({ resource: 'payments', action: 'transfer' })).member;
     expect(fresh).to.include({ connection_status: 'CONNECTED', is_authenticated: true });
   });
 

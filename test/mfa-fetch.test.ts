@@ -106,7 +106,7 @@ describe('mfaFetch and freshness, against the real server', () => {
     expect(shown).to.equal(0);
   });
 
-  it('resolves a fresh step-up silently, and forceStepUp still prompts', async () => {
+  it('resolves a fresh step-up of the same action silently; another action and forceStepUp still prompt', async () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
     const first = openAuthIdpModal({ resource: 'payments', action: 'transfer' });
@@ -117,13 +117,19 @@ describe('mfaFetch and freshness, against the real server', () => {
 
     let again: Awaited<ReturnType<typeof openAuthIdpModal>> | undefined;
     const shown = await shownDuring(async () => {
-      again = await openAuthIdpModal({ resource: 'payments', action: 'refund' });
+      again = await openAuthIdpModal({ resource: 'payments', action: 'transfer' });
     });
     expect(shown).to.equal(0);
     expect(again!.success).to.equal(true);
     expect(again!.sid).to.be.a('string');
 
-    const forced = openAuthIdpModal({ resource: 'payments', action: 'refund', forceStepUp: true });
+    // A step-up to transfer does not approve a refund (freshness is per resource and action).
+    const other = openAuthIdpModal({ resource: 'payments', action: 'refund' });
+    await visiblePrompt();
+    await sendKeys({ press: 'Escape' });
+    expect((await other).error).to.equal('cancelled');
+
+    const forced = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
     await visiblePrompt();
     await sendKeys({ press: 'Escape' });
     expect((await forced).error).to.equal('cancelled');
@@ -228,6 +234,8 @@ describe('mfaFetch and freshness, against the real server', () => {
       await sendKeys({ type: await totpCode(secret, 1) });
       await sendKeys({ press: 'Enter' });
       expect((await pending).status).to.equal(200);
+      // That request spent its token; hold another (still fresh: no prompt) for the same scope.
+      expect((await openAuthIdpModal({ resource: 'payments', action: 'transfer', client })).success).to.equal(true);
       expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.be.a('string');
 
       let response!: Response;
@@ -299,9 +307,12 @@ describe('mfaFetch and freshness, against the real server', () => {
       await sendKeys({ press: 'Enter' });
       const answered = await pending;
       expect(answered.status).to.equal(200);
-      const token = client.token.getAccessToken({ resource: 'payments', action: 'transfer' });
-      expect(token).to.be.a('string');
-      expect((await others.requests()).map((r) => r.headers['step-up-token'] ?? null)).to.deep.equal([null, token]);
+      const sent = (await others.requests()).map((r) => r.headers['step-up-token'] ?? null);
+      expect(sent[0]).to.equal(null);
+      expect(sent[1]).to.be.a('string');
+      expect(sent).to.have.length(2);
+      // Spent: the token went with that one request and is not held for another.
+      expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.equal(null);
 
       let evil!: Response;
       const shown = await shownDuring(async () => {
@@ -356,9 +367,10 @@ describe('mfaFetch and freshness, against the real server', () => {
         expect(shown).to.equal(0); // partner: the step-up is still fresh
         expect(evil.status).to.equal(401);
         expect(partner.status).to.equal(200);
-        const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
-        expect((await others.requests()).map((r) => `${new URL(r.url).host} ${r.headers['step-up-token'] ?? null}`))
-          .to.deep.equal(['evil.example null', 'partner.example null', `partner.example ${token}`]);
+        const spent = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+        expect(spent).to.equal(null, 'the retry spent its token');
+        expect((await others.requests()).map((r) => `${new URL(r.url).host} ${r.headers['step-up-token'] ? 'token' : null}`))
+          .to.deep.equal(['evil.example null', 'partner.example null', 'partner.example token']);
       } finally {
         undo();
         window.fetch = original;

@@ -7,6 +7,11 @@
  * an `MfaError`, by option). Concurrent requests hitting the same scope share one prompt because
  * the opener joins calls for the same resource/action.
  *
+ * Tokens are spent, not shown: guarded routes accept a token once by default, so each request
+ * takes the held token out of the cache. When callers that shared one prompt find the token
+ * already taken, each opens again, and the server's freshness answers at once with a token of
+ * its own (no second code), so no token is ever sent twice.
+ *
  * Trust: only requests to the page's own origin, or to one of the client's `trustedOrigins`,
  * get tokens or have their challenges answered; any other origin's response is returned as it
  * came. A challenge for resource `mfa` (factor management) is never answered here, whoever
@@ -54,14 +59,15 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     const body = base.body ? await base.arrayBuffer() : undefined;
     const key = `${base.method.toUpperCase()} ${origin}${new URL(base.url).pathname}`;
 
-    const send = (scope?: StepUpScope) => {
+    const take = (scope: StepUpScope) => client.tokens.take(scope.resource, scope.action)?.token;
+    const send = (token?: string) => {
       const headers = new Headers(base.headers);
-      const token = scope && client.token.getAccessToken(scope);
       if (token) headers.set(STEP_UP_HEADER, token);
       return doFetch(new Request(base, { headers, body }));
     };
 
-    const first = await send(known.get(key));
+    const knownScope = known.get(key);
+    const first = await send(knownScope && take(knownScope));
     const challenge = first.status === 401 ? parseStepUpChallenge(first.headers.get('www-authenticate')) : null;
     const open = opener();
     if (!challenge || !open) return first;
@@ -77,8 +83,15 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
     known.set(key, scope);
-    const outcome = await open(scope);
-    if (outcome.success) return send(scope); // once: a second 401 is returned as it is, no loop
+    let outcome = await open(scope);
+    let token = outcome.success ? take(scope) : undefined;
+    // Another caller that shared the prompt took its token: open again for one of our own
+    // (the server's freshness answers without asking, unless the app's policy says otherwise).
+    if (outcome.success && !token) {
+      outcome = await open(scope);
+      token = outcome.success ? take(scope) : undefined;
+    }
+    if (token) return send(token); // once: a second 401 is returned as it is, no loop
     if (options.onCancel === 'throw') {
       throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.', { status: 401 });
     }

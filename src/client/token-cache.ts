@@ -31,6 +31,13 @@ export class TokenCache {
     return entry;
   }
 
+  /** The token for one request: returned once, then forgotten (routes accept a token once by default). */
+  take(resource: string, action: string): CachedToken | undefined {
+    const entry = this.get(resource, action);
+    this.delete(resource, action);
+    return entry;
+  }
+
   delete(resource: string, action: string): void {
     this.#tokens.delete(keyOf(resource, action));
   }

@@ -5,13 +5,17 @@
  */
 import type { MfaContext, SessionUser } from './config.js';
 import type { FreshnessRecord } from './stores/store.js';
+import { MANAGE_SCOPE } from '../core/types.js';
 
-export type Reuse = 'same-resource' | 'any' | 'none';
+export type Reuse = 'same-action' | 'same-resource' | 'any' | 'none';
 
 export interface FreshnessRule {
   /** Seconds a step-up stays fresh (default 900). */
   maxAge?: number;
-  /** Which earlier step-ups count: same resource (default), any, or none. */
+  /**
+   * Which earlier step-ups count: the same (resource, action) (default), any action of the same
+   * resource, any, or none.
+   */
   reuse?: Reuse;
 }
 
@@ -20,7 +24,7 @@ export interface FreshnessPolicy extends FreshnessRule {
   resources?: Record<string, FreshnessRule>;
 }
 
-export const DEFAULT_FRESHNESS = { maxAge: 900, reuse: 'same-resource' as Reuse };
+export const DEFAULT_FRESHNESS = { maxAge: 900, reuse: 'same-action' as Reuse };
 
 const sessionOf = (user: SessionUser) => user.sessionId;
 
@@ -49,6 +53,13 @@ export function freshWindow(policyMaxAge: number, guardMaxAge: number): number {
   return Math.min(policyMaxAge, guardMaxAge - margin);
 }
 
+/** Whether an earlier step-up of `record`'s scope counts for `scope` under `reuse`. */
+function covers(reuse: Reuse, record: FreshnessRecord, scope: { resource: string; action: string }): boolean {
+  if (reuse === 'any') return true;
+  if (record.resource !== scope.resource) return false;
+  return reuse === 'same-resource' || record.action === scope.action;
+}
+
 /**
  * The earlier step-up that makes (resource, action) fresh now, if any. `maxAge` from the client
  * (the route's RFC 9470 `max_age`) can only shorten the window.
@@ -60,13 +71,15 @@ export async function findFresh(
   acr: string,
 ): Promise<FreshnessRecord | null> {
   const rule = ruleFor(ctx.freshness, scope.resource);
-  if (rule.reuse === 'none') return null;
+  // Factor management always asks: its token could add a factor, so an earlier step-up for a
+  // payment must never mint one, and neither may an earlier management step-up.
+  if (rule.reuse === 'none' || scope.resource === MANAGE_SCOPE.resource) return null;
   const now = ctx.now();
   const oldest = Math.floor(now / 1000) - freshWindow(rule.maxAge, scope.maxAge ?? ctx.token.lifetime);
   if (oldest > Math.floor(now / 1000)) return null;
   const records = await ctx.store.listFreshness(user.sub, sessionOf(user), now);
   const usable = records.filter(
-    (r) => r.acr === acr && r.authTime >= oldest && (rule.reuse === 'any' || r.resource === scope.resource),
+    (r) => r.acr === acr && r.authTime >= oldest && covers(rule.reuse, r, scope),
   );
   // The newest proof is the strongest statement about "recent".
   return usable.sort((a, b) => b.authTime - a.authTime)[0] ?? null;

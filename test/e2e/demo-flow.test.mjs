@@ -65,8 +65,10 @@ test('sign in, enroll, step up for a transfer and an account deletion', { timeou
   assert.equal(replay.status, 403);
   assert.equal(replay.body.error.code, 'invalid_code');
 
-  // The transfer token does not open another door.
+  // A transfer token does not open another door. (The transfer spent its own token; the step-up
+  // is still fresh, so asking again yields a new one without a prompt.)
   const misuse = await page.evaluate(async () => {
+    await window.MfaElements.openAuthIdpModal({ resource: 'payments', action: 'transfer' });
     const token = window.MfaElements.getAccessToken({ resource: 'payments', action: 'transfer' });
     const response = await fetch('/api/account', { method: 'DELETE', headers: { 'Step-Up-Token': token } });
     return { hadToken: typeof token === 'string', status: response.status, header: response.headers.get('www-authenticate') };

@@ -19,21 +19,35 @@ async function setUp(overrides: Partial<MfaServerOptions> = {}) {
 }
 
 describe('freshness', () => {
-  it('answers VERIFIED at once inside 15 minutes for the same resource, keeping auth_time', async () => {
+  it('answers VERIFIED at once inside 15 minutes for the same resource and action, keeping auth_time', async () => {
     const { h, first, challenge } = await setUp();
     h.advance(10 * MIN);
     // The client passes the route's max_age (here a route that allows 15 minutes).
-    const res = await challenge({ resource: 'payments', action: 'refund', maxAge: 900 });
+    const res = await challenge({ ...PAY, maxAge: 900 });
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.status, 'VERIFIED');
     assert.equal(body.resource, 'payments');
-    assert.equal(body.action, 'refund');
+    assert.equal(body.action, 'transfer');
     assert.notEqual(body.sid, first.sid);
     const claims = decodeJwt(body.token);
     assert.equal(claims.auth_time, decodeJwt(first.token).auth_time);
     assert.deepEqual(claims.amr, ['otp']);
     assert.equal(claims.iat, Math.floor(h.now() / 1000));
+  });
+
+  it('asks again for another action of the same resource by default; `same-resource` lets it pass', async () => {
+    const { challenge } = await setUp();
+    assert.equal((await challenge({ resource: 'payments', action: 'view' })).status, 201, 'a step-up to view payments never approves a transfer, nor the reverse');
+    const wide = await setUp({ freshness: { reuse: 'same-resource' } });
+    const res = await wide.challenge({ resource: 'payments', action: 'refund' });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).action, 'refund');
+  });
+
+  it('never answers for factor management (resource mfa), whatever the policy', async () => {
+    const { challenge } = await setUp({ freshness: { reuse: 'any' } });
+    assert.equal((await challenge({ resource: 'mfa', action: 'manage' })).status, 201);
   });
 
   it('asks again for another resource, with force, and after the window', async () => {

@@ -96,15 +96,24 @@ describe('requireStepUp', () => {
     }
   });
 
-  test('a valid token → 200, and it may be reused until it expires', async () => {
+  test('a valid token → 200 once; the same token again → 401 (one-time by default)', async () => {
     const { h, token } = await setup();
     const res = await transfer(h, A, token);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { ok: true });
+    await expectStepUp(await transfer(h, A, token));
+    h.advance(10_000);
+    await expectStepUp(await transfer(h, A, token));
+  });
+
+  test('a `reusable: true` route accepts the token again until it expires', async () => {
+    const { h, token } = await setup();
+    const again = () => h.request('POST', '/api/transfer-reusable', { user: A, headers: { 'step-up-token': token } });
+    assert.equal((await again()).status, 200);
     h.advance(299_000);
-    assert.equal((await transfer(h, A, token)).status, 200, 'one second before exp');
+    assert.equal((await again()).status, 200, 'one second before exp');
     h.advance(1000);
-    await expectStepUp(await transfer(h, A, token)); // exp itself is expired
+    await expectStepUp(await again()); // exp itself is expired
   });
 
   test('expired (301 s later) → 401', async () => {
@@ -219,7 +228,6 @@ describe('requireStepUp', () => {
   test('a route with maxAge: 60 refuses a 2-minute-old token that other routes still accept', async () => {
     const { h, a } = await setup();
     const fresh = await h.stepUp(A, a.secret, 'payments', 'transfer');
-    assert.equal((await h.request('POST', '/api/recent-transfer', { user: A, headers: { 'step-up-token': fresh.token } })).status, 200);
     h.advance(120_000);
     await expectStepUp(await h.request('POST', '/api/recent-transfer', { user: A, headers: { 'step-up-token': fresh.token } }), undefined, 60);
     assert.equal((await transfer(h, A, fresh.token)).status, 200);

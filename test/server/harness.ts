@@ -61,6 +61,8 @@ export function makeServer(overrides: Partial<MfaServerOptions> = {}) {
   const app = new Hono();
   app.route('/mfa', mfa.app);
   app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) => c.json({ ok: true }));
+  // The same scope with reusable tokens, for tests about expiry and max_age boundaries.
+  app.post('/api/transfer-reusable', mfa.requireStepUp({ resource: 'payments', action: 'transfer', reusable: true }), (c) => c.json({ ok: true }));
   app.delete('/api/account', mfa.requireStepUp({ resource: 'account', action: 'delete' }), (c) => c.json({ ok: true }));
   app.post('/api/recent-transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer', maxAge: 60 }), (c) => c.json({ ok: true }));
 

@@ -22,7 +22,8 @@ import { ORIGIN, expectError, makeServer, type Harness } from './harness.js';
 
 const A = 'alice';
 const B = 'bob';
-const TRANSFER = { path: '/api/transfer', method: 'POST', resource: 'payments', action: 'transfer', maxAge: 300 };
+// Reusable tokens here: these tests isolate claim rules; one-time use has its own test below.
+const TRANSFER = { path: '/api/transfer-reusable', method: 'POST', resource: 'payments', action: 'transfer', maxAge: 300 };
 const ACCOUNT = { path: '/api/account', method: 'DELETE', resource: 'account', action: 'delete', maxAge: 300 };
 const RECENT = { path: '/api/recent-transfer', method: 'POST', resource: 'payments', action: 'transfer', maxAge: 60 };
 type Route = typeof TRANSFER;
@@ -354,13 +355,13 @@ describe('token mutations: 100% refused by a guarded route', () => {
     await expectStepUpAnswer(await withToken(h, younger, A, RECENT), RECENT);
   });
 
-  // DESIGN §4: "a route can ask for one-time tokens (`oneTime: true`, `jti` remembered until `exp`)".
-  test('a one-time route refuses the replay of an already used jti', async () => {
+  // Tokens are one-time by default (`jti` remembered until `exp`); see docs/server.md.
+  test('a route refuses the replay of an already used jti', async () => {
     const s = await setup();
     const { h, a } = s;
     const app = new Hono();
     app.route('/', h.app);
-    app.post('/api/once', h.mfa.requireStepUp({ resource: 'payments', action: 'transfer', oneTime: true }), (c) => c.json({ ok: true }));
+    app.post('/api/once', h.mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) => c.json({ ok: true }));
     const v = await h.stepUp(A, a.secret, 'payments', 'transfer');
     const send = () => app.request('/api/once', { method: 'POST', headers: { 'x-test-user': A, 'step-up-token': v.token, origin: ORIGIN } });
     assert.equal((await send()).status, 200, 'first use');

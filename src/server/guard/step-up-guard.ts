@@ -22,7 +22,13 @@ export interface StepUpRequirement {
   maxAge?: number;
   /** Acceptable `acr` values; default `['mfa']`. */
   acrValues?: string[];
-  /** Each token opens this route once (its `jti` is remembered until it expires, across instances). */
+  /**
+   * Tokens are one-time by default: the first request this guard accepts consumes the token's
+   * `jti` (remembered until it expires, atomically across instances), so one step-up approves
+   * one request. `reusable: true` lets a token open the route again until it expires.
+   */
+  reusable?: boolean;
+  /** @deprecated One-time is the default now; kept so wave-1 code still compiles. */
   oneTime?: boolean;
 }
 
@@ -85,8 +91,8 @@ export async function checkStepUp(
   try {
     // Logout / clearMfa() ended the session after this token was issued: step up again.
     if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
-    // A replayed one-time token is answered like a missing one: step up again.
-    if (req.oneTime && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
+    // A used one-time token is answered like a missing one: step up again.
+    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
       return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
     }
   } catch {

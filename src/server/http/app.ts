@@ -68,9 +68,13 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
     }
   };
 
-  /** Adding a second factor, removing one and regenerating codes need a step-up for mfa/manage. */
+  /**
+   * Adding a second factor, removing one and regenerating codes need a step-up for mfa/manage.
+   * Its token is reusable (for its short life, in its own session): adding a factor is two calls,
+   * enroll then confirm, and the user approved "manage my factors", not one call.
+   */
   const requireManage = async (c: Context<Env>): Promise<Response | null> => {
-    const verdict = await checkStepUp(ctx, authenticate, c.req.raw, MANAGE_SCOPE);
+    const verdict = await checkStepUp(ctx, authenticate, c.req.raw, { ...MANAGE_SCOPE, reusable: true });
     return verdict.ok ? null : verdict.response;
   };
 
