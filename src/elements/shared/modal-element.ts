@@ -6,7 +6,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { IdpAuthResponse } from '../../core/types.js';
+import type { IdpAuthResponse, MfaOutcome } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
 import { isRtl, loadLocale, stringsFor, type MfaStrings } from '../../i18n/localize.js';
@@ -120,7 +120,7 @@ export abstract class MfaModalElement extends LitElement {
       queueMicrotask(() => this.begin());
     } else if (!this.open && changed.get('open')) {
       if (this.dialog?.open) this.dialog.close();
-      this.settle({ success: false, error: this.pendingFailure, timestamp: Date.now(), ...this.outcomeScope() });
+      this.settle({ success: false, error: this.pendingFailure ?? 'cancelled', timestamp: Date.now(), ...this.outcomeScope() });
       this.codeInput.detach();
       // Focus back where the user was (WCAG 2.4.3), unless it went away meanwhile.
       if (this.#opener?.isConnected) this.#opener.focus();
@@ -143,7 +143,7 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   /** Fires `resolve` or `reject` once per opening. */
-  protected settle(outcome: IdpAuthResponse): void {
+  protected settle(outcome: MfaOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
     emit(this, outcome.success ? 'resolve' : 'reject', outcome);
