@@ -4,14 +4,19 @@
 // package right after `npm ci`. What ships and why: docs/packaging.md.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const started = Date.now();
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
-import { common, iifeCompanions, iifeOptions } from './esbuild-options.mjs';
+import { common, iifeCompanions, iifeOptions, minifyCssTemplates } from './esbuild-options.mjs';
+
+// The styles as apps bundle them: their bundlers do not minify CSS inside template literals.
+for (const file of readdirSync('dist', { recursive: true })) {
+  if (String(file).endsWith('.styles.js')) writeFileSync(`dist/${file}`, minifyCssTemplates(readFileSync(`dist/${file}`, 'utf8')));
+}
 
 // The QR encoder: qrcode's core (CommonJS) bundled into the lazy module the enroll element imports,
 // so the package needs no qrcode (whose CLI pulls in yargs and more) at install time.

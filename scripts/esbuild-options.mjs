@@ -2,22 +2,21 @@
 import { readFile } from 'node:fs/promises';
 
 /**
- * Minifies the CSS inside Lit's css`…` templates (esbuild leaves template text alone): comments
+ * Minifies the CSS inside Lit's css`…` templates (bundlers leave template text alone): comments
  * go, whitespace collapses. Our styles contain no strings where spacing matters beyond one space.
+ * Applied to the *.styles.ts sources when esbuild bundles them and to their tsc output in dist/.
  */
+export const minifyCssTemplates = (source) => source.replace(/css\s*`([^`]*)`/g, (_, body) => 'css`' + body
+  .replace(/\/\*[\s\S]*?\*\//g, '')
+  .replace(/\s+/g, ' ')
+  .replace(/\s*([{};,>])\s*/g, '$1')
+  .replace(/;}/g, '}')
+  .trim() + '`');
+
 const minifyLitCss = {
   name: 'minify-lit-css',
   setup(b) {
-    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const contents = source.replace(/css`([^`]*)`/g, (_, body) => 'css`' + body
-        .replace(/\/\*[\s\S]*?\*\//g, '')
-        .replace(/\s+/g, ' ')
-        .replace(/\s*([{};,>])\s*/g, '$1')
-        .replace(/;}/g, '}')
-        .trim() + '`');
-      return { contents, loader: 'ts' };
-    });
+    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => ({ contents: minifyCssTemplates(await readFile(args.path, 'utf8')), loader: 'ts' }));
   },
 };
 
