@@ -4,7 +4,7 @@
  * close-button cancellation, focus to the input on open and back to the opener on close,
  * locale and direction, and the client the element talks to.
  */
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, isServer, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { IdpAuthResponse, MfaOutcome } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
@@ -63,7 +63,9 @@ export abstract class MfaModalElement extends LitElement {
 
   /** `locale` attribute, the provider's locale, the nearest `lang`, then English. */
   protected get resolvedLocale(): string {
-    return this.locale || this.#provided.locale || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+    // A server render (Lit SSR) has no document to ask; the browser's first update does.
+    const fromPage = isServer ? '' : this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang;
+    return this.locale || this.#provided.locale || fromPage || 'en';
   }
 
   protected get strings(): MfaStrings {
