@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const SCRATCH = process.env.MFA_CONSUMER_DIR || join(tmpdir(), 'mfa-elements-consumer');
+// One folder per checkout, so two checkouts on one machine never share (or clobber) an app.
+export const SCRATCH = process.env.MFA_CONSUMER_DIR || join(tmpdir(), `mfa-elements-consumer-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`);
 
 const npm = (args, cwd, env = {}) =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
