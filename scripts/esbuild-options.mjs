@@ -1,32 +1,31 @@
-// esbuild settings shared by the build (scripts/build.mjs) and the size check (scripts/size.mjs),
-// so the bytes we budget are the bytes we ship.
+// esbuild settings of the shipped bundles (scripts/build.mjs).
 import { readFile } from 'node:fs/promises';
 
 /**
- * Minifies the CSS inside Lit's css`…` templates (esbuild leaves template text alone): comments
+ * Minifies the CSS inside Lit's css`…` templates (bundlers leave template text alone): comments
  * go, whitespace collapses. Our styles contain no strings where spacing matters beyond one space.
+ * Applied to the *.styles.ts sources when esbuild bundles them and to their tsc output in dist/.
  */
+export const minifyCssTemplates = (source) => source.replace(/css\s*`([^`]*)`/g, (_, body) => 'css`' + body
+  .replace(/\/\*[\s\S]*?\*\//g, '')
+  .replace(/\s+/g, ' ')
+  .replace(/\s*([{};,>])\s*/g, '$1')
+  .replace(/;}/g, '}')
+  .trim() + '`');
+
 const minifyLitCss = {
   name: 'minify-lit-css',
   setup(b) {
-    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const contents = source.replace(/css`([^`]*)`/g, (_, body) => 'css`' + body
-        .replace(/\/\*[\s\S]*?\*\//g, '')
-        .replace(/\s+/g, ' ')
-        .replace(/\s*([{};,>])\s*/g, '$1')
-        .replace(/;}/g, '}')
-        .trim() + '`');
-      return { contents, loader: 'ts' };
-    });
+    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => ({ contents: minifyCssTemplates(await readFile(args.path, 'utf8')), loader: 'ts' }));
   },
 };
 
 export const common = {
   bundle: true,
   minify: true,
-  sourcemap: true,
-  target: 'es2021',
+  // No source maps in the package (docs/packaging.md).
+  sourcemap: false,
+  target: 'es2022',
   tsconfig: 'tsconfig.json',
   legalComments: 'none',
   // UTF-8 as is: escaping every non-Latin character (Arabic, Hindi, CJK locales) as \uXXXX triples their size.

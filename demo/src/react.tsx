@@ -6,7 +6,7 @@
 import { StrictMode, useCallback, useEffect, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'mfa-elements/define.js'; // define before React renders them: props then arrive as properties
-import { clearMfa, getAccessToken, type IdpAuthResponse } from 'mfa-elements';
+import { clearMfa, getAccessToken, type MfaOutcome } from 'mfa-elements';
 import type {} from 'mfa-elements/react'; // JSX types of <mfa-prompt>, <mfa-enroll>
 import { currentUser, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
 
@@ -77,7 +77,7 @@ function App() {
         message="Transfer $100 to Savings"
         open={stepUp}
         onresolve={stepUpDone}
-        onreject={(e: CustomEvent<IdpAuthResponse>) => setResult(notVerified(e.detail))}
+        onreject={(e: CustomEvent<MfaOutcome>) => setResult(notVerified(e.detail))}
         onmfa-hide={() => setStepUp(false)}
       />
     </>

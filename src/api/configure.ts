@@ -4,6 +4,7 @@
  */
 import { getDefaultClient, setDefaultClient } from '../client/default-client.js';
 import { MfaClient, type MfaClientOptions } from '../client/mfa-client.js';
+import { setConfiguredLocale } from './configured-locale.js';
 import { ensureOpener } from './open-auth-idp-modal.js';
 
 export interface MfaConfig extends MfaClientOptions {
@@ -13,16 +14,13 @@ export interface MfaConfig extends MfaClientOptions {
   client?: MfaClient;
 }
 
-let locale: string | undefined;
-
 export function configure(config: MfaConfig): void {
   const { client, locale: lang, ...options } = config;
-  if (lang !== undefined) locale = lang;
+  if (lang !== undefined) setConfiguredLocale(lang);
   if (client) setDefaultClient(client);
   else if (Object.keys(options).length) setDefaultClient(new MfaClient(options));
   // Management calls of the new client (add/remove a factor) step up through the prompt too.
   ensureOpener(getDefaultClient());
 }
 
-export const configuredLocale = (): string | undefined => locale;
 export { getDefaultClient };

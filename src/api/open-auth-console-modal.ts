@@ -5,7 +5,7 @@
 import { MfaAuthenticators } from '../elements/mfa-authenticators/mfa-authenticators.js';
 import { MfaEnroll } from '../elements/mfa-enroll/mfa-enroll.js';
 import { defineElement } from '../elements/shared/define-element.js';
-import { configuredLocale } from './configure.js';
+import { configuredLocale } from './configured-locale.js';
 import { ensureOpener } from './open-auth-idp-modal.js';
 
 export function openAuthConsoleModal(): Promise<void> {

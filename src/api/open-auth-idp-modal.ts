@@ -9,7 +9,7 @@ import { getDefaultClient } from '../client/default-client.js';
 import type { MfaClient } from '../client/mfa-client.js';
 import { MfaPrompt } from '../elements/mfa-prompt/mfa-prompt.js';
 import { defineElement } from '../elements/shared/define-element.js';
-import { configuredLocale } from './configure.js';
+import { configuredLocale } from './configured-locale.js';
 
 export interface OpenAuthIdpModalRequest {
   resource: string;

@@ -3,19 +3,44 @@
  * Isomorphic: no DOM and no Node APIs here.
  */
 
-/** What `openAuthIdpModal` resolves with and what `resolve` / `reject` events carry. */
-export interface IdpAuthResponse {
-  success: boolean;
-  /** Step-up session id (the token's `jti`); always set on success. */
-  sid?: string;
-  /** Why it failed: one of {@link IdpErrorReason}. */
-  error?: string;
+/** What `openAuthIdpModal` resolves with and what `<mfa-prompt>`'s `resolve` / `reject` events carry. */
+export type IdpAuthResponse = IdpAuthSuccess | IdpAuthFailure;
+
+/** What `<mfa-enroll>`'s `resolve` / `reject` events carry. */
+export type EnrollResponse = EnrollSuccess | IdpAuthFailure;
+
+/** The detail of every `resolve` / `reject` event: `factorType` tells an enrollment from a step-up. */
+export type MfaOutcome = IdpAuthResponse | EnrollResponse;
+
+interface IdpAuthOutcome {
   /** `Date.now()` when the outcome was reached (ms). */
   timestamp: number;
   action?: string;
   resource?: string;
-  /** Set by `<mfa-enroll>`: the factor type that was added. */
-  factorType?: FactorType;
+}
+
+/** `if (r.success)` narrows to this: `sid` is set. */
+export interface IdpAuthSuccess extends IdpAuthOutcome {
+  success: true;
+  /** Step-up session id (the token's `jti`). */
+  sid: string;
+  error?: undefined;
+}
+
+/** `<mfa-enroll>` added a factor (no step-up happened, so no `sid`). */
+export interface EnrollSuccess extends IdpAuthOutcome {
+  success: true;
+  /** The factor type that was added. */
+  factorType: FactorType;
+  sid?: undefined;
+  error?: undefined;
+}
+
+export interface IdpAuthFailure extends IdpAuthOutcome {
+  success: false;
+  sid?: undefined;
+  /** Why it failed. */
+  error: IdpErrorReason;
 }
 
 export type IdpErrorReason =

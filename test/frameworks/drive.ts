@@ -3,11 +3,11 @@
  * Works for elements in this document and in a same-origin iframe (the plain-HTML page).
  */
 import { sendKeys } from '@web/test-runner-commands';
-import type { IdpAuthResponse } from '../../src/core/types.js';
+import type { IdpAuthResponse, MfaOutcome } from '../../src/core/types.js';
 import { until } from '../helpers/session.js';
 import { totpCode } from '../helpers/totp-webcrypto.js';
 
-export type Outcome = { type: 'resolve' | 'reject'; detail: IdpAuthResponse };
+export type Outcome = { type: 'resolve' | 'reject'; detail: MfaOutcome };
 
 /** Waits until the prompt's own light-DOM code input has the focus (the dialog is up and ready). */
 export async function codeInputFocused(el: Element, ms = 8000): Promise<HTMLInputElement> {

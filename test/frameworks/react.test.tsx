@@ -11,7 +11,7 @@ import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
 import '../../src/define.js'; // define before rendering: React then sets properties, not attributes
 import type {} from '../../src/react.js'; // JSX types of the elements
-import type { IdpAuthResponse } from '../../src/core/types.js';
+import type { MfaOutcome } from '../../src/core/types.js';
 import type { MfaPrompt } from '../../src/elements/mfa-prompt/mfa-prompt.js';
 import { enrollTotpFactor, signInNewUser, until } from '../helpers/session.js';
 import { checkResolved, enterNextCode, nextOutcome, pressEscape, watchPageErrors, type Outcome } from './drive.js';
@@ -33,8 +33,8 @@ function StepUp({ outcomes, promptRef, controls }: { outcomes: Outcome[]; prompt
       action={scope.action}
       open={open}
       message="Transfer $100 to Savings"
-      onresolve={(e: CustomEvent<IdpAuthResponse>) => outcomes.push({ type: 'resolve', detail: e.detail })}
-      onreject={(e: CustomEvent<IdpAuthResponse>) => outcomes.push({ type: 'reject', detail: e.detail })}
+      onresolve={(e: CustomEvent<MfaOutcome>) => outcomes.push({ type: 'resolve', detail: e.detail })}
+      onreject={(e: CustomEvent<MfaOutcome>) => outcomes.push({ type: 'reject', detail: e.detail })}
       onmfa-hide={() => setOpen(false)}
     />
   );
@@ -66,7 +66,7 @@ describe('React 19', () => {
     expect(el.resource, 'a property, not only an attribute').to.equal('payments');
     expect(el.message).to.equal('Transfer $100 to Savings');
 
-    // 1. Open through the `open` prop; `onresolve` receives the IdpAuthResponse.
+    // 1. Open through the `open` prop; `onresolve` receives the outcome.
     flushSync(() => controls.setOpen!(true));
     expect(el.open).to.equal(true);
     await enterNextCode(el, secret);

@@ -4,9 +4,8 @@
  * In: the ES modules with declarations (dist/**), the script-tag bundles and their lazy chunks and
  * locales, the server, the compat facades, the framework type entries, custom-elements.json,
  * vscode.html-custom-data.json, README, LICENSE (when there is one), package.json.
- * Source maps are in: every .js names its map (`sourceMappingURL`), and a missing map makes Vite,
- * webpack and DevTools warn; each map carries its sources inline (`sourcesContent`), so none points
- * at the unshipped src/. Out: src/, test/, demo/ (and dist/demo/, the demo's bundles), bench/,
+ * No source maps (docs/packaging.md): none is packed and no .js names one (a named but missing map
+ * makes Vite, webpack and DevTools warn). Out: src/, test/, demo/ (and dist/demo/, the demo's bundles), bench/,
  * docs/ (the README is the package's documentation; docs/ with its screenshots stays in the
  * repository), scripts/, CI files, the IIFE entry's tsc output (dist/bundle-iife.*).
  */
@@ -15,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { browserApp, diskBytes, installApp, installedPackages, pack as packTarball } from '../../scripts/consumer-app.mjs';
 import { LOCALE_FILES } from '../../src/i18n/locale-files.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,11 +45,14 @@ test('the tarball has what a user needs', async (t) => {
   const needed = [
     'package.json', 'README.md', 'custom-elements.json', 'vscode.html-custom-data.json',
     'dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/define.d.ts',
-    'dist/mfa-elements.js', 'dist/mfa-elements.iife.js',
+    'dist/mfa-elements.js', 'dist/mfa-elements.iife.js', 'dist/mfa-elements.iife.d.ts',
     // …and the prompt's other steps and the passkey ceremony from beside itself too (lazy.url.ts).
     'dist/mfa-prompt-steps.js', 'dist/mfa-passkeys.js',
     'dist/react.js', 'dist/react.d.ts', 'dist/vue.js', 'dist/vue.d.ts',
-    'dist/server/index.js', 'dist/server/index.d.ts',
+    'dist/server/entry.js', 'dist/server/index.js', 'dist/server/index.d.ts',
+    'dist/server/sqlite.js', 'dist/server/sqlite.d.ts', 'dist/server/redis.js', 'dist/server/redis.d.ts',
+    // The QR encoder (qrcode's core, bundled: the package depends on no qrcode).
+    'dist/elements/mfa-enroll/qr-encoder.js',
     ...['q2', 'transcodes', 'clerk', 'mx', 'authing'].flatMap((c) => [`dist/compat/${c}.js`, `dist/compat/${c}.d.ts`]),
     // The IIFE fetches other languages from locales/ beside itself; the npm modules import their own.
     ...new Set(Object.values(LOCALE_FILES).flatMap((f) => [`dist/locales/${f}.js`, `dist/i18n/locales/${f}.js`, `dist/i18n/locales/${f}.d.ts`])),
@@ -81,27 +84,120 @@ test('nothing else is in the tarball', async () => {
   const files = await paths();
   const allowed = (f: string) =>
     /^(package\.json|README\.md|LICENSE(\.md|\.txt)?|custom-elements\.json|vscode\.html-custom-data\.json)$/.test(f) ||
-    (/^dist\/[\w./-]+\.(js|d\.ts|js\.map)$/.test(f) && !/^dist\/(demo\/|bundle-iife\.)/.test(f));
+    (/^dist\/[\w./-]+\.(js|d\.ts)$/.test(f) && !/^dist\/(demo\/|bundle-iife\.)/.test(f));
   assert.deepEqual([...files].filter((f) => !allowed(f)), []);
   for (const dir of ['src/', 'test/', 'demo/', 'bench/', 'docs/', 'scripts/', '.ci/', 'node_modules/', 'dist/demo/']) {
     assert.equal([...files].filter((f) => f.startsWith(dir)).length, 0, `nothing from ${dir}`);
   }
 });
 
-test('source maps: each .js finds its map, and each map carries its sources inline', async () => {
+test('no source maps: none is packed, and no packed .js names one', async () => {
   const files = await paths();
-  const problems: string[] = [];
-  for (const file of files) {
-    if (file.endsWith('.js')) {
-      const ref = readFileSync(`${root}/${file}`, 'utf8').match(/\/\/# sourceMappingURL=(\S+)\s*$/)?.[1];
-      if (!ref) continue;
-      const map = `${file.slice(0, file.lastIndexOf('/') + 1)}${ref}`;
-      if (!files.has(map)) problems.push(`${file} → ${map} is not packed`);
-    } else if (file.endsWith('.map')) {
-      const map = JSON.parse(readFileSync(`${root}/${file}`, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
-      const missing = map.sources.filter((_, i) => typeof map.sourcesContent?.[i] !== 'string');
-      if (missing.length) problems.push(`${file} refers to ${missing.join(', ')} without its content`);
-    }
-  }
-  assert.deepEqual(problems, []);
+  assert.deepEqual([...files].filter((f) => f.endsWith('.map')), []);
+  const naming = [...files].filter((f) => f.endsWith('.js') && /\/\/# sourceMappingURL=/.test(readFileSync(`${root}/${f}`, 'utf8')));
+  assert.deepEqual(naming, []);
+});
+
+// ── Installed from the tarball, as users get it (scripts/consumer-app.mjs; `npm run size` made the
+// same app a moment earlier in `npm test`, so it is reused here) ──
+
+const browser = (async () => browserApp())();
+const SERVER_PEERS = ['hono', '@hono/node-server', 'jose', 'zod', 'pino', '@simplewebauthn/server', 'better-sqlite3', 'redis', 'pg'];
+
+test('a browser-only install: ≤ 40 packages, ≤ 15 MB, no install script, none of the server’s packages', async (t) => {
+  const app = await browser;
+  const installed = installedPackages(app.dir);
+  const bytes = diskBytes(`${app.dir}/node_modules`);
+  t.diagnostic(`${installed.length} packages, ${(bytes / 1e6).toFixed(2)} MB: ${installed.map((p) => p.name).sort().join(' ')}`);
+  assert.ok(installed.some((p) => p.name === 'mfa-elements'), 'mfa-elements is installed');
+  assert.ok(installed.length <= 40, `${installed.length} packages`);
+  assert.ok(bytes <= 15_000_000, `${bytes} bytes in node_modules`);
+  // npm runs preinstall/install/postinstall, and `node-gyp rebuild` for a binding.gyp without an install script.
+  const scripted = installed.filter((p) => ['preinstall', 'install', 'postinstall'].some((s) => p.pkg.scripts?.[s]) || existsSync(`${p.dir}/binding.gyp`));
+  assert.deepEqual(scripted.map((p) => p.name), [], 'packages with an install step');
+  assert.deepEqual(installed.filter((p) => SERVER_PEERS.includes(p.name) || p.name === 'qrcode').map((p) => p.name), []);
+});
+
+/** Runs an ES module in the app's folder (plain Node, resolving from the app's node_modules). */
+function runIn(dir: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('without the peers, the server entry points fail with one line naming what to install', async () => {
+  const app = await browser;
+  const server = await runIn(app.dir, "await import('mfa-elements/server');");
+  assert.notEqual(server.code, 0);
+  const line = server.stderr.split('\n').find((l) => l.startsWith('MissingPeerError: '));
+  assert.ok(line, server.stderr);
+  assert.match(line, /mfa-elements\/server needs hono, jose, zod, @simplewebauthn\/server .*: npm i hono jose zod @simplewebauthn\/server$/);
+  // The SQLite store alone needs better-sqlite3 only, and only when one is made.
+  const sqlite = await runIn(app.dir, `
+    const { SqliteStore } = await import('mfa-elements/server/sqlite');
+    try { new SqliteStore({ path: ':memory:' }); } catch (e) { console.log(e.message); }`);
+  assert.equal(sqlite.code, 0, sqlite.stderr);
+  assert.match(sqlite.stdout.trim(), /^SqliteStore needs better-sqlite3 .*: npm i better-sqlite3$/);
+  const redis = await runIn(app.dir, `
+    const { RedisStore } = await import('mfa-elements/server/redis');
+    await RedisStore.connect().catch((e) => console.log(e.message));`);
+  assert.equal(redis.code, 0, redis.stderr);
+  assert.match(redis.stdout.trim(), /^RedisStore needs redis .*: npm i redis$/);
+});
+
+test('the README’s server install command gives a working createMfaServer', async (t) => {
+  const readme = readFileSync(`${root}/README.md`, 'utf8');
+  const command = readme.match(/^npm i (mfa-elements hono .+)$/m)?.[1];
+  assert.ok(command, 'README has `npm i mfa-elements hono …`');
+  const packages = command.split(/\s+/).filter((p) => p !== 'mfa-elements');
+  const packed = packTarball();
+  // better-sqlite3 compiles when no prebuilt binary can be fetched: against the local Node headers.
+  const env: Record<string, string> = existsSync('/usr/include/node/node.h') ? { npm_config_nodedir: '/usr' } : {};
+  const app = installApp('server', packed, packages, { env });
+  t.diagnostic(`npm i ${command}${app.reused ? ' (reused)' : ''}`);
+  const run = await runIn(app.dir, `
+    import { Hono } from 'hono';
+    import { createMfaServer } from 'mfa-elements/server';
+    const dataDir = (await import('node:fs')).mkdtempSync((await import('node:os')).tmpdir() + '/mfa-readme-');
+    const mfa = createMfaServer({ authenticate: async () => ({ sub: 'alice', sessionId: 's1' }), dataDir, appName: 'Readme' });
+    const app = new Hono();
+    app.route('/mfa', mfa.app);
+    app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) => c.json({ ok: true }));
+    const jwks = await app.request('/mfa/jwks.json');
+    const factors = await app.request('/mfa/factors');
+    const guarded = await app.request('/api/transfer', { method: 'POST' });
+    console.log(JSON.stringify({ jwks: [jwks.status, (await jwks.json()).keys.length], factors: [factors.status, await factors.json()],
+      guarded: [guarded.status, guarded.headers.get('www-authenticate')] }));
+    await mfa.close();
+  `);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  assert.deepEqual(result.jwks, [200, 1], 'the signing key is published');
+  assert.equal(result.factors[0], 200);
+  assert.equal(result.guarded[0], 401);
+  assert.match(result.guarded[1], /insufficient_user_authentication/);
+});
+
+test('publint --strict and attw (default profile) pass on the package as packed', async (t) => {
+  const app = await browser;
+  const bin = (name: string) => `${root}/node_modules/.bin/${name}`;
+  const exec = (file: string, args: string[]) => new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(file, args, { cwd: root, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+  // publint on the installed copy: exactly the tarball's files.
+  const publint = await exec(bin('publint'), ['run', `${app.dir}/node_modules/mfa-elements`, '--strict', '--pack', 'false']);
+  t.diagnostic(publint.output.trim().split('\n').pop()!);
+  assert.equal(publint.code, 0, publint.output);
+  assert.match(publint.output, /All good!/);
+  // attw on the tarball: node10 (typesVersions), node16 from ESM, bundler. The package is ESM only
+  // by design (docs/packaging.md), so `require()` resolving to ESM is the one rule not applied.
+  const attw = await exec(bin('attw'), [app.tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii']);
+  t.diagnostic(attw.output.trim().split('\n').filter((l) => /No problems|problem/i.test(l)).join(' '));
+  assert.equal(attw.code, 0, attw.output);
 });

@@ -85,3 +85,45 @@ test("import 'mfa-elements/define.js' in plain Node: no throw, no DOM, and the p
   assert.equal(report.customElements, 'lit-ssr-shim');
   assert.deepEqual(report.globals, noDom);
 });
+
+/** Renders each element with @lit-labs/ssr in a fresh plain-Node process → tag → HTML. */
+function renderWithLitSsr(): Promise<Record<string, string>> {
+  const script = `
+    import { render } from '@lit-labs/ssr';
+    import { collectResult } from '@lit-labs/ssr/lib/render-result.js';
+    import { html } from 'lit';
+    await import('mfa-elements/define.js');
+    const out = {
+      'mfa-prompt': await collectResult(render(html\`<mfa-prompt resource="payments" action="transfer"></mfa-prompt>\`)),
+      'mfa-enroll': await collectResult(render(html\`<mfa-enroll type="totp"></mfa-enroll>\`)),
+      'mfa-authenticators': await collectResult(render(html\`<mfa-authenticators></mfa-authenticators>\`)),
+      globals: JSON.stringify(['document', 'window'].map((g) => typeof globalThis[g])),
+    };
+    console.log(JSON.stringify(out));
+  `;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, timeout: 20_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`@lit-labs/ssr render failed:\n${stderr || err.message}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string>);
+    });
+  });
+}
+
+test('@lit-labs/ssr renders <mfa-prompt>, <mfa-enroll> and <mfa-authenticators>: an empty, closed shell in a declarative shadow root', async () => {
+  const rendered = await renderWithLitSsr();
+  assert.equal(rendered.globals, JSON.stringify(['undefined', 'undefined']), 'rendering left no DOM globals behind');
+  for (const tag of ['mfa-prompt', 'mfa-enroll', 'mfa-authenticators']) {
+    const out = rendered[tag];
+    const host = out.match(new RegExp(`<${tag}\\b[^>]*>`))?.[0];
+    assert.ok(host, `${tag}: the host element is in the output`);
+    assert.doesNotMatch(host, /\sopen\b/, `${tag}: the host is closed`);
+    assert.match(out, new RegExp(`<${tag}\\b[^>]*><template shadowroot="open" shadowrootmode="open">`), `${tag}: a declarative shadow root to hydrate`);
+    const dialog = out.match(/<dialog\b[^>]*>/)?.[0];
+    assert.ok(dialog, `${tag}: its <dialog> frame is rendered`);
+    assert.doesNotMatch(dialog, /\sopen\b/, `${tag}: the dialog is closed`);
+    assert.match(out, /<dialog\b[^>]*>(<!--[^>]*-->)*<\/dialog>/, `${tag}: the dialog is empty until it opens`);
+    assert.doesNotMatch(out, /<input\b/, `${tag}: no code field before the element opens`);
+  }
+});

@@ -3,12 +3,8 @@
  * Lit `svg` attribute binding: no markup string, no HTML sink, crisp at any zoom.
  * The encoder is loaded on first use so pages that never enroll do not download it.
  */
-type QrCore = typeof import('qrcode/lib/core/qrcode.js');
-
 export async function qrPath(text: string): Promise<{ size: number; d: string }> {
-  // qrcode is CommonJS: bundlers expose `create` either by name or only on `default`.
-  const mod = (await import('qrcode/lib/core/qrcode.js')) as QrCore & { default?: QrCore };
-  const create = mod.create ?? mod.default!.create;
+  const { create } = await import('./qr-encoder.js');
   const { size, data } = create(text, { errorCorrectionLevel: 'M' }).modules;
   let d = '';
   for (let y = 0; y < size; y++) {

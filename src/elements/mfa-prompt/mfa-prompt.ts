@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
-import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse } from '../../core/types.js';
+import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse, IdpErrorReason } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
 import { loadSteps } from '../shared/lazy.js';
@@ -228,7 +228,7 @@ export class MfaPrompt extends MfaModalElement {
   }
 
   /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
-  private block(reason: string, message: string, retry: (() => void) | null, urgent = false): void {
+  private block(reason: IdpErrorReason, message: string, retry: (() => void) | null, urgent = false): void {
     this.phase = 'blocked';
     this.present();
     this.pendingFailure = reason;

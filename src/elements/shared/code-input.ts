@@ -16,29 +16,39 @@ export interface CodeInputMode {
 }
 
 export class CodeInput implements ReactiveController {
-  readonly input: HTMLInputElement;
+  #input?: HTMLInputElement;
   /** Called with the normalized value on Enter or a complete paste/autofill. */
   onSubmit: (value: string) => void = () => {};
 
+  // No DOM here: the host is also constructed where there is no document (server rendering).
   constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
     host.addController(this);
-    this.input = document.createElement('input');
-    this.input.slot = 'code';
-    this.input.name = 'one-time-code';
-    this.input.setAttribute('part', 'code-input');
-    this.input.spellcheck = false;
-    this.input.addEventListener('keydown', (e) => {
+  }
+
+  /** The `<input>`, made on first use (in the browser), never while the host is constructed. */
+  get input(): HTMLInputElement {
+    return (this.#input ??= this.#create());
+  }
+
+  #create(): HTMLInputElement {
+    const input = document.createElement('input');
+    input.slot = 'code';
+    input.name = 'one-time-code';
+    input.setAttribute('part', 'code-input');
+    input.spellcheck = false;
+    input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.isComposing) {
         e.preventDefault();
         this.onSubmit(this.value);
       }
     });
-    this.input.addEventListener('input', (e) => {
+    input.addEventListener('input', (e) => {
       const kind = (e as InputEvent).inputType;
       // Paste and one-time-code autofill deliver the whole code at once.
       const whole = kind === 'insertFromPaste' || kind === 'insertReplacementText' || kind === undefined;
       if (whole && this.isComplete()) this.onSubmit(this.value);
     });
+    return input;
   }
 
   hostConnected(): void {}

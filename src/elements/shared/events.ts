@@ -1,8 +1,8 @@
 /**
- * The events of DESIGN §2, in one place. `resolve` / `reject` carry an `IdpAuthResponse` and
+ * The events of DESIGN §2, in one place. `resolve` / `reject` carry an `MfaOutcome` and
  * nothing else: every script on the page hears them, so no code, secret or token goes in.
  */
-import type { IdpAuthResponse } from '../../core/types.js';
+import type { MfaOutcome } from '../../core/types.js';
 
 export interface MfaErrorDetail {
   code: string;
@@ -10,8 +10,8 @@ export interface MfaErrorDetail {
 }
 
 export interface MfaEventMap {
-  resolve: CustomEvent<IdpAuthResponse>;
-  reject: CustomEvent<IdpAuthResponse>;
+  resolve: CustomEvent<MfaOutcome>;
+  reject: CustomEvent<MfaOutcome>;
   'mfa-show': CustomEvent<void>;
   'mfa-hide': CustomEvent<void>;
   'mfa-request-close': CustomEvent<void>;

@@ -4,9 +4,9 @@
  * close-button cancellation, focus to the input on open and back to the opener on close,
  * locale and direction, and the client the element talks to.
  */
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, isServer, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { IdpAuthResponse } from '../../core/types.js';
+import type { IdpAuthResponse, MfaOutcome } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
 import { isRtl, loadLocale, stringsFor, type MfaStrings } from '../../i18n/localize.js';
@@ -63,7 +63,9 @@ export abstract class MfaModalElement extends LitElement {
 
   /** `locale` attribute, the provider's locale, the nearest `lang`, then English. */
   protected get resolvedLocale(): string {
-    return this.locale || this.#provided.locale || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+    // A server render (Lit SSR) has no document to ask; the browser's first update does.
+    const fromPage = isServer ? '' : this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang;
+    return this.locale || this.#provided.locale || fromPage || 'en';
   }
 
   protected get strings(): MfaStrings {
@@ -120,7 +122,7 @@ export abstract class MfaModalElement extends LitElement {
       queueMicrotask(() => this.begin());
     } else if (!this.open && changed.get('open')) {
       if (this.dialog?.open) this.dialog.close();
-      this.settle({ success: false, error: this.pendingFailure, timestamp: Date.now(), ...this.outcomeScope() });
+      this.settle({ success: false, error: this.pendingFailure ?? 'cancelled', timestamp: Date.now(), ...this.outcomeScope() });
       this.codeInput.detach();
       // Focus back where the user was (WCAG 2.4.3), unless it went away meanwhile.
       if (this.#opener?.isConnected) this.#opener.focus();
@@ -143,7 +145,7 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   /** Fires `resolve` or `reject` once per opening. */
-  protected settle(outcome: IdpAuthResponse): void {
+  protected settle(outcome: MfaOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
     emit(this, outcome.success ? 'resolve' : 'reject', outcome);

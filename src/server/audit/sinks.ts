@@ -5,7 +5,8 @@
  * errors (thrown or rejected) are reported to the audit logger, never to the caller, and its
  * promise is not awaited.
  */
-import pino from 'pino';
+import type pino from 'pino';
+import { requirePeer } from '../peers.js';
 import type { AuditEvent } from '../stores/store.js';
 import type { WebhookConfig } from './webhooks.js';
 
@@ -69,16 +70,18 @@ const LEVEL: Record<AuditEvent['severity'], 'info' | 'warn' | 'error'> = { info:
  * The line holds the event's fields and nothing else (no pid, hostname, request or body).
  */
 export function pinoSink(options: PinoSinkOptions = {}): AuditSink {
+  // pino is loaded on first use, so a server without pinoSink needs no `pino` (docs/packaging.md).
+  const pinoFn = (): typeof pino => requirePeer<typeof pino>('pino', 'pinoSink');
   const logger =
     options.logger ??
-    pino(
+    pinoFn()(
       {
         level: options.level ?? 'info',
         base: null,
         timestamp: false, // the event's own `at` is the time
         formatters: { level: (label) => ({ level: label }) },
       },
-      options.destination ?? pino.destination(1),
+      options.destination ?? pinoFn().destination(1),
     );
   const message = options.message ?? 'mfa.audit';
   return {

@@ -12,7 +12,8 @@
  * Fail closed: the client does not queue commands while disconnected, so an outage makes every
  * call throw at once (→ 503) instead of hanging, and the client reconnects by itself.
  */
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
+import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import type {
@@ -50,7 +51,8 @@ export class RedisStore implements MfaStore {
   static async connect(options: RedisStoreOptions = {}): Promise<RedisStore> {
     const client =
       options.client ??
-      createClient({
+      // Loaded on first use, so a SQLite-only server needs no `redis` (docs/packaging.md).
+      requirePeer<{ createClient: typeof createClient }>('redis', 'RedisStore').createClient({
         url: options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         disableOfflineQueue: true,
         socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { requirePeer } from '../peers.js';
 import { nextFailureState, reserveAttempt, settleAttemptState, type AttemptOutcome, type AttemptState } from './failure-math.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
@@ -159,7 +160,8 @@ export class SqliteStore implements MfaStore {
   private readonly q: ReturnType<typeof prepareAll>;
 
   constructor(opts: { path: string }) {
-    this.db = new Database(opts.path);
+    const Sqlite = requirePeer<typeof Database>('better-sqlite3', 'SqliteStore'); // loaded on first use: docs/packaging.md
+    this.db = new Sqlite(opts.path);
     try {
       // busy_timeout first: switching to WAL itself needs a lock another process may hold.
       this.db.pragma('busy_timeout = 5000');

@@ -1,13 +1,13 @@
 // A React 19 app: the elements in JSX, typed by `mfa-elements/react`.
 import { useRef, useState } from 'react';
 import 'mfa-elements/define.js';
-import type { IdpAuthResponse, MfaPrompt } from 'mfa-elements';
+import type { MfaOutcome, MfaPrompt } from 'mfa-elements';
 import type {} from 'mfa-elements/react';
 
 export function Transfer() {
   const ref = useRef<MfaPrompt>(null);
   const [open, setOpen] = useState(false);
-  const [outcome, setOutcome] = useState<IdpAuthResponse>();
+  const [outcome, setOutcome] = useState<MfaOutcome>();
   return (
     <>
       <mfa-prompt
@@ -34,7 +34,7 @@ export function Transfer() {
 
       {/* @ts-expect-error open is a boolean */}
       <mfa-prompt open="yes" />
-      {/* @ts-expect-error the handler gets CustomEvent<IdpAuthResponse>, not a MouseEvent */}
+      {/* @ts-expect-error the handler gets CustomEvent<MfaOutcome>, not a MouseEvent */}
       <mfa-prompt onresolve={(e: MouseEvent) => e.clientX} />
       {/* @ts-expect-error no such property */}
       <mfa-prompt resorce="payments" />

@@ -1,5 +1,5 @@
 // A TypeScript app without any framework: the API, the elements, typed events.
-import { configure, isMfaError, MfaClient, MfaPrompt, openAuthIdpModal, promptForMFA, type IdpAuthResponse } from 'mfa-elements';
+import { configure, isMfaError, MfaClient, MfaPrompt, openAuthIdpModal, promptForMFA, type IdpAuthResponse, type IdpErrorReason } from 'mfa-elements';
 import 'mfa-elements/define.js';
 import { tecton } from 'mfa-elements/compat/q2';
 import de from 'mfa-elements/locales/de';
@@ -37,6 +37,16 @@ document.body.addEventListener('reject', (e) => {
 
 // The promise API.
 const outcome: IdpAuthResponse = await openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+// A discriminated union: success narrows `sid` to a string, failure `error` to a reason.
+if (outcome.success) {
+  const sid: string = outcome.sid;
+  void sid;
+} else {
+  const why: IdpErrorReason = outcome.error;
+  // @ts-expect-error a failure has no sid
+  const none: string = outcome.sid;
+  void [why, none];
+}
 // @ts-expect-error action is required
 void openAuthIdpModal({ resource: 'payments' });
 await promptForMFA({ message: 'Confirm' }).catch((err: unknown) => (isMfaError(err) ? err.code : 'unknown'));

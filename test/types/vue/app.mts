@@ -17,7 +17,7 @@ const wrong: PromptProps = { open: 'yes' };
 // @resolve="(e) => e.detail.sid"
 declare const emit: PromptEmit;
 emit('resolve', new CustomEvent('resolve', { detail: { success: true, timestamp: Date.now(), sid: 's' } }));
-// @ts-expect-error resolve carries a CustomEvent<IdpAuthResponse>
+// @ts-expect-error resolve carries a CustomEvent<MfaOutcome>
 emit('resolve', 'done');
 
 // <mfa-prompt ref="prompt">: the template ref is the element itself.
