@@ -16,7 +16,8 @@ import { createMfaApp } from './http/app.js';
 import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
-import { loadSigningKeys, type SigningKeys } from './tokens/signing-keys.js';
+import { KEY_REFRESH_MS, KeyCache, TOKEN_ALG, loadSigningKeys, parseTokenAlg, viewAt } from './tokens/signing-keys.js';
+import type { SigningKeyRecord } from './stores/store.js';
 import { DEFAULT_TOTP } from './totp/totp.js';
 
 export interface MfaServer {
@@ -54,23 +55,39 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
   const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });
   const box = new SecretBox(options.encryptionKey ?? loadOrCreateKey(join(dataDir, 'mfa.key')));
   const now = options.now ?? Date.now;
-  let keys: Promise<SigningKeys> | undefined;
+  const alg = options.tokenAlg ? parseTokenAlg(options.tokenAlg) : TOKEN_ALG;
+  const cache = new KeyCache(box, alg);
+  // The key list is re-read every KEY_REFRESH_MS (rotations by other instances or the CLI), and at
+  // once when a token names a kid we do not know, at most once per KEY_REFRESH_MS / 6.
+  let loaded: { at: number; records: Promise<SigningKeyRecord[]> } | undefined;
+  const reload = (at: number) => {
+    const records = loadSigningKeys(store, box, at, cache).then((r) => r.records);
+    loaded = { at, records };
+    records.catch(() => {
+      if (loaded?.records === records) loaded = undefined; // a store outage must not poison every later request
+    });
+    return records;
+  };
 
   const ctx: MfaContext = {
     store,
     box,
-    keys: () => {
-      keys ??= loadSigningKeys(store, box, now()).catch((err) => {
-        keys = undefined; // a store outage must not poison every later request
-        throw err;
-      });
-      return keys;
+    keys: async (opts) => {
+      const t = now();
+      const stale = !loaded || t - loaded.at >= KEY_REFRESH_MS || t < loaded.at || (opts?.fresh && t - loaded.at >= KEY_REFRESH_MS / 6);
+      const records = stale ? reload(t) : loaded!.records;
+      return viewAt(await records, cache, t);
     },
     token: {
-      issuer: options.issuer ?? 'mfa-elements',
+      // Install-specific, not one constant every deployment shares: a token of one installation
+      // must not satisfy another's verifier that only checks the issuer name.
+      issuer: options.issuer ?? `urn:mfa-elements:${box.mac('token-issuer').slice(0, 24)}`,
       audience: options.audience ?? 'mfa-elements:step-up',
       lifetime: options.tokenLifetime ?? 300,
+      alg,
     },
+    acceptBearer: options.acceptBearer ?? false,
+    admin: options.admin ?? {},
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
     freshness: options.freshness ?? {},

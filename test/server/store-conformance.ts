@@ -491,6 +491,32 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
       });
     });
 
+    describe('signing key rotation', () => {
+      it('inserts later keys beside the first, lists all oldest first, and refuses a duplicate kid', async () => {
+        const first = await store.getOrInsertSigningKey(signingKey());
+        const next = signingKey({ kid: 'k-next', createdAt: T0 + 10, activateAt: T0 + 300_000 });
+        await store.insertSigningKey(next);
+        assert.deepEqual(await store.listSigningKeys(), [first, next]);
+        await assert.rejects(store.insertSigningKey(signingKey({ kid: 'k-next', createdAt: T0 + 20 })));
+        // getOrInsert still answers the first key: rotation never replaces it as "the first".
+        assert.deepEqual(await store.getOrInsertSigningKey(signingKey({ kid: 'k-other' })), first);
+      });
+
+      it('retires a key, keeps the earlier retirement, and answers false for an unknown kid', async () => {
+        const first = await store.getOrInsertSigningKey(signingKey());
+        const next = signingKey({ kid: 'k-next', createdAt: T0 + 10 });
+        await store.insertSigningKey(next);
+        assert.equal(await store.retireSigningKey(first.kid, T0 + 600_000), true);
+        assert.equal(await store.retireSigningKey(first.kid, T0 + 900_000), true, 'known kid');
+        assert.equal(await store.retireSigningKey(next.kid, T0 + 700_000), true);
+        assert.equal(await store.retireSigningKey(next.kid, T0 + 650_000), true);
+        assert.equal(await store.retireSigningKey('nope', T0), false);
+        const keys = await store.listSigningKeys();
+        assert.deepEqual(keys.map((k) => [k.kid, k.retireAt]), [[first.kid, T0 + 600_000], ['k-next', T0 + 650_000]]);
+        assert.equal(keys.some((k) => k.kid === 'nope'), false);
+      });
+    });
+
     describe('audit events', () => {
       it('lists the user\'s events newest first, limited', async () => {
         await store.appendAuditEvent(auditEvent({ id: 'e1', at: '2026-01-01T00:00:01.000Z' }));

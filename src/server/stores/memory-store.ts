@@ -254,6 +254,18 @@ export class MemoryStore implements MfaStore {
     return [...this.signingKeys].sort((a, b) => a.createdAt - b.createdAt).map(copy);
   }
 
+  async insertSigningKey(record: SigningKeyRecord): Promise<void> {
+    if (this.signingKeys.some((k) => k.kid === record.kid)) throw new Error(`signing key ${record.kid} already exists`);
+    this.signingKeys.push(copy(record));
+  }
+
+  async retireSigningKey(kid: string, retireAt: number): Promise<boolean> {
+    const key = this.signingKeys.find((k) => k.kid === kid);
+    if (!key) return false;
+    key.retireAt = Math.min(key.retireAt ?? Infinity, retireAt);
+    return true;
+  }
+
   // Audit
 
   async appendAuditEvent(event: AuditEvent): Promise<void> {

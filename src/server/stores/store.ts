@@ -74,6 +74,10 @@ export interface SigningKeyRecord {
   /** Private JWK, encrypted by the secret box. */
   privateJwkEnc: string;
   createdAt: number;
+  /** When it starts signing (ms); absent: at `createdAt`. Published in the JWKS before that. */
+  activateAt?: number;
+  /** When it stops being published and accepted (ms); absent: never. */
+  retireAt?: number;
 }
 
 /** `beginAttempt`'s answer: granted, or refused with why and until when (epoch ms). */
@@ -205,7 +209,15 @@ export interface MfaStore {
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
   getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
+  /** Every key, retired ones too, oldest (`createdAt`) first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Adds a key (rotation); a duplicate `kid` is an error. */
+  insertSigningKey(record: SigningKeyRecord): Promise<void>;
+  /**
+   * Sets the key's `retireAt`, keeping the earlier one when it already has one (a later
+   * rotation never extends a key's life). False when no key has that `kid`.
+   */
+  retireSigningKey(kid: string, retireAt: number): Promise<boolean>;
 
   // Audit (DESIGN §8)
   appendAuditEvent(event: AuditEvent): Promise<void>;
