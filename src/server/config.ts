@@ -65,6 +65,11 @@ export interface MfaServerOptions {
    * (introspection only). Without either, those endpoints answer 404.
    */
   admin?: { token?: string; clients?: Record<string, string> };
+  /**
+   * The public URL of the mount point (e.g. `https://mfa.example.com/mfa`), for the absolute URLs
+   * of the discovery document. Default: taken from each request.
+   */
+  publicUrl?: string;
   /** Token `aud`; default `mfa-elements:step-up`. */
   audience?: string;
   /** Step-up token lifetime in seconds (default 300). */
@@ -142,10 +147,14 @@ export const PENDING_FACTOR_TTL_MS = 15 * 60_000;
 export interface MfaContext {
   store: MfaStore;
   box: SecretBox;
-  /** The key view now; `fresh` re-reads the store first (a token named an unknown kid). */
-  keys: (opts?: { fresh?: boolean }) => Promise<SigningKeys>;
+  /**
+   * The key view now. `fresh`: re-read the store first (a token named an unknown kid; at most a
+   * few times a minute); `force`: re-read now (after this process rotated the keys).
+   */
+  keys: (opts?: { fresh?: boolean; force?: boolean }) => Promise<SigningKeys>;
   token: TokenConfig;
   acceptBearer: boolean;
+  publicUrl?: string;
   admin: { token?: string; clients?: Record<string, string> };
   totp: TotpParams;
   lockout: FailurePolicy;

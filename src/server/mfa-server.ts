@@ -13,6 +13,7 @@ import { DEFAULT_SEND_BUDGETS, resolveSmsPolicy } from './send-budget.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
+import { checkServerSecrets } from './http/server-auth.js';
 import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
@@ -50,6 +51,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     if (!warnedNoOrigins && !options.origins) console.warn(`[mfa] no \`origins\`: state-changing requests are accepted from the request's own Host; ${hint}`);
     warnedNoOrigins = true;
   }
+  checkServerSecrets(options.admin ?? {});
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './.data';
   if (!options.store || !options.encryptionKey) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });
@@ -74,7 +76,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     box,
     keys: async (opts) => {
       const t = now();
-      const stale = !loaded || t - loaded.at >= KEY_REFRESH_MS || t < loaded.at || (opts?.fresh && t - loaded.at >= KEY_REFRESH_MS / 6);
+      const stale = !loaded || opts?.force || t - loaded.at >= KEY_REFRESH_MS || t < loaded.at || (opts?.fresh && t - loaded.at >= KEY_REFRESH_MS / 6);
       const records = stale ? reload(t) : loaded!.records;
       return viewAt(await records, cache, t);
     },
@@ -87,6 +89,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       alg,
     },
     acceptBearer: options.acceptBearer ?? false,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     admin: options.admin ?? {},
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },

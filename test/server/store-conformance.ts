@@ -470,6 +470,14 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         const results = await Promise.all(Array.from({ length: 50 }, () => store.useTokenOnce('burst', T0 + 300_000, T0)));
         assert.equal(results.filter(Boolean).length, 1);
       });
+
+      it('tells whether a token id was used, without using it', async () => {
+        assert.equal(await store.isTokenUsed('jti-3', T0), false);
+        assert.equal(await store.isTokenUsed('jti-3', T0), false, 'asking does not use it');
+        assert.equal(await store.useTokenOnce('jti-3', T0 + 300_000, T0), true);
+        assert.equal(await store.isTokenUsed('jti-3', T0 + 1), true);
+        assert.equal(await store.isTokenUsed('jti-4', T0 + 1), false);
+      });
     });
 
     describe('signing keys', () => {

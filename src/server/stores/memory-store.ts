@@ -243,6 +243,11 @@ export class MemoryStore implements MfaStore {
     return true;
   }
 
+  async isTokenUsed(jti: string, now: number): Promise<boolean> {
+    const until = this.usedTokens.get(jti);
+    return until !== undefined && until > now;
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

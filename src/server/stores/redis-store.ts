@@ -279,6 +279,11 @@ export class RedisStore implements MfaStore {
     return (await this.#client.set(`${this.#p}{jti:${enc(jti)}}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
   }
 
+  async isTokenUsed(jti: string): Promise<boolean> {
+    // The mark expires by its TTL (a grace minute after the token), like a row past `expires_at`.
+    return (await this.#client.exists(`${this.#p}{jti:${enc(jti)}}`)) === 1;
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {

@@ -144,6 +144,7 @@ function prepareAll(db: Database.Database) {
     purgeHits: db.prepare('DELETE FROM rate_limits WHERE reset_at <= ?'),
     useToken: db.prepare('INSERT OR IGNORE INTO used_tokens (jti, expires_at) VALUES (?, ?)'),
     purgeTokens: db.prepare('DELETE FROM used_tokens WHERE expires_at <= ?'),
+    tokenUsed: db.prepare<[string, number], { n: number }>('SELECT 1 AS n FROM used_tokens WHERE jti = ? AND expires_at > ?'),
     listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
     insertKey: db.prepare<[string, string, string, string, number, number | null, number | null]>(
       `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -373,6 +374,10 @@ export class SqliteStore implements MfaStore {
   async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
     this.q.purgeTokens.run(now);
     return this.q.useToken.run(jti, expiresAt).changes === 1;
+  }
+
+  async isTokenUsed(jti: string, now: number): Promise<boolean> {
+    return this.q.tokenUsed.get(jti, now) !== undefined;
   }
 
   async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {

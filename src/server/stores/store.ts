@@ -205,6 +205,8 @@ export interface MfaStore {
   // One-time tokens (ephemeral)
   /** Remembers a token id until `expiresAt` (ms); true only for the single first caller. */
   useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Whether `useTokenOnce` already took this id (and its memory has not expired at `now`). */
+  isTokenUsed(jti: string, now: number): Promise<boolean>;
 
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
