@@ -54,11 +54,39 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/admin/keys/rotate', summary: 'Schedule the next signing key (or switch now with immediate)', auth: 'admin', body: rotateSchema, ok: { 200: R.rotationSchema }, errors: [403, 429] },
 ];
 
-const json = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-const strip = (s: Record<string, unknown>) => {
-  const { $schema: _omit, ...rest } = s;
-  return rest;
-};
+/**
+ * Shared definitions (zod puts recursive ones such as JSON values under `$defs`) are moved to
+ * `components/schemas`, deduplicated by content, and the references rewritten to point there.
+ */
+class Definitions {
+  readonly schemas: Record<string, unknown> = {};
+  private readonly byContent = new Map<string, string>();
+
+  convert(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+    const { $schema: _drop, $defs, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+    const renamed = new Map<string, string>();
+    for (const [local, def] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
+      const key = JSON.stringify(def);
+      let name = this.byContent.get(key);
+      if (!name) {
+        name = `Shared${this.byContent.size + 1}`;
+        this.byContent.set(key, name);
+      }
+      renamed.set(local, name);
+    }
+    const rewrite = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(rewrite);
+      if (!value || typeof value !== 'object') return value;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? `#/components/schemas/${renamed.get(v.slice(8))}` : rewrite(v);
+      }
+      return out;
+    };
+    for (const [local, def] of Object.entries(($defs ?? {}) as Record<string, unknown>)) this.schemas[renamed.get(local)!] = rewrite(def);
+    return rewrite(rest) as Record<string, unknown>;
+  }
+}
 
 const SECURITY: Record<Auth, unknown[]> = {
   session: [{ appSession: [] }],
@@ -68,14 +96,16 @@ const SECURITY: Record<Auth, unknown[]> = {
 };
 
 export function openApiDocument(serverUrl = '/mfa') {
+  const defs = new Definitions();
+  const json = (schema: z.ZodType, io: 'input' | 'output') => defs.convert(schema, io);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', minLength: 1 } }));
-    for (const [name, q] of Object.entries(op.query ?? {})) params.push({ name, in: 'query', required: false, schema: strip(json(q.schema, 'input')) as never, description: q.description } as never);
+    for (const [name, q] of Object.entries(op.query ?? {})) params.push({ name, in: 'query', required: false, schema: json(q.schema, 'input') as never, description: q.description } as never);
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(op.ok)) {
       responses[status] = schema
-        ? { description: status === '201' ? 'Created' : 'OK', content: { 'application/json': { schema: strip(json(schema, 'output')) } } }
+        ? { description: status === '201' ? 'Created' : 'OK', content: { 'application/json': { schema: json(schema, 'output') } } }
         : { description: status === '304' ? 'Not modified (If-None-Match)' : 'No content' };
     }
     const common = op.auth === 'none' ? [] : op.auth === 'session' ? [400, 401, 403, 413, 415, 503] : [400, 401, 413, 415, 503];
@@ -86,8 +116,8 @@ export function openApiDocument(serverUrl = '/mfa') {
     const body = op.body && {
       required: op.method !== 'delete' && op.path !== '/recovery-codes',
       content: {
-        'application/json': { schema: strip(json(op.body, 'input')) },
-        ...(op.form && { 'application/x-www-form-urlencoded': { schema: strip(json(op.body, 'input')) } }),
+        'application/json': { schema: json(op.body, 'input') },
+        ...(op.form && { 'application/x-www-form-urlencoded': { schema: json(op.body, 'input') } }),
       },
     };
     paths[op.path] ??= {};
@@ -110,7 +140,7 @@ export function openApiDocument(serverUrl = '/mfa') {
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      schemas: { Error: strip(json(R.errorSchema, 'output')), StepUpRequired: strip(json(R.stepUpRequiredSchema, 'output')) },
+      schemas: { Error: json(R.errorSchema, 'output'), StepUpRequired: json(R.stepUpRequiredSchema, 'output'), ...defs.schemas },
       responses: {
         Error: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         Unauthorized: {
