@@ -52,6 +52,11 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     warnedNoOrigins = true;
   }
   checkServerSecrets(options.admin ?? {});
+  // The Key URI Format splits "Issuer:account" on the colon; authenticator apps (pyotp, otpauth)
+  // misread an issuer containing one even when encoded, so it is refused (docs/server.md).
+  if (options.appName !== undefined && (options.appName.includes(':') || options.appName.trim() === '')) {
+    throw new Error('mfa-elements configuration error: appName must be non-empty and must not contain ":" (authenticator apps split "Issuer:account" on it)');
+  }
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './.data';
   if (!options.store || !options.encryptionKey) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });

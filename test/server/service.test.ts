@@ -51,6 +51,7 @@ describe('mfa-elements serve: configuration errors stop start-up with one line',
     ['origin with a path', { ...ok, MFA_ORIGINS: 'https://app.example/x' }, /is not an origin/],
     ['unknown store scheme', { ...ok, MFA_STORE: 'mysql://u:p@db/x' }, /MFA_STORE: unsupported scheme/],
     ['bad port', { ...ok, PORT: 'eighty' }, /PORT must be a port number/],
+    ['colon in the app name', { ...ok, MFA_APP_NAME: 'Acme: Bank' }, /MFA_APP_NAME must be non-empty and must not contain ":"/],
     ['bad token alg', { ...ok, MFA_TOKEN_ALG: 'HS256' }, /MFA_TOKEN_ALG must be EdDSA or Ed25519/],
   ];
   for (const [name, env, message] of cases) {

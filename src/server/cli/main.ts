@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
       try {
         service = await startService(config);
       } catch (err) {
-        const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        const message = (err instanceof Error ? err.message.split('\n')[0]! : String(err)).replace(/^mfa-elements /, '');
         fail(`${err instanceof ConfigError ? 'configuration error: ' : /configuration error/.test(message) ? '' : 'cannot start: '}${message}`, 2);
       }
       const stop = () => void service.close().finally(() => process.exit(0));

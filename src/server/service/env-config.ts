@@ -127,6 +127,10 @@ export function parseServiceEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     store = { kind: 'sqlite', path: storeText };
   }
 
+  if (env.MFA_APP_NAME !== undefined && (env.MFA_APP_NAME.includes(':') || !env.MFA_APP_NAME.trim())) {
+    throw new ConfigError('MFA_APP_NAME must be non-empty and must not contain ":" (authenticator apps split "Issuer:account" on it)');
+  }
+
   return {
     port, host, issuer, publicUrl, origins, store, dataDir,
     assertion: { secret, jwksUrl, cookie, issuer: env.MFA_SESSION_ISSUER || undefined, audience: env.MFA_SESSION_AUDIENCE || undefined },
