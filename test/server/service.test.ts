@@ -17,6 +17,9 @@ const SECRET = 'a-session-secret-of-at-least-32-bytes!!';
 const ADMIN = 'admin-token-0123456789abcdef0123456789';
 const APP = 'https://app.example.test';
 const KEY = 'ab'.repeat(32);
+const CLIENT_SECRET = 'client+secret/with:odd=chars-0123456789';
+/** RFC 6749 §2.3.1: id and secret form-urlencoded, then Basic. */
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 const assertion = (sub: string, sid = `session-of-${sub}`, secret = SECRET) =>
   new SignJWT({ sid }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(secret));
@@ -81,7 +84,7 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     dir = mkdtempSync(join(tmpdir(), 'mfa-service-'));
     svc = await startService({
       MFA_SESSION_SECRET: SECRET, MFA_ENCRYPTION_KEY: KEY, MFA_STORE: join(dir, 'mfa.db'), MFA_ORIGINS: APP,
-      MFA_ADMIN_TOKEN: ADMIN, MFA_SESSION_COOKIE: 'mfa_session',
+      MFA_ADMIN_TOKEN: ADMIN, MFA_SESSION_COOKIE: 'mfa_session', MFA_INTROSPECTION_CLIENTS: `flask-app:${CLIENT_SECRET}`,
     });
   });
   after(async () => {
@@ -139,10 +142,14 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     const { payload } = await jwtVerify(v.body.token, jwks, { issuer: disco.body.issuer, audience: disco.body.token_audience, typ: disco.body.token_type, algorithms: disco.body.token_signing_alg_values_supported });
     assert.equal(payload.sub, 'carol');
 
-    const introspect = (body: string, auth = ADMIN) => fetch(`${svc.url}/mfa/introspect`, {
-      method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/x-www-form-urlencoded' }, body,
+    const introspect = (body: string, auth = `Bearer ${ADMIN}`) => fetch(`${svc.url}/mfa/introspect`, {
+      method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body,
     }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
-    const first = await introspect(`token=${v.body.token}`);
+    assert.equal((await introspect(`token=${v.body.token}`, basic('flask-app', 'wrong-secret-0123456789-0123456789'))).status, 401);
+    assert.equal((await introspect(`token=${v.body.token}`, basic('other-app', CLIENT_SECRET))).status, 401);
+    // Client credentials are for introspection only.
+    assert.equal((await http(svc.url, 'GET', '/mfa/admin/users/carol/factors', { headers: { authorization: basic('flask-app', CLIENT_SECRET) } })).status, 401);
+    const first = await introspect(`token=${v.body.token}`, basic('flask-app', CLIENT_SECRET));
     assert.equal(first.status, 200);
     assert.equal(first.body.active, true);
     assert.equal(first.body.sub, 'carol');
@@ -151,7 +158,7 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     assert.equal((await introspect(`token=${v.body.token}&consume=true`)).body.consumed, true);
     assert.deepEqual((await introspect(`token=${v.body.token}`)).body, { active: false });
     assert.deepEqual((await introspect(`token=${v.body.token}&consume=true`)).body, { active: false });
-    assert.equal((await introspect(`token=${v.body.token}`, 'wrong-admin-token-0123456789abcdefghij')).status, 401);
+    assert.equal((await introspect(`token=${v.body.token}`, 'Bearer wrong-admin-token-0123456789abcdefghij')).status, 401);
 
     // The CLI drives the admin API of this running service.
     const cli = await runCli(['admin', 'factors', 'carol'], { MFA_URL: svc.url, MFA_ADMIN_TOKEN: ADMIN });
@@ -163,6 +170,19 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     const denied = await runCli(['admin', 'factors', 'carol'], { MFA_URL: svc.url, MFA_ADMIN_TOKEN: 'x'.repeat(40) });
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /401 unauthenticated/);
+  });
+
+  test('keys rotate / keys list from the CLI: the next key is published, the current one still signs', async () => {
+    const env = { MFA_URL: svc.url, MFA_ADMIN_TOKEN: ADMIN };
+    const before = JSON.parse((await runCli(['keys', 'list'], env)).stdout) as { keys: { kid: string; state: string }[] };
+    const active = before.keys.find((k) => k.state === 'active')!;
+    const rotated = await runCli(['keys', 'rotate'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const { kid } = JSON.parse(rotated.stdout) as { kid: string };
+    const after = JSON.parse((await runCli(['keys', 'list'], env)).stdout) as { keys: { kid: string; state: string }[] };
+    assert.deepEqual(after.keys.filter((k) => k.state !== 'retired').map((k) => [k.kid, k.state]), [[active.kid, 'active'], [kid, 'next']]);
+    const jwks = (await http(svc.url, 'GET', '/mfa/jwks.json')).body as { keys: { kid: string }[] };
+    assert.deepEqual(jwks.keys.map((k) => k.kid), [active.kid, kid]);
   });
 
   test('an assertion minted by a Python app with PyJWT works', { skip: !hasPyJwt() && 'python3-jwt not installed' }, async () => {
