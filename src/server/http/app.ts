@@ -41,15 +41,17 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
   const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
+  // Every request under the mount point, known or not: an oversized body is a 413 before anything else.
+  app.use('*', limitBody());
+
   // No session needed: resource servers and other backends call these (discovery.ts, server-api.ts).
   mountPublicRoutes(app, ctx);
   mountServerApi(app, ctx, clientIp);
 
-  // The browser protocol: size limit, Origin check, the app session, and the request scope (every
+  // The browser protocol: Origin check, the app session, and the request scope (every
   // audit event written while handling the request carries its client IP: request-scope.ts).
   // Attached per route, not to `*`, so an unknown path is a 404 before any session check.
   const withSession: MiddlewareHandler<Env>[] = [
-    limitBody(),
     checkOrigin(ctx.origins),
     async (c, next) => {
       const user = await currentUser(ctx, authenticate, c.req.raw);

@@ -1,7 +1,7 @@
 /**
  * Server-to-server endpoints (docs/service.md): RFC 7662 introspection and the admin API. They
  * exist only when an admin token or introspection clients are configured, take no app session,
- * and answer like every other endpoint (`{error:{code,message}}` for bad input).
+ * (the body limit of every /mfa request applies: app.ts), and answer like every other endpoint (`{error:{code,message}}` for bad input).
  */
 import type { Context, Hono } from 'hono';
 import { MfaError } from '../../core/errors.js';
@@ -10,7 +10,7 @@ import { adminAudit, adminListFactors, adminReset, adminUnlock } from '../servic
 import { introspect } from '../service/introspection.js';
 import { rotateKeys, listKeys } from '../service/key-admin.js';
 import { sessionClaim } from '../session.js';
-import { limitBody, readBody } from './request.js';
+import { readBody } from './request.js';
 import { requireServerCaller, type ServerCaller } from './server-auth.js';
 import { auditQuery, emptyAdminSchema, introspectSchema, rotateSchema, subParam } from './server-schemas.js';
 
@@ -18,7 +18,7 @@ export function mountServerApi(app: Hono<any>, ctx: MfaContext, clientIp: (c: Co
   const hasClients = !!ctx.admin.clients && Object.keys(ctx.admin.clients).length > 0;
   if (!ctx.admin.token && !hasClients) return;
 
-  app.post('/introspect', limitBody(), requireServerCaller(ctx, clientIp, true), async (c) => {
+  app.post('/introspect', requireServerCaller(ctx, clientIp, true), async (c) => {
     const input = await readBody(c, introspectSchema, { form: true });
     const caller = (c as Context).get('caller' as never) as ServerCaller;
     const answer = await introspect(ctx, {
@@ -33,7 +33,7 @@ export function mountServerApi(app: Hono<any>, ctx: MfaContext, clientIp: (c: Co
   });
 
   if (!ctx.admin.token) return;
-  const admin = [limitBody(), requireServerCaller(ctx, clientIp, false)] as const;
+  const admin = [requireServerCaller(ctx, clientIp, false)] as const;
   const sub = (c: Context) => {
     const parsed = subParam.safeParse(c.req.param('sub'));
     if (!parsed.success) throw new MfaError('malformed_request', 'sub: 1 to 256 characters.');
