@@ -249,3 +249,26 @@ test('bin/mfa-elements.mjs without a build says how to build, instead of a modul
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('mfa-elements serve with MFA_STORE=redis://…', () => {
+  test('two services on one Redis share keys and users', async () => {
+    const { redisUrl, uniquePrefix, dropPrefix } = await import('../helpers/redis-server.js');
+    const url = await redisUrl();
+    const prefix = uniquePrefix('service');
+    const env = { MFA_SESSION_SECRET: SECRET, MFA_ENCRYPTION_KEY: KEY, MFA_STORE: url, MFA_REDIS_PREFIX: prefix, MFA_ORIGINS: APP, MFA_ISSUER: 'http://mfa.test' };
+    const [one, two] = await Promise.all([startService(env), startService(env)]);
+    try {
+      const auth = await assertion('gus');
+      const e = await http(one.url, 'POST', '/mfa/factors', { auth, body: { type: 'totp' } });
+      assert.equal(e.status, 201);
+      assert.equal((await http(two.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { auth, body: { code: codeAt(e.body.secret, currentStep()) } })).status, 200);
+      assert.equal((await http(one.url, 'GET', '/mfa/factors', { auth })).body.factors.length, 1);
+      const k1 = (await http(one.url, 'GET', '/mfa/jwks.json')).body;
+      assert.deepEqual((await http(two.url, 'GET', '/mfa/jwks.json')).body, k1);
+      assert.equal((await http(two.url, 'GET', '/mfa/.well-known/mfa-configuration')).body.issuer, 'http://mfa.test');
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await dropPrefix(url, prefix);
+    }
+  });
+});
