@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { codeAt, currentStep } from '../helpers/instance-server.js';
 import { runCli, startService, type ServiceProcess } from '../helpers/service-process.js';
+import { ConfigError, parseServiceEnv } from '../../src/server/service/env-config.js';
 
 const SECRET = 'a-session-secret-of-at-least-32-bytes!!';
 const ADMIN = 'admin-token-0123456789abcdef0123456789';
@@ -57,8 +58,12 @@ describe('mfa-elements serve: configuration errors stop start-up with one line',
     ['colon in the app name', { ...ok, MFA_APP_NAME: 'Acme: Bank' }, /MFA_APP_NAME must be non-empty and must not contain ":"/],
     ['bad token alg', { ...ok, MFA_TOKEN_ALG: 'HS256' }, /MFA_TOKEN_ALG must be EdDSA or Ed25519/],
   ];
+  // Each case in-process (the parser the CLI runs), and three as the real command: exit code 2, one line.
+  const spawned = new Set(['no session secret or JWKS', 'http issuer in production', 'bad encryption key']);
   for (const [name, env, message] of cases) {
     test(name, async () => {
+      assert.throws(() => parseServiceEnv({ NODE_ENV: 'test', ...env }), (err: Error) => err instanceof ConfigError && message.test(err.message));
+      if (!spawned.has(name)) return;
       const r = await runCli(['serve'], env);
       assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
       const lines = r.stderr.trim().split('\n');

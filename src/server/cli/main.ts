@@ -6,8 +6,7 @@
  * `keys` and `admin` call the running service's admin API (MFA_URL, MFA_ADMIN_TOKEN), so the
  * service's own hooks (notices, audit sinks) run and every instance sees the change at once.
  */
-import { ConfigError, DEFAULT_PORT, parseServiceEnv } from '../service/env-config.js';
-import { startService } from '../service/serve.js';
+import { DEFAULT_PORT } from '../service/defaults.js';
 
 const USAGE = `usage: mfa-elements <command>
   serve                                 run the service (PORT, HOST, MFA_STORE, MFA_ISSUER, MFA_ORIGINS,
@@ -57,6 +56,9 @@ export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'serve': {
+      // Loaded only here: the HTTP verbs below stay quick to start.
+      const { ConfigError, parseServiceEnv } = await import('../service/env-config.js');
+      const { startService } = await import('../service/serve.js');
       let config;
       try {
         config = parseServiceEnv(process.env);

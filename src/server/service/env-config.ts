@@ -9,6 +9,7 @@ import { parseKey } from '../crypto/secret-box.js';
 import { MIN_SECRET_LENGTH } from '../http/server-auth.js';
 import { parseTokenAlg, type TokenAlg } from '../tokens/signing-keys.js';
 import type { AssertionConfig } from './session-assertion.js';
+import { DEFAULT_PORT } from './defaults.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -34,7 +35,7 @@ export interface ServiceConfig {
   production: boolean;
 }
 
-export const DEFAULT_PORT = 8788;
+export { DEFAULT_PORT };
 
 function url(name: string, value: string, protocols: string[]): URL {
   let u: URL;
