@@ -41,10 +41,13 @@ const console = { log: (...args: unknown[]) => void app.printed.push(args.map(St
  * the server's public key (`/mfa/jwks.json`), issuer, audience, type, and the resource/action it is for.
  */
 const jwks = createRemoteJWKSet(new URL('/mfa/jwks.json', location.href));
+/** Issuer and audience as the server's discovery document announces them (the issuer is install-specific). */
+const discovery = fetch('/mfa/.well-known/mfa-configuration').then((r) => r.json() as Promise<{ issuer: string; token_audience: string; token_type: string }>);
 async function verifyAccessToken(accessToken: string | undefined) {
   if (!accessToken) return null;
   try {
-    const { payload } = await jwtVerify(accessToken, jwks, { issuer: 'mfa-elements', audience: 'mfa-elements:step-up', typ: 'mfa-step-up+jwt' });
+    const d = await discovery;
+    const { payload } = await jwtVerify(accessToken, jwks, { issuer: d.issuer, audience: d.token_audience, typ: d.token_type });
     return payload.resource === 'admin_settings' && payload.action === 'update' ? payload : null;
   } catch {
     return null;

@@ -45,8 +45,31 @@ export interface MfaServerOptions {
   appName?: string;
   /** Account name shown in authenticator apps; default the user id. */
   accountName?: (sub: string) => string;
-  /** Token `iss`; default `mfa-elements`. */
+  /**
+   * Token `iss`. Default: `urn:mfa-elements:<24 hex>`, derived from the encryption key, so it
+   * differs per installation and is the same on every instance sharing the key (docs/server.md).
+   * The standalone service (`npx mfa-elements serve`) defaults to its own https origin.
+   */
   issuer?: string;
+  /** JWS `alg` written into new tokens: `EdDSA` (default) or `Ed25519` (RFC 9864); both verify. */
+  tokenAlg?: 'EdDSA' | 'Ed25519';
+  /**
+   * Guards also take the step-up token from `Authorization: Bearer …` (the `Step-Up-Token`
+   * header still works and wins when both are sent). Off by default: most apps use
+   * `Authorization` for their own session.
+   */
+  acceptBearer?: boolean;
+  /**
+   * Server-to-server access: `POST /mfa/introspect` and `/mfa/admin/*`. `token`: a shared secret
+   * sent as `Authorization: Bearer`; `clients`: HTTP Basic `{ clientId: secret }` pairs
+   * (introspection only). Without either, those endpoints answer 404.
+   */
+  admin?: { token?: string; clients?: Record<string, string> };
+  /**
+   * The public URL of the mount point (e.g. `https://mfa.example.com/mfa`), for the absolute URLs
+   * of the discovery document. Default: taken from each request.
+   */
+  publicUrl?: string;
   /** Token `aud`; default `mfa-elements:step-up`. */
   audience?: string;
   /** Step-up token lifetime in seconds (default 300). */
@@ -124,8 +147,15 @@ export const PENDING_FACTOR_TTL_MS = 15 * 60_000;
 export interface MfaContext {
   store: MfaStore;
   box: SecretBox;
-  keys: () => Promise<SigningKeys>;
+  /**
+   * The key view now. `fresh`: re-read the store first (a token named an unknown kid; at most a
+   * few times a minute); `force`: re-read now (after this process rotated the keys).
+   */
+  keys: (opts?: { fresh?: boolean; force?: boolean }) => Promise<SigningKeys>;
   token: TokenConfig;
+  acceptBearer: boolean;
+  publicUrl?: string;
+  admin: { token?: string; clients?: Record<string, string> };
   totp: TotpParams;
   lockout: FailurePolicy;
   freshness: FreshnessPolicy;

@@ -33,3 +33,6 @@ export { Outbox, type SmsSender, type EmailSender, type SmsMessage, type EmailMe
 export { webhookSender, type WebhookSenderOptions } from './delivery/webhook-sender.js';
 export { sameAnswer, type KbaPlugin, type KbaQuestion, type KbaScope } from './factors/kba.js';
 export type { SecurityNotice, SecurityNoticeType, NotifyHook } from './factors/notices.js';
+export { assertionAuthenticator, type AssertionConfig } from './service/session-assertion.js';
+export { openApiDocument } from './http/openapi.js';
+export type { SigningKeyRecord } from './stores/store.js';

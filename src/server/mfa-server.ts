@@ -13,10 +13,12 @@ import { DEFAULT_SEND_BUDGETS, resolveSmsPolicy } from './send-budget.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
+import { checkServerSecrets } from './http/server-auth.js';
 import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
-import { loadSigningKeys, type SigningKeys } from './tokens/signing-keys.js';
+import { KEY_REFRESH_MS, KeyCache, TOKEN_ALG, loadSigningKeys, parseTokenAlg, viewAt } from './tokens/signing-keys.js';
+import type { SigningKeyRecord } from './stores/store.js';
 import { DEFAULT_TOTP } from './totp/totp.js';
 
 export interface MfaServer {
@@ -49,28 +51,51 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     if (!warnedNoOrigins && !options.origins) console.warn(`[mfa] no \`origins\`: state-changing requests are accepted from the request's own Host; ${hint}`);
     warnedNoOrigins = true;
   }
+  checkServerSecrets(options.admin ?? {});
+  // The Key URI Format splits "Issuer:account" on the colon; authenticator apps (pyotp, otpauth)
+  // misread an issuer containing one even when encoded, so it is refused (docs/server.md).
+  if (options.appName !== undefined && (options.appName.includes(':') || options.appName.trim() === '')) {
+    throw new Error('mfa-elements configuration error: appName must be non-empty and must not contain ":" (authenticator apps split "Issuer:account" on it)');
+  }
   const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './.data';
   if (!options.store || !options.encryptionKey) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = options.store ?? new SqliteStore({ path: join(dataDir, 'mfa.db') });
   const box = new SecretBox(options.encryptionKey ?? loadOrCreateKey(join(dataDir, 'mfa.key')));
   const now = options.now ?? Date.now;
-  let keys: Promise<SigningKeys> | undefined;
+  const alg = options.tokenAlg ? parseTokenAlg(options.tokenAlg) : TOKEN_ALG;
+  const cache = new KeyCache(box, alg);
+  // The key list is re-read every KEY_REFRESH_MS (rotations by other instances or the CLI), and at
+  // once when a token names a kid we do not know, at most once per KEY_REFRESH_MS / 6.
+  let loaded: { at: number; records: Promise<SigningKeyRecord[]> } | undefined;
+  const reload = (at: number) => {
+    const records = loadSigningKeys(store, box, at, cache).then((r) => r.records);
+    loaded = { at, records };
+    records.catch(() => {
+      if (loaded?.records === records) loaded = undefined; // a store outage must not poison every later request
+    });
+    return records;
+  };
 
   const ctx: MfaContext = {
     store,
     box,
-    keys: () => {
-      keys ??= loadSigningKeys(store, box, now()).catch((err) => {
-        keys = undefined; // a store outage must not poison every later request
-        throw err;
-      });
-      return keys;
+    keys: async (opts) => {
+      const t = now();
+      const stale = !loaded || opts?.force || t - loaded.at >= KEY_REFRESH_MS || t < loaded.at || (opts?.fresh && t - loaded.at >= KEY_REFRESH_MS / 6);
+      const records = stale ? reload(t) : loaded!.records;
+      return viewAt(await records, cache, t);
     },
     token: {
-      issuer: options.issuer ?? 'mfa-elements',
+      // Install-specific, not one constant every deployment shares: a token of one installation
+      // must not satisfy another's verifier that only checks the issuer name.
+      issuer: options.issuer ?? `urn:mfa-elements:${box.mac('token-issuer').slice(0, 24)}`,
       audience: options.audience ?? 'mfa-elements:step-up',
       lifetime: options.tokenLifetime ?? 300,
+      alg,
     },
+    acceptBearer: options.acceptBearer ?? false,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    admin: options.admin ?? {},
     totp: { ...DEFAULT_TOTP, ...options.totp },
     lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
     freshness: options.freshness ?? {},

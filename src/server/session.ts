@@ -40,8 +40,26 @@ export async function endSession(ctx: MfaContext, user: SessionUser): Promise<vo
   await forgetFresh(ctx, user);
 }
 
-/** True when the session was ended at or after the token was issued (same second included: fail closed). */
+/**
+ * The revocation record that stands for every session of a user (an admin reset): session claims
+ * are base64url hashes, so `*` is never one of them.
+ */
+export const ALL_SESSIONS = '*';
+
+/** Every token of the user issued so far stops working, in every session (admin reset). */
+export async function revokeUser(ctx: MfaContext, sub: string): Promise<void> {
+  const now = ctx.now();
+  await ctx.store.revokeSession(sub, ALL_SESSIONS, now, now + ctx.token.lifetime * 1000);
+  await ctx.store.clearFreshness(sub);
+}
+
+/**
+ * True when the session — or every session of the user — was ended at or after the token was
+ * issued (same second included: fail closed).
+ */
 export async function isRevoked(ctx: MfaContext, sub: string, ssn: string, iat: number): Promise<boolean> {
-  const revokedAt = await ctx.store.sessionRevokedAt(sub, ssn, ctx.now());
+  const now = ctx.now();
+  const [session, user] = await Promise.all([ctx.store.sessionRevokedAt(sub, ssn, now), ctx.store.sessionRevokedAt(sub, ALL_SESSIONS, now)]);
+  const revokedAt = Math.max(session, user);
   return revokedAt > 0 && iat * 1000 <= revokedAt;
 }

@@ -14,6 +14,7 @@
  *   MFA_KEY_HEX       64 hex digits: the encryption key for secrets at rest (shared by instances)
  *   ORIGIN            the one allowed Origin of state-changing requests
  *   MFA_MAX_FAILURES  lockout threshold (default: the server's own default, 10)
+ *   MFA_ADMIN_TOKEN   when set, the admin API and `/mfa/introspect` answer to it
  *   SMS_WEBHOOK_URL   when set, phone factors send their codes there (`webhookSender`), signed
  *                     with SMS_WEBHOOK_SECRET: the test's receiver reads them
  *
@@ -85,12 +86,16 @@ async function main(): Promise<void> {
     freshness: { reuse: 'none' },
     rateLimits: { challengesPerUser: false, challengesPerIp: false },
     ...(maxFailures !== undefined && { lockout: { maxFailures } }),
+    ...(env.MFA_ADMIN_TOKEN && { admin: { token: env.MFA_ADMIN_TOKEN } }),
     ...(env.SMS_WEBHOOK_URL && { sms: webhookSender({ url: env.SMS_WEBHOOK_URL, secret: env.SMS_WEBHOOK_SECRET ?? '' }) }),
   });
 
   const app = new Hono();
   app.route('/mfa', mfa.app);
   app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) =>
+    c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
+  // The same scope, one-time: each token opens it once, across instances.
+  app.post('/api/transfer-once', mfa.requireStepUp({ resource: 'payments', action: 'transfer', oneTime: true }), (c) =>
     c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
 
   const server = serve({ fetch: app.fetch, port: Number(env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {

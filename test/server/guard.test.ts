@@ -47,7 +47,7 @@ async function forge(
   const nowS = Math.floor(h.now() / 1000);
   const sid = randomUUID();
   const payload: Record<string, unknown> = {
-    iss: 'mfa-elements',
+    iss: h.mfa.context.token.issuer,
     aud: 'mfa-elements:step-up',
     sub: A,
     sid,
@@ -296,7 +296,7 @@ describe('signing keys', () => {
     assert.equal(key.d, undefined, 'no private part');
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks as any), {
       algorithms: ['EdDSA'],
-      issuer: 'mfa-elements',
+      issuer: h.mfa.context.token.issuer,
       audience: 'mfa-elements:step-up',
       typ: STEP_UP_TOKEN_TYPE,
       currentDate: new Date(h.now()),

@@ -154,7 +154,9 @@ describe('challenges', () => {
     assert.equal(p.exp, p.iat! + 300);
     assert.equal(p.jti, v.sid);
     assert.equal(p.sid, v.sid);
-    assert.equal(p.iss, 'mfa-elements');
+    // Install-specific default issuer, derived from the encryption key (docs/server.md).
+    assert.match(p.iss!, /^urn:mfa-elements:[0-9a-f]{24}$/);
+    assert.equal(p.iss, h.mfa.context.token.issuer);
     assert.equal(p.aud, 'mfa-elements:step-up');
 
     // The challenge is spent: answering it again is a 404, not a second token.

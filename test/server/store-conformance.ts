@@ -470,6 +470,14 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         const results = await Promise.all(Array.from({ length: 50 }, () => store.useTokenOnce('burst', T0 + 300_000, T0)));
         assert.equal(results.filter(Boolean).length, 1);
       });
+
+      it('tells whether a token id was used, without using it', async () => {
+        assert.equal(await store.isTokenUsed('jti-3', T0), false);
+        assert.equal(await store.isTokenUsed('jti-3', T0), false, 'asking does not use it');
+        assert.equal(await store.useTokenOnce('jti-3', T0 + 300_000, T0), true);
+        assert.equal(await store.isTokenUsed('jti-3', T0 + 1), true);
+        assert.equal(await store.isTokenUsed('jti-4', T0 + 1), false);
+      });
     });
 
     describe('signing keys', () => {
@@ -488,6 +496,32 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
           Array.from({ length: 20 }, (_, i) => store.getOrInsertSigningKey(signingKey({ kid: `k${i}`, createdAt: T0 + i }))));
         for (const r of results) assert.deepEqual(r, results[0]);
         assert.deepEqual(await store.listSigningKeys(), [results[0]]);
+      });
+    });
+
+    describe('signing key rotation', () => {
+      it('inserts later keys beside the first, lists all oldest first, and refuses a duplicate kid', async () => {
+        const first = await store.getOrInsertSigningKey(signingKey());
+        const next = signingKey({ kid: 'k-next', createdAt: T0 + 10, activateAt: T0 + 300_000 });
+        await store.insertSigningKey(next);
+        assert.deepEqual(await store.listSigningKeys(), [first, next]);
+        await assert.rejects(store.insertSigningKey(signingKey({ kid: 'k-next', createdAt: T0 + 20 })));
+        // getOrInsert still answers the first key: rotation never replaces it as "the first".
+        assert.deepEqual(await store.getOrInsertSigningKey(signingKey({ kid: 'k-other' })), first);
+      });
+
+      it('retires a key, keeps the earlier retirement, and answers false for an unknown kid', async () => {
+        const first = await store.getOrInsertSigningKey(signingKey());
+        const next = signingKey({ kid: 'k-next', createdAt: T0 + 10 });
+        await store.insertSigningKey(next);
+        assert.equal(await store.retireSigningKey(first.kid, T0 + 600_000), true);
+        assert.equal(await store.retireSigningKey(first.kid, T0 + 900_000), true, 'known kid');
+        assert.equal(await store.retireSigningKey(next.kid, T0 + 700_000), true);
+        assert.equal(await store.retireSigningKey(next.kid, T0 + 650_000), true);
+        assert.equal(await store.retireSigningKey('nope', T0), false);
+        const keys = await store.listSigningKeys();
+        assert.deepEqual(keys.map((k) => [k.kid, k.retireAt]), [[first.kid, T0 + 600_000], ['k-next', T0 + 650_000]]);
+        assert.equal(keys.some((k) => k.kid === 'nope'), false);
       });
     });
 

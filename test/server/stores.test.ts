@@ -79,12 +79,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 3', async () => {
+  it('runs in WAL mode with schema version 4', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 3);
+      assert.equal(raw.pragma('user_version', { simple: true }), 4);
     } finally {
       raw.close();
     }
@@ -92,7 +92,7 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 4');
+    raw.pragma('user_version = 5');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
   });
@@ -121,6 +121,21 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual(await store.getFailureState('alice', 'f1'), { failures: 0, lockedUntil: 5000, lockCount: 1 });
     assert.deepEqual(await store.beginAttempt('alice', 'f1', 1000, { maxFailures: 3, baseLockMs: 1000 }), { ok: false, reason: 'locked', retryAt: 5000 });
     assert.deepEqual(await store.beginAttempt('alice', 'f1', 5000, { maxFailures: 3, baseLockMs: 1000 }), { ok: true });
+  });
+
+  it('upgrades a version 3 database (one signing key, no rotation) in place, keeping the key', async () => {
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
+      private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    raw.prepare("INSERT INTO signing_keys VALUES ('k1', 'EdDSA', '{}', 'enc', 5)").run();
+    raw.pragma('user_version = 3');
+    raw.close();
+    const store = openStore();
+    const k1 = { kid: 'k1', alg: 'EdDSA', publicJwk: '{}', privateJwkEnc: 'enc', createdAt: 5 };
+    assert.deepEqual(await store.listSigningKeys(), [k1]);
+    await store.insertSigningKey({ ...k1, kid: 'k2', createdAt: 6, activateAt: 100 });
+    assert.equal(await store.retireSigningKey('k1', 400), true);
+    assert.deepEqual(await store.listSigningKeys(), [{ ...k1, retireAt: 400 }, { ...k1, kid: 'k2', createdAt: 6, activateAt: 100 }]);
   });
 
   it('enforces the atomic rules across two instances sharing one file', async () => {

@@ -202,7 +202,6 @@ async function buildMutations(s: Awaited<ReturnType<typeof setup>>): Promise<{ m
   add('HS512 keyed with raw public key bytes', compact({ ...header, alg: 'HS512' }, payload, hmac('sha512', publicRaw)));
 
   // 4. Other algorithm labels.
-  add("alg 'Ed25519' label, server's key", reSigned({ ...header, alg: 'Ed25519' }, payload));
   add("alg 'Ed25519' label, attacker's key", attackerSigned({ ...header, alg: 'Ed25519' }, payload));
   add("alg 'Ed448' label, server's key", reSigned({ ...header, alg: 'Ed448' }, payload));
   add("alg 'eddsa' (lower case), server's key", reSigned({ ...header, alg: 'eddsa' }, payload));
@@ -307,6 +306,8 @@ async function buildMutations(s: Awaited<ReturnType<typeof setup>>): Promise<{ m
     ['genuine', genuine],
     ['header and payload re-encoded unchanged, genuine signature', tampered(header, payload)],
     ["re-signed unchanged with the server's key", reSigned(header, payload)],
+    // RFC 9864's name for the same Ed25519 signature: accepted alongside EdDSA (docs/server.md).
+    ["alg 'Ed25519' label, server's key", reSigned({ ...header, alg: 'Ed25519' }, payload)],
   ];
   return { mutations: m, controls };
 }

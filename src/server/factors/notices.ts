@@ -11,7 +11,7 @@
 import type { MfaContext } from '../config.js';
 import { openContact } from './contact-factor.js';
 
-export type SecurityNoticeType = 'factor.added' | 'factor.removed' | 'recovery.regenerated' | 'recovery.used' | 'factor.locked';
+export type SecurityNoticeType = 'factor.added' | 'factor.removed' | 'recovery.regenerated' | 'recovery.used' | 'factor.locked' | 'mfa.reset';
 
 export interface SecurityNotice {
   type: SecurityNoticeType;
@@ -32,6 +32,7 @@ const SUBJECTS: Record<SecurityNoticeType, string> = {
   'recovery.regenerated': 'New recovery codes were created',
   'recovery.used': 'A recovery code was used',
   'factor.locked': 'A sign-in method was locked after wrong codes',
+  'mfa.reset': 'Your second-factor methods were reset',
 };
 
 function text(n: SecurityNotice): string {
@@ -42,6 +43,7 @@ function text(n: SecurityNotice): string {
     'recovery.regenerated': 'New recovery codes were created for your account; the old ones no longer work.',
     'recovery.used': `One of your recovery codes was just used to confirm a sensitive action. ${n.left} ${n.left === 1 ? 'code is' : 'codes are'} left.`,
     'factor.locked': `Several wrong codes were entered for a second-factor method${what}, so it is locked for a while.`,
+    'mfa.reset': 'An administrator removed every second-factor method and recovery code from your account; add a new method next time you sign in.',
   };
   return `${body[n.type]} If this was not you, sign in, remove unknown methods and create new recovery codes.`;
 }
@@ -53,6 +55,14 @@ function text(n: SecurityNotice): string {
 export function notifyUser(ctx: MfaContext, notice: Omit<SecurityNotice, 'at'>, skipFactorId?: string): void {
   if (notice.type === 'recovery.used' && !ctx.notifyRecoveryCodeUse) return;
   void deliverNotice(ctx, { ...notice, at: new Date(ctx.now()).toISOString() }, skipFactorId).catch(() => {});
+}
+
+/**
+ * The same, awaited: for a change that removes the very email factors the notice goes to (an
+ * admin reset tells the user before their factors are gone). Never throws.
+ */
+export async function notifyUserNow(ctx: MfaContext, notice: Omit<SecurityNotice, 'at'>): Promise<void> {
+  await deliverNotice(ctx, { ...notice, at: new Date(ctx.now()).toISOString() }).catch(() => {});
 }
 
 async function deliverNotice(ctx: MfaContext, notice: SecurityNotice, skipFactorId?: string): Promise<void> {

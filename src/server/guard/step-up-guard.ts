@@ -11,7 +11,7 @@ import type { Authenticate, MfaContext, SessionUser } from '../config.js';
 import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
-import { verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
+import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA } from '../verification.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 
@@ -51,6 +51,15 @@ export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number): 
   return json(401, body, { 'www-authenticate': formatStepUpChallenge({ acrValues, maxAge }) });
 }
 
+/** `Step-Up-Token`, else (when the app opted in with `acceptBearer`) `Authorization: Bearer`. */
+export function stepUpTokenOf(ctx: MfaContext, request: Request): string | null {
+  const header = request.headers.get(STEP_UP_HEADER);
+  if (header) return header;
+  if (!ctx.acceptBearer) return null;
+  const m = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i.exec(request.headers.get('authorization') ?? '');
+  return m ? m[1]! : null;
+}
+
 export async function checkStepUp(
   ctx: MfaContext,
   authenticate: Authenticate,
@@ -65,11 +74,13 @@ export async function checkStepUp(
   }
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
   const maxAge = req.maxAge ?? ctx.token.lifetime;
-  const token = request.headers.get(STEP_UP_HEADER);
+  const token = stepUpTokenOf(ctx, request);
   let keys: SigningKeys | undefined;
   if (token) {
     try {
       keys = await ctx.keys();
+      // A key rotated in by another instance (or the CLI) since our last read.
+      if (unknownKid(keys, token)) keys = await ctx.keys({ fresh: true });
     } catch {
       // Keys live in the store: an outage fails closed with a generic 503 (DESIGN §3), as a
       // verdict rather than an exception the host app's error handler would have to map.

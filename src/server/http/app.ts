@@ -2,7 +2,7 @@
  * The HTTP protocol of DESIGN §3 as a Hono app, meant to be mounted at `/mfa`.
  * Handlers only parse, call a service function and answer; all errors go through `errorResponse`.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { MfaError } from '../../core/errors.js';
 import { MANAGE_SCOPE } from '../../core/types.js';
 import type { Authenticate, MfaContext, SessionUser } from '../config.js';
@@ -16,9 +16,12 @@ import { resendChallengeCode, resumeChallenge, startChallenge, type RequestOrigi
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
 import { runInRequestScope } from './request-scope.js';
+import { mountPublicRoutes } from './discovery.js';
+import { mountServerApi } from './server-api.js';
+import { SESSION_ROUTES } from './routes.js';
 import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 
-type Env = { Variables: { sub: string; user: SessionUser }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
+export type Env = { Variables: { sub: string; user: SessionUser }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
 
 export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<Env> {
   const app = new Hono<Env>();
@@ -31,28 +34,35 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.use('*', async (c, next) => {
     await next();
-    c.header('cache-control', 'no-store');
-  });
-
-  // Public keys need no session: resource servers fetch them to verify tokens themselves.
-  app.get('/jwks.json', async (c) => {
-    const keys = await ctx.keys();
-    return c.json({ keys: [keys.publicJwk] });
-  });
-
-  app.use('*', limitBody(), checkOrigin(ctx.origins), async (c, next) => {
-    const user = await currentUser(ctx, authenticate, c.req.raw);
-    if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
-    c.set('sub', user.sub);
-    c.set('user', user);
-    await next();
+    // Public documents (JWKS, discovery, OpenAPI) set their own caching; everything else is private.
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
 
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
   const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
-  // Every audit event written while handling the request carries its client IP (request-scope.ts).
-  app.use('*', (c, next) => runInRequestScope({ ip: clientIp(c) }, next));
+  // Every request under the mount point, known or not: an oversized body is a 413 before anything else.
+  app.use('*', limitBody());
+
+  // No session needed: resource servers and other backends call these (discovery.ts, server-api.ts).
+  mountPublicRoutes(app, ctx);
+  mountServerApi(app, ctx, clientIp);
+
+  // The browser protocol: Origin check, the app session, and the request scope (every
+  // audit event written while handling the request carries its client IP: request-scope.ts).
+  // Attached per route, not to `*`, so an unknown path is a 404 before any session check.
+  const withSession: MiddlewareHandler<Env>[] = [
+    checkOrigin(ctx.origins),
+    async (c, next) => {
+      const user = await currentUser(ctx, authenticate, c.req.raw);
+      if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
+      c.set('sub', user.sub);
+      c.set('user', user);
+      await next();
+    },
+    (c, next) => runInRequestScope({ ip: clientIp(c) }, next),
+  ];
+  for (const [method, path] of SESSION_ROUTES) app.on(method, [path], ...withSession);
 
   /**
    * The request's Origin (checked above for state-changing requests): WebAuthn RP and WebOTP host;

@@ -55,6 +55,23 @@ export function jsonDepth(text: string): number {
 
 const isJson = (type: string | undefined) => !!type && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
 
+const isForm = (type: string | undefined) => !!type && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(type);
+
+/**
+ * Reads and validates a JSON body or, with `form` (RFC 7662 introspection), also an
+ * `application/x-www-form-urlencoded` one; a repeated form field is refused (RFC 6749 §3.2).
+ */
+export async function readBody<S extends z.ZodType>(c: Context, schema: S, opts: { form?: boolean } = {}): Promise<z.output<S>> {
+  if (!opts.form || !isForm(c.req.header('content-type'))) return readJson(c, schema);
+  const params = new URLSearchParams(await c.req.text());
+  const data: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (Object.prototype.hasOwnProperty.call(data, k)) throw new MfaError('malformed_request', `${k}: sent more than once.`);
+    data[k] = v;
+  }
+  return validate(schema, data);
+}
+
 /**
  * Reads and validates the JSON body. An empty body counts as `{}` for endpoints whose schema
  * allows it (e.g. `POST /mfa/recovery-codes`), so clients need not invent one.
@@ -73,6 +90,10 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   } else if (c.req.header('content-type') && !isJson(c.req.header('content-type'))) {
     throw new MfaError('unsupported_media_type', 'Send the body as application/json.');
   }
+  return validate(schema, data);
+}
+
+function validate<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

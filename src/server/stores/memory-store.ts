@@ -243,6 +243,11 @@ export class MemoryStore implements MfaStore {
     return true;
   }
 
+  async isTokenUsed(jti: string, now: number): Promise<boolean> {
+    const until = this.usedTokens.get(jti);
+    return until !== undefined && until > now;
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {
@@ -252,6 +257,18 @@ export class MemoryStore implements MfaStore {
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return [...this.signingKeys].sort((a, b) => a.createdAt - b.createdAt).map(copy);
+  }
+
+  async insertSigningKey(record: SigningKeyRecord): Promise<void> {
+    if (this.signingKeys.some((k) => k.kid === record.kid)) throw new Error(`signing key ${record.kid} already exists`);
+    this.signingKeys.push(copy(record));
+  }
+
+  async retireSigningKey(kid: string, retireAt: number): Promise<boolean> {
+    const key = this.signingKeys.find((k) => k.kid === kid);
+    if (!key) return false;
+    key.retireAt = Math.min(key.retireAt ?? Infinity, retireAt);
+    return true;
   }
 
   // Audit

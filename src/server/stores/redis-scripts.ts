@@ -165,8 +165,23 @@ if ARGV[3] == '' then c.state = nil else c.state = ARGV[3] end
 redis.call('SET', KEYS[1], cjson.encode(c), 'KEEPTTL')
 return 1`;
 
+/**
+ * KEYS: first signing key (JSON), ring of later keys (hash kid → JSON), retirements (hash kid → ms).
+ * ARGV: kid, retireAt. Keeps the earlier retirement; 0 when no key has that kid.
+ */
+export const RETIRE_SIGNING_KEY = `
+local known = redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
+if not known then
+  local first = redis.call('GET', KEYS[1])
+  known = first and cjson.decode(first).kid == ARGV[1]
+end
+if not known then return 0 end
+local current = redis.call('HGET', KEYS[3], ARGV[1])
+if not current or tonumber(current) > tonumber(ARGV[2]) then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
+return 1`;
+
 export const SCRIPTS = {
   INSERT_FACTOR, ADVANCE_LAST_STEP, CONFIRM_FACTOR, RENAME_FACTOR, RECORD_FAILURE, APPEND_AUDIT, INSERT_CHALLENGE,
-  UPDATE_CHALLENGE, TOUCH_FACTOR, BEGIN_ATTEMPT, SETTLE_ATTEMPT, REVOKE_SESSION,
+  UPDATE_CHALLENGE, TOUCH_FACTOR, BEGIN_ATTEMPT, SETTLE_ATTEMPT, REVOKE_SESSION, RETIRE_SIGNING_KEY,
 };
 export type ScriptName = keyof typeof SCRIPTS;

@@ -281,6 +281,11 @@ export class RedisStore implements MfaStore {
     return (await this.#client.set(`${this.#p}{jti:${enc(jti)}}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
   }
 
+  async isTokenUsed(jti: string): Promise<boolean> {
+    // The mark expires by its TTL (a grace minute after the token), like a row past `expires_at`.
+    return (await this.#client.exists(`${this.#p}{jti:${enc(jti)}}`)) === 1;
+  }
+
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {
@@ -289,9 +294,26 @@ export class RedisStore implements MfaStore {
     return JSON.parse((await this.#client.get(key))!) as SigningKeyRecord;
   }
 
+  // Later keys (rotation) live in a hash beside the first one; retirements in their own hash, so
+  // the first key's record never has to be rewritten. All three share the `{keys}` slot.
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const json = await this.#client.get(`${this.#p}{keys}:signing`);
-    return json ? [JSON.parse(json) as SigningKeyRecord] : [];
+    const [first, ring, retire] = (await this.#client.multi()
+      .get(`${this.#p}{keys}:signing`).hGetAll(`${this.#p}{keys}:ring`).hGetAll(`${this.#p}{keys}:retire`)
+      .exec()) as unknown as [string | null, Record<string, string>, Record<string, string>];
+    const all = [...(first ? [first] : []), ...Object.values(ring)].map((j) => JSON.parse(j) as SigningKeyRecord);
+    for (const k of all) if (retire[k.kid] !== undefined) k.retireAt = Number(retire[k.kid]);
+    return all.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async insertSigningKey(record: SigningKeyRecord): Promise<void> {
+    const { retireAt, ...rest } = record;
+    if (!(await this.#client.hSetNX(`${this.#p}{keys}:ring`, record.kid, JSON.stringify(rest)))) throw new Error(`signing key ${record.kid} already exists`);
+    if (retireAt !== undefined) await this.retireSigningKey(record.kid, retireAt);
+  }
+
+  async retireSigningKey(kid: string, retireAt: number): Promise<boolean> {
+    const keys = [`${this.#p}{keys}:signing`, `${this.#p}{keys}:ring`, `${this.#p}{keys}:retire`];
+    return (await this.#run('RETIRE_SIGNING_KEY', keys, [kid, retireAt])) === 1;
   }
 
   // Audit

@@ -5,7 +5,7 @@ import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 const SCHEMA = `
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS used_tokens (
 CREATE INDEX IF NOT EXISTS used_tokens_expires ON used_tokens (expires_at);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
-  private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL
+  private_jwk_enc TEXT NOT NULL, created_at INTEGER NOT NULL, activate_at INTEGER, retire_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS audit_events (
   id TEXT PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, sub TEXT NOT NULL,
@@ -72,7 +72,7 @@ interface ChallengeRow {
   reason: string | null; created_at: number; expires_at: number; state: string | null;
 }
 interface FreshnessRow { resource: string; action: string; auth_time: number; acr: string; amr: string }
-interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number }
+interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number; activate_at: number | null; retire_at: number | null }
 interface AuditRow {
   id: string; at: string; type: string; sub: string; resource: string | null; action: string | null;
   factor: string | null; severity: string; status: string; metadata: string | null; ip: string | null;
@@ -145,7 +145,13 @@ function prepareAll(db: Database.Database) {
     purgeHits: db.prepare('DELETE FROM rate_limits WHERE reset_at <= ?'),
     useToken: db.prepare('INSERT OR IGNORE INTO used_tokens (jti, expires_at) VALUES (?, ?)'),
     purgeTokens: db.prepare('DELETE FROM used_tokens WHERE expires_at <= ?'),
+    tokenUsed: db.prepare<[string, number], { n: number }>('SELECT 1 AS n FROM used_tokens WHERE jti = ? AND expires_at > ?'),
     listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
+    insertKey: db.prepare<[string, string, string, string, number, number | null, number | null]>(
+      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    // Keeps the earlier retirement: a later rotation never extends a key's life.
+    retireKey: db.prepare<[number, number, string]>(
+      'UPDATE signing_keys SET retire_at = CASE WHEN retire_at IS NULL OR retire_at > ? THEN ? ELSE retire_at END WHERE kid = ?'),
     insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
       status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
       @metadata, @ip)`),
@@ -342,6 +348,14 @@ export class SqliteStore implements MfaStore {
     return this.q.listKeys.all().map(toSigningKey);
   }
 
+  async insertSigningKey(k: SigningKeyRecord): Promise<void> {
+    this.q.insertKey.run(k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt, k.activateAt ?? null, k.retireAt ?? null);
+  }
+
+  async retireSigningKey(kid: string, retireAt: number): Promise<boolean> {
+    return this.q.retireKey.run(retireAt, retireAt, kid).changes === 1;
+  }
+
   // Audit
 
   async appendAuditEvent(e: AuditEvent): Promise<void> {
@@ -362,6 +376,10 @@ export class SqliteStore implements MfaStore {
   async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
     this.q.purgeTokens.run(now);
     return this.q.useToken.run(jti, expiresAt).changes === 1;
+  }
+
+  async isTokenUsed(jti: string, now: number): Promise<boolean> {
+    return this.q.tokenUsed.get(jti, now) !== undefined;
   }
 
   async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {
@@ -405,6 +423,12 @@ export class SqliteStore implements MfaStore {
         this.db.exec(`ALTER TABLE failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
           ALTER TABLE failures ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0`);
       }
+      // Version 3 databases have one signing key and no rotation schedule.
+      const keyColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(signing_keys)').all();
+      if (!keyColumns.some((c) => c.name === 'activate_at')) {
+        this.db.exec(`ALTER TABLE signing_keys ADD COLUMN activate_at INTEGER;
+          ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER`);
+      }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   }
@@ -437,7 +461,10 @@ function toChallenge(r: ChallengeRow): StoredChallenge {
 }
 
 function toSigningKey(r: SigningKeyRow): SigningKeyRecord {
-  return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  const k: SigningKeyRecord = { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  if (r.activate_at !== null) k.activateAt = r.activate_at;
+  if (r.retire_at !== null) k.retireAt = r.retire_at;
+  return k;
 }
 
 function toAuditEvent(r: AuditRow): AuditEvent {

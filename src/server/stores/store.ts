@@ -74,6 +74,10 @@ export interface SigningKeyRecord {
   /** Private JWK, encrypted by the secret box. */
   privateJwkEnc: string;
   createdAt: number;
+  /** When it starts signing (ms); absent: at `createdAt`. Published in the JWKS before that. */
+  activateAt?: number;
+  /** When it stops being published and accepted (ms); absent: never. */
+  retireAt?: number;
 }
 
 /** `beginAttempt`'s answer: granted, or refused with why and until when (epoch ms). */
@@ -201,11 +205,21 @@ export interface MfaStore {
   // One-time tokens (ephemeral)
   /** Remembers a token id until `expiresAt` (ms); true only for the single first caller. */
   useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Whether `useTokenOnce` already took this id (and its memory has not expired at `now`). */
+  isTokenUsed(jti: string, now: number): Promise<boolean>;
 
   // Signing keys (durable)
   /** Keeps the first key ever inserted: concurrent callers all get the same record back. */
   getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
+  /** Every key, retired ones too, oldest (`createdAt`) first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Adds a key (rotation); a duplicate `kid` is an error. */
+  insertSigningKey(record: SigningKeyRecord): Promise<void>;
+  /**
+   * Sets the key's `retireAt`, keeping the earlier one when it already has one (a later
+   * rotation never extends a key's life). False when no key has that `kid`.
+   */
+  retireSigningKey(kid: string, retireAt: number): Promise<boolean>;
 
   // Audit (DESIGN §8)
   appendAuditEvent(event: AuditEvent): Promise<void>;

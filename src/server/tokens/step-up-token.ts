@@ -3,9 +3,9 @@
  * Verification pins the algorithm, type, issuer and audience, and then checks every claim the
  * guard relies on; any mismatch is one refusal, never a partial acceptance.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { STEP_UP_TOKEN_TYPE } from '../../core/types.js';
-import { TOKEN_ALG, type SigningKeys } from './signing-keys.js';
+import { ED25519_ALGS, TOKEN_ALG, type SigningKeys, type TokenAlg } from './signing-keys.js';
 
 export interface StepUpClaims {
   iss: string;
@@ -29,6 +29,8 @@ export interface TokenConfig {
   audience: string;
   /** Seconds. */
   lifetime: number;
+  /** JWS `alg` name written into new tokens (`EdDSA` or `Ed25519`); both are accepted. */
+  alg?: TokenAlg;
 }
 
 export async function signStepUpToken(
@@ -47,7 +49,7 @@ export async function signStepUpToken(
     amr: claims.amr,
     auth_time: claims.authTime,
   })
-    .setProtectedHeader({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: keys.kid })
+    .setProtectedHeader({ alg: config.alg ?? TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: keys.kid })
     .setIssuer(config.issuer)
     .setAudience(config.audience)
     .setSubject(claims.sub)
@@ -70,6 +72,48 @@ export interface Expectation {
   now: number;
 }
 
+/** The token's `kid` when it names no key of the ring (a key rotated in elsewhere, or a forgery). */
+export function unknownKid(keys: SigningKeys, token: string): boolean {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' && !keys.ring.some((k) => k.kid === kid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signature, pinned alg (either Ed25519 name), typ, issuer, audience and the claims every token
+ * of ours has; the key is the ring's key of the token's `kid`. Null for anything else.
+ */
+export async function verifyTokenSignature(keys: SigningKeys, config: TokenConfig, token: string, now: number, subject?: string): Promise<StepUpClaims | null> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = keys.ring.find((k) => k.kid === kid);
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [...ED25519_ALGS],
+      typ: STEP_UP_TOKEN_TYPE,
+      issuer: config.issuer,
+      audience: config.audience,
+      ...(subject !== undefined && { subject }),
+      requiredClaims: ['jti', 'sid', 'ssn', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp'],
+      currentDate: new Date(now),
+      clockTolerance: 0,
+    });
+    const claims = payload as unknown as StepUpClaims;
+    const nowSec = Math.floor(now / 1000);
+    // Shapes this server never issues, even when signed with its key: refuse them too.
+    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || typeof claims.auth_time !== 'number') return null;
+    if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
+    if (!Array.isArray(claims.amr) || typeof claims.ssn !== 'string' || typeof claims.jti !== 'string') return null;
+    if (typeof claims.resource !== 'string' || typeof claims.action !== 'string' || typeof claims.acr !== 'string') return null;
+    return claims;
+  } catch {
+    return null;
+  }
+}
+
 /** Returns the claims when the token satisfies every expectation, otherwise null. */
 export async function verifyStepUpToken(
   keys: SigningKeys,
@@ -77,29 +121,11 @@ export async function verifyStepUpToken(
   token: string,
   expect: Expectation,
 ): Promise<StepUpClaims | null> {
-  try {
-    const { payload, protectedHeader } = await jwtVerify(token, keys.publicKey, {
-      algorithms: [TOKEN_ALG],
-      typ: STEP_UP_TOKEN_TYPE,
-      issuer: config.issuer,
-      audience: config.audience,
-      subject: expect.sub,
-      requiredClaims: ['jti', 'sid', 'ssn', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp'],
-      currentDate: new Date(expect.now),
-      clockTolerance: 0,
-    });
-    const claims = payload as unknown as StepUpClaims;
-    const nowSec = Math.floor(expect.now / 1000);
-    // Shapes this server never issues, even when signed with its key: refuse them too.
-    if (protectedHeader.kid !== keys.kid) return null;
-    if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
-    if (claims.resource !== expect.resource || claims.action !== expect.action) return null;
-    if (claims.ssn !== expect.ssn) return null;
-    if (!expect.acrValues.includes(claims.acr)) return null;
-    if (!Array.isArray(claims.amr) || typeof claims.auth_time !== 'number') return null;
-    if (expect.maxAge !== undefined && Math.floor(expect.now / 1000) - claims.auth_time > expect.maxAge) return null;
-    return claims;
-  } catch {
-    return null;
-  }
+  const claims = await verifyTokenSignature(keys, config, token, expect.now, expect.sub);
+  if (!claims) return null;
+  if (claims.resource !== expect.resource || claims.action !== expect.action) return null;
+  if (claims.ssn !== expect.ssn) return null;
+  if (!expect.acrValues.includes(claims.acr)) return null;
+  if (expect.maxAge !== undefined && Math.floor(expect.now / 1000) - claims.auth_time > expect.maxAge) return null;
+  return claims;
 }
