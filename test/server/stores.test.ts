@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import { PostgresStore } from '../../src/server/stores/postgres-store.js';
+import { SplitStore } from '../../src/server/stores/split-store.js';
+import { createDatabase, createSchema, type TestDatabase } from '../helpers/postgres-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import type { StoredFactor } from '../../src/server/stores/store.js';
 import { storeConformance } from './store-conformance.js';
@@ -29,6 +32,27 @@ storeConformance('redis', async () => {
   const url = await redisUrl();
   const prefix = uniquePrefix('conformance');
   return { store: await RedisStore.connect({ url, prefix }), cleanup: () => dropPrefix(url, prefix) };
+});
+
+// Postgres: one database for this file, a fresh schema (an empty store) per test.
+let pgDb: Promise<TestDatabase> | undefined;
+const pgDatabase = () => (pgDb ??= createDatabase('conformance'));
+after(async () => { if (pgDb) await (await pgDb).drop(); });
+
+storeConformance('postgres', async () => {
+  const schema = await createSchema(await pgDatabase(), 'conf');
+  return { store: await PostgresStore.connect({ connectionString: schema.url }), cleanup: schema.drop };
+});
+
+storeConformance('postgres+redis (split)', async () => {
+  const schema = await createSchema(await pgDatabase(), 'split');
+  const url = await redisUrl();
+  const prefix = uniquePrefix('conformance-split');
+  const store = new SplitStore({
+    durable: await PostgresStore.connect({ connectionString: schema.url }),
+    ephemeral: await RedisStore.connect({ url, prefix }),
+  });
+  return { store, cleanup: async () => { await schema.drop(); await dropPrefix(url, prefix); } };
 });
 
 storeConformance('sqlite :memory:', async () => ({ store: new SqliteStore({ path: ':memory:' }) }));
