@@ -74,6 +74,74 @@ CREATE TABLE audit_events (
   seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX audit_events_sub_at ON audit_events (sub, at DESC, seq DESC);
+`
+    // The lockout rule inside Postgres, mirroring failure-math.ts (as redis-scripts.ts does): each
+    // call is one statement, so a (sub, key) row is locked only while Postgres runs it, never across
+    // round trips — a burst of answers on one factor does not queue on a lock held by the network.
+    + `
+CREATE FUNCTION mfa_next_failure(p_failures INTEGER, p_locked_until BIGINT, p_lock_count INTEGER, p_now BIGINT,
+  p_max INTEGER, p_base_ms DOUBLE PRECISION, p_cap_ms DOUBLE PRECISION,
+  OUT o_failures INTEGER, OUT o_locked_until BIGINT, OUT o_lock_count INTEGER) LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  lock_ms DOUBLE PRECISION;
+BEGIN
+  o_locked_until := CASE WHEN p_locked_until > p_now THEN p_locked_until ELSE 0 END;
+  o_failures := p_failures + 1;
+  o_lock_count := p_lock_count;
+  IF o_failures < p_max THEN RETURN; END IF;
+  -- 2^60 already passes Number.MAX_SAFE_INTEGER ms for any base >= 0.01 ms: no float overflow.
+  lock_ms := LEAST(p_base_ms * power(2::double precision, LEAST(p_lock_count, 60)), COALESCE(p_cap_ms, 'Infinity'::double precision));
+  o_locked_until := GREATEST(LEAST(p_now + lock_ms, 9007199254740991::double precision)::bigint, o_locked_until);
+  o_failures := 0;
+  o_lock_count := p_lock_count + 1;
+END $$;
+
+CREATE FUNCTION mfa_begin_attempt(p_sub TEXT, p_key TEXT, p_now BIGINT, p_max INTEGER, p_hold_ms BIGINT,
+  OUT o_ok BOOLEAN, OUT o_reason TEXT, OUT o_retry_at BIGINT) LANGUAGE plpgsql AS $$
+DECLARE
+  r failures%ROWTYPE;
+  live INTEGER;
+BEGIN
+  -- An upsert that changes nothing still locks the row and returns it.
+  INSERT INTO failures AS f (sub, key) VALUES (p_sub, p_key)
+    ON CONFLICT (sub, key) DO UPDATE SET sub = f.sub RETURNING * INTO r;
+  o_ok := false;
+  IF r.locked_until > p_now THEN o_reason := 'locked'; o_retry_at := r.locked_until; RETURN; END IF;
+  live := CASE WHEN r.pending_until > p_now THEN r.pending ELSE 0 END;
+  IF r.failures + live >= p_max THEN o_reason := 'busy'; o_retry_at := r.pending_until; RETURN; END IF;
+  UPDATE failures SET pending = live + 1, pending_until = p_now + p_hold_ms WHERE sub = p_sub AND key = p_key;
+  o_ok := true;
+END $$;
+
+-- p_outcome: 'failure' | 'success' | 'release' settle a reservation; 'count' records a failure outside one.
+CREATE FUNCTION mfa_settle_attempt(p_sub TEXT, p_key TEXT, p_now BIGINT, p_max INTEGER, p_base_ms DOUBLE PRECISION,
+  p_cap_ms DOUBLE PRECISION, p_outcome TEXT,
+  OUT o_failures INTEGER, OUT o_locked_until BIGINT, OUT o_lock_count INTEGER) LANGUAGE plpgsql AS $$
+DECLARE
+  r failures%ROWTYPE;
+  pend INTEGER;
+  pend_until BIGINT;
+BEGIN
+  INSERT INTO failures AS f (sub, key) VALUES (p_sub, p_key)
+    ON CONFLICT (sub, key) DO UPDATE SET sub = f.sub RETURNING * INTO r;
+  IF p_outcome = 'count' THEN
+    pend := r.pending;
+    pend_until := r.pending_until;
+  ELSE
+    pend := GREATEST(0, (CASE WHEN r.pending_until > p_now THEN r.pending ELSE 0 END) - 1);
+    pend_until := CASE WHEN pend > 0 THEN r.pending_until ELSE 0 END;
+  END IF;
+  IF p_outcome IN ('failure', 'count') THEN
+    SELECT n.o_failures, n.o_locked_until, n.o_lock_count INTO o_failures, o_locked_until, o_lock_count
+      FROM mfa_next_failure(r.failures, r.locked_until, r.lock_count, p_now, p_max, p_base_ms, p_cap_ms) AS n;
+  ELSIF p_outcome = 'success' AND NOT (r.locked_until > p_now) THEN
+    o_failures := 0; o_locked_until := 0; o_lock_count := 0;
+  ELSE
+    o_failures := r.failures; o_locked_until := r.locked_until; o_lock_count := r.lock_count;
+  END IF;
+  UPDATE failures SET failures = o_failures, locked_until = o_locked_until, lock_count = o_lock_count,
+    pending = pend, pending_until = pend_until WHERE sub = p_sub AND key = p_key;
+END $$;
 `,
   },
 ];

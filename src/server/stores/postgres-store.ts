@@ -4,8 +4,8 @@
  *  - compare-and-set rules (replay marks, single-use codes and challenges, one-time tokens,
  *    challenge state) are a single `UPDATE … WHERE` / `INSERT … ON CONFLICT` whose row count
  *    says who won;
- *  - read-compute-write rules (failures, attempts) lock their one row with an upsert that
- *    returns it, apply failure-math.ts and write it back before COMMIT;
+ *  - read-compute-write rules (failures, attempts) are one call of a SQL function that locks the
+ *    row only while it runs (postgres-schema.ts, mirroring failure-math.ts);
  *  - the first signing key is chosen under a transaction-scoped advisory lock.
  *
  * Fail closed: connecting gives up after `connectTimeoutMs` and every query after
@@ -15,7 +15,7 @@
  * transaction mode works (docs/operating.md "Postgres").
  */
 import pg from 'pg';
-import { nextFailureState, reserveAttempt, settleAttemptState, type AttemptOutcome, type AttemptState } from './failure-math.js';
+import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
 import { toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
 import type {
@@ -47,6 +47,8 @@ const SWEEP_EVERY_MS = 60_000;
 // BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
 // counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
 const INT8 = 20;
+/** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
+const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
@@ -189,33 +191,29 @@ export class PostgresStore implements MfaStore {
   }
 
   recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
-    return this.#tx(async (c) => {
-      const prev = await lockAttemptRow(c, sub, key);
-      const next = nextFailureState(prev, now, policy);
-      await writeAttemptRow(c, sub, key, { ...prev, ...next });
-      return next;
-    });
+    return this.#settle(sub, key, now, policy, 'count');
   }
 
   async resetFailures(sub: string, key: string): Promise<void> {
     await this.#q('DELETE FROM failures WHERE sub = $1 AND key = $2', [sub, key]);
   }
 
-  beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
-    return this.#tx(async (c): Promise<AttemptGrant> => {
-      const r = reserveAttempt(await lockAttemptRow(c, sub, key), now, policy);
-      if (!r.ok) return { ok: false, reason: r.reason, retryAt: r.retryAt };
-      await writeAttemptRow(c, sub, key, r.state);
-      return { ok: true };
-    });
+  async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
+    const { rows } = await this.#q('SELECT * FROM mfa_begin_attempt($1, $2, $3, $4, $5)', [sub, key, now, maxFailures(policy), ATTEMPT_HOLD_MS]);
+    const r = rows[0]!;
+    return r.o_ok ? { ok: true } : { ok: false, reason: r.o_reason as 'locked' | 'busy', retryAt: r.o_retry_at as number };
   }
 
   settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
-    return this.#tx(async (c) => {
-      const next = settleAttemptState(await lockAttemptRow(c, sub, key), now, policy, outcome);
-      await writeAttemptRow(c, sub, key, next);
-      return { failures: next.failures, lockedUntil: next.lockedUntil, lockCount: next.lockCount };
-    });
+    return this.#settle(sub, key, now, policy, outcome);
+  }
+
+  /** The lockout rule runs inside Postgres (postgres-schema.ts `mfa_settle_attempt`, mirroring failure-math.ts). */
+  async #settle(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome | 'count'): Promise<FailureState> {
+    const { rows } = await this.#q('SELECT * FROM mfa_settle_attempt($1, $2, $3, $4, $5, $6, $7)',
+      [sub, key, now, maxFailures(policy), policy.baseLockMs, policy.maxLockMs ?? null, outcome]);
+    const r = rows[0]!;
+    return { failures: r.o_failures, lockedUntil: r.o_locked_until, lockCount: r.o_lock_count };
   }
 
   // Recovery codes
@@ -355,23 +353,6 @@ export class PostgresStore implements MfaStore {
     await this.#sweeping;
     if (this.#owned && !this.#pool.ended) await this.#pool.end();
   }
-}
-
-/**
- * Locks the (sub, key) failure row for this transaction, creating it with zeros when missing:
- * an upsert that changes nothing still takes the row lock and returns the row, in one round trip.
- */
-async function lockAttemptRow(c: Q, sub: string, key: string): Promise<AttemptState> {
-  const { rows } = await c.query<Row>(`INSERT INTO failures (sub, key) VALUES ($1, $2)
-    ON CONFLICT (sub, key) DO UPDATE SET sub = excluded.sub
-    RETURNING failures, locked_until, lock_count, pending, pending_until`, [sub, key]);
-  const r = rows[0]!;
-  return { ...toFailure(r), pending: r.pending, pendingUntil: r.pending_until };
-}
-
-async function writeAttemptRow(c: Q, sub: string, key: string, s: AttemptState): Promise<void> {
-  await c.query(`UPDATE failures SET failures = $3, locked_until = $4, lock_count = $5, pending = $6, pending_until = $7
-    WHERE sub = $1 AND key = $2`, [sub, key, s.failures, s.lockedUntil, s.lockCount, s.pending, s.pendingUntil]);
 }
 
 /** Inside a transaction only. A duplicate hash in the new set is one code, not an error. */
