@@ -29,8 +29,13 @@ export interface PostgresStoreOptions {
   pool?: pg.Pool;
   /** Connections per instance (default 10). */
   max?: number;
-  /** Give up connecting after this many ms (default 2000). */
+  /** Give up opening a connection after this many ms (default 2000). */
   connectTimeoutMs?: number;
+  /**
+   * Give up waiting for a free pooled connection after this many ms (default 10000): under a
+   * burst requests queue for the pool; this only bounds the queue, a dead server fails at once.
+   */
+  acquireTimeoutMs?: number;
   /** Give up on a query after this many ms, client side (default 5000). */
   queryTimeoutMs?: number;
   /**
@@ -70,10 +75,19 @@ export class PostgresStore implements MfaStore {
   /** Connects and applies the schema migrations (postgres-schema.ts) before resolving. */
   static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const timeout = options.queryTimeoutMs ?? 5_000;
+    const connectMs = options.connectTimeoutMs ?? 2_000;
+    // pg-pool uses one setting both to open a connection and to wait in its queue: the client
+    // gets the short connect timeout, the pool the longer queue bound.
+    class Client extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectMs });
+      }
+    }
     const pool = options.pool ?? new pg.Pool({
       connectionString: options.connectionString ?? process.env.PG_URL,
       max: options.max ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+      Client,
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
       query_timeout: timeout,
       ...(options.statementTimeout !== false && { statement_timeout: timeout }),
       types,
