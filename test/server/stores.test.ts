@@ -165,3 +165,23 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual(await b.getOrInsertSigningKey(k2), k1);
   });
 });
+
+describe('PostgresStore (Postgres-specific)', () => {
+  it('a key containing NUL (which Postgres text cannot hold) finds nothing, like every other store, instead of failing', async () => {
+    const schema = await createSchema(await pgDatabase(), 'nul');
+    const store = await PostgresStore.connect({ connectionString: schema.url });
+    try {
+      await store.insertFactor({ ...FACTOR, confirmed: true });
+      assert.equal(await store.getFactor('alice', 'f1\u0000'), null);
+      assert.equal(await store.getChallenge('c\u0000'), null);
+      assert.equal(await store.deleteChallenge('c\u0000'), false);
+      assert.equal(await store.deleteFactor('alice', 'f1\u0000'), false);
+      assert.equal(await store.advanceLastStep('alice', 'f1\u0000', 9, 1), false);
+      assert.equal(await store.consumeRecoveryCode('alice\u0000', 'h', 1), false);
+      assert.deepEqual(await store.listFactors('alice\u0000'), []);
+    } finally {
+      await store.close();
+      await schema.drop();
+    }
+  });
+});

@@ -112,6 +112,12 @@ export class PostgresStore implements MfaStore {
   }
 
   #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    // Postgres text cannot hold U+0000, so no stored key contains it: a lookup or compare-and-set
+    // keyed by such a string (an id from a URL) finds nothing, as on every other store, instead of
+    // failing as an outage would.
+    if (/^\s*(SELECT|UPDATE|DELETE) /.test(sql) && !sql.includes('mfa_') && params.some((p) => typeof p === 'string' && p.includes('\u0000'))) {
+      return Promise.resolve({ rows: [], rowCount: 0 } as unknown as pg.QueryResult<Row>);
+    }
     return this.#pool.query(sql, params);
   }
 
