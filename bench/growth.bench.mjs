@@ -210,10 +210,13 @@ await main('growth', async () => {
   if (!pg.available) console.log(`bench:growth — Postgres skipped: ${pg.reason}`);
   const results = [];
   try {
-    results.push(await runStore('sqlite'));
-    if (redis.available) results.push(await runStore('redis', redis));
-    if (pg.available) results.push(await runStore('postgres', undefined, pg));
-    if (pg.available && redis.available) results.push(await runStore('postgres+redis', redis, pg));
+    // BENCH_GROWTH_STORES=postgres,redis runs only those rows (a long full run of one store).
+    const only = process.env.BENCH_GROWTH_STORES?.split(',');
+    const want = (kind) => !only || only.includes(kind);
+    if (want('sqlite')) results.push(await runStore('sqlite'));
+    if (redis.available && want('redis')) results.push(await runStore('redis', redis));
+    if (pg.available && want('postgres')) results.push(await runStore('postgres', undefined, pg));
+    if (pg.available && redis.available && want('postgres+redis')) results.push(await runStore('postgres+redis', redis, pg));
   } finally {
     await redis.stop?.();
     await pg.stop?.();
