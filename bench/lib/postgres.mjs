@@ -58,6 +58,7 @@ export async function startPostgres() {
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', () => { if (existsSync(root)) void stop(); });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130)); // runs the 'exit' stop
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return { available: true, adminUrl, version: await version(adminUrl), owned: true, stop };
 }

@@ -39,6 +39,7 @@ interface Backend {
   make(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
 }
 
+/** `MULTI_ONLY='one Postgres'` (a backend's name) runs one backend only, for local runs. */
 const ONLY = process.env.MULTI_ONLY;
 const BACKENDS: Backend[] = [
   {
