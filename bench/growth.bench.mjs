@@ -22,6 +22,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { SMOKE, collectGarbage, ensureBuilt, fmt, fmtBytes, machineInfo, main, median, printTable, round, writeResult } from './lib/common.mjs';
 import { SECRET_BYTES, codeFor, createBenchServer, enrollUsers, openStore, postAs, secretOf, stepOf } from './lib/mfa-fixture.mjs';
+import { startPostgres } from './lib/postgres.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 
 if (typeof globalThis.gc !== 'function') {
@@ -131,9 +132,9 @@ async function throughput(small, large) {
   return Object.fromEntries(workloads.map((w, k) => [w.id, rate(acc[k])]));
 }
 
-async function openServer(kind, redis, db, users) {
+async function openServer(kind, redis, db, users, pg) {
   const clock = { now: Date.now() };
-  const opened = await openStore(kind, { redis, db });
+  const opened = await openStore(kind, { redis, db, pg });
   const mfa = await createBenchServer(opened.store, clock);
   const jwks = await mfa.app.request('/jwks.json'); // the signing key exists before anything is measured
   if (jwks.status !== 200) throw new Error(`jwks.json: ${jwks.status}`);
@@ -141,14 +142,15 @@ async function openServer(kind, redis, db, users) {
   return { kind, opened, mfa, clock, secrets: Buffer.alloc(users * SECRET_BYTES), enrolled: 0 };
 }
 
-async function runStore(kind, redis) {
+async function runStore(kind, redis, pg) {
   const t0 = performance.now();
   // Enrollments in flight at once (SQLite is synchronous, but the requests' own work interleaves).
-  const concurrency = kind === 'redis' ? 64 : 16;
+  const concurrency = kind === 'sqlite' ? 16 : 64;
   // Two servers side by side: one stays at SMALL users, the other grows to LARGE (on Redis: two
   // logical databases of the same redis-server, so each has its own keyspace).
-  const small = await openServer(kind, redis, 0, SMALL);
-  const large = await openServer(kind, redis, 1, LARGE);
+  // On Postgres: two databases of the same cluster.
+  const small = await openServer(kind, redis, 0, SMALL, pg);
+  const large = await openServer(kind, redis, 1, LARGE, pg);
   try {
     for (const server of [small, large]) {
       await enrollUsers(server.mfa, server.clock, { first: 0, count: SMALL, secrets: server.secrets, concurrency });
@@ -204,12 +206,20 @@ await main('growth', async () => {
   console.log(`bench:growth — ${fmt(SMALL)} then ${fmt(LARGE)} enrolled users, ${fmt(CHALLENGES)} open challenges; throughput in passes of ${fmt(PASS)} distinct users, ${SECONDS} s, ${CONCURRENCY} in flight`);
   const redis = await startRedis();
   if (!redis.available) console.log(`bench:growth — Redis skipped: ${redis.reason}`);
+  const pg = await startPostgres();
+  if (!pg.available) console.log(`bench:growth — Postgres skipped: ${pg.reason}`);
   const results = [];
   try {
-    results.push(await runStore('sqlite'));
-    if (redis.available) results.push(await runStore('redis', redis));
+    // BENCH_GROWTH_STORES=postgres,redis runs only those rows (a long full run of one store).
+    const only = process.env.BENCH_GROWTH_STORES?.split(',');
+    const want = (kind) => !only || only.includes(kind);
+    if (want('sqlite')) results.push(await runStore('sqlite'));
+    if (redis.available && want('redis')) results.push(await runStore('redis', redis));
+    if (pg.available && want('postgres')) results.push(await runStore('postgres', undefined, pg));
+    if (pg.available && redis.available && want('postgres+redis')) results.push(await runStore('postgres+redis', redis, pg));
   } finally {
     await redis.stop?.();
+    await pg.stop?.();
   }
 
   const rows = results.map((r) => [
@@ -223,8 +233,9 @@ await main('growth', async () => {
     `${fmt(r.throughput.atLargeRandomUsers.verificationsPerSecond)} (${r.throughput.ratioLargeRandomToSmall.toFixed(2)}×)`,
   ]);
   if (!redis.available) rows.push(['redis', 'skipped', '—', '—', '—', '—', '—', '—']);
+  if (!pg.available) rows.push(['postgres', 'skipped', '—', '—', '—', '—', '—', '—']);
   printTable(
-    'Growth (in process; heap after full GC; store = SQLite file size / Redis used_memory)',
+    'Growth (in process; heap after full GC; store = SQLite file size / Redis used_memory / Postgres pg_database_size (+ used_memory when split))',
     ['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k challenges', 'store / 10k challenges', `verif./s @ ${fmt(SMALL)} users`, `@ ${fmt(LARGE)}, same ${fmt(SMALL)} active`, `@ ${fmt(LARGE)}, random users`],
     rows,
   );
@@ -235,6 +246,7 @@ await main('growth', async () => {
     machine: machineInfo({ redisServer: redis.available ? redis.version : redisServerVersion() }),
     config: { smallUsers: SMALL, largeUsers: LARGE, workloads: 'small = all 1,000 users per pass; active = fixed random 1,000 of the large server per pass; random = new random 1,000 per pass', openChallenges: CHALLENGES, usersPerPass: PASS, seconds: SECONDS, concurrency: CONCURRENCY, path: 'in process through mfa.app.request (no sockets)' },
     redis: redis.available ? { available: true, version: redis.version } : { available: false, skipped: redis.reason },
+    postgres: pg.available ? { available: true, version: pg.version } : { available: false, skipped: pg.reason },
     results,
   });
 });

@@ -22,6 +22,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_DIR, SMOKE, ensureBuilt, fmt, machineInfo, main, printTable, quantile, round, writeResult } from './lib/common.mjs';
 import { SECRET_BYTES, clientOf, codeFor, stepOf } from './lib/mfa-fixture.mjs';
+import { startPostgres } from './lib/postgres.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 import { ensurePackages, scratchRequire } from './lib/scratch.mjs';
 
@@ -32,7 +33,7 @@ const SLICES = SMOKE ? 1 : 3;
 const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 10);
 const USERS = Number(process.env.BENCH_SERVER_USERS ?? (SMOKE ? 500 : 10_000));
 
-function startChild(store, redis) {
+function startChild(store, redis, pg) {
   const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type) =>
     new Promise((resolve, reject) => {
@@ -44,7 +45,8 @@ function startChild(store, redis) {
       child.once('exit', (code) => reject(new Error(`server process exited (${code})`)));
     });
   const ready = next('ready');
-  child.send({ type: 'start', store, redis: redis && { url: redis.url, version: redis.version, owned: redis.owned }, users: USERS });
+  child.send({ type: 'start', store, redis: redis && { url: redis.url, version: redis.version, owned: redis.owned },
+    pg: pg && { adminUrl: pg.adminUrl, version: pg.version, owned: pg.owned }, users: USERS });
   return {
     ready,
     async stop() {
@@ -199,11 +201,14 @@ await main('server', async () => {
 
   const redis = await startRedis();
   if (!redis.available) console.log(`bench:server — skipped: ${redis.reason}`);
-  const targets = [{ store: 'sqlite' }, ...(redis.available ? [{ store: 'redis' }] : [])];
+  const pg = await startPostgres();
+  if (!pg.available) console.log(`bench:server — Postgres skipped: ${pg.reason}`);
+  const targets = [{ store: 'sqlite' }, ...(redis.available ? [{ store: 'redis' }] : []),
+    ...(pg.available ? [{ store: 'postgres' }] : []), ...(pg.available && redis.available ? [{ store: 'postgres+redis' }] : [])];
   const results = [];
   try {
     for (const target of targets) {
-      const child = startChild(target.store, redis.available ? redis : undefined);
+      const child = startChild(target.store, redis.available ? redis : undefined, pg.available ? pg : undefined);
       try {
         const ready = await child.ready;
         console.log(`${target.store}: ${fmt(USERS)} users enrolled in ${(ready.enrollMs / 1000).toFixed(1)} s; server on 127.0.0.1:${ready.port}`);
@@ -234,6 +239,7 @@ await main('server', async () => {
     }
   } finally {
     await redis.stop?.();
+    await pg.stop?.();
   }
 
   const rows = [];
@@ -247,6 +253,7 @@ await main('server', async () => {
     ]);
   }
   if (!redis.available) rows.push(['verify round trip, redis', 'skipped', '—', '—', '—', '—', '—']);
+  if (!pg.available) rows.push(['verify round trip, postgres', 'skipped', '—', '—', '—', '—', '—']);
   printTable(
     `Server over HTTP on 127.0.0.1 (autocannon, ${CONNECTIONS} connections, ${DURATION} s each in ${SLICES} alternating slices)`,
     ['target', 'HTTP req/s', 'verifications/s', 'HTTP p50 / p99 ms', 'round trip p50 / p99 ms', 'verif. ÷ bare req', 'errors'],
@@ -261,6 +268,7 @@ await main('server', async () => {
     machine: machineInfo({ redisServer: redis.available ? redis.version : redisServerVersion() }),
     config: { tool: `autocannon ${versions.autocannon}`, connections: CONNECTIONS, pipelining: 1, seconds: DURATION, slices: SLICES, warmupSeconds: WARMUP, usersPerStore: USERS, host: '127.0.0.1', clock: 'frozen at T; users enrolled at T-90 s; codes of steps T-1, T, T+1 per user' },
     redis: redis.available ? { available: true, url: redis.owned ? 'started by the benchmark on 127.0.0.1' : 'REDIS_URL', version: redis.version } : { available: false, skipped: redis.reason },
+    postgres: pg.available ? { available: true, url: pg.owned ? 'cluster started by the benchmark on 127.0.0.1' : 'PG_URL', version: pg.version } : { available: false, skipped: pg.reason },
     results,
   });
 });

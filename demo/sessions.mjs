@@ -7,6 +7,7 @@
  * - `sqliteSessions(dataDir)`: table `demo_sessions` in `<dataDir>/demo.db` (WAL; several processes
  *   of one host may share the file).
  * - `redisSessions({ url, prefix })`: keys `<prefix>demo:session:<hash>` with a TTL.
+ * - `postgresSessions({ url })`: table `demo_sessions` in the MFA store's Postgres database.
  * - `memorySessions()`: one process only (the programmatic default of createDemoApp without dataDir).
  *
  * The cookie value is the secret: only its SHA-256 is stored, so a copy of the store signs nobody in.
@@ -16,6 +17,7 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { createClient } from 'redis';
 
 /** 12 hours. */
@@ -114,5 +116,31 @@ export async function redisSessions({ url, prefix = 'mfa:' }) {
     },
     async delete(id) { await client.del(key(id)); },
     async close() { if (client.isOpen) await client.close(); },
+  };
+}
+
+/**
+ * @param {{ url: string }} options the Postgres database of the MFA store
+ * @returns {Promise<DemoSessions>}
+ */
+export async function postgresSessions({ url }) {
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2_000, query_timeout: 5_000 });
+  pool.on('error', () => {}); // a dropped idle connection is replaced; each call reports errors
+  await pool.query(`CREATE TABLE IF NOT EXISTS demo_sessions (
+    id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL)`);
+  return {
+    async create(username) {
+      const id = newId();
+      const now = Date.now();
+      await pool.query('DELETE FROM demo_sessions WHERE expires_at <= $1', [now]);
+      await pool.query('INSERT INTO demo_sessions (id_hash, username, expires_at) VALUES ($1, $2, $3)', [sessionHash(id), username, now + SESSION_TTL_MS]);
+      return id;
+    },
+    async get(id) {
+      const { rows } = await pool.query('SELECT username FROM demo_sessions WHERE id_hash = $1 AND expires_at > $2', [sessionHash(id), Date.now()]);
+      return rows[0]?.username ?? null;
+    },
+    async delete(id) { await pool.query('DELETE FROM demo_sessions WHERE id_hash = $1', [sessionHash(id)]); },
+    async close() { if (!pool.ended) await pool.end(); },
   };
 }

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Runs before `npm test`: the browser tests need Chromium and the store tests Redis. On a fresh
+// Runs before `npm test`: the browser tests need Chromium and the store tests Redis and PostgreSQL
+// (server binaries: test/helpers/postgres-server.ts starts a private cluster unless PG_URL is set). On a fresh
 // Debian/Ubuntu machine, as root, install what is missing from Debian's packages; otherwise say
 // in one line what to install. Nothing is downloaded outside the system package manager.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const missing = [];
 if (!existsSync(chromePath) && !has('chromium')) missing.push('chromium');
 if (!has('redis-server')) missing.push('redis-server');
+const hasPostgres = () => {
+  try { return readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)); } catch { return has('pg_ctl'); }
+};
+if (!process.env.PG_URL && !process.env.PG_BIN && !hasPostgres()) missing.push('postgresql');
 if (missing.length === 0) process.exit(0);
 
 const isRoot = process.getuid?.() === 0;

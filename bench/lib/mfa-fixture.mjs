@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './common.mjs';
+import { createDatabase, pgQuery } from './postgres.mjs';
 import { deletePrefix, loadRedisStore, redisUsedMemory } from './redis.mjs';
 
 /** The public server entry (`mfa-elements/server` as built): the benchmarks use nothing else of dist/server. */
@@ -30,9 +31,33 @@ export function codeFor(secret, step) {
 
 /**
  * Opens a store: `{ kind, store, sizeBytes(), close() }`. SQLite lives in a fresh temp folder;
- * Redis under a fresh key prefix on `redis.url`.
+ * Redis under a fresh key prefix on `redis.url`; Postgres in a fresh database on `pg.adminUrl`
+ * (kind `postgres+redis`: with the ephemeral half in Redis, through the public SplitStore).
  */
-export async function openStore(kind, { redis, db = 0 } = {}) {
+export async function openStore(kind, { redis, pg, db = 0 } = {}) {
+  if (kind === 'postgres' || kind === 'postgres+redis') {
+    const { PostgresStore, RedisStore, SplitStore } = await serverApi();
+    const database = await createDatabase(pg.adminUrl, kind === 'postgres' ? 'pg' : 'split');
+    const durable = await PostgresStore.connect({ connectionString: database.url });
+    const prefix = `mfa-bench-${process.pid}-${Date.now()}:`;
+    const redisDb = redis && new URL(redis.url);
+    if (redisDb) redisDb.pathname = `/${db}`;
+    const store = kind === 'postgres' ? durable
+      : new SplitStore({ durable, ephemeral: await RedisStore.connect({ url: redisDb.href, prefix }) });
+    const pgBytes = async () => Number((await pgQuery(database.url, 'SELECT pg_database_size(current_database()) AS n'))[0].n);
+    return {
+      kind,
+      label: `PostgreSQL ${pg.version} (PostgresStore${kind === 'postgres' ? '' : ` + Redis ${redis.version} for ephemeral data, SplitStore`}; ${pg.owned ? 'cluster started by the benchmark' : 'PG_URL'})`,
+      store,
+      /** The database's size on disk (+ Redis `used_memory` for the split store). */
+      sizeBytes: async () => (await pgBytes()) + (kind === 'postgres' ? 0 : await redisUsedMemory(redis.url)),
+      async close() {
+        await store.close();
+        await database.drop();
+        if (kind !== 'postgres' && !redis.owned) await deletePrefix(redisDb.href, prefix);
+      },
+    };
+  }
   if (kind === 'sqlite') {
     const { SqliteStore } = await serverApi();
     const dir = mkdtempSync(join(tmpdir(), 'mfa-bench-sqlite-'));

@@ -2,7 +2,7 @@
 // event loop: the reference server (dist/) on a real store, mounted at /mfa next to a bare Hono
 // JSON route, served by @hono/node-server on 127.0.0.1.
 //
-// Protocol (IPC): parent sends {type:'start', store, redis, users}; child enrolls the users with
+// Protocol (IPC): parent sends {type:'start', store, redis, pg, users}; child enrolls the users with
 // the clock 3 steps before T (through the HTTP protocol in process: enrollUsers), freezes the
 // clock at T, listens, and answers {type:'ready', port, t, secrets (base64, 20 bytes per user),
 // enrollMs}. {type:'stop'} closes all.
@@ -18,13 +18,13 @@ process.on('disconnect', () => process.exit(0)); // the benchmark went away
 process.on('message', async (msg) => {
   try {
     if (msg.type === 'start') {
-      opened = await openStore(msg.store, { redis: msg.redis });
+      opened = await openStore(msg.store, { redis: msg.redis, pg: msg.pg });
       const t = Date.now();
       const clock = { now: t - 3 * STEP_MS };
       const mfa = await createBenchServer(opened.store, clock);
       const secrets = Buffer.alloc(msg.users * SECRET_BYTES);
       const started = performance.now();
-      await enrollUsers(mfa, clock, { first: 0, count: msg.users, secrets, concurrency: msg.store === 'redis' ? 32 : 16 });
+      await enrollUsers(mfa, clock, { first: 0, count: msg.users, secrets, concurrency: msg.store === 'sqlite' ? 16 : 32 });
       const enrollMs = performance.now() - started;
       clock.now = t; // frozen: every user now has the codes of steps S-1, S and S+1 to spend, in that order
 

@@ -26,6 +26,9 @@ export {
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './stores/postgres-store.js';
+export { SplitStore } from './stores/split-store.js';
+export { connectStore, type ConnectStoreOptions } from './stores/connect-store.js';
 export { SecretBox } from './crypto/secret-box.js';
 export { hotp, totp, matchTotpStep, otpauthUri } from './totp/totp.js';
 export { base32Encode, base32Decode } from './totp/base32.js';

@@ -5,7 +5,8 @@
  * steps: 200 wrong TOTP answers fired at once on one challenge got 107–157 checked instead of 10,
  * a right code inside the burst was accepted after the lock, and that success wiped the lock.
  *
- * Here, real server processes (two instances over one Redis; two processes over one SQLite file)
+ * Here, real server processes (two instances over one Redis; over one Postgres; two processes over
+ * one SQLite file)
  * get 200 wrong answers at once over real HTTP, split between them. What the attacker observes:
  * at most 10 answers were checked (10 `verify.failure` events), the factor is locked, the right
  * code sent once the burst crossed the limit answers 423, and the lock is still there afterwards.
@@ -18,8 +19,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import { PostgresStore } from '../../src/server/stores/postgres-store.js';
 import type { MfaStore } from '../../src/server/stores/store.js';
 import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { createDatabase } from '../helpers/postgres-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 
 const BURST = 200;
@@ -131,4 +134,11 @@ burstSuite('two processes over one SQLite file', async () => {
   const first = await startInstance(env);
   const pair: [Instance, Instance] = [first, await startInstance(env)];
   return setup(pair, new SqliteStore({ path: join(dir, 'mfa.db') }), () => rmSync(dir, { recursive: true, force: true }));
+});
+
+burstSuite('two instances over one Postgres', async () => {
+  const db = await createDatabase('attack_burst');
+  const env = { MFA_STORE_KIND: 'postgres', MFA_STORE: db.url, MFA_KEY_HEX: keyHex };
+  const pair = await Promise.all([startInstance(env), startInstance(env)]) as [Instance, Instance];
+  return setup(pair, await PostgresStore.connect({ connectionString: db.url }), db.drop);
 });

@@ -1,15 +1,18 @@
 /**
  * One real app instance for the multi-instance, outage and crash tests: the reference server
- * mounted at `/mfa` plus a guarded `POST /api/transfer`, served by @hono/node-server on
+ * mounted at `/mfa` plus a guarded `POST /api/transfer` (and `POST /api/transfer-once`, which
+ * takes one-time tokens), served by @hono/node-server on
  * 127.0.0.1:`PORT`. Prints `ready <port>` on stdout once listening.
  *
  *   node --import tsx test/helpers/instance-server.ts
  *
  * Environment:
  *   PORT              port to listen on (0 = any free port; the chosen one is printed)
- *   MFA_STORE_KIND    `redis` (default) or `sqlite`
+ *   MFA_STORE_KIND    `redis` (default), `sqlite`, `postgres` or `postgres+redis`
  *   REDIS_URL         Redis to connect to (kind redis)
- *   MFA_PREFIX        key prefix in Redis (kind redis; default `mfa:`)
+ *   MFA_STORE         `postgres://…` (kinds postgres and postgres+redis), as the demo reads it
+ *   MFA_EPHEMERAL_STORE `redis://…` (kind postgres+redis): the ephemeral half of the split store
+ *   MFA_PREFIX        key prefix in Redis (kinds redis and postgres+redis; default `mfa:`)
  *   DATA_DIR          folder of `mfa.db` (kind sqlite)
  *   MFA_KEY_HEX       64 hex digits: the encryption key for secrets at rest (shared by instances)
  *   ORIGIN            the one allowed Origin of state-changing requests
@@ -34,6 +37,7 @@ import { createMfaServer } from '../../src/server/mfa-server.js';
 import { webhookSender } from '../../src/server/delivery/webhook-sender.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import { connectStore } from '../../src/server/stores/connect-store.js';
 import type { MfaStore } from '../../src/server/stores/store.js';
 // @ts-expect-error: plain JS shared with the e2e tests (no declaration file); typed just below.
 import * as authenticator from '../e2e/authenticator.mjs';
@@ -70,6 +74,14 @@ async function main(): Promise<void> {
   } else if (kind === 'redis') {
     if (!env.REDIS_URL) throw new Error('instance-server: REDIS_URL is required for redis');
     store = await RedisStore.connect({ url: env.REDIS_URL, prefix: env.MFA_PREFIX });
+  } else if (kind === 'postgres' || kind === 'postgres+redis') {
+    if (!env.MFA_STORE) throw new Error(`instance-server: MFA_STORE=postgres://… is required for ${kind}`);
+    if (kind === 'postgres+redis' && !env.MFA_EPHEMERAL_STORE) throw new Error('instance-server: MFA_EPHEMERAL_STORE=redis://… is required for postgres+redis');
+    store = await connectStore({
+      url: env.MFA_STORE,
+      ephemeralUrl: kind === 'postgres+redis' ? env.MFA_EPHEMERAL_STORE : undefined,
+      redisPrefix: env.MFA_PREFIX,
+    });
   } else {
     throw new Error(`instance-server: unknown MFA_STORE_KIND ${kind}`);
   }
@@ -94,8 +106,9 @@ async function main(): Promise<void> {
   app.route('/mfa', mfa.app);
   app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) =>
     c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
-  // The same scope, one-time: each token opens it once, across instances.
-  app.post('/api/transfer-once', mfa.requireStepUp({ resource: 'payments', action: 'transfer', oneTime: true }), (c) =>
+  // The same scope again (tokens are one-time by default): a token spent here or on
+  // /api/transfer, on any instance, is refused after.
+  app.post('/api/transfer-once', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) =>
     c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
 
   const server = serve({ fetch: app.fetch, port: Number(env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {

@@ -105,6 +105,15 @@ describe('enrollment', () => {
     assert.deepEqual(await expectError(other, 404, 'not_found'), await expectError(unknown, 404, 'not_found'));
     assert.equal((await h.listFactors(A)).factors[0]!.label, 'Work phone');
   });
+
+  test('a label with control characters (NUL, newline) is malformed input, on enroll and rename', async () => {
+    const h = makeServer();
+    const a = await h.enrollTotp(A);
+    for (const label of ['a\u0000b', 'line\nbreak', '\u007f']) {
+      await expectError(await h.request('PATCH', `/mfa/factors/${a.factorId}`, { body: { label }, user: A }), 400, 'malformed_request');
+      await expectError(await h.post('/mfa/factors', { type: 'totp', label }, A), 400, 'malformed_request');
+    }
+  });
 });
 
 describe('challenges', () => {

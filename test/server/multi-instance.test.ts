@@ -1,11 +1,13 @@
 /**
- * Issue #4, "Many instances": real server processes sharing one Redis (same prefix, same
- * encryption key), driven over HTTP like a load balancer would.
+ * "Many instances": real server processes sharing one store (same encryption key), driven over
+ * HTTP like a load balancer would — over one Redis, one Postgres, and Postgres with Redis for
+ * the ephemeral data (SplitStore).
  *
  *  - exactly once: one valid code sent 100 times at once, 50 to each instance, each on its own
  *    challenge, is accepted once; 20 rounds, zero double accepts;
  *  - lockout: 10 wrong codes alternating between the instances lock the factor on both;
  *  - shared keys: a token from one instance opens the other's guarded route; same JWKS;
+ *  - one-time tokens: a token spent on one instance is refused on the other;
  *  - texted codes: a phone enrolled on one instance and confirmed on the other; one right SMS
  *    code answered 100 times at once over both instances is accepted once (codes go out through
  *    the signed webhook sender to a receiver in this process).
@@ -20,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
 import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { createDatabase } from '../helpers/postgres-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
@@ -30,34 +33,49 @@ const ROUNDS = 20;
 const PER_ROUND = 100;
 const SCOPE = { resource: 'payments', action: 'transfer' };
 
-let url: string;
-const prefixes: string[] = [];
-const instances: Instance[] = [];
-let P: [Instance, Instance];
-let Q: [Instance, Instance];
+/** One backend's shared store, as instance-server environment variables; `cleanup` removes its data. */
+interface Backend {
+  name: string;
+  make(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
+}
+
+/** `MULTI_ONLY='one Postgres'` (a backend's name) runs one backend only, for local runs. */
+const ONLY = process.env.MULTI_ONLY;
+const BACKENDS: Backend[] = [
+  {
+    name: 'one Redis',
+    async make() {
+      const url = await redisUrl();
+      const prefix = uniquePrefix('multi');
+      return { env: { MFA_STORE_KIND: 'redis', REDIS_URL: url, MFA_PREFIX: prefix }, cleanup: () => dropPrefix(url, prefix) };
+    },
+  },
+  {
+    name: 'one Postgres',
+    async make() {
+      const db = await createDatabase('multi');
+      return { env: { MFA_STORE_KIND: 'postgres', MFA_STORE: db.url }, cleanup: db.drop };
+    },
+  },
+  {
+    name: 'Postgres + Redis',
+    async make() {
+      const [db, url] = await Promise.all([createDatabase('multi_split'), redisUrl()]);
+      const prefix = uniquePrefix('multi-split');
+      return {
+        env: { MFA_STORE_KIND: 'postgres+redis', MFA_STORE: db.url, MFA_EPHEMERAL_STORE: url, MFA_PREFIX: prefix },
+        cleanup: async () => { await db.drop(); await dropPrefix(url, prefix); },
+      };
+    },
+  },
+];
 
 before(async () => {
-  url = await redisUrl();
   sms = await startReceiver({ secret: SMS_SECRET, now: Date.now });
-  const keyHex = randomBytes(32).toString('hex');
-  const pairP = {
-    REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-p'), MFA_KEY_HEX: keyHex, MFA_MAX_FAILURES: '1000',
-    SMS_WEBHOOK_URL: sms.url, SMS_WEBHOOK_SECRET: SMS_SECRET,
-  };
-  const pairQ = { REDIS_URL: url, MFA_PREFIX: uniquePrefix('multi-q'), MFA_KEY_HEX: keyHex };
-  prefixes.push(pairP.MFA_PREFIX, pairQ.MFA_PREFIX);
-  const started = await Promise.allSettled([pairP, pairP, pairQ, pairQ].map((env) => startInstance(env)));
-  for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  P = [instances[0]!, instances[1]!];
-  Q = [instances[2]!, instances[3]!];
 });
 
 after(async () => {
-  await Promise.all(instances.map((i) => i.kill()));
   await sms?.close();
-  if (url) for (const p of prefixes) await dropPrefix(url, p);
 });
 
 const user = (name: string) => `${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -100,7 +118,34 @@ async function race([a, b]: [Instance, Instance], sub: string) {
   return { answers, answerers };
 }
 
-describe('two instances sharing one Redis', { timeout: 240_000 }, () => {
+for (const backend of BACKENDS.filter((b) => !ONLY || b.name === ONLY)) describe(`two instances sharing ${backend.name}`, { timeout: 240_000 }, () => {
+  const instances: Instance[] = [];
+  let P: [Instance, Instance];
+  let Q: [Instance, Instance];
+  let cleanup: (() => Promise<void>) | undefined;
+
+  before(async () => {
+    // Pair P and pair Q have their own data (two databases, or two key prefixes).
+    const [p, q] = await Promise.all([backend.make(), backend.make()]);
+    cleanup = async () => { await p.cleanup(); await q.cleanup(); };
+    const keyHex = randomBytes(32).toString('hex');
+    const pairP = { ...p.env, MFA_KEY_HEX: keyHex, MFA_MAX_FAILURES: '1000', SMS_WEBHOOK_URL: sms.url, SMS_WEBHOOK_SECRET: SMS_SECRET };
+    const pairQ = { ...q.env, MFA_KEY_HEX: keyHex };
+    // The second of a pair starts once the first has migrated the schema (starting together is
+    // the subject of its own test).
+    for (const env of [pairP, pairQ]) {
+      const first = await startInstance(env);
+      instances.push(first, await startInstance(env));
+    }
+    P = [instances[0]!, instances[1]!];
+    Q = [instances[2]!, instances[3]!];
+  });
+
+  after(async () => {
+    await Promise.all(instances.map((i) => i.kill()));
+    await cleanup?.();
+  });
+
   it(`accept a code sent ${PER_ROUND} times at once exactly once, ${ROUNDS} rounds in a row`, async (t) => {
     const started = Date.now();
     let accepted = 0;
@@ -203,6 +248,23 @@ describe('two instances sharing one Redis', { timeout: 240_000 }, () => {
     assert.equal(jwksA!.body.keys.length, 1);
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
     assert.equal(header.kid, jwksA!.body.keys[0].kid, 'the token names the shared key');
+  });
+
+  it('spend a one-time token once: 20 uses at once over both instances, one accepted, the rest asked to step up', async () => {
+    const [a, b] = Q;
+    const sub = user('once');
+    const { secret, step } = await enroll(a, b, sub);
+    const v = await resume(a, sub, await startChallenge(a, sub), codeAt(secret, step + 1));
+    assert.equal(v.status, 200, describeAnswer(v));
+    const spend = (on: Instance) => call(on.url, 'POST', '/api/transfer-once', { user: sub, headers: { [STEP_UP_HEADER]: v.body.token } });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => spend(i % 2 ? a : b)));
+    assert.equal(answers.filter((x) => x.status === 200).length, 1, answers.map((x) => x.status).join(','));
+    for (const x of answers.filter((y) => y.status !== 200)) {
+      assert.equal(x.status, 401, describeAnswer(x));
+      assert.match(x.headers.get('www-authenticate') ?? '', /insufficient_user_authentication/);
+    }
+    // Later, on either instance: still spent.
+    for (const on of [a, b]) assert.equal((await spend(on)).status, 401);
   });
 
   it('accept a texted code answered 100 times at once over both instances exactly once', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
+import { PostgresStore } from '../../src/server/stores/postgres-store.js';
+import { SplitStore } from '../../src/server/stores/split-store.js';
+import { createDatabase, createSchema, type TestDatabase } from '../helpers/postgres-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import type { StoredFactor } from '../../src/server/stores/store.js';
 import { storeConformance } from './store-conformance.js';
@@ -29,6 +32,27 @@ storeConformance('redis', async () => {
   const url = await redisUrl();
   const prefix = uniquePrefix('conformance');
   return { store: await RedisStore.connect({ url, prefix }), cleanup: () => dropPrefix(url, prefix) };
+});
+
+// Postgres: one database for this file, a fresh schema (an empty store) per test.
+let pgDb: Promise<TestDatabase> | undefined;
+const pgDatabase = () => (pgDb ??= createDatabase('conformance'));
+after(async () => { if (pgDb) await (await pgDb).drop(); });
+
+storeConformance('postgres', async () => {
+  const schema = await createSchema(await pgDatabase(), 'conf');
+  return { store: await PostgresStore.connect({ connectionString: schema.url }), cleanup: schema.drop };
+});
+
+storeConformance('postgres+redis (split)', async () => {
+  const schema = await createSchema(await pgDatabase(), 'split');
+  const url = await redisUrl();
+  const prefix = uniquePrefix('conformance-split');
+  const store = new SplitStore({
+    durable: await PostgresStore.connect({ connectionString: schema.url }),
+    ephemeral: await RedisStore.connect({ url, prefix }),
+  });
+  return { store, cleanup: async () => { await schema.drop(); await dropPrefix(url, prefix); } };
 });
 
 storeConformance('sqlite :memory:', async () => ({ store: new SqliteStore({ path: ':memory:' }) }));
@@ -154,5 +178,25 @@ describe('SqliteStore (file-specific)', () => {
     const k2 = { ...k1, kid: 'k2', createdAt: 1 };
     assert.deepEqual(await a.getOrInsertSigningKey(k1), k1);
     assert.deepEqual(await b.getOrInsertSigningKey(k2), k1);
+  });
+});
+
+describe('PostgresStore (Postgres-specific)', () => {
+  it('a key containing NUL (which Postgres text cannot hold) finds nothing, like every other store, instead of failing', async () => {
+    const schema = await createSchema(await pgDatabase(), 'nul');
+    const store = await PostgresStore.connect({ connectionString: schema.url });
+    try {
+      await store.insertFactor({ ...FACTOR, confirmed: true });
+      assert.equal(await store.getFactor('alice', 'f1\u0000'), null);
+      assert.equal(await store.getChallenge('c\u0000'), null);
+      assert.equal(await store.deleteChallenge('c\u0000'), false);
+      assert.equal(await store.deleteFactor('alice', 'f1\u0000'), false);
+      assert.equal(await store.advanceLastStep('alice', 'f1\u0000', 9, 1), false);
+      assert.equal(await store.consumeRecoveryCode('alice\u0000', 'h', 1), false);
+      assert.deepEqual(await store.listFactors('alice\u0000'), []);
+    } finally {
+      await store.close();
+      await schema.drop();
+    }
   });
 });

@@ -6,7 +6,9 @@ const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, dig
 const id = z.string().min(1).max(64);
 /** A typed code before format checks (the factor decides what is well-formed). */
 const codeText = z.string().min(1).max(64);
-const label = z.string().trim().min(1).max(64);
+/** Shown back to the user; control characters (and NUL, which Postgres cannot store) are malformed input. */
+// eslint-disable-next-line no-control-regex
+const label = z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
 
 export const startChallengeSchema = z.strictObject({
   resource: name,

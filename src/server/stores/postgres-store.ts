@@ -1,0 +1,385 @@
+/**
+ * Postgres store (node-postgres) for durable data at scale: many app instances over one database.
+ * Every rule that must hold across instances is one statement or one short transaction:
+ *  - compare-and-set rules (replay marks, single-use codes and challenges, one-time tokens,
+ *    challenge state) are a single `UPDATE … WHERE` / `INSERT … ON CONFLICT` whose row count
+ *    says who won;
+ *  - read-compute-write rules (failures, attempts) are one call of a SQL function that locks the
+ *    row only while it runs (postgres-schema.ts, mirroring failure-math.ts);
+ *  - the first signing key is chosen under a transaction-scoped advisory lock.
+ *
+ * Fail closed: connecting gives up after `connectTimeoutMs` and every query after
+ * `queryTimeoutMs`, so an outage makes calls throw promptly (→ 503) instead of hanging; the pool
+ * opens new connections by itself once Postgres is back. No session state is used (no SET, no
+ * named prepared statements, only transaction-scoped advisory locks), so PgBouncer in
+ * transaction mode works (docs/operating.md "Postgres").
+ */
+import pg from 'pg';
+import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
+import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
+import { toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+import type {
+  AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/db` (default: `PG_URL`, then libpq's PG* variables). */
+  connectionString?: string;
+  /** An already configured pool (then the other connection options are ignored; the store does not own it). */
+  pool?: pg.Pool;
+  /** Connections per instance (default 10). */
+  max?: number;
+  /** Give up opening a connection after this many ms (default 2000). */
+  connectTimeoutMs?: number;
+  /**
+   * Give up waiting for a free pooled connection after this many ms (default 10000): under a
+   * burst requests queue for the pool; this only bounds the queue, a dead server fails at once.
+   */
+  acquireTimeoutMs?: number;
+  /** Give up on a query after this many ms, client side (default 5000). */
+  queryTimeoutMs?: number;
+  /**
+   * Also ask the server to cancel statements after `queryTimeoutMs` (a `statement_timeout`
+   * startup parameter; default true). PgBouncer refuses unknown startup parameters: set false
+   * there (or list it in `ignore_startup_parameters`).
+   */
+  statementTimeout?: boolean;
+}
+
+/** Expired rows of ephemeral tables are swept at most this often per instance, off the hot path. */
+const SWEEP_EVERY_MS = 60_000;
+
+// BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
+// counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
+const INT8 = 20;
+/** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
+const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+type Q = Pick<pg.PoolClient, 'query'>;
+
+export class PostgresStore implements MfaStore {
+  readonly #pool: pg.Pool;
+  readonly #owned: boolean;
+  #lastSweep = 0;
+  #sweeping: Promise<void> | undefined;
+
+  private constructor(pool: pg.Pool, owned: boolean) {
+    this.#pool = pool;
+    this.#owned = owned;
+  }
+
+  /** Connects and applies the schema migrations (postgres-schema.ts) before resolving. */
+  static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const timeout = options.queryTimeoutMs ?? 5_000;
+    const connectMs = options.connectTimeoutMs ?? 2_000;
+    // pg-pool uses one setting both to open a connection and to wait in its queue: the client
+    // gets the short connect timeout, the pool the longer queue bound.
+    class Client extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectMs });
+      }
+    }
+    const pool = options.pool ?? new pg.Pool({
+      connectionString: options.connectionString ?? process.env.PG_URL,
+      max: options.max ?? 10,
+      Client,
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
+      query_timeout: timeout,
+      ...(options.statementTimeout !== false && { statement_timeout: timeout }),
+      types,
+    });
+    // An idle connection dropped by the server must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const store = new PostgresStore(pool, !options.pool);
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client);
+        client.release();
+      } catch (err) {
+        client.release(err as Error);
+        throw err;
+      }
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    // Postgres text cannot hold U+0000, so no stored key contains it: a lookup or compare-and-set
+    // keyed by such a string (an id from a URL) finds nothing, as on every other store, instead of
+    // failing as an outage would.
+    if (/^\s*(SELECT|UPDATE|DELETE) /.test(sql) && !sql.includes('mfa_') && params.some((p) => typeof p === 'string' && p.includes('\u0000'))) {
+      return Promise.resolve({ rows: [], rowCount: 0 } as unknown as pg.QueryResult<Row>);
+    }
+    return this.#pool.query(sql, params);
+  }
+
+  async #changed(sql: string, params: unknown[]): Promise<boolean> {
+    return (await this.#q(sql, params)).rowCount === 1;
+  }
+
+  /** One transaction on one connection; a failed one is rolled back and its connection discarded. */
+  async #tx<T>(fn: (c: Q) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  /** Deletes expired ephemeral rows at most once a minute (of the callers' clock), without waiting. */
+  #maybeSweep(now: number): void {
+    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#sweeping) return;
+    this.#lastSweep = now;
+    this.#sweeping = (async () => {
+      for (const table of ['used_tokens', 'session_revocations', 'freshness']) {
+        await this.#q(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
+      }
+      await this.#q('DELETE FROM rate_limits WHERE reset_at <= $1', [now]);
+    })().catch(() => {}).finally(() => { this.#sweeping = undefined; });
+  }
+
+  // Factors
+
+  async insertFactor(f: StoredFactor): Promise<void> {
+    await this.#q(`INSERT INTO factors (sub, id, type, label, secret_enc, algorithm, digits, period, confirmed,
+      created_at, last_used_at, last_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [f.sub, f.id, f.type, f.label, f.secretEnc, f.algorithm, f.digits, f.period, f.confirmed, f.createdAt, f.lastUsedAt, f.lastStep]);
+  }
+
+  async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
+    const { rows } = await this.#q('SELECT * FROM factors WHERE sub = $1 AND id = $2', [sub, id]);
+    return rows[0] ? toFactor(rows[0]) : null;
+  }
+
+  async listFactors(sub: string): Promise<StoredFactor[]> {
+    return (await this.#q('SELECT * FROM factors WHERE sub = $1 ORDER BY created_at, seq', [sub])).rows.map(toFactor);
+  }
+
+  async confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean> {
+    const confirm = 'UPDATE factors SET confirmed = true WHERE sub = $1 AND id = $2 AND NOT confirmed';
+    if (!recoveryHashes) return this.#changed(confirm, [sub, id]);
+    // The confirmation and the first recovery codes commit together or not at all.
+    return this.#tx(async (c) => {
+      if ((await c.query(confirm, [sub, id])).rowCount !== 1) return false;
+      await replaceCodes(c, sub, recoveryHashes);
+      return true;
+    });
+  }
+
+  renameFactor(sub: string, id: string, label: string): Promise<boolean> {
+    return this.#changed('UPDATE factors SET label = $3 WHERE sub = $1 AND id = $2', [sub, id, label]);
+  }
+
+  touchFactor(sub: string, id: string, at: number): Promise<boolean> {
+    return this.#changed('UPDATE factors SET last_used_at = $3 WHERE sub = $1 AND id = $2', [sub, id, at]);
+  }
+
+  deleteFactor(sub: string, id: string): Promise<boolean> {
+    return this.#changed('DELETE FROM factors WHERE sub = $1 AND id = $2', [sub, id]);
+  }
+
+  async deletePendingFactors(sub: string, olderThan: number): Promise<number> {
+    return (await this.#q('DELETE FROM factors WHERE sub = $1 AND NOT confirmed AND created_at < $2', [sub, olderThan])).rowCount ?? 0;
+  }
+
+  advanceLastStep(sub: string, id: string, step: number, at: number): Promise<boolean> {
+    // One compare-and-set: of several instances racing on the same step, exactly one changes the row.
+    return this.#changed('UPDATE factors SET last_step = $3, last_used_at = $4 WHERE sub = $1 AND id = $2 AND last_step < $3',
+      [sub, id, step, at]);
+  }
+
+  // Failures and lockout
+
+  async getFailureState(sub: string, key: string): Promise<FailureState> {
+    const { rows } = await this.#q('SELECT failures, locked_until, lock_count FROM failures WHERE sub = $1 AND key = $2', [sub, key]);
+    return toFailure(rows[0]);
+  }
+
+  recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
+    return this.#settle(sub, key, now, policy, 'count');
+  }
+
+  async resetFailures(sub: string, key: string): Promise<void> {
+    await this.#q('DELETE FROM failures WHERE sub = $1 AND key = $2', [sub, key]);
+  }
+
+  async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
+    const { rows } = await this.#q('SELECT * FROM mfa_begin_attempt($1, $2, $3, $4, $5)', [sub, key, now, maxFailures(policy), ATTEMPT_HOLD_MS]);
+    const r = rows[0]!;
+    return r.o_ok ? { ok: true } : { ok: false, reason: r.o_reason as 'locked' | 'busy', retryAt: r.o_retry_at as number };
+  }
+
+  settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
+    return this.#settle(sub, key, now, policy, outcome);
+  }
+
+  /** The lockout rule runs inside Postgres (postgres-schema.ts `mfa_settle_attempt`, mirroring failure-math.ts). */
+  async #settle(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome | 'count'): Promise<FailureState> {
+    const { rows } = await this.#q('SELECT * FROM mfa_settle_attempt($1, $2, $3, $4, $5, $6, $7)',
+      [sub, key, now, maxFailures(policy), policy.baseLockMs, policy.maxLockMs ?? null, outcome]);
+    const r = rows[0]!;
+    return { failures: r.o_failures, lockedUntil: r.o_locked_until, lockCount: r.o_lock_count };
+  }
+
+  // Recovery codes
+
+  async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
+    // One transaction: no moment where the user has no codes, or old and new at once.
+    await this.#tx((c) => replaceCodes(c, sub, hashes));
+  }
+
+  consumeRecoveryCode(sub: string, hash: string, at: number): Promise<boolean> {
+    return this.#changed('UPDATE recovery_codes SET used_at = $3 WHERE sub = $1 AND hash = $2 AND used_at IS NULL', [sub, hash, at]);
+  }
+
+  async countRecoveryCodes(sub: string): Promise<number> {
+    const { rows } = await this.#q('SELECT count(*) AS n FROM recovery_codes WHERE sub = $1 AND used_at IS NULL', [sub]);
+    return rows[0]!.n as number;
+  }
+
+  async deleteRecoveryCodes(sub: string): Promise<void> {
+    await this.#q('DELETE FROM recovery_codes WHERE sub = $1', [sub]);
+  }
+
+  // Challenges
+
+  async insertChallenge(c: StoredChallenge): Promise<void> {
+    await this.#q(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason, created_at, expires_at, state)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [c.id, c.sub, c.resource, c.action, c.factorId, c.stepGuid, c.reason ?? null, c.createdAt, c.expiresAt, c.state ?? null]);
+  }
+
+  async getChallenge(id: string): Promise<StoredChallenge | null> {
+    const { rows } = await this.#q('SELECT * FROM challenges WHERE id = $1', [id]);
+    return rows[0] ? toChallenge(rows[0]) : null;
+  }
+
+  updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
+    // Compare-and-set on the verifier's state: of two racing updates exactly one changes the row.
+    return this.#changed(`UPDATE challenges SET factor_id = $2, step_guid = $3, state = $4
+      WHERE id = $1 AND state IS NOT DISTINCT FROM $5::text`, [next.id, next.factorId, next.stepGuid, next.state ?? null, expectedState ?? null]);
+  }
+
+  deleteChallenge(id: string): Promise<boolean> {
+    return this.#changed('DELETE FROM challenges WHERE id = $1', [id]);
+  }
+
+  async deleteExpiredChallenges(now: number): Promise<number> {
+    // Expired at expiresAt itself, matching a TTL-based backend.
+    return (await this.#q('DELETE FROM challenges WHERE expires_at <= $1', [now])).rowCount ?? 0;
+  }
+
+  // Freshness
+
+  async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {
+    await this.#q(`INSERT INTO freshness (sub, session, resource, action, auth_time, acr, amr, expires_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sub, session, resource, action) DO UPDATE SET
+      auth_time = excluded.auth_time, acr = excluded.acr, amr = excluded.amr, expires_at = excluded.expires_at`,
+    [sub, session, r.resource, r.action, r.authTime, r.acr, JSON.stringify(r.amr), expiresAt]);
+  }
+
+  async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
+    this.#maybeSweep(now);
+    const { rows } = await this.#q('SELECT * FROM freshness WHERE sub = $1 AND session = $2 AND expires_at > $3', [sub, session, now]);
+    return rows.map((row) => ({ resource: row.resource, action: row.action, authTime: row.auth_time, acr: row.acr, amr: row.amr as string[] }));
+  }
+
+  async clearFreshness(sub: string, session?: string): Promise<void> {
+    if (session === undefined) await this.#q('DELETE FROM freshness WHERE sub = $1', [sub]);
+    else await this.#q('DELETE FROM freshness WHERE sub = $1 AND session = $2', [sub, session]);
+  }
+
+  // Session revocation
+
+  async revokeSession(sub: string, session: string, at: number, expiresAt: number): Promise<void> {
+    await this.#q(`INSERT INTO session_revocations (sub, session, revoked_at, expires_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (sub, session) DO UPDATE SET revoked_at = GREATEST(session_revocations.revoked_at, excluded.revoked_at),
+        expires_at = GREATEST(session_revocations.expires_at, excluded.expires_at)`, [sub, session, at, expiresAt]);
+  }
+
+  async sessionRevokedAt(sub: string, session: string, now: number): Promise<number> {
+    this.#maybeSweep(now);
+    const { rows } = await this.#q('SELECT revoked_at FROM session_revocations WHERE sub = $1 AND session = $2 AND expires_at > $3', [sub, session, now]);
+    return (rows[0]?.revoked_at as number | undefined) ?? 0;
+  }
+
+  // Rate limits
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
+    this.#maybeSweep(now);
+    const { rows } = await this.#q(`INSERT INTO rate_limits (key, reset_at, count) VALUES ($1, $2, 1)
+      ON CONFLICT (key, reset_at) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`, [key, resetAt]);
+    return { count: rows[0]!.count as number, resetAt };
+  }
+
+  // One-time tokens
+
+  useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
+    this.#maybeSweep(now);
+    // Inserted, or taking over a mark that has expired: either way this caller is the first.
+    return this.#changed(`INSERT INTO used_tokens (jti, expires_at) VALUES ($1, $2)
+      ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE used_tokens.expires_at <= $3`, [jti, expiresAt, now]);
+  }
+
+  // Signing keys
+
+  getOrInsertSigningKey(k: SigningKeyRecord): Promise<SigningKeyRecord> {
+    // Serialized by an advisory lock: under READ COMMITTED, two "insert if empty" could both see an empty table.
+    return this.#tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_SIGNING_KEYS]);
+      await c.query(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at)
+        SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`, [k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt]);
+      const { rows } = await c.query<Row>('SELECT * FROM signing_keys ORDER BY created_at, seq LIMIT 1');
+      return toSigningKey(rows[0]!);
+    });
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.#q('SELECT * FROM signing_keys ORDER BY created_at, seq')).rows.map(toSigningKey);
+  }
+
+  // Audit
+
+  async appendAuditEvent(e: AuditEvent): Promise<void> {
+    await this.#q(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity, status, metadata, ip)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [e.id, e.at, e.type, e.sub, e.resource ?? null, e.action ?? null, e.factor ?? null, e.severity, e.status,
+      e.metadata === undefined ? null : JSON.stringify(e.metadata), e.ip ?? null]);
+  }
+
+  async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
+    const n = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.trunc(limit), Number.MAX_SAFE_INTEGER));
+    const { rows } = await this.#q('SELECT * FROM audit_events WHERE sub = $1 ORDER BY at DESC, seq DESC LIMIT $2', [sub, n]);
+    return rows.map(toAuditEvent);
+  }
+
+  async close(): Promise<void> {
+    await this.#sweeping;
+    if (this.#owned && !this.#pool.ended) await this.#pool.end();
+  }
+}
+
+/** Inside a transaction only. A duplicate hash in the new set is one code, not an error. */
+async function replaceCodes(c: Q, sub: string, hashes: string[]): Promise<void> {
+  await c.query('DELETE FROM recovery_codes WHERE sub = $1', [sub]);
+  if (hashes.length) {
+    await c.query(`INSERT INTO recovery_codes (sub, hash) SELECT $1, h FROM unnest($2::text[]) AS h
+      ON CONFLICT DO NOTHING`, [sub, hashes]);
+  }
+}
