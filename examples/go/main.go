@@ -84,11 +84,14 @@ func serve() {
 	}
 	lifetime, _ := strconv.ParseInt(env("MFA_MAX_LIFETIME", "300"), 10, 64)
 	leeway, _ := strconv.ParseInt(env("MFA_CLOCK_TOLERANCE", "30"), 10, 64)
+	refetch, _ := strconv.ParseInt(env("MFA_JWKS_REFETCH_INTERVAL", "30"), 10, 64)
 	cookie := env("APP_SESSION_COOKIE", "app_session")
+	keys := mfaguard.NewKeySet(env("MFA_JWKS_URL", str("jwks_uri", "")))
+	keys.MinRefetch = time.Duration(refetch) * time.Second
 	g := &mfaguard.Guard{
 		Issuer:           env("MFA_ISSUER", str("issuer", "")),
 		Audience:         env("MFA_AUDIENCE", str("token_audience", "mfa-elements:step-up")),
-		Keys:             mfaguard.NewKeySet(env("MFA_JWKS_URL", str("jwks_uri", ""))),
+		Keys:             keys,
 		IntrospectionURL: env("MFA_INTROSPECTION_URL", str("introspection_endpoint", introspection)),
 		AdminToken:       os.Getenv("MFA_ADMIN_TOKEN"),
 		ClientID:         os.Getenv("MFA_CLIENT_ID"),

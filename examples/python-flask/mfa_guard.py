@@ -59,13 +59,22 @@ class KeySet:
 
     def __init__(self, url=None, jwks=None, ttl=300, min_refetch=30, clock=time.monotonic):
         self.url, self.ttl, self.min_refetch, self.clock = url, ttl, min_refetch, clock
-        self.keys, self.fetched_at, self.lock = {}, None, threading.Lock()
+        self.keys, self.fetched_at, self.ttl_now, self.lock = {}, None, ttl, threading.Lock()
         if jwks is not None:
             self._load(jwks)
             self.fetched_at = float("inf")  # static: never refetched
 
     def _load(self, jwks):
-        self.keys = {k["kid"]: k for k in jwks.get("keys", []) if k.get("kty") == "OKP" and k.get("crv") == "Ed25519" and "kid" in k}
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise ValueError("not a JWKS")
+        keys = {}
+        for k in jwks["keys"]:
+            if isinstance(k, dict) and k.get("kty") == "OKP" and k.get("crv") == "Ed25519" and isinstance(k.get("kid"), str):
+                try:
+                    keys[k["kid"]] = jwt.PyJWK(k, "EdDSA").key
+                except jwt.PyJWKError:
+                    pass  # a key we cannot use is a key we do not have
+        self.keys = keys
 
     def _fetch(self):
         try:
@@ -75,7 +84,9 @@ class KeySet:
         except (OSError, ValueError) as err:
             if not self.keys:
                 raise Unavailable(f"JWKS {self.url}: {err}") from err
-            return  # keep serving the keys we have
+            # Keep serving the keys we have; try again no sooner than min_refetch.
+            self.fetched_at, self.ttl_now = self.clock(), self.min_refetch
+            return
         max_age = [p.split("=", 1)[1] for p in cache.replace(" ", "").split(",") if p.startswith("max-age=")]
         self.ttl_now = min(self.ttl, int(max_age[0])) if max_age and max_age[0].isdigit() else self.ttl
         self.fetched_at = self.clock()
@@ -83,7 +94,7 @@ class KeySet:
     def get(self, kid):
         with self.lock:
             now = self.clock()
-            if self.fetched_at is None or now - self.fetched_at > getattr(self, "ttl_now", self.ttl):
+            if self.fetched_at is None or now - self.fetched_at > self.ttl_now:
                 self._fetch()
             elif kid not in self.keys and now - self.fetched_at > self.min_refetch:
                 self._fetch()  # rotation: a new kid appears before our cache expires
@@ -107,12 +118,12 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
         raise Refused("alg")
     if header.get("typ") != TOKEN_TYPE:
         raise Refused("typ")
-    jwk = keys.get(header["kid"]) if isinstance(header.get("kid"), str) else None
-    if jwk is None:
+    key = keys.get(header["kid"]) if isinstance(header.get("kid"), str) else None
+    if key is None:
         raise Refused("kid")
     try:
         # PyJWT checks the signature only; every claim is checked below against our clock.
-        claims = jwt.decode(token, jwt.PyJWK(jwk, "EdDSA").key, algorithms=["EdDSA"],
+        claims = jwt.decode(token, key, algorithms=["EdDSA"],
                             options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                                      "verify_aud": False, "verify_iss": False})
     except jwt.InvalidSignatureError as err:
@@ -202,7 +213,8 @@ class MfaGuard:
                 meta = json.load(res)
         return cls(
             current_user=current_user,
-            keys=KeySet(env.get("MFA_JWKS_URL") or meta["jwks_uri"]),
+            keys=KeySet(env.get("MFA_JWKS_URL") or meta["jwks_uri"],
+                        min_refetch=int(env.get("MFA_JWKS_REFETCH_INTERVAL", "30"))),
             issuer=env.get("MFA_ISSUER") or meta["issuer"],
             audience=env.get("MFA_AUDIENCE") or meta.get("token_audience", "mfa-elements:step-up"),
             introspection_url=env.get("MFA_INTROSPECTION_URL") or meta.get("introspection_endpoint")

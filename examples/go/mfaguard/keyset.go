@@ -82,7 +82,9 @@ func (ks *KeySet) fetch(now time.Time) error {
 		if ks.keys == nil {
 			return fmt.Errorf("JWKS %s: %w", ks.URL, err)
 		}
-		return nil // keep serving the keys we have
+		// Keep serving the keys we have; try again no sooner than MinRefetch.
+		ks.expiresAt = now.Add(ks.MinRefetch)
+		return nil
 	}
 	ks.load(jwks)
 	ttl := ks.TTL

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 public final class KeySet implements StepUpVerifier.KeyLookup {
     private static final Pattern MAX_AGE = Pattern.compile("max-age=(\\d+)");
     private final String url;
-    private final Duration ttl = Duration.ofMinutes(5), minRefetch = Duration.ofSeconds(30);
+    private final Duration ttl = Duration.ofMinutes(5);
+    private Duration minRefetch = Duration.ofSeconds(30);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Map<String, PublicKey> keys;
     private long fetchedAt, expiresAt;
@@ -30,7 +31,12 @@ public final class KeySet implements StepUpVerifier.KeyLookup {
         this.keys = keys;
     }
 
-    public static KeySet fetching(String url) { return new KeySet(url, null); }
+    /** Fetches from url; an unknown kid refetches at most once per `minRefetch`. */
+    public static KeySet fetching(String url, Duration minRefetch) {
+        KeySet ks = new KeySet(url, null);
+        ks.minRefetch = minRefetch;
+        return ks;
+    }
 
     public static KeySet fixed(Object jwks) { return new KeySet(null, load(jwks)); }
 
@@ -65,6 +71,7 @@ public final class KeySet implements StepUpVerifier.KeyLookup {
         } catch (Exception ex) {
             if (ex instanceof InterruptedException) Thread.currentThread().interrupt();
             if (keys == null) throw new StepUpVerifier.Unavailable("JWKS " + url + ": " + ex.getMessage(), ex);
+            expiresAt = now + minRefetch.toMillis(); // keep the keys we have; try again no sooner than minRefetch
         }
     }
 

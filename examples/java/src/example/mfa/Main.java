@@ -78,7 +78,7 @@ public final class Main {
         Guard g = new Guard();
         g.issuer = env("MFA_ISSUER", str.apply("issuer", null));
         g.audience = env("MFA_AUDIENCE", str.apply("token_audience", "mfa-elements:step-up"));
-        g.keys = KeySet.fetching(env("MFA_JWKS_URL", str.apply("jwks_uri", null)));
+        g.keys = KeySet.fetching(env("MFA_JWKS_URL", str.apply("jwks_uri", null)), java.time.Duration.ofSeconds(Long.parseLong(env("MFA_JWKS_REFETCH_INTERVAL", "30"))));
         g.introspectionUrl = env("MFA_INTROSPECTION_URL", str.apply("introspection_endpoint", service.isEmpty() ? null : service + "/mfa/introspect"));
         g.adminToken = env("MFA_ADMIN_TOKEN", null);
         g.clientId = env("MFA_CLIENT_ID", null);
