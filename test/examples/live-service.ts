@@ -29,13 +29,16 @@ const secretKey = new TextEncoder().encode(SESSION_SECRET);
 export const sessionCookie = async (sub: string, sid: string) =>
   `${SESSION_COOKIE}=${await new SignJWT({ sid }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(secretKey)}`;
 
-export async function startService() {
+/** An authenticator app's code for `step` (RFC 6238, SHA1, 6 digits), independent of the server's TOTP. */
+export { codeAt, currentStep };
+
+export async function startService(options: { origins?: string[] } = {}) {
   const mfa = createMfaServer({
     store: new MemoryStore(),
     encryptionKey: Buffer.alloc(32, 3),
     issuer: ISSUER,
     audience: AUDIENCE,
-    origins: [APP_ORIGIN],
+    origins: options.origins ?? [APP_ORIGIN],
     freshness: { reuse: 'none' },
     authenticate: async (req) => {
       const raw = /(?:^|;\s*)app_session=([^;]+)/.exec(req.headers.get('cookie') ?? '')?.[1];
@@ -59,13 +62,22 @@ export async function startService() {
   const call = async (method: string, path: string, cookie: string, body?: unknown) => {
     const res = await fetch(url + path, {
       method,
-      headers: { cookie, origin: APP_ORIGIN, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: { cookie, origin: (options.origins ?? [APP_ORIGIN])[0]!, ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
     return JSON.parse(text) as Record<string, any>;
   };
+
+  /** Enrolls TOTP over the protocol, confirmed with the code of `step` (the next unused step is `step + 1`). */
+  async function enroll(sub: string, sid: string): Promise<{ secret: string; step: number }> {
+    const cookie = await sessionCookie(sub, sid);
+    const enrollment = await call('POST', '/mfa/factors', cookie, { type: 'totp' });
+    const step = currentStep();
+    await call('POST', `/mfa/factors/${enrollment.factorId}/confirm`, cookie, { code: codeAt(enrollment.secret, step) });
+    return { secret: enrollment.secret as string, step };
+  }
 
   /**
    * Enrolls TOTP over the protocol and steps up once, as a user with an authenticator app: the
@@ -74,12 +86,10 @@ export async function startService() {
    */
   async function stepUp(sub: string, sid: string, resource = 'payments', action = 'transfer'): Promise<string> {
     const cookie = await sessionCookie(sub, sid);
-    const enrollment = await call('POST', '/mfa/factors', cookie, { type: 'totp' });
-    const step = currentStep();
-    await call('POST', `/mfa/factors/${enrollment.factorId}/confirm`, cookie, { code: codeAt(enrollment.secret, step) });
+    const { secret, step } = await enroll(sub, sid);
     const challenge = await call('POST', '/mfa/challenges', cookie, { resource, action });
     const verified = await call('POST', `/mfa/challenges/${challenge.challengeId}/resume`, cookie, {
-      answers: [{ guid: challenge.challenges[0].guid, value: codeAt(enrollment.secret, step + 1) }],
+      answers: [{ guid: challenge.challenges[0].guid, value: codeAt(secret, step + 1) }],
     });
     assert.equal(verified.status, 'VERIFIED');
     return verified.token as string;
@@ -88,6 +98,7 @@ export async function startService() {
   return {
     url,
     jwksUrl: `${url}/mfa/jwks.json`,
+    enroll,
     stepUp,
     close: async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
