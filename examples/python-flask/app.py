@@ -35,16 +35,17 @@ def current_user(req):
 app = Flask(__name__)
 app.json.sort_keys = False  # keep the Node guard's key order in the 401 body
 guard = MfaGuard.from_env(current_user=current_user)
+mfa_validation_required = guard.mfa_validation_required  # Q2's SDK spelling
 
 
 @app.post("/transfer")
-@guard.mfa_validation_required("payments", "transfer")
+@mfa_validation_required("payments", "transfer")
 def transfer():
     return jsonify(ok=True, sub=g.step_up["sub"], amr=g.step_up["amr"])
 
 
 @app.get("/statements")
-@guard.mfa_validation_required("statements", "read", one_time=True)
+@mfa_validation_required("statements", "read", one_time=True)
 def statements():
     return jsonify(ok=True, sub=g.step_up["sub"], statements=[])
 
