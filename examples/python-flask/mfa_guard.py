@@ -116,6 +116,8 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
         raise Refused("malformed") from err
     if header.get("alg") != "EdDSA":
         raise Refused("alg")
+    if "crit" in header:
+        raise Refused("crit")  # we understand no JWS extension, so none may be critical
     if header.get("typ") != TOKEN_TYPE:
         raise Refused("typ")
     key = keys.get(header["kid"]) if isinstance(header.get("kid"), str) else None
@@ -148,7 +150,7 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
     if claims["exp"] <= now - leeway:
         raise Refused("expired")
     if claims["iat"] > now + leeway or ("nbf" in claims and claims["nbf"] > now + leeway):
-        raise Refused("iat_future")
+        raise Refused("not_yet_valid")
     if claims["exp"] - claims["iat"] > max_lifetime:
         raise Refused("lifetime")
     if claims["auth_time"] > claims["iat"]:

@@ -9,7 +9,7 @@
  * byte-for-byte reproducible. Valid-shaped tokens are minted by the server's own
  * `signStepUpToken`; only the deliberately malformed ones are hand-built with jose.
  */
-import { createHash, createHmac, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -144,6 +144,7 @@ export async function buildVectors() {
     rawJws({ alg: 'HS256', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), (i) => createHmac('sha256', k1.publicJwk.x!).update(i).digest('base64url')), 'reject', 'alg');
   add('alg-hs256-confusion-raw', 'HS256 keyed with the raw 32 public key bytes',
     rawJws({ alg: 'HS256', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), (i) => createHmac('sha256', Buffer.from(k1.publicJwk.x!, 'base64url')).update(i).digest('base64url')), 'reject', 'alg');
+  add('crit-unknown', 'a "crit" header naming an extension no verifier of ours understands (RFC 7515 §4.1.11: must be refused)', rawJws({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: k1.kid, crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }, claimsAt(fresh), (i) => sign(null, Buffer.from(i), k1.keyObject).toString('base64url')), 'reject', 'crit');
   add('typ-jwt', 'typ "JWT": explicit typing (RFC 8725) keeps other JWTs signed by the same key out', await forge(k1, claimsAt(fresh), { typ: 'JWT' }), 'reject', 'typ');
   add('typ-missing', 'no typ header', await forge(k1, claimsAt(fresh), { typ: undefined }), 'reject', 'typ');
   add('kid-unknown', 'signed by a key the JWKS does not publish, under its own kid (refetch the JWKS once, then refuse)', await mint(stranger, claimsAt(fresh)), 'reject', 'kid');
@@ -165,7 +166,8 @@ export async function buildVectors() {
   add('aud-wrong', 'another audience', await mint(k1, claimsAt(fresh, { aud: 'another-app' }), { ...CONFIG, audience: 'another-app' }), 'reject', 'aud');
   add('sub-other-user', 'bob\'s token presented in alice\'s session', await mint(k1, claimsAt(fresh, { sub: 'bob' })), 'reject', 'sub');
   add('expired', 'exp 120 s ago (issued 420 s ago)', await mint(k1, claimsAt(NOW - 420)), 'reject', 'expired');
-  add('iat-future', 'issued 120 s in the future: beyond any clock tolerance', await mint(k1, claimsAt(NOW + 120)), 'reject', 'iat_future');
+  add('iat-future', 'issued 120 s in the future: beyond any clock tolerance', await mint(k1, claimsAt(NOW + 120)), 'reject', 'not_yet_valid');
+  add('nbf-future', 'nbf 120 s in the future (the service never sets nbf; a verifier that honours it must refuse)', await forge(k1, claimsAt(fresh, { nbf: NOW + 120 })), 'reject', 'not_yet_valid');
   add('lifetime-too-long', 'exp − iat = 3600 s, longer than the service ever issues (300 s)', await mint(k1, claimsAt(fresh, { exp: fresh + 3600 })), 'reject', 'lifetime');
   add('auth-time-after-iat', 'auth_time after iat: never issued', await forge(k1, claimsAt(fresh, { auth_time: fresh + 10 })), 'reject', 'auth_time');
   for (const claim of ['jti', 'ssn', 'acr', 'amr', 'auth_time', 'exp', 'resource']) {

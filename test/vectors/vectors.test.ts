@@ -68,7 +68,7 @@ describe('step-up token vectors', () => {
 
   test('the file covers both verdicts and every refusal reason of the checklist', () => {
     const reasons = new Set(file.vectors.map((v) => v.reason));
-    for (const r of ['ok', 'malformed', 'alg', 'typ', 'kid', 'signature', 'iss', 'aud', 'sub', 'expired', 'iat_future', 'lifetime', 'auth_time', 'missing_claim', 'claim_type', 'resource', 'action', 'session', 'acr', 'max_age']) {
+    for (const r of ['ok', 'malformed', 'alg', 'crit', 'typ', 'kid', 'signature', 'iss', 'aud', 'sub', 'expired', 'not_yet_valid', 'lifetime', 'auth_time', 'missing_claim', 'claim_type', 'resource', 'action', 'session', 'acr', 'max_age']) {
       assert.ok(reasons.has(r), `no vector for ${r}`);
     }
   });

@@ -89,6 +89,9 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 	if header["alg"] != "EdDSA" {
 		return nil, refuse("alg")
 	}
+	if _, ok := header["crit"]; ok {
+		return nil, refuse("crit") // we understand no JWS extension, so none may be critical
+	}
 	if header["typ"] != TokenType {
 		return nil, refuse("typ")
 	}
@@ -158,7 +161,7 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 	}
 	nbf, hasNbf := integer(raw["nbf"])
 	if c.Iat > e.Now+e.Leeway || (hasNbf && nbf > e.Now+e.Leeway) {
-		return nil, refuse("iat_future")
+		return nil, refuse("not_yet_valid")
 	}
 	if c.Exp-c.Iat > e.MaxLifetime {
 		return nil, refuse("lifetime")

@@ -88,6 +88,7 @@ public final class StepUpVerifier {
         if (parts.length != 3) throw new Refused("malformed");
         Map<String, Object> header = segment(parts[0]);
         if (!"EdDSA".equals(header.get("alg"))) throw new Refused("alg");
+        if (header.containsKey("crit")) throw new Refused("crit"); // we understand no JWS extension, so none may be critical
         if (!TOKEN_TYPE.equals(header.get("typ"))) throw new Refused("typ");
         if (!(header.get("kid") instanceof String)) throw new Refused("kid");
         PublicKey key = keys.get((String) header.get("kid"));
@@ -113,7 +114,7 @@ public final class StepUpVerifier {
         if (!e.sub.equals(c.get("sub"))) throw new Refused("sub");
         if (exp <= e.now - e.leeway) throw new Refused("expired");
         Object nbf = c.get("nbf");
-        if (iat > e.now + e.leeway || (nbf instanceof Long && (Long) nbf > e.now + e.leeway)) throw new Refused("iat_future");
+        if (iat > e.now + e.leeway || (nbf instanceof Long && (Long) nbf > e.now + e.leeway)) throw new Refused("not_yet_valid");
         if (exp - iat > e.maxLifetime) throw new Refused("lifetime");
         if (authTime > iat) throw new Refused("auth_time");
         if (!e.resource.equals(c.get("resource"))) throw new Refused("resource");
