@@ -45,6 +45,16 @@ func fail(format string, args ...any) {
 	os.Exit(1)
 }
 
+// seconds reads a whole number of seconds from the environment, or stops start-up.
+func seconds(name, fallback string) int64 {
+	v := env(name, fallback)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		fail("%s must be a whole number of seconds, not %q", name, v)
+	}
+	return n
+}
+
 // discovery reads the service's metadata (issuer, jwks_uri, token_audience, introspection_endpoint).
 func discovery(service string) map[string]any {
 	res, err := http.Get(service + "/mfa/.well-known/mfa-configuration")
@@ -82,14 +92,18 @@ func serve() {
 	if service != "" {
 		introspection = service + "/mfa/introspect"
 	}
-	lifetime, _ := strconv.ParseInt(env("MFA_MAX_LIFETIME", "300"), 10, 64)
-	leeway, _ := strconv.ParseInt(env("MFA_CLOCK_TOLERANCE", "30"), 10, 64)
-	refetch, _ := strconv.ParseInt(env("MFA_JWKS_REFETCH_INTERVAL", "30"), 10, 64)
+	lifetime := seconds("MFA_MAX_LIFETIME", "300")
+	leeway := seconds("MFA_CLOCK_TOLERANCE", "30")
+	refetch := seconds("MFA_JWKS_REFETCH_INTERVAL", "30")
 	cookie := env("APP_SESSION_COOKIE", "app_session")
-	keys := mfaguard.NewKeySet(env("MFA_JWKS_URL", str("jwks_uri", "")))
+	issuer, jwksURL := env("MFA_ISSUER", str("issuer", "")), env("MFA_JWKS_URL", str("jwks_uri", ""))
+	if issuer == "" || jwksURL == "" {
+		fail("the discovery document names no issuer or jwks_uri")
+	}
+	keys := mfaguard.NewKeySet(jwksURL)
 	keys.MinRefetch = time.Duration(refetch) * time.Second
 	g := &mfaguard.Guard{
-		Issuer:           env("MFA_ISSUER", str("issuer", "")),
+		Issuer:           issuer,
 		Audience:         env("MFA_AUDIENCE", str("token_audience", "mfa-elements:step-up")),
 		Keys:             keys,
 		IntrospectionURL: env("MFA_INTROSPECTION_URL", str("introspection_endpoint", introspection)),

@@ -206,26 +206,41 @@ class MfaGuard:
 
         Unset values come from the service's discovery document
         ({MFA_SERVICE_URL}/mfa/.well-known/mfa-configuration)."""
+        def fail(message):
+            raise SystemExit("mfa guard: " + message)
+
+        def seconds(name, default):
+            value = env.get(name, default)
+            if not value.isdigit():
+                fail(f"{name} must be a whole number of seconds, not {value!r}")
+            return int(value)
+
         service = env.get("MFA_SERVICE_URL", "").rstrip("/")
         meta = {}
         if not (env.get("MFA_ISSUER") and env.get("MFA_JWKS_URL")):
             if not service:
-                raise SystemExit("mfa guard: set MFA_SERVICE_URL (or MFA_ISSUER and MFA_JWKS_URL)")
-            with urllib.request.urlopen(service + "/mfa/.well-known/mfa-configuration", timeout=5) as res:
-                meta = json.load(res)
+                fail("set MFA_SERVICE_URL (or MFA_ISSUER and MFA_JWKS_URL)")
+            try:
+                with urllib.request.urlopen(service + "/mfa/.well-known/mfa-configuration", timeout=5) as res:
+                    meta = json.load(res)
+            except (OSError, ValueError) as err:
+                fail(f"discovery at {service}: {err} (or set MFA_ISSUER and MFA_JWKS_URL)")
+        issuer = env.get("MFA_ISSUER") or meta.get("issuer")
+        jwks_uri = env.get("MFA_JWKS_URL") or meta.get("jwks_uri")
+        if not isinstance(issuer, str) or not isinstance(jwks_uri, str):
+            fail("the discovery document names no issuer or jwks_uri")
         return cls(
             current_user=current_user,
-            keys=KeySet(env.get("MFA_JWKS_URL") or meta["jwks_uri"],
-                        min_refetch=int(env.get("MFA_JWKS_REFETCH_INTERVAL", "30"))),
-            issuer=env.get("MFA_ISSUER") or meta["issuer"],
+            keys=KeySet(jwks_uri, min_refetch=seconds("MFA_JWKS_REFETCH_INTERVAL", "30")),
+            issuer=issuer,
             audience=env.get("MFA_AUDIENCE") or meta.get("token_audience", "mfa-elements:step-up"),
             introspection_url=env.get("MFA_INTROSPECTION_URL") or meta.get("introspection_endpoint")
             or (service + "/mfa/introspect" if service else None),
             admin_token=env.get("MFA_ADMIN_TOKEN"),
             client_id=env.get("MFA_CLIENT_ID"), client_secret=env.get("MFA_CLIENT_SECRET"),
             accept_bearer=env.get("MFA_ACCEPT_BEARER") == "1",
-            max_lifetime=int(env.get("MFA_MAX_LIFETIME", "300")),
-            leeway=int(env.get("MFA_CLOCK_TOLERANCE", "30")),
+            max_lifetime=seconds("MFA_MAX_LIFETIME", "300"),
+            leeway=seconds("MFA_CLOCK_TOLERANCE", "30"),
         )
 
     def _token(self):

@@ -114,6 +114,13 @@ export async function checkVectors(lang: Language, b: Built) {
   return { code: r.code, lines, stderr: r.stderr };
 }
 
+/** Starts the example's server with `env` expecting it to refuse to start; its exit code and output. */
+export async function startExpectingFailure(lang: Language, b: Built, env: Record<string, string>) {
+  const args = lang === 'python' ? ['app.py'] : [...b.args, 'serve'];
+  const r = await run(b.cmd, args, { cwd: b.cwd, env: { ...b.env, HOST: '127.0.0.1', PORT: String(await freePort()), ...env } });
+  return { code: r.code, output: `${r.stdout}${r.stderr}` };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const srv = createServer();

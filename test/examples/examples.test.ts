@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { build, checkVectors, LANGUAGES, startBackend, VECTORS, type Built, type Language, type RunningBackend } from './backends.js';
+import { build, checkVectors, LANGUAGES, startBackend, startExpectingFailure, VECTORS, type Built, type Language, type RunningBackend } from './backends.js';
 import { AUDIENCE, ISSUER, SESSION_SECRET, sessionCookie, startService } from './live-service.js';
 
 const file = JSON.parse(readFileSync(VECTORS, 'utf8')) as { vectors: { name: string; verdict: string; reason: string }[] };
@@ -69,6 +69,22 @@ describe('example backends', () => {
           run.stderr,
         );
         assert.equal(run.code, 0, run.stderr);
+      });
+
+      test('bad configuration stops start-up with one clear line', async () => {
+        const base = { APP_SESSION_SECRET: SESSION_SECRET, MFA_ISSUER: ISSUER, MFA_JWKS_URL: service.jwksUrl };
+        const cases: [Record<string, string>, RegExp][] = [
+          [{ ...base, APP_SESSION_SECRET: '' }, /set APP_SESSION_SECRET/],
+          [{ ...base, MFA_MAX_LIFETIME: '5m' }, /MFA_MAX_LIFETIME must be a whole number of seconds/],
+          [{ ...base, MFA_ISSUER: '', MFA_SERVICE_URL: '' }, /set MFA_SERVICE_URL \(or MFA_ISSUER and MFA_JWKS_URL\)/],
+        ];
+        for (const [env, message] of cases) {
+          const { code, output } = await startExpectingFailure(lang, built.get(lang)!, env);
+          assert.notEqual(code, 0, output);
+          const lines = output.trim().split('\n');
+          assert.equal(lines.length, 1, output);
+          assert.match(lines[0]!, message);
+        }
       });
 
       test('answers a request without a session like the Node guard (plain 401, no step-up details)', async () => {

@@ -49,6 +49,13 @@ public final class Main {
         System.exit(1);
     }
 
+    /** A whole number of seconds from the environment, or start-up stops. */
+    private static long seconds(String name, String fallback) {
+        String v = env(name, fallback);
+        if (!v.matches("\\d{1,9}")) fail(name + " must be a whole number of seconds, not \"" + v + "\"");
+        return Long.parseLong(v);
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> discovery(String service) {
         try {
@@ -77,15 +84,17 @@ public final class Main {
 
         Guard g = new Guard();
         g.issuer = env("MFA_ISSUER", str.apply("issuer", null));
+        String jwksUrl = env("MFA_JWKS_URL", str.apply("jwks_uri", null));
+        if (g.issuer == null || jwksUrl == null) fail("the discovery document names no issuer or jwks_uri");
         g.audience = env("MFA_AUDIENCE", str.apply("token_audience", "mfa-elements:step-up"));
-        g.keys = KeySet.fetching(env("MFA_JWKS_URL", str.apply("jwks_uri", null)), java.time.Duration.ofSeconds(Long.parseLong(env("MFA_JWKS_REFETCH_INTERVAL", "30"))));
+        g.keys = KeySet.fetching(jwksUrl, java.time.Duration.ofSeconds(seconds("MFA_JWKS_REFETCH_INTERVAL", "30")));
         g.introspectionUrl = env("MFA_INTROSPECTION_URL", str.apply("introspection_endpoint", service.isEmpty() ? null : service + "/mfa/introspect"));
         g.adminToken = env("MFA_ADMIN_TOKEN", null);
         g.clientId = env("MFA_CLIENT_ID", null);
         g.clientSecret = env("MFA_CLIENT_SECRET", null);
         g.acceptBearer = "1".equals(env("MFA_ACCEPT_BEARER", ""));
-        g.maxLifetime = Long.parseLong(env("MFA_MAX_LIFETIME", "300"));
-        g.leeway = Long.parseLong(env("MFA_CLOCK_TOLERANCE", "30"));
+        g.maxLifetime = seconds("MFA_MAX_LIFETIME", "300");
+        g.leeway = seconds("MFA_CLOCK_TOLERANCE", "30");
         byte[] key = secret.getBytes(StandardCharsets.UTF_8);
         g.sessions = ex -> appSession(cookieValue(ex, cookie), key);
 
