@@ -46,6 +46,7 @@ describe('example backends', () => {
             MFA_ISSUER: ISSUER,
             MFA_AUDIENCE: AUDIENCE,
             MFA_JWKS_URL: service.jwksUrl,
+            MFA_ACCEPT_BEARER: '1',
           }),
         ]);
         vectorRuns.set(lang, run);
@@ -125,6 +126,9 @@ describe('example backends', () => {
         // Reusable route: the same token works again until it expires.
         const again = await fetch(url, { method: 'POST', headers: { cookie: await sessionCookie(sub, 'session-a'), 'step-up-token': token } });
         assert.equal(again.status, 200);
+        // These backends opted in to `Authorization: Bearer` (keys.test.ts runs ones that did not).
+        const bearer = await fetch(url, { method: 'POST', headers: { cookie: await sessionCookie(sub, 'session-a'), authorization: `Bearer ${token}` } });
+        assert.equal(bearer.status, 200);
         // The same user's other app session, and another user, are refused.
         for (const cookie of [await sessionCookie(sub, 'session-b'), await sessionCookie(`${lang}-mallory`, 'session-a')]) {
           const res = await fetch(url, { method: 'POST', headers: { cookie, 'step-up-token': token } });

@@ -101,6 +101,9 @@ describe('example backends: keys', () => {
       const { backend, jwks } = instances.get(`${lang}:30`)!;
       assert.equal((await transfer(backend, await token(await signingKeys('test-key-1')))).status, 200, backend.output());
       assert.equal(jwks.state.fetches, 1);
+      // Not opted in to `Authorization: Bearer`: a good token there is no token at all.
+      const bearer = await fetch(`${backend.url}/transfer`, { method: 'POST', headers: { cookie, authorization: `Bearer ${await token(await signingKeys('test-key-1'))}` } });
+      assert.equal(bearer.status, 401);
       const forged = await Promise.all(Array.from({ length: 40 }, async (_, i) => token(await signingKeys('test-key-2', `made-up-${i}`))));
       for (const t of forged) assert.equal((await transfer(backend, t)).status, 401);
       // One refetch for the first unknown kid would already be allowed after 30 s; never 40.
