@@ -28,7 +28,9 @@ TOKEN_TYPE = "mfa-step-up+jwt"
 TOKEN_HEADER = "Step-Up-Token"
 REQUIRED = {
     "iss": str, "aud": (str, list), "sub": str, "jti": str, "sid": str, "ssn": str,
-    "resource": str, "action": str, "acr": str, "amr": list, "auth_time": int, "iat": int, "exp": int,
+    "resource": str, "action": str, "acr": str, "amr": list,
+    # NumericDate: seconds, not necessarily whole (RFC 7519 section 2).
+    "auth_time": (int, float), "iat": (int, float), "exp": (int, float),
 }
 
 
@@ -48,6 +50,12 @@ def session_claim(session_id):
     """The token's `ssn`: base64url(SHA-256("mfa-ssn:" + session id)), first 32 characters."""
     digest = hashlib.sha256(("mfa-ssn:" + session_id).encode()).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def _media_type(value):
+    """typ is a media type: case-insensitive, "application/" optional (RFC 7515 section 4.1.9)."""
+    value = value.lower()
+    return value if "/" in value else "application/" + value
 
 
 def _b64json(segment):
@@ -118,7 +126,8 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
         raise Refused("alg")
     if "crit" in header:
         raise Refused("crit")  # we understand no JWS extension, so none may be critical
-    if header.get("typ") != TOKEN_TYPE:
+    typ = header.get("typ")
+    if not isinstance(typ, str) or _media_type(typ) != _media_type(TOKEN_TYPE):
         raise Refused("typ")
     key = keys.get(header["kid"]) if isinstance(header.get("kid"), str) else None
     if key is None:
@@ -136,7 +145,7 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
         if name not in claims:
             raise Refused("missing_claim")
         value = claims[name]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not isinstance(value, kind) or isinstance(value, bool):
             raise Refused("claim_type")
     if not all(isinstance(a, str) for a in claims["amr"]):
         raise Refused("claim_type")
@@ -149,7 +158,8 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
         raise Refused("sub")
     if claims["exp"] <= now - leeway:
         raise Refused("expired")
-    if claims["iat"] > now + leeway or ("nbf" in claims and claims["nbf"] > now + leeway):
+    nbf = claims.get("nbf")
+    if claims["iat"] > now + leeway or (isinstance(nbf, (int, float)) and nbf > now + leeway):
         raise Refused("not_yet_valid")
     if claims["exp"] - claims["iat"] > max_lifetime:
         raise Refused("lifetime")

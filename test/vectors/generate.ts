@@ -133,6 +133,10 @@ export async function buildVectors() {
   add('valid-second-key', 'signed by the other key of the JWKS (key rotation: a verifier trusts every published key, chosen by kid)', await mint(k2, claimsAt(fresh)), 'accept', 'ok');
   add('valid-freshness-reuse', 'auth_time 120 s before iat (a "still fresh" token keeps the original auth_time), within max_age', await mint(k1, claimsAt(fresh, { auth_time: NOW - 140 })), 'accept', 'ok');
   add('valid-kba-route', 'acr "kba" on a route that lists kba in its acr_values', await mint(k1, claimsAt(fresh, { acr: 'kba', amr: ['kba'] })), 'accept', 'ok', { route: { acrValues: ['mfa', 'kba'] } });
+  add('valid-typ-media-type', 'typ "application/mfa-step-up+jwt": typ is a media type; the "application/" prefix is optional (RFC 7515 §4.1.9)', await forge(k1, claimsAt(fresh), { typ: `application/${STEP_UP_TOKEN_TYPE}` }), 'accept', 'ok');
+  add('valid-typ-case', 'typ in upper case: media types compare case-insensitively', await forge(k1, claimsAt(fresh), { typ: STEP_UP_TOKEN_TYPE.toUpperCase() }), 'accept', 'ok');
+  add('valid-fractional-times', 'iat, exp and auth_time with fractions of a second: a NumericDate need not be an integer (RFC 7519 §2)', await forge(k1, claimsAt(fresh + 0.5, { auth_time: fresh + 0.25 })), 'accept', 'ok');
+  add('valid-aud-array', 'aud as an array that contains the audience (RFC 7519 §4.1.3)', await forge(k1, claimsAt(fresh, { aud: ['another-app', CONFIG.audience] })), 'accept', 'ok');
   add('valid-recovery-code', 'amr ["rec"]: a recovery code is a second factor (acr mfa)', await mint(k1, claimsAt(fresh, { amr: ['rec'] })), 'accept', 'ok');
 
   // Header and signature.
@@ -145,7 +149,7 @@ export async function buildVectors() {
   add('alg-hs256-confusion-raw', 'HS256 keyed with the raw 32 public key bytes',
     rawJws({ alg: 'HS256', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), (i) => createHmac('sha256', Buffer.from(k1.publicJwk.x!, 'base64url')).update(i).digest('base64url')), 'reject', 'alg');
   add('crit-unknown', 'a "crit" header naming an extension no verifier of ours understands (RFC 7515 §4.1.11: must be refused)', rawJws({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: k1.kid, crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }, claimsAt(fresh), (i) => sign(null, Buffer.from(i), k1.keyObject).toString('base64url')), 'reject', 'crit');
-  add('typ-jwt', 'typ "JWT": explicit typing (RFC 8725) keeps other JWTs signed by the same key out', await forge(k1, claimsAt(fresh), { typ: 'JWT' }), 'reject', 'typ');
+  add('typ-jwt', 'typ "JWT" (another type of JWT): explicit typing (RFC 8725) keeps other JWTs signed by the same key out', await forge(k1, claimsAt(fresh), { typ: 'JWT' }), 'reject', 'typ');
   add('typ-missing', 'no typ header', await forge(k1, claimsAt(fresh), { typ: undefined }), 'reject', 'typ');
   add('kid-unknown', 'signed by a key the JWKS does not publish, under its own kid (refetch the JWKS once, then refuse)', await mint(stranger, claimsAt(fresh)), 'reject', 'kid');
   add('kid-missing', 'no kid header', await forge(k1, claimsAt(fresh), { kid: undefined }), 'reject', 'kid');

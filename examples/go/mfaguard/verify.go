@@ -41,7 +41,7 @@ type Claims struct {
 	Iss, Sub, Jti, Sid, Ssn, Resource, Action, Acr string
 	Aud                                            any
 	Amr                                            []string
-	AuthTime, Iat, Exp                             int64
+	AuthTime, Iat, Exp                             float64 // NumericDate: seconds, not necessarily whole
 	Raw                                            map[string]any
 }
 
@@ -66,14 +66,23 @@ func decodeSegment(s string, into any) error {
 	return dec.Decode(into)
 }
 
-// integer accepts a JSON number without fraction or exponent.
-func integer(v any) (int64, bool) {
+// numericDate accepts a JSON number: seconds, not necessarily whole (RFC 7519 section 2).
+func numericDate(v any) (float64, bool) {
 	n, ok := v.(json.Number)
 	if !ok {
 		return 0, false
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	f, err := n.Float64()
+	return f, err == nil
+}
+
+// mediaType normalizes a typ value: case-insensitive, "application/" optional (RFC 7515 section 4.1.9).
+func mediaType(v string) string {
+	v = strings.ToLower(v)
+	if strings.Contains(v, "/") {
+		return v
+	}
+	return "application/" + v
 }
 
 // Verify returns the claims, or an error: *Refused for a bad token, anything else when keys are unavailable.
@@ -92,7 +101,7 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 	if _, ok := header["crit"]; ok {
 		return nil, refuse("crit") // we understand no JWS extension, so none may be critical
 	}
-	if header["typ"] != TokenType {
+	if typ, ok := header["typ"].(string); !ok || mediaType(typ) != mediaType(TokenType) {
 		return nil, refuse("typ")
 	}
 	kid, _ := header["kid"].(string)
@@ -128,9 +137,9 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 		}
 		*dst = s
 	}
-	ints := map[string]*int64{"auth_time": &c.AuthTime, "iat": &c.Iat, "exp": &c.Exp}
-	for name, dst := range ints {
-		i, ok := integer(raw[name])
+	dates := map[string]*float64{"auth_time": &c.AuthTime, "iat": &c.Iat, "exp": &c.Exp}
+	for name, dst := range dates {
+		i, ok := numericDate(raw[name])
 		if !ok {
 			return nil, refuse("claim_type")
 		}
@@ -156,14 +165,15 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 	if c.Sub != e.Sub {
 		return nil, refuse("sub")
 	}
-	if c.Exp <= e.Now-e.Leeway {
+	now, leeway := float64(e.Now), float64(e.Leeway)
+	if c.Exp <= now-leeway {
 		return nil, refuse("expired")
 	}
-	nbf, hasNbf := integer(raw["nbf"])
-	if c.Iat > e.Now+e.Leeway || (hasNbf && nbf > e.Now+e.Leeway) {
+	nbf, hasNbf := numericDate(raw["nbf"])
+	if c.Iat > now+leeway || (hasNbf && nbf > now+leeway) {
 		return nil, refuse("not_yet_valid")
 	}
-	if c.Exp-c.Iat > e.MaxLifetime {
+	if c.Exp-c.Iat > float64(e.MaxLifetime) {
 		return nil, refuse("lifetime")
 	}
 	if c.AuthTime > c.Iat {
@@ -181,7 +191,7 @@ func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
 	if !contains(e.AcrValues, c.Acr) {
 		return nil, refuse("acr")
 	}
-	if e.Now-c.AuthTime > e.MaxAge {
+	if now-c.AuthTime > float64(e.MaxAge) {
 		return nil, refuse("max_age")
 	}
 	return c, nil

@@ -20,7 +20,8 @@ public final class StepUpVerifier {
     public static final String TOKEN_HEADER = "Step-Up-Token";
     private static final String[] REQUIRED = {"iss", "aud", "sub", "jti", "sid", "ssn", "resource", "action", "acr", "amr", "auth_time", "iat", "exp"};
     private static final String[] STRINGS = {"iss", "sub", "jti", "sid", "ssn", "resource", "action", "acr"};
-    private static final String[] INTEGERS = {"auth_time", "iat", "exp"};
+    /** NumericDate: seconds, not necessarily whole (RFC 7519 section 2). */
+    private static final String[] DATES = {"auth_time", "iat", "exp"};
 
     private StepUpVerifier() {}
 
@@ -47,6 +48,12 @@ public final class StepUpVerifier {
         public String issuer, audience, sub, sessionId, resource, action;
         public List<String> acrValues = List.of("mfa");
         public long maxAge = 300, maxLifetime = 300, leeway = 30, now;
+    }
+
+    /** typ is a media type: case-insensitive, "application/" optional (RFC 7515 section 4.1.9). */
+    static String mediaType(String v) {
+        String lower = v.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("/") ? lower : "application/" + lower;
     }
 
     /** An Ed25519 public key from a JWK's x (RFC 8037): little-endian y, top bit = x is odd. */
@@ -89,7 +96,7 @@ public final class StepUpVerifier {
         Map<String, Object> header = segment(parts[0]);
         if (!"EdDSA".equals(header.get("alg"))) throw new Refused("alg");
         if (header.containsKey("crit")) throw new Refused("crit"); // we understand no JWS extension, so none may be critical
-        if (!TOKEN_TYPE.equals(header.get("typ"))) throw new Refused("typ");
+        if (!(header.get("typ") instanceof String) || !mediaType((String) header.get("typ")).equals(mediaType(TOKEN_TYPE))) throw new Refused("typ");
         if (!(header.get("kid") instanceof String)) throw new Refused("kid");
         PublicKey key = keys.get((String) header.get("kid"));
         if (key == null) throw new Refused("kid");
@@ -104,17 +111,17 @@ public final class StepUpVerifier {
         Map<String, Object> c = segment(parts[1]);
         for (String name : REQUIRED) if (!c.containsKey(name)) throw new Refused("missing_claim");
         for (String name : STRINGS) if (!(c.get(name) instanceof String)) throw new Refused("claim_type");
-        for (String name : INTEGERS) if (!(c.get(name) instanceof Long)) throw new Refused("claim_type");
+        for (String name : DATES) if (!(c.get(name) instanceof Number)) throw new Refused("claim_type");
         if (!(c.get("amr") instanceof List)) throw new Refused("claim_type");
         for (Object a : (List<?>) c.get("amr")) if (!(a instanceof String)) throw new Refused("claim_type");
-        long exp = (Long) c.get("exp"), iat = (Long) c.get("iat"), authTime = (Long) c.get("auth_time");
+        double exp = ((Number) c.get("exp")).doubleValue(), iat = ((Number) c.get("iat")).doubleValue(), authTime = ((Number) c.get("auth_time")).doubleValue();
         if (!e.issuer.equals(c.get("iss"))) throw new Refused("iss");
         Object aud = c.get("aud");
         if (!(e.audience.equals(aud) || (aud instanceof List && ((List<?>) aud).contains(e.audience)))) throw new Refused("aud");
         if (!e.sub.equals(c.get("sub"))) throw new Refused("sub");
         if (exp <= e.now - e.leeway) throw new Refused("expired");
         Object nbf = c.get("nbf");
-        if (iat > e.now + e.leeway || (nbf instanceof Long && (Long) nbf > e.now + e.leeway)) throw new Refused("not_yet_valid");
+        if (iat > e.now + e.leeway || (nbf instanceof Number && ((Number) nbf).doubleValue() > e.now + e.leeway)) throw new Refused("not_yet_valid");
         if (exp - iat > e.maxLifetime) throw new Refused("lifetime");
         if (authTime > iat) throw new Refused("auth_time");
         if (!e.resource.equals(c.get("resource"))) throw new Refused("resource");
