@@ -178,6 +178,8 @@ export async function buildVectors() {
     add(`missing-${claim.replace('_', '-')}`, `no "${claim}" claim`, await forge(k1, claimsAt(fresh, { [claim]: undefined })), 'reject', 'missing_claim');
   }
   add('amr-not-array', 'amr is a string, not an array of strings', await forge(k1, claimsAt(fresh, { amr: 'otp' })), 'reject', 'claim_type');
+  add('jti-number', 'jti is a number, not a string', await forge(k1, claimsAt(fresh, { jti: 42 })), 'reject', 'claim_type');
+  add('amr-numbers', 'amr holds a number, not only strings', await forge(k1, claimsAt(fresh, { amr: ['otp', 1] })), 'reject', 'claim_type');
   add('auth-time-string', 'auth_time is a string, not a number of seconds', await forge(k1, claimsAt(fresh, { auth_time: String(fresh) })), 'reject', 'claim_type');
 
   // The route's expectations.

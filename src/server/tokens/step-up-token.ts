@@ -96,7 +96,8 @@ export async function verifyStepUpToken(
     if (claims.resource !== expect.resource || claims.action !== expect.action) return null;
     if (claims.ssn !== expect.ssn) return null;
     if (!expect.acrValues.includes(claims.acr)) return null;
-    if (!Array.isArray(claims.amr) || typeof claims.auth_time !== 'number') return null;
+    if (typeof claims.jti !== 'string' || typeof claims.sid !== 'string' || typeof claims.auth_time !== 'number') return null;
+    if (!Array.isArray(claims.amr) || !claims.amr.every((a) => typeof a === 'string')) return null;
     if (expect.maxAge !== undefined && Math.floor(expect.now / 1000) - claims.auth_time > expect.maxAge) return null;
     return claims;
   } catch {
