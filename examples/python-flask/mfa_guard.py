@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 import urllib.error
@@ -26,6 +27,8 @@ from flask import g, jsonify, make_response, request
 
 TOKEN_TYPE = "mfa-step-up+jwt"
 TOKEN_HEADER = "Step-Up-Token"
+# Compact serialization, base64url without padding (RFC 7515 section 7.1); alg "none" has no signature.
+COMPACT_JWS = re.compile(r"\A[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
 REQUIRED = {
     "iss": str, "aud": (str, list), "sub": str, "jti": str, "sid": str, "ssn": str,
     "resource": str, "action": str, "acr": str, "amr": list,
@@ -113,9 +116,9 @@ def verify_step_up_token(token, keys, *, issuer, audience, sub, session_id, reso
                          acr_values=("mfa",), max_age=300, max_lifetime=300, leeway=30, now=None):
     """Returns the claims, or raises Refused(reason). `session_id=None` skips the ssn check."""
     now = int(time.time()) if now is None else now
-    parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 3:
+    if not isinstance(token, str) or not COMPACT_JWS.match(token):
         raise Refused("malformed")
+    parts = token.split(".")
     try:
         header = _b64json(parts[0])
         if not isinstance(header, dict):

@@ -141,6 +141,12 @@ export async function buildVectors() {
 
   // Header and signature.
   add('malformed-two-parts', 'not a compact JWS (two segments)', (await mint(k1, claimsAt(fresh))).split('.').slice(0, 2).join('.'), 'reject', 'malformed');
+  {
+    const [h, p] = (await mint(k1, claimsAt(fresh))).split('.');
+    const padded = `${h}.${p}${'='.repeat((4 - (p!.length % 4)) % 4) || '=='}`;
+    add('malformed-padding', 'base64url with "=" padding in the payload (validly signed over the padded text): compact JWS has no padding (RFC 7515 §2)',
+      `${padded}.${sign(null, Buffer.from(padded), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
+  }
   add('malformed-garbage', 'segments that are not base64url JSON', 'not.a.jwt', 'reject', 'malformed');
   add('alg-none', 'unsigned token (alg "none", empty signature): the algorithm is pinned to EdDSA',
     rawJws({ alg: 'none', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), () => ''), 'reject', 'alg');

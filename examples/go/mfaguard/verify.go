@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -15,6 +16,9 @@ const (
 	TokenType   = "mfa-step-up+jwt"
 	TokenHeader = "Step-Up-Token"
 )
+
+// compactJWS: compact serialization, base64url without padding (RFC 7515 section 7.1); alg "none" has no signature.
+var compactJWS = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 
 // Refused names the first check a token fails (the reasons of the vectors file).
 type Refused struct{ Reason string }
@@ -87,10 +91,10 @@ func mediaType(v string) string {
 
 // Verify returns the claims, or an error: *Refused for a bad token, anything else when keys are unavailable.
 func Verify(token string, keys KeyLookup, e Expectation) (*Claims, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	if !compactJWS.MatchString(token) {
 		return nil, refuse("malformed")
 	}
+	parts := strings.Split(token, ".")
 	var header map[string]any
 	if err := decodeSegment(parts[0], &header); err != nil || header == nil {
 		return nil, refuse("malformed")

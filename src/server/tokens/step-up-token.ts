@@ -70,6 +70,8 @@ export interface Expectation {
   now: number;
 }
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /** Returns the claims when the token satisfies every expectation, otherwise null. */
 export async function verifyStepUpToken(
   keys: SigningKeys,
@@ -77,6 +79,9 @@ export async function verifyStepUpToken(
   token: string,
   expect: Expectation,
 ): Promise<StepUpClaims | null> {
+  // Compact serialization only, base64url without padding (RFC 7515 §7.1): one spelling per token,
+  // as every verifier in another language reads it (docs/verify-anywhere.md).
+  if (!COMPACT_JWS.test(token)) return null;
   try {
     const { payload, protectedHeader } = await jwtVerify(token, keys.publicKey, {
       algorithms: [TOKEN_ALG],

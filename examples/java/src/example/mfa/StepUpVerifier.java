@@ -18,6 +18,8 @@ import java.util.Map;
 public final class StepUpVerifier {
     public static final String TOKEN_TYPE = "mfa-step-up+jwt";
     public static final String TOKEN_HEADER = "Step-Up-Token";
+    /** Compact serialization, base64url without padding (RFC 7515 section 7.1); alg "none" has no signature. */
+    private static final java.util.regex.Pattern COMPACT_JWS = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
     private static final String[] REQUIRED = {"iss", "aud", "sub", "jti", "sid", "ssn", "resource", "action", "acr", "amr", "auth_time", "iat", "exp"};
     private static final String[] STRINGS = {"iss", "sub", "jti", "sid", "ssn", "resource", "action", "acr"};
     /** NumericDate: seconds, not necessarily whole (RFC 7519 section 2). */
@@ -91,8 +93,8 @@ public final class StepUpVerifier {
 
     /** Returns the claims, or throws Refused(reason) / Unavailable. */
     public static Map<String, Object> verify(String token, KeyLookup keys, Expectation e) throws Refused, Unavailable {
+        if (!COMPACT_JWS.matcher(token).matches()) throw new Refused("malformed");
         String[] parts = token.split("\\.", -1);
-        if (parts.length != 3) throw new Refused("malformed");
         Map<String, Object> header = segment(parts[0]);
         if (!"EdDSA".equals(header.get("alg"))) throw new Refused("alg");
         if (header.containsKey("crit")) throw new Refused("crit"); // we understand no JWS extension, so none may be critical
