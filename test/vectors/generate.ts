@@ -147,6 +147,12 @@ export async function buildVectors() {
     add('malformed-padding', 'base64url with "=" padding in the payload (validly signed over the padded text): compact JWS has no padding (RFC 7515 §2)',
       `${padded}.${sign(null, Buffer.from(padded), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
   }
+  {
+    // JSON has no NaN: a parser that takes it would compare every time with NaN as false (never expired).
+    const header = b64url(JSON.stringify({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }));
+    const payload = b64url(JSON.stringify(claimsAt(fresh)).replace(/"exp":\d+/, '"exp":NaN'));
+    add('malformed-json-nan', 'payload with "exp": NaN, validly signed: not JSON (RFC 8259), and never a number to compare', `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
+  }
   add('malformed-garbage', 'segments that are not base64url JSON', 'not.a.jwt', 'reject', 'malformed');
   add('alg-none', 'unsigned token (alg "none", empty signature): the algorithm is pinned to EdDSA',
     rawJws({ alg: 'none', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), () => ''), 'reject', 'alg');
