@@ -153,6 +153,12 @@ export async function buildVectors() {
     const payload = b64url(JSON.stringify(claimsAt(fresh)).replace(/"exp":\d+/, '"exp":NaN'));
     add('malformed-json-nan', 'payload with "exp": NaN, validly signed: not JSON (RFC 8259), and never a number to compare', `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
   }
+  {
+    // One JSON value per segment: a decoder that stops after the first object must not accept the rest.
+    const header = b64url(JSON.stringify({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }));
+    const payload = b64url(`${JSON.stringify(claimsAt(fresh))} {"resource":"mfa"}`);
+    add('malformed-json-trailing', 'payload with a second JSON value after the claims, validly signed', `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
+  }
   add('malformed-garbage', 'segments that are not base64url JSON', 'not.a.jwt', 'reject', 'malformed');
   add('alg-none', 'unsigned token (alg "none", empty signature): the algorithm is pinned to EdDSA',
     rawJws({ alg: 'none', typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }, claimsAt(fresh), () => ''), 'reject', 'alg');

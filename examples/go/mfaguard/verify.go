@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
 	"regexp"
 	"strings"
 )
@@ -67,7 +69,14 @@ func decodeSegment(s string, into any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	return dec.Decode(into)
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	// Exactly one JSON value: the decoder would otherwise ignore whatever follows the first.
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
 }
 
 // numericDate accepts a JSON number: seconds, not necessarily whole (RFC 7519 section 2).
