@@ -152,6 +152,8 @@ export async function buildVectors() {
     const header = b64url(JSON.stringify({ alg: TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: k1.kid }));
     const payload = b64url(JSON.stringify(claimsAt(fresh)).replace(/"exp":\d+/, '"exp":NaN'));
     add('malformed-json-nan', 'payload with "exp": NaN, validly signed: not JSON (RFC 8259), and never a number to compare', `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
+    const zero = b64url(JSON.stringify(claimsAt(fresh)).replace(/"iat":(\d+)/, '"iat":0$1'));
+    add('malformed-json-leading-zero', 'payload with a number written with a leading zero ("iat": 0189…), validly signed: not JSON (RFC 8259 §6)', `${header}.${zero}.${sign(null, Buffer.from(`${header}.${zero}`), k1.keyObject).toString('base64url')}`, 'reject', 'malformed');
   }
   {
     // One JSON value per segment: a decoder that stops after the first object must not accept the rest.

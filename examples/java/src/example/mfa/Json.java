@@ -126,17 +126,26 @@ public final class Json {
         }
     }
 
+    /** At least one ASCII digit (Character.isDigit would take other scripts' digits too). */
+    private void digits() {
+        int start = i;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') i++;
+        if (i == start) throw error("digit expected");
+    }
+
+    /** RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
     private Object number() {
         int start = i;
         if (peek() == '-') i++;
-        while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+        if (peek() == '0') i++;
+        else digits();
         boolean integer = true;
-        if (i < s.length() && s.charAt(i) == '.') { integer = false; i++; while (i < s.length() && Character.isDigit(s.charAt(i))) i++; }
+        if (i < s.length() && s.charAt(i) == '.') { integer = false; i++; digits(); }
         if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
             integer = false;
             i++;
             if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
-            while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            digits();
         }
         String n = s.substring(start, i);
         try {
