@@ -91,7 +91,7 @@ export async function build(lang: Language): Promise<{ cmd: string; args: string
   const pkg = join(cwd, 'src/example/mfa');
   const sources = readdirSync(pkg).filter((f) => f.endsWith('.java')).map((f) => join(pkg, f));
   await buildOnce('java', join(cwd, 'src'), JAVA_OUT, async () => {
-    const r = await run('javac', ['-Xlint:all', '-Werror', '-d', JAVA_OUT, ...sources], { cwd });
+    const r = await run('javac', ['-encoding', 'UTF-8', '-Xlint:all', '-Werror', '-d', JAVA_OUT, ...sources], { cwd });
     if (r.code !== 0) throw new Error(`javac failed:\n${r.stdout}${r.stderr}`);
   });
   return { cmd: 'java', args: ['-cp', JAVA_OUT, 'example.mfa.Main'], cwd, env: {} };

@@ -133,7 +133,7 @@ public final class Json {
         if (i == start) throw error("digit expected");
     }
 
-    /** RFC 8259 §6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+    /** RFC 8259 section 6: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
     private Object number() {
         int start = i;
         if (peek() == '-') i++;

@@ -25,7 +25,7 @@ import javax.crypto.spec.SecretKeySpec;
  * An HTTP backend guarded by mfa-elements step-up tokens, JDK 17 only.
  *
  * <pre>
- *   java -cp out example.mfa.Main serve            # APP_SESSION_SECRET=… MFA_SERVICE_URL=http://127.0.0.1:8787
+ *   java -cp out example.mfa.Main serve            # APP_SESSION_SECRET=dev-secret MFA_SERVICE_URL=http://127.0.0.1:8787
  *   java -cp out example.mfa.Main vectors [file]   # exit 1 on a mismatch
  * </pre>
  */
