@@ -72,6 +72,8 @@ export interface Expectation {
   now: number;
 }
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /** The token's `kid` when it names no key of the ring (a key rotated in elsewhere, or a forgery). */
 export function unknownKid(keys: SigningKeys, token: string): boolean {
   try {
@@ -87,6 +89,9 @@ export function unknownKid(keys: SigningKeys, token: string): boolean {
  * of ours has; the key is the ring's key of the token's `kid`. Null for anything else.
  */
 export async function verifyTokenSignature(keys: SigningKeys, config: TokenConfig, token: string, now: number, subject?: string): Promise<StepUpClaims | null> {
+  // Compact serialization only, base64url without padding (RFC 7515 §7.1): one spelling per token,
+  // as every verifier in another language reads it (docs/verify-anywhere.md).
+  if (!COMPACT_JWS.test(token)) return null;
   try {
     const { kid } = decodeProtectedHeader(token);
     const key = keys.ring.find((k) => k.kid === kid);
@@ -106,7 +111,8 @@ export async function verifyTokenSignature(keys: SigningKeys, config: TokenConfi
     // Shapes this server never issues, even when signed with its key: refuse them too.
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || typeof claims.auth_time !== 'number') return null;
     if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
-    if (!Array.isArray(claims.amr) || typeof claims.ssn !== 'string' || typeof claims.jti !== 'string') return null;
+    if (typeof claims.ssn !== 'string' || typeof claims.jti !== 'string' || typeof claims.sid !== 'string') return null;
+    if (!Array.isArray(claims.amr) || !claims.amr.every((a) => typeof a === 'string')) return null;
     if (typeof claims.resource !== 'string' || typeof claims.action !== 'string' || typeof claims.acr !== 'string') return null;
     return claims;
   } catch {

@@ -1,0 +1,3 @@
+module example.test/mfa-elements-go
+
+go 1.19
