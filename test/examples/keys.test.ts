@@ -26,12 +26,8 @@ const publicOf = (kid: string) => file.jwks.keys.find((k) => k.kid === kid)!;
 
 async function signingKeys(kid: string, as = kid): Promise<SigningKeys> {
   const priv = file.testPrivateJwks.keys.find((k) => k.kid === kid)!;
-  return {
-    kid: as,
-    privateKey: (await importJWK(priv, 'EdDSA')) as CryptoKey,
-    publicKey: (await importJWK(publicOf(kid), 'EdDSA')) as CryptoKey,
-    publicJwk: publicOf(kid),
-  };
+  const published = { kid: as, publicKey: (await importJWK(publicOf(kid), 'EdDSA')) as CryptoKey, publicJwk: publicOf(kid) };
+  return { ...published, privateKey: (await importJWK(priv, 'EdDSA')) as CryptoKey, ring: [published] };
 }
 
 /** A token for alice's payments/transfer step-up, issued now (the backends use the wall clock). */

@@ -41,13 +41,15 @@ async function fixedKey(label: string): Promise<TestKey> {
   const privateJwk = keyObject.export({ format: 'jwk' }) as JWK;
   const kid = `test-${label}`;
   const publicJwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: privateJwk.x!, kid, alg: TOKEN_ALG, use: 'sig' };
+  const publicKey = (await importJWK(publicJwk, TOKEN_ALG)) as CryptoKey;
   return {
     kid,
     keyObject,
     privateJwk,
     publicJwk,
     privateKey: (await importJWK({ ...privateJwk, alg: TOKEN_ALG }, TOKEN_ALG)) as CryptoKey,
-    publicKey: (await importJWK(publicJwk, TOKEN_ALG)) as CryptoKey,
+    publicKey,
+    ring: [{ kid, publicKey, publicJwk }],
   };
 }
 
