@@ -1,7 +1,4 @@
 /**
- * NOT YET ENABLED — rename to service-e2e.test.ts once `npx mfa-elements serve`, the discovery
- * document and `POST /mfa/introspect` are on the tree (it fails, never skips, without them).
- *
  * The example backends beside the standalone service, as a deployment runs them: the service is
  * `mfa-elements serve` (package.json `bin`) in its own process on SQLite; each backend is
  * configured with nothing but the service URL, the shared session secret and the admin token, and
