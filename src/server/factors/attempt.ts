@@ -39,7 +39,7 @@ export async function attemptCode(
 ): Promise<void> {
   const grant = await ctx.store.beginAttempt(sub, key, ctx.now(), ctx.lockout);
   if (!grant.ok) throw lockedError(grant.retryAt, ctx.now());
-  let ok: boolean;
+  let ok: boolean | 'used';
   try {
     ok = await verify();
   } catch (err) {
