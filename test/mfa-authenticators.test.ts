@@ -67,11 +67,12 @@ describe('<mfa-authenticators>', () => {
     expect((await getDefaultClient().listFactors()).factors[0].label).to.equal('<b>Work</b> phone');
   });
 
-  it('regenerates recovery codes after a step-up it asks for itself; the old ones stop working', async () => {
+  it('regenerates recovery codes after a confirmation and a step-up it asks for itself; the old ones stop working', async () => {
     await signInNewUser();
     const { secret, recoveryCodes } = await enrollTotpFactor();
     const el = await openConsole();
     part(el, 'regenerate-button')!.click();
+    (await until(() => part(el, 'confirm-regenerate-button'), 5000, 'confirmation')).click();
     await stepUp(await totpCode(secret, 1));
     const list = await until(() => part(el, 'recovery-codes'), 5000, 'new codes');
     const fresh = [...list.querySelectorAll('li')].map((li) => li.textContent!.trim());

@@ -10,10 +10,10 @@ const say = (text) => ($('result').textContent = text);
 const refreshOutbox = () => showOutbox($('outbox'), 3);
 
 async function start() {
-  const me = await fetch('/demo/me');
-  $('signed-in').hidden = !me.ok;
-  $('signed-out').hidden = me.ok;
-  if (me.ok) setInterval(refreshOutbox, 2000);
+  const { username } = await fetch('/demo/me').then((r) => r.json());
+  $('signed-in').hidden = !username;
+  $('signed-out').hidden = !!username;
+  if (username) setInterval(refreshOutbox, 2000);
 }
 
 $('connect-button').addEventListener('click', async () => {

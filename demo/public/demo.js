@@ -7,8 +7,29 @@ function say(text) {
   $('result').textContent = text;
 }
 
+/** What to tell the user when a step-up did not happen (`mfaReason` on the 401 mfaFetch returns). */
+function whyNot(what, response, body) {
+  switch (response.mfaReason) {
+    case 'cancelled': return `${what} cancelled. Nothing was changed.`;
+    case 'not_enrolled': return `${what} needs two-step verification. Set up an authenticator app, a passkey, a phone or an email first.`;
+    case 'locked': return `${what} not done: too many wrong codes. Wait for the time shown, or use a recovery code.`;
+    case 'expired': return `${what} not done: the check took too long. Try again.`;
+    case 'network': return `${what} not done: we couldn't reach the server. Check your connection and try again.`;
+    case 'denied': return `${what} not done: sign in again, then retry.`;
+    default: return `${what} not done: ${body.error?.message ?? 'something went wrong'}`;
+  }
+}
+
+/** A user without any method: the message comes with the way to set one up. */
+function offerSetup(response) {
+  $('setup-offer').hidden = response.mfaReason !== 'not_enrolled';
+  if (!$('setup-offer').hidden) $('setup-offer-button').focus();
+}
+
+const KIND = { totp: 'Authenticator app', webauthn: 'Passkey', phone: 'Phone', email: 'Email address' };
+
 async function refresh() {
-  const me = await fetch('/demo/me').then((r) => (r.ok ? r.json() : null));
+  const me = await fetch('/demo/me').then((r) => r.json()).then((m) => (m.username ? m : null));
   $('signed-out').hidden = !!me;
   $('signed-in').hidden = !me;
   if (!me) return;
@@ -42,13 +63,16 @@ $('login-form').addEventListener('submit', async (event) => {
 });
 
 $('enroll-button').addEventListener('click', () => $('enroll').show());
+$('setup-offer-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll').addEventListener('resolve', () => {
   say('Authenticator app added.');
+  $('setup-offer').hidden = true;
   void refresh();
 });
 $('add-method-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll-any').addEventListener('resolve', (e) => {
-  say(`Added: ${e.detail.factorType}.`);
+  say(`${KIND[e.detail.factorType] ?? 'Method'} added.`);
+  $('setup-offer').hidden = true;
   void refresh();
 });
 // The console lists, renames and removes factors; changes step up by themselves (mfa/manage).
@@ -65,14 +89,16 @@ $('transfer-button').addEventListener('click', async () => {
     body: JSON.stringify({ amount: 100, to: 'Savings' }),
   });
   const body = await response.json();
-  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : `Transfer not sent: ${body.error.message}`);
+  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
+  offerSetup(response);
   void refresh();
 });
 
 $('delete-button').addEventListener('click', async () => {
   const response = await mfaFetch('/api/account', { method: 'DELETE' });
   const body = await response.json();
-  if (!response.ok) return say(`Account not deleted: ${body.error.message}`);
+  offerSetup(response);
+  if (!response.ok) return say(whyNot('Account deletion', response, body));
   say(`Account ${body.deleted} deleted.`);
   await refresh();
 });

@@ -162,6 +162,12 @@ export const modalStyles = css`
   .status:empty {
     min-height: 0;
   }
+  /* Progress and good news ("Checking…", "Copied", "Saved") are not errors: no alarm colour. */
+  .status[data-kind='info'],
+  .status[data-kind='ok'] {
+    color: var(--_fg);
+    font-weight: 400;
+  }
   @media (forced-colors: active) {
     .frame,
     button {
