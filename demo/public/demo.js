@@ -46,7 +46,7 @@ async function refresh() {
 }
 
 /** The dev outbox: newest first, refreshed every few seconds while signed in (codes arrive here). */
-const refreshOutbox = () => showOutbox($('outbox'), 5);
+const refreshOutbox = () => showOutbox($('outbox'), 5).catch(() => {}); // offline: the next tick tries again
 setInterval(() => !$('signed-in').hidden && void refreshOutbox(), 3000);
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -101,6 +101,7 @@ $('delete-button').addEventListener('click', async () => {
   if (!response.ok) return say(whyNot('Account deletion', response, body));
   say(`Account ${body.deleted} deleted.`);
   await refresh();
+  $('username').focus(); // the button that was pressed is gone with the account: focus must not fall to <body>
 });
 
 $('logout-button').addEventListener('click', async () => {
@@ -108,6 +109,7 @@ $('logout-button').addEventListener('click', async () => {
   await fetch('/demo/logout', { method: 'POST' });
   say('Signed out.');
   await refresh();
+  $('username').focus();
 });
 
 void refresh();

@@ -25,7 +25,6 @@ export const enSteps = {
   questionsIntro: 'Answer the questions to continue.',
   codeUsed: 'That code was already used. Wait for a new one.',
   lockedUntil: 'Too many wrong codes. Try again in {minutes} ({time}).',
-  lockedOthers: 'Meanwhile, you can use another method:',
   passkeyNeedsDomain: 'Passkeys need a site name such as localhost, not an IP address like 127.0.0.1. Open this page by its name and try again.',
   enrollFirst: 'To continue, set up two-step verification first. It takes a minute.',
 

@@ -63,7 +63,7 @@ test('sign in, enroll, step up for a transfer and an account deletion', { timeou
     return { status: answer.status, body: await answer.json() };
   }, transferCode);
   assert.equal(replay.status, 403);
-  assert.equal(replay.body.error.code, 'invalid_code');
+  assert.equal(replay.body.error.code, 'code_used');
 
   // The transfer token does not open another door.
   const misuse = await page.evaluate(async () => {

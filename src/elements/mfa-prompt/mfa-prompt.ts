@@ -221,6 +221,13 @@ export class MfaPrompt extends MfaModalElement {
         this.block('expired', s.expired, retry);
         return;
       case 'network':
+        // Offline while checking an answer: keep it (and the challenge); Verify sends it again.
+        if (this.phase == 'verifying') {
+          this.phase = 'code';
+          this.setStatus(s.networkError, true);
+          this.codeInput.focus();
+          return;
+        }
         this.block('network', s.networkError, retry);
         return;
       default:

@@ -311,7 +311,7 @@ function locked(h: StepHost, e: MfaError): void {
   }
   h.present();
   h.pendingFailure = 'locked';
-  h.setStatus(others ? `${text} ${s.lockedOthers}` : text, true);
+  h.setStatus(text, true); // with other methods, the list's own intro says to choose one
   if (!others) void h.updateComplete.then(() => h.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
 }
 

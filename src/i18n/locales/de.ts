@@ -119,7 +119,6 @@ const de: MfaStrings = {
   back: "Zurück",
   codeUsed: "Dieser Code wurde bereits verwendet. Warten Sie auf einen neuen.",
   lockedUntil: "Zu viele falsche Codes. Versuchen Sie es in {minutes} erneut ({time}).",
-  lockedOthers: "Bis dahin können Sie eine andere Methode verwenden:",
   passkeyNeedsDomain: "Passkeys brauchen einen Seitennamen wie localhost, keine IP-Adresse wie 127.0.0.1. Öffnen Sie diese Seite über ihren Namen und versuchen Sie es erneut.",
   regenerateTitle: "Neue Wiederherstellungscodes generieren?",
   regenerateConfirm: "Ihre aktuellen Wiederherstellungscodes werden ungültig, sobald die neuen erstellt sind. Halten Sie einen sicheren Ort für die neuen bereit.",

@@ -123,7 +123,6 @@ const fr: MfaStrings = {
   back: "Retour",
   codeUsed: "Ce code a déjà été utilisé. Attendez le suivant.",
   lockedUntil: "Trop de codes erronés. Réessayez dans {minutes} ({time}).",
-  lockedOthers: "En attendant, vous pouvez utiliser une autre méthode :",
   passkeyNeedsDomain: "Les clés d’accès ont besoin d’un nom de site comme localhost, pas d’une adresse IP comme 127.0.0.1. Ouvrez cette page par son nom et réessayez.",
   regenerateTitle: "Générer de nouveaux codes de récupération ?",
   regenerateConfirm: "Vos codes de récupération actuels cesseront de fonctionner dès que les nouveaux seront créés. Prévoyez un endroit sûr pour les enregistrer.",

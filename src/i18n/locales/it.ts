@@ -122,7 +122,6 @@ const it: MfaStrings = {
   back: "Indietro",
   codeUsed: "Questo codice è già stato usato. Attendi il prossimo.",
   lockedUntil: "Troppi codici errati. Riprova tra {minutes} ({time}).",
-  lockedOthers: "Nel frattempo puoi usare un altro metodo:",
   passkeyNeedsDomain: "Le passkey richiedono un nome di sito come localhost, non un indirizzo IP come 127.0.0.1. Apri questa pagina con il suo nome e riprova.",
   regenerateTitle: "Generare nuovi codici di recupero?",
   regenerateConfirm: "I codici di recupero attuali smettono di funzionare appena vengono creati i nuovi. Tieni pronto un posto sicuro dove salvarli.",

@@ -117,7 +117,6 @@ const ja: MfaStrings = {
   back: "戻る",
   codeUsed: "このコードはすでに使用されています。新しいコードをお待ちください。",
   lockedUntil: "間違ったコードが多すぎます。{minutes}後（{time}）にもう一度お試しください。",
-  lockedOthers: "その間、別の方法を使用できます:",
   passkeyNeedsDomain: "パスキーには 127.0.0.1 のような IP アドレスではなく、localhost のようなサイト名が必要です。名前でこのページを開いて、もう一度お試しください。",
   regenerateTitle: "新しい復旧コードを生成しますか？",
   regenerateConfirm: "新しいコードが作成されると、現在の復旧コードはすぐに使えなくなります。新しいコードを保存する場所を用意してください。",

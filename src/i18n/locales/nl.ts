@@ -116,7 +116,6 @@ const nl: MfaStrings = {
   back: "Terug",
   codeUsed: "Die code is al gebruikt. Wacht op een nieuwe.",
   lockedUntil: "Te veel onjuiste codes. Probeer het over {minutes} opnieuw ({time}).",
-  lockedOthers: "Intussen kunt u een andere methode gebruiken:",
   passkeyNeedsDomain: "Passkeys hebben een sitenaam zoals localhost nodig, geen IP-adres zoals 127.0.0.1. Open deze pagina via de naam en probeer het opnieuw.",
   regenerateTitle: "Nieuwe herstelcodes genereren?",
   regenerateConfirm: "Uw huidige herstelcodes werken niet meer zodra de nieuwe zijn gemaakt. Zorg voor een veilige plek om de nieuwe te bewaren.",

@@ -122,7 +122,6 @@ const ptBr: MfaStrings = {
   back: "Voltar",
   codeUsed: "Esse código já foi usado. Aguarde um novo.",
   lockedUntil: "Muitos códigos incorretos. Tente novamente em {minutes} ({time}).",
-  lockedOthers: "Enquanto isso, você pode usar outro método:",
   passkeyNeedsDomain: "Chaves de acesso precisam de um nome de site como localhost, não de um endereço IP como 127.0.0.1. Abra esta página pelo nome e tente novamente.",
   regenerateTitle: "Gerar novos códigos de recuperação?",
   regenerateConfirm: "Seus códigos de recuperação atuais deixam de funcionar assim que os novos forem criados. Tenha um lugar seguro pronto para guardá-los.",

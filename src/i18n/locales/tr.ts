@@ -117,7 +117,6 @@ const tr: MfaStrings = {
   back: "Geri",
   codeUsed: "Bu kod zaten kullanıldı. Yenisini bekleyin.",
   lockedUntil: "Çok fazla yanlış kod. {minutes} sonra tekrar deneyin ({time}).",
-  lockedOthers: "Bu sırada başka bir yöntem kullanabilirsiniz:",
   passkeyNeedsDomain: "Geçiş anahtarları 127.0.0.1 gibi bir IP adresi değil, localhost gibi bir site adı gerektirir. Bu sayfayı adıyla açıp tekrar deneyin.",
   regenerateTitle: "Yeni kurtarma kodları oluşturulsun mu?",
   regenerateConfirm: "Mevcut kurtarma kodlarınız yenileri oluşturulur oluşturulmaz çalışmayı bırakır. Yenilerini kaydetmek için güvenli bir yer hazırlayın.",
