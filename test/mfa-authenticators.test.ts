@@ -15,7 +15,8 @@ const part = (el: Element, name: string) => shadow(el).querySelector<HTMLElement
 async function openConsole(): Promise<MfaAuthenticators> {
   const el = await fixture<MfaAuthenticators>(html`<mfa-authenticators></mfa-authenticators>`);
   el.show();
-  await until(() => part(el, 'factor') || part(el, 'add-button'), 5000, 'console loaded');
+  // The list itself (the footer's Add button renders before the factors arrive).
+  await until(() => part(el, 'factor') || (part(el, 'add-button') && !shadow(el).textContent!.includes('Loading…')), 5000, `console loaded (${shadow(el).querySelector('[part~=status]')?.textContent})`);
   await settled(el);
   return el;
 }
