@@ -67,18 +67,36 @@ $('setup-offer-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll').addEventListener('resolve', () => {
   say('Authenticator app added.');
   $('setup-offer').hidden = true;
-  void refresh();
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 $('add-method-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll-any').addEventListener('resolve', (e) => {
   say(`${KIND[e.detail.factorType] ?? 'Method'} added.`);
   $('setup-offer').hidden = true;
-  void refresh();
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 // The console lists, renames and removes factors; changes step up by themselves (mfa/manage).
 $('console-button').addEventListener('click', async () => {
   await openAuthConsoleModal();
-  void refresh();
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 
 // mfaFetch answers the server's step-up challenge by opening the prompt, then retries.
@@ -91,7 +109,13 @@ $('transfer-button').addEventListener('click', async () => {
   const body = await response.json();
   say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
   offerSetup(response);
-  void refresh();
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 
 $('delete-button').addEventListener('click', async () => {
@@ -111,5 +135,11 @@ $('logout-button').addEventListener('click', async () => {
   await refresh();
   $('username').focus();
 });
+
+// On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
 
 void refresh();

@@ -127,3 +127,17 @@ test('theming keeps your session, loads at the top, and Reset works', { timeout:
   assert.equal(await result(page), '');
   await j.done();
 });
+
+test('on 127.0.0.1 the demo says passkeys need a host name and links localhost', { timeout: 30_000 }, async () => {
+  const j = await journey(demo, 'ip-host');
+  const { page } = j;
+  const ipUrl = demo.url.replace('localhost', '127.0.0.1');
+  await page.goto(ipUrl);
+  const note = page.locator('#ip-note');
+  await note.waitFor();
+  assert.match(await note.textContent(), /Passkeys need a site name/);
+  assert.equal(await page.locator('#ip-link').getAttribute('href'), demo.url + '/');
+  await page.locator('#username').focus();
+  await j.step('ip-note');
+  await j.done();
+});
