@@ -141,3 +141,25 @@ test('on 127.0.0.1 the demo says passkeys need a host name and links localhost',
   await j.step('ip-note');
   await j.done();
 });
+
+test('dark mode: "Delete account" is readable (contrast ≥ 4.5:1)', { timeout: 30_000 }, async () => {
+  const j = await journey(demo, 'dark', { colorScheme: 'dark' });
+  const { page } = j;
+  await page.goto(demo.url);
+  await page.locator('#username').fill('journey-fay');
+  await page.keyboard.press('Enter');
+  const del = page.getByRole('button', { name: 'Delete account' });
+  await del.waitFor();
+  const ratio = await del.evaluate((b) => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const s = getComputedStyle(b);
+    const [a, c] = [lum(rgb(s.color)), lum(rgb(s.backgroundColor))].sort((x, y) => y - x);
+    return (a + 0.05) / (c + 0.05);
+  });
+  assert.ok(ratio >= 4.5, `Delete account contrast ${ratio.toFixed(2)}:1`);
+  await del.focus();
+  await j.step('dark-delete-contrast');
+  await j.done();
+});
