@@ -9,7 +9,7 @@ export { openAuthConsoleModal } from './api/open-auth-console-modal.js';
 export { configure, type MfaConfig } from './api/configure.js';
 export { mfaFetch, interceptFetch, getAccessToken, clearMfa, trackUserAction } from './api/mfa-fetch.js';
 export { MfaClient, type MfaClientOptions, type StartChallengeInput, type UserActionEvent } from './client/mfa-client.js';
-export type { MfaFetchOptions, InterceptOptions } from './client/mfa-fetch.js';
+export type { MfaFetchOptions, InterceptOptions, StepUpFailureReason, StepUpFailedResponse } from './client/mfa-fetch.js';
 export { getDefaultClient } from './client/default-client.js';
 export { MfaPrompt } from './elements/mfa-prompt/mfa-prompt.js';
 export { MfaEnroll } from './elements/mfa-enroll/mfa-enroll.js';

@@ -15,7 +15,8 @@ const part = (el: Element, name: string) => shadow(el).querySelector<HTMLElement
 async function openConsole(): Promise<MfaAuthenticators> {
   const el = await fixture<MfaAuthenticators>(html`<mfa-authenticators></mfa-authenticators>`);
   el.show();
-  await until(() => part(el, 'factor') || part(el, 'add-button'), 5000, 'console loaded');
+  // The list itself (the footer's Add button renders before the factors arrive).
+  await until(() => part(el, 'factor') || (part(el, 'add-button') && !shadow(el).textContent!.includes('Loading…')), 5000, `console loaded (${shadow(el).querySelector('[part~=status]')?.textContent})`);
   await settled(el);
   return el;
 }
@@ -67,11 +68,12 @@ describe('<mfa-authenticators>', () => {
     expect((await getDefaultClient().listFactors()).factors[0].label).to.equal('<b>Work</b> phone');
   });
 
-  it('regenerates recovery codes after a step-up it asks for itself; the old ones stop working', async () => {
+  it('regenerates recovery codes after a confirmation and a step-up it asks for itself; the old ones stop working', async () => {
     await signInNewUser();
     const { secret, recoveryCodes } = await enrollTotpFactor();
     const el = await openConsole();
     part(el, 'regenerate-button')!.click();
+    (await until(() => part(el, 'confirm-regenerate-button'), 5000, 'confirmation')).click();
     await stepUp(await totpCode(secret, 1));
     const list = await until(() => part(el, 'recovery-codes'), 5000, 'new codes');
     const fresh = [...list.querySelectorAll('li')].map((li) => li.textContent!.trim());

@@ -7,18 +7,18 @@ const { openAuthIdpModal, getAccessToken } = window.MfaElements;
 
 const say = (text) => ($('result').textContent = text);
 
-const refreshOutbox = () => showOutbox($('outbox'), 3);
+const refreshOutbox = () => showOutbox($('outbox'), 3).catch(() => {}); // offline: the next tick tries again
 
 async function start() {
-  const me = await fetch('/demo/me');
-  $('signed-in').hidden = !me.ok;
-  $('signed-out').hidden = me.ok;
-  if (me.ok) setInterval(refreshOutbox, 2000);
+  const { username } = await fetch('/demo/me').then((r) => r.json());
+  $('signed-in').hidden = !username;
+  $('signed-out').hidden = !!username;
+  if (username) setInterval(refreshOutbox, 2000);
 }
 
 $('connect-button').addEventListener('click', async () => {
   const outcome = await openAuthIdpModal({ resource: 'bank', action: 'connect', factor: 'kba', forceStepUp: true });
-  if (!outcome.success) return say(`Not connected (${outcome.error}).`);
+  if (!outcome.success) return say(outcome.error === 'cancelled' ? 'Not connected: you closed the questions.' : outcome.error === 'locked' ? 'Not connected: too many wrong answers. Try again later.' : 'Not connected: the bank could not confirm it’s you. Try again.');
   const token = getAccessToken({ resource: 'bank', action: 'connect' });
   const response = await fetch('/api/bank/connect', { method: 'POST', headers: { 'Step-Up-Token': token ?? '' } });
   const body = await response.json();
@@ -27,7 +27,7 @@ $('connect-button').addEventListener('click', async () => {
 
 $('picture-button').addEventListener('click', async () => {
   const outcome = await openAuthIdpModal({ resource: 'bank', action: 'picture', factor: 'kba', forceStepUp: true });
-  say(outcome.success ? 'That is your security picture.' : `Not confirmed (${outcome.error}).`);
+  say(outcome.success ? 'That is your security picture.' : outcome.error === 'cancelled' ? 'Not checked: you closed the question.' : 'Not confirmed. Try again later.');
 });
 
 void start();

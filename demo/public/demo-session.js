@@ -8,7 +8,7 @@
 /** @returns {Promise<string | null>} the signed-in user name, or null */
 export async function currentUser() {
   const response = await fetch('/demo/me');
-  return response.ok ? (await response.json()).username : null;
+  return response.ok ? (await response.json()).username ?? null : null;
 }
 
 /** @param {string} username @returns {Promise<string | null>} an error message, or null when signed in */

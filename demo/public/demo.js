@@ -7,8 +7,29 @@ function say(text) {
   $('result').textContent = text;
 }
 
+/** What to tell the user when a step-up did not happen (`mfaReason` on the 401 mfaFetch returns). */
+function whyNot(what, response, body) {
+  switch (response.mfaReason) {
+    case 'cancelled': return `${what} cancelled. Nothing was changed.`;
+    case 'not_enrolled': return `${what} needs two-step verification. Set up an authenticator app, a passkey, a phone or an email first.`;
+    case 'locked': return `${what} not done: too many wrong codes. Wait for the time shown, or use a recovery code.`;
+    case 'expired': return `${what} not done: the check took too long. Try again.`;
+    case 'network': return `${what} not done: we couldn't reach the server. Check your connection and try again.`;
+    case 'denied': return `${what} not done: sign in again, then retry.`;
+    default: return `${what} not done: ${body.error?.message ?? 'something went wrong'}`;
+  }
+}
+
+/** A user without any method: the message comes with the way to set one up. */
+function offerSetup(response) {
+  $('setup-offer').hidden = response.mfaReason !== 'not_enrolled';
+  if (!$('setup-offer').hidden) $('setup-offer-button').focus();
+}
+
+const KIND = { totp: 'Authenticator app', webauthn: 'Passkey', phone: 'Phone', email: 'Email address' };
+
 async function refresh() {
-  const me = await fetch('/demo/me').then((r) => (r.ok ? r.json() : null));
+  const me = await fetch('/demo/me').then((r) => r.json()).then((m) => (m.username ? m : null));
   $('signed-out').hidden = !!me;
   $('signed-in').hidden = !me;
   if (!me) return;
@@ -25,7 +46,7 @@ async function refresh() {
 }
 
 /** The dev outbox: newest first, refreshed every few seconds while signed in (codes arrive here). */
-const refreshOutbox = () => showOutbox($('outbox'), 5);
+const refreshOutbox = () => showOutbox($('outbox'), 5).catch(() => {}); // offline: the next tick tries again
 setInterval(() => !$('signed-in').hidden && void refreshOutbox(), 3000);
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -42,19 +63,40 @@ $('login-form').addEventListener('submit', async (event) => {
 });
 
 $('enroll-button').addEventListener('click', () => $('enroll').show());
+$('setup-offer-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll').addEventListener('resolve', () => {
   say('Authenticator app added.');
-  void refresh();
+  $('setup-offer').hidden = true;
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 $('add-method-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll-any').addEventListener('resolve', (e) => {
-  say(`Added: ${e.detail.factorType}.`);
-  void refresh();
+  say(`${KIND[e.detail.factorType] ?? 'Method'} added.`);
+  $('setup-offer').hidden = true;
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 // The console lists, renames and removes factors; changes step up by themselves (mfa/manage).
 $('console-button').addEventListener('click', async () => {
   await openAuthConsoleModal();
-  void refresh();
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 
 // mfaFetch answers the server's step-up challenge by opening the prompt, then retries.
@@ -65,16 +107,25 @@ $('transfer-button').addEventListener('click', async () => {
     body: JSON.stringify({ amount: 100, to: 'Savings' }),
   });
   const body = await response.json();
-  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : `Transfer not sent: ${body.error.message}`);
-  void refresh();
+  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
+  offerSetup(response);
+  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
+
+void refresh();
 });
 
 $('delete-button').addEventListener('click', async () => {
   const response = await mfaFetch('/api/account', { method: 'DELETE' });
   const body = await response.json();
-  if (!response.ok) return say(`Account not deleted: ${body.error.message}`);
+  offerSetup(response);
+  if (!response.ok) return say(whyNot('Account deletion', response, body));
   say(`Account ${body.deleted} deleted.`);
   await refresh();
+  $('username').focus(); // the button that was pressed is gone with the account: focus must not fall to <body>
 });
 
 $('logout-button').addEventListener('click', async () => {
@@ -82,6 +133,13 @@ $('logout-button').addEventListener('click', async () => {
   await fetch('/demo/logout', { method: 'POST' });
   say('Signed out.');
   await refresh();
+  $('username').focus();
 });
+
+// On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
+if (/^[\d.]+$|^\[/.test(location.hostname)) {
+  $('ip-note').hidden = false;
+  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
+}
 
 void refresh();

@@ -21,7 +21,7 @@ form.addEventListener('input', (event) => {
   touched.add(event.target.name);
   apply();
 });
-document.getElementById('reset').addEventListener('click', () => {
+document.getElementById('reset-button').addEventListener('click', () => {
   form.reset();
   touched.clear();
   preview.querySelector('mfa-enroll')?.removeAttribute('style');
@@ -29,13 +29,25 @@ document.getElementById('reset').addEventListener('click', () => {
 });
 
 async function start() {
-  await fetch('/demo/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: `theme-preview-${Math.random().toString(36).slice(2, 8)}` }),
-  });
+  // Your own session if you have one; a preview user only when signed out (never replacing yours).
+  const { username } = await fetch('/demo/me').then((r) => r.json());
+  if (!username) {
+    await fetch('/demo/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: `theme-preview-${Math.random().toString(36).slice(2, 8)}` }),
+    });
+  }
+  document.getElementById('preview-as').textContent = username
+    ? `Previewing as ${username}: Confirm would add this app to your account.`
+    : 'You are signed out: the preview uses a throw-away preview user.';
   const el = document.createElement('mfa-enroll');
   el.inline = true;
+  // The preview's code field focuses itself; on page load that would scroll the page down to it.
+  preview.addEventListener('focusin', (event) => {
+    event.target.blur?.();
+    window.scrollTo(0, 0);
+  }, { once: true });
   preview.replaceChildren(el);
   apply();
   el.show();

@@ -26,6 +26,15 @@ import type { MfaClient } from './mfa-client.js';
 export type StepUpScope = { resource: string; action: string; maxAge?: number; factor?: 'kba' };
 export type ScopeOpener = (scope: StepUpScope) => Promise<IdpAuthResponse>;
 
+/**
+ * Why a step-up did not happen: the `reject` outcome's `error` — `cancelled` (the user closed the
+ * prompt), `not_enrolled` (no method set up yet), `locked` (too many wrong answers), `expired`,
+ * `network`, `server` or `denied`. The 401 `mfaFetch` returns then carries it as `mfaReason`
+ * (with `onCancel: 'throw'`, the `MfaError`'s `code` is the same value).
+ */
+export type StepUpFailureReason = NonNullable<IdpAuthResponse['error']>;
+export type StepUpFailedResponse = Response & { mfaReason: StepUpFailureReason };
+
 export interface MfaFetchOptions {
   /** `response` (default): a cancelled step-up returns the server's 401. `throw`: an `MfaError`. */
   onCancel?: 'response' | 'throw';
@@ -95,7 +104,8 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     if (options.onCancel === 'throw') {
       throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.', { status: 401 });
     }
-    return first;
+    // The server's 401 as it came, plus why the step-up did not happen, so the app can say the right thing.
+    return Object.assign(first, { mfaReason: outcome.error ?? 'cancelled' }) satisfies StepUpFailedResponse;
   };
 }
 

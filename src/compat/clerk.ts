@@ -186,6 +186,7 @@ export class SignIn {
     const error: SecondFactorError = { code: err.code, message: err.message, meta: { attemptsLeft: err.attemptsLeft, retryAfter: err.retryAfter } };
     switch (err.code) {
       case 'invalid_code':
+      case 'code_used':
       case 'malformed_code':
         // The challenge stays open on the server: the next attempt answers it again.
         Object.assign(v, { status: 'failed', strategy, error });

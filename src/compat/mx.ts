@@ -172,7 +172,7 @@ export function createMxClient(options: MxClientOptions = {}) {
       } catch (err) {
         if (!isMfaError(err)) throw err;
         const now = Date.now();
-        if (err.code === 'invalid_code' || err.code === 'malformed_code') members.set(memberGuid, { ...state, changedAt: now });
+        if (err.code === 'invalid_code' || err.code === 'code_used' || err.code === 'malformed_code') members.set(memberGuid, { ...state, changedAt: now });
         else if (err.code === 'locked') members.set(memberGuid, { status: 'LOCKED', changedAt: now, verifiedAt: null });
         else if (err.code === 'expired' || err.code === 'not_found') members.set(memberGuid, { status: 'EXPIRED', changedAt: now, verifiedAt: null });
         else throw err;

@@ -15,6 +15,7 @@ export type MfaErrorCode =
   | 'unauthenticated'
   | 'insufficient_user_authentication'
   | 'invalid_code'
+  | 'code_used'
   | 'forbidden_origin'
   | 'not_found'
   | 'not_enrolled'

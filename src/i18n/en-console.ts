@@ -29,6 +29,8 @@ export const enConsole = {
   recoveryLow: 'You are running out of recovery codes. Generate a new set and store it safely.',
   regenerate: 'Generate new recovery codes',
   regenerateNote: 'Your old recovery codes stop working.',
+  regenerateTitle: 'Generate new recovery codes?',
+  regenerateConfirm: 'Your current recovery codes stop working as soon as the new ones are made. Have somewhere ready to save the new ones.',
   consoleChanged: 'Your changes are saved.',
 
 } as const;

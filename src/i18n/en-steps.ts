@@ -23,6 +23,9 @@ export const enSteps = {
   chooseOption: 'Choose one of the options.',
   wrongAnswer: { one: 'That answer didn’t work. {count} attempt left.', other: 'That answer didn’t work. {count} attempts left.' },
   questionsIntro: 'Answer the questions to continue.',
+  codeUsed: 'That code was already used. Wait for a new one.',
+  lockedUntil: 'Too many wrong codes. Try again in {minutes} ({time}).',
+  passkeyNeedsDomain: 'Passkeys need a site name such as localhost, not an IP address like 127.0.0.1. Open this page by its name and try again.',
   enrollFirst: 'To continue, set up two-step verification first. It takes a minute.',
 
 } as const;

@@ -15,6 +15,7 @@ export const en = {
   useAnotherMethod: 'Use another method',
   loading: 'Loading…',
   tryAgain: 'Try again',
+  back: 'Back',
   wrongCode: { one: 'That code didn’t work. {count} attempt left.', other: 'That code didn’t work. {count} attempts left.' },
   malformedCode: 'Enter the {digits}-digit code from your authenticator app.',
   malformedRecoveryCode: 'Enter a recovery code like abcd-efgh-ijkl-mnop.',

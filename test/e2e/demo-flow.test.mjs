@@ -63,7 +63,7 @@ test('sign in, enroll, step up for a transfer and an account deletion', { timeou
     return { status: answer.status, body: await answer.json() };
   }, transferCode);
   assert.equal(replay.status, 403);
-  assert.equal(replay.body.error.code, 'invalid_code');
+  assert.equal(replay.body.error.code, 'code_used');
 
   // A transfer token does not open another door. (The transfer spent its own token; the step-up
   // is still fresh, so asking again yields a new one without a prompt.)

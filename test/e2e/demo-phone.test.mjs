@@ -53,7 +53,7 @@ test('add a phone, step up with a texted code, remove the phone from the console
   await codes.first().waitFor();
   assert.equal(await codes.count(), 10);
   await page.locator('#enroll-any').getByRole('button', { name: 'Done' }).click();
-  await page.getByText('Added: phone.').waitFor();
+  await page.getByText('Phone added.').waitFor();
 
   // Step up with the phone: the prompt opens by itself and says where the code went.
   await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();

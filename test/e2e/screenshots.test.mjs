@@ -116,7 +116,7 @@ test('screenshots of every factor and challenge shape', { timeout: 120_000 }, as
     await prompt.locator('[part~="method-button"]').first().waitFor();
     if (scheme === 'light') await shot(page, 'prompt-methods');
     await page.keyboard.press('Escape');
-    await page.getByText('Transfer not sent').waitFor();
+    await page.getByText('Transfer cancelled. Nothing was changed.').waitFor();
     await page.close();
   }
 

@@ -117,7 +117,7 @@ describe('end-to-end on SQLite with a known secret', () => {
 
       const h2 = makeServer({ store: undefined, encryptionKey: undefined, dataDir: dir });
       h2.setClock(at);
-      await expectError(await h2.answer(A, PAY, code), 403, 'invalid_code');
+      await expectError(await h2.answer(A, PAY, code), 403, 'code_used');
       h2.advance(STEP_MS);
       assert.equal((await h2.answer(A, PAY, h2.code(a.secret))).status, 200);
       await h2.mfa.close();

@@ -131,7 +131,7 @@ describe('audit trails hold no secret', () => {
     const ok = await h.answer('alice', PAY, once);
     assert.equal(ok.status, 200);
     rememberToken((await ok.json()).token);
-    await expectError(await h.answer('alice', PAY, once), 403, 'invalid_code'); // replay
+    await expectError(await h.answer('alice', PAY, once), 403, 'code_used'); // replay (counted, distinct message)
     await expectError(await h.answer('alice', PAY, '12 34 5x'), 400, 'malformed_code');
 
     // The tokens work on guarded routes (and are still not logged anywhere).

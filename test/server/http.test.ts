@@ -176,27 +176,28 @@ describe('challenges', () => {
     assert.equal((await h.listFactors(A)).factors[0]!.lastUsedAt, iso(h.now() - STEP_MS));
   });
 
-  test('a code works once: the same code on a new challenge is 403 invalid_code with attemptsLeft', async () => {
+  test('a code works once: the same code on a new challenge is 403 code_used (counted, with attemptsLeft)', async () => {
     const h = makeServer();
     const a = await h.enrollTotp(A);
     h.advance(STEP_MS);
     const code = h.code(a.secret);
     assert.equal((await h.answer(A, PAY, code)).status, 200);
-    const replay = await expectError(await h.answer(A, PAY, code), 403, 'invalid_code');
+    const replay = await expectError(await h.answer(A, PAY, code), 403, 'code_used');
     assert.equal(replay.error.attemptsLeft, 9);
     // The enrollment's own code cannot be used either (its step is spent).
     const enrolledStep = h.code(a.secret, -1);
-    const again = await expectError(await h.answer(A, PAY, enrolledStep), 403, 'invalid_code');
+    const again = await expectError(await h.answer(A, PAY, enrolledStep), 403, 'code_used');
     assert.equal(again.error.attemptsLeft, 8);
   });
 
-  test('an older step after a newer one is refused', async () => {
+  test('an older step after a newer one is refused as used; a wrong code stays invalid_code', async () => {
     const h = makeServer();
     const a = await h.enrollTotp(A);
     h.advance(10 * STEP_MS);
     assert.equal((await h.answer(A, PAY, h.code(a.secret, 1))).status, 200, 'T+1 first');
-    await expectError(await h.answer(A, PAY, h.code(a.secret, 0)), 403, 'invalid_code');
-    await expectError(await h.answer(A, PAY, h.code(a.secret, -1)), 403, 'invalid_code');
+    await expectError(await h.answer(A, PAY, h.code(a.secret, 0)), 403, 'code_used');
+    await expectError(await h.answer(A, PAY, h.code(a.secret, -1)), 403, 'code_used');
+    await expectError(await h.answer(A, PAY, h.wrongCode(a.secret)), 403, 'invalid_code');
   });
 
   test('window: T-2 and T+2 refused; T-1, T, T+1 accepted (in that order)', async () => {

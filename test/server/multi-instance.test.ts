@@ -13,7 +13,7 @@
  *    the signed webhook sender to a receiver in this process).
  *
  * Two pairs of instances: pair P runs the exactly-once rounds with a lockout threshold above 100,
- * so that the 99 losers all answer 403 `invalid_code` (with the default threshold of 10, replays
+ * so that the 99 losers all answer 403 `code_used` (with the default threshold of 10, replays
  * count as failures and the later ones answer 423 — pair Q shows that round too); pair Q keeps
  * the default lockout policy for the lockout round.
  */
@@ -158,7 +158,7 @@ for (const backend of BACKENDS.filter((b) => !ONLY || b.name === ONLY)) describe
       assert.equal(losers.length, PER_ROUND - 1);
       for (const l of losers) {
         assert.equal(l.status, 403, `round ${round}: ${describeAnswer(l)}`);
-        assert.equal(l.body.error.code, 'invalid_code');
+        assert.equal(l.body.error.code, 'code_used', 'a racing loser held the right code: it is told the code was used');
       }
       const win = wins[0]!;
       assert.equal(win.a.body.status, 'VERIFIED');
@@ -180,7 +180,7 @@ for (const backend of BACKENDS.filter((b) => !ONLY || b.name === ONLY)) describe
     assert.equal(statuses.filter((s) => s === 200).length, 1, `statuses: ${statuses.join(',')}`);
     for (const a of answers.filter((x) => x.status !== 200)) {
       assert.ok(
-        (a.status === 403 && a.body.error.code === 'invalid_code') || (a.status === 423 && a.body.error.code === 'locked'),
+        (a.status === 403 && a.body.error.code === 'code_used') || (a.status === 423 && a.body.error.code === 'locked'),
         describeAnswer(a),
       );
     }

@@ -235,13 +235,13 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
     // Replays are refused: the code just used, on a fresh challenge and on one started before the outage…
     const replay = await resume(bob, await startChallenge(bob), rightCode);
     assert.equal(replay.status, 403, describeAnswer(replay));
-    assert.equal(replay.body.error.code, 'invalid_code');
+    assert.equal(replay.body.error.code, 'code_used');
     const oldChallenge = await resume(bob, pending[1]!, rightCode);
     assert.equal(oldChallenge.status, 403, `challenges persisted, the replay rule holds: ${describeAnswer(oldChallenge)}`);
     // …and alice's code accepted before the outage: its replay mark survived the kill -9 (AOF).
     const aliceReplay = await resume(alice, await startChallenge(alice), aliceCode);
     assert.equal(aliceReplay.status, 403, describeAnswer(aliceReplay));
-    assert.equal(aliceReplay.body.error.code, 'invalid_code');
+    assert.equal(aliceReplay.body.error.code, 'code_used');
 
     const factors = await call(url(), 'GET', '/mfa/factors', { user: bob });
     assert.equal(factors.status, 200);

@@ -14,7 +14,7 @@ import { authenticatorsStyles } from './mfa-authenticators.styles.js';
 /** At or below this many recovery codes the console warns (issue #5). */
 const LOW_RECOVERY_CODES = 2;
 
-type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'codes'; codes: string[] };
+type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'regenerate' } | { kind: 'codes'; codes: string[] };
 
 /** An app or a passkey: strong enough alone (a phone is restricted, DESIGN §5). */
 const isStrong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
@@ -48,6 +48,7 @@ const isStrong = (f: { type: string }) => f.type === 'totp' || f.type === 'webau
  * @csspart confirm-remove-button - Confirm the removal (also `button`).
  * @csspart regenerate-button - Generate new recovery codes (also `button`).
  * @csspart done-button - Done, after new recovery codes (also `button`).
+ * @csspart confirm-regenerate-button - Confirm generating new recovery codes (also `button`).
  * @csspart warning - A warning (last factor, few recovery codes left).
  * @csspart status - The live region with errors and confirmations.
  *
@@ -70,7 +71,11 @@ export class MfaAuthenticators extends MfaModalElement {
   @state() private list?: FactorList;
   @state() private view: View = { kind: 'list' };
   @state() private status = '';
+  /** The status is a confirmation ("Your changes are saved."), not an error. */
+  @state() private statusOk = false;
   @state() private busy = false;
+  /** Where focus goes after the next render (a view change would otherwise drop it on <body>). */
+  #focusNext?: string;
 
   protected override codeInputLabel(): string {
     return '';
@@ -96,13 +101,14 @@ export class MfaAuthenticators extends MfaModalElement {
   }
 
   /** Runs a change; a cancelled step-up or a failure shows a message and leaves the list as it was. */
-  private async act(change: () => Promise<View | void>): Promise<void> {
+  private async act(change: () => Promise<View | void>, focusAfter?: string): Promise<void> {
     this.busy = true;
     this.status = '';
     try {
       const next = await change();
-      this.view = next ?? { kind: 'list' };
+      this.go(next ?? { kind: 'list' }, focusAfter);
       this.status = this.strings.consoleChanged;
+      this.statusOk = true;
       await this.refresh();
     } catch (err) {
       this.fail(err);
@@ -111,9 +117,30 @@ export class MfaAuthenticators extends MfaModalElement {
     }
   }
 
+  /**
+   * Shows another view: the last message belongs to the old one and goes; focus moves to
+   * `focus` (a selector in the new view), else to the view's first button.
+   */
+  private go(view: View, focus?: string): void {
+    this.view = view;
+    this.status = '';
+    this.#focusNext = focus ?? (view.kind === 'list' ? '.factors button, footer .primary' : 'footer .primary');
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    super.updated(changed as never);
+    const selector = this.#focusNext;
+    if (!selector || this.busy || !this.list) return;
+    const target = this.renderRoot.querySelector<HTMLElement>(selector);
+    if (!target) return;
+    this.#focusNext = undefined;
+    target.focus();
+  }
+
   private fail(err: unknown): void {
     const e = asMfaError(err);
     const s = this.strings;
+    this.statusOk = false;
     emit(this, 'mfa-error', { code: e.code });
     this.status = e.code === 'cancelled' ? '' : e.code === 'network' ? s.networkError : e.code === 'locked' ? format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60))) }) : s.serverError;
   }
@@ -148,7 +175,7 @@ export class MfaAuthenticators extends MfaModalElement {
     if (!name) return;
     void this.act(async () => {
       await this.api.renameFactor(factor.id, name);
-    });
+    }, `[part~=rename-button][data-id="${factor.id}"]`);
   }
 
   protected override renderTitle(): string {
@@ -158,9 +185,12 @@ export class MfaAuthenticators extends MfaModalElement {
   protected override renderBody() {
     const s = this.strings;
     const v = this.view;
-    const status = html`<p class="status" part="status" role="status" aria-live="polite">${this.status}</p>`;
+    const status = html`<p class="status" part="status" role="status" aria-live="polite" data-kind=${this.statusOk ? 'ok' : 'error'}>${this.status}</p>`;
     if (v.kind === 'codes') {
       return html`<p id="intro">${s.recoveryIntroEnroll}</p>${recoveryCodesList(v.codes, s.recoveryListLabel)}${status}`;
+    }
+    if (v.kind === 'regenerate') {
+      return html`<p id="intro"><strong>${s.regenerateTitle}</strong></p><p>${s.regenerateConfirm}</p>${status}`;
     }
     if (v.kind === 'remove') {
       const factors = this.list?.factors ?? [];
@@ -184,7 +214,7 @@ export class MfaAuthenticators extends MfaModalElement {
       ${factors.length
         ? html`<div class="row">
               <span>${plural(this.resolvedLocale, s.recoveryLeft, recoveryCodesLeft)}</span>
-              <button part="button regenerate-button" aria-describedby="regenerate-note" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
+              <button part="button regenerate-button" aria-describedby="regenerate-note" ?disabled=${this.busy} @click=${() => this.go({ kind: 'regenerate' })}>${s.regenerate}</button>
             </div>
             <p id="regenerate-note" class="muted">${s.regenerateNote}</p>
             ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}
@@ -204,22 +234,32 @@ export class MfaAuthenticators extends MfaModalElement {
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
             <button class="primary" part="button save-button" ?disabled=${this.busy}>${s.save}</button>
-            <button type="button" part="button" @click=${() => (this.view = { kind: 'list' })}>${s.cancel}</button>
+            <button type="button" part="button" @click=${() => this.go({ kind: 'list' }, `[part~=rename-button][data-id="${f.id}"]`)}>${s.cancel}</button>
           </form>`
         : html`<div class="row">
-            <button part="button rename-button" aria-label=${format(s.renameNamed, { label: f.label })} @click=${() => this.startRename(f)}>${s.rename}</button>
-            <button part="button remove-button" aria-label=${format(s.removeNamed, { label: f.label })} @click=${() => (this.view = { kind: 'remove', factor: f })}>${s.remove}</button>
+            <button part="button rename-button" data-id=${f.id} aria-label=${format(s.renameNamed, { label: f.label })} @click=${() => this.startRename(f)}>${s.rename}</button>
+            <button part="button remove-button" data-id=${f.id} aria-label=${format(s.removeNamed, { label: f.label })} @click=${() => this.go({ kind: 'remove', factor: f })}>${s.remove}</button>
           </div>`}
     </li>`;
   }
 
   private startRename(f: FactorSummary): void {
-    this.view = { kind: 'rename', factor: f };
+    this.go({ kind: 'rename', factor: f }, 'input.name');
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('input.name')?.select());
   }
 
   private regenerate(): void {
-    void this.act(async () => ({ kind: 'codes', codes: await this.api.regenerateRecoveryCodes() }));
+    void this.act(async () => ({ kind: 'codes', codes: await this.api.regenerateRecoveryCodes() }), '.codes');
+  }
+
+  /**
+   * Escape (or ×) inside a confirmation, a rename or new codes goes back to the list; only on the
+   * list does it close the console.
+   */
+  protected override requestClose(): void {
+    if (this.view.kind === 'list') return super.requestClose();
+    const v = this.view;
+    this.go({ kind: 'list' }, 'factor' in v ? `[part~=${v.kind === 'rename' ? 'rename' : 'remove'}-button][data-id="${v.factor.id}"]` : v.kind === 'regenerate' ? '[part~=regenerate-button]' : undefined);
   }
 
   protected override renderFooter() {
@@ -229,12 +269,18 @@ export class MfaAuthenticators extends MfaModalElement {
       return html`
         <button part="button" @click=${() => copyText(v.codes.join('\n'))}>${s.copy}</button>
         <button part="button" @click=${() => downloadRecoveryCodes(v.codes, s.recoveryFileHeader)}>${s.download}</button>
-        <button class="primary" part="button done-button" @click=${() => (this.view = { kind: 'list' })}>${s.done}</button>
+        <button class="primary" part="button done-button" @click=${() => this.go({ kind: 'list' }, '[part~=regenerate-button]')}>${s.done}</button>
+      `;
+    }
+    if (v.kind === 'regenerate') {
+      return html`
+        <button part="button" @click=${() => this.go({ kind: 'list' }, '[part~=regenerate-button]')}>${s.cancel}</button>
+        <button class="primary" part="button confirm-regenerate-button" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
       `;
     }
     if (v.kind === 'remove') {
       return html`
-        <button part="button" @click=${() => (this.view = { kind: 'list' })}>${s.cancel}</button>
+        <button part="button" @click=${() => this.requestClose()}>${s.cancel}</button>
         <button class="primary" part="button confirm-remove-button" ?disabled=${this.busy} @click=${() => this.act(() => this.api.removeFactor(v.factor.id))}>${s.remove}</button>
       `;
     }

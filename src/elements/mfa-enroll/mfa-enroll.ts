@@ -99,6 +99,8 @@ export class MfaEnroll extends MfaModalElement {
   @state() private qr?: { size: number; d: string };
   @state() private recoveryCodes: string[] = [];
   @state() private status = '';
+  /** The status is good news ("We sent a new code"), not an error: shown in the normal tone. */
+  @state() private statusOk = false;
   @state() private copied = false;
 
   constructor() {
@@ -117,7 +119,7 @@ export class MfaEnroll extends MfaModalElement {
 
   private async start(): Promise<void> {
     this.phase = 'loading';
-    this.status = '';
+    this.setStatus('');
     this.recoveryCodes = [];
     this.enrollment = undefined;
     if (this.type !== 'choose') return this.startKind(this.type);
@@ -133,7 +135,7 @@ export class MfaEnroll extends MfaModalElement {
 
   private async startKind(kind: EnrollableFactorType): Promise<void> {
     this.kind = kind;
-    this.status = '';
+    this.setStatus('');
     if (kind === 'phone' || kind === 'email') {
       this.phase = 'address';
       void this.updateComplete.then(() => this.addressInput?.focus());
@@ -178,7 +180,7 @@ export class MfaEnroll extends MfaModalElement {
     const valid = phone ? /^\+[1-9][0-9]{6,14}$/.test(value.replace(/[\s().-]/g, '')) : input.checkValidity() && value.includes('@');
     input.setAttribute('aria-invalid', String(!valid));
     if (!valid) {
-      this.status = phone ? s.invalidPhone : s.invalidEmail;
+      this.setStatus(phone ? s.invalidPhone : s.invalidEmail);
       input.focus();
       return;
     }
@@ -194,7 +196,7 @@ export class MfaEnroll extends MfaModalElement {
       const e = asMfaError(err);
       if (e.code === 'invalid_phone' || e.code === 'malformed_request') {
         this.phase = 'address';
-        this.status = phone ? s.invalidPhone : s.invalidEmail;
+        this.setStatus(phone ? s.invalidPhone : s.invalidEmail);
         input.setAttribute('aria-invalid', 'true');
         void this.updateComplete.then(() => input.focus());
         return;
@@ -207,9 +209,10 @@ export class MfaEnroll extends MfaModalElement {
   private sent(enrollment: CodeEnrollment): void {
     const s = this.strings;
     this.resendAt = enrollment.resendAfter === undefined ? null : Date.now() + enrollment.resendAfter * 1000;
-    if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === enrollment);
+    // The enrollment is recorded first: the countdown ticks only while it is the current one.
     this.askCode(enrollment, 6);
-    this.status = enrollment.deliveryFailed ? s.deliveryFailed : '';
+    if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === enrollment);
+    this.setStatus(enrollment.deliveryFailed ? s.deliveryFailed : '');
   }
 
   private async resend(): Promise<void> {
@@ -217,7 +220,7 @@ export class MfaEnroll extends MfaModalElement {
     if (!e || e.type === 'totp') return;
     try {
       this.sent(await this.api.resendEnrollment(e.factorId));
-      if (!this.status) this.status = this.strings.codeResent;
+      if (!this.status) this.setStatus(this.strings.codeResent, true);
     } catch (err) {
       const x = asMfaError(err);
       if (x.code === 'conflict') return; // another tab sent a new code just now
@@ -226,7 +229,7 @@ export class MfaEnroll extends MfaModalElement {
       const wait = x.retryAfter && x.retryAfter < 60 ? x.retryAfter : null;
       this.resendAt = wait ? Date.now() + wait * 1000 : null;
       if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === e);
-      else this.status = this.strings.noMoreCodes;
+      else this.setStatus(this.strings.noMoreCodes);
     }
   }
 
@@ -234,23 +237,24 @@ export class MfaEnroll extends MfaModalElement {
     if (this.phase !== 'passkey') return;
     const s = this.strings;
     this.phase = 'verifying';
-    this.status = '';
+    this.setStatus('');
     let confirmed: ConfirmEnrollmentResponse;
     try {
       const passkeys = await loadPasskeys();
       if (!passkeys.passkeysSupported()) {
         this.phase = 'passkey';
-        this.status = s.passkeyUnsupported;
+        this.setStatus(s.passkeyUnsupported);
         return;
       }
       const enrollment = await this.api.enroll('webauthn', this.label ? { label: this.label } : {});
       let credential;
       try {
         credential = await passkeys.createPasskey(enrollment.publicKey);
-      } catch {
-        // Cancelled, timed out, or this authenticator already holds a passkey for the account.
+      } catch (err) {
+        // Cancelled, timed out, or this authenticator already holds a passkey for the account;
+        // or the page is on an IP address, which WebAuthn refuses as a site (say so: it is fixable).
         this.phase = 'passkey';
-        this.status = s.passkeyFailed;
+        this.setStatus(passkeys.needsDomain(err) ? s.passkeyNeedsDomain : s.passkeyFailed);
         emit(this, 'mfa-error', { code: 'cancelled' });
         return;
       }
@@ -268,7 +272,7 @@ export class MfaEnroll extends MfaModalElement {
     const value = this.codeInput.value;
     if (!new RegExp(`^[0-9]{${digits}}$`).test(value)) {
       this.codeInput.setInvalid(true);
-      this.status = format(s.malformedCode, { digits });
+      this.setStatus(format(s.malformedCode, { digits }));
       this.codeInput.focus();
       return;
     }
@@ -287,7 +291,7 @@ export class MfaEnroll extends MfaModalElement {
         this.phase = 'scan';
         this.codeInput.clear();
         this.codeInput.setInvalid(true);
-        this.status = e.code === 'invalid_code' ? plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0) : format(s.malformedCode, { digits });
+        this.setStatus(e.code === 'invalid_code' ? plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0) : format(s.malformedCode, { digits }));
         this.codeInput.focus();
       } else {
         this.fail(e);
@@ -297,7 +301,7 @@ export class MfaEnroll extends MfaModalElement {
 
   /** The factor exists: however the dialog closes now, the outcome is a success. */
   private done({ recoveryCodes }: ConfirmEnrollmentResponse): void {
-    this.status = '';
+    this.setStatus('');
     this.pendingFailure = undefined;
     this.settle({ success: true, resource: 'mfa', action: 'enroll', factorType: this.kind, timestamp: Date.now() });
     if (!recoveryCodes?.length) {
@@ -309,23 +313,53 @@ export class MfaEnroll extends MfaModalElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.codes')?.focus());
   }
 
+  private setStatus(text: string, ok = false): void {
+    this.status = text;
+    this.statusOk = ok;
+  }
+
+  /**
+   * The user cancelled the step-up that guards adding a factor: that is a choice, not an error.
+   * Back one step with what they typed kept (the number, the code), or closed when there is none.
+   */
+  private stepBack(): void {
+    this.setStatus('');
+    const focus = (el: () => HTMLElement | null | undefined) => void this.updateComplete.then(() => el()?.focus());
+    if (this.enrollment) {
+      this.phase = 'scan';
+      focus(() => this.codeInput.input);
+    } else if (this.kind === 'phone' || this.kind === 'email') {
+      this.phase = 'address';
+      focus(() => this.addressInput);
+    } else if (this.kind === 'webauthn') {
+      this.phase = 'passkey';
+      focus(() => this.renderRoot.querySelector<HTMLElement>('footer .primary'));
+    } else if (this.type === 'choose' && this.available.length > 1) {
+      this.phase = 'choose';
+      focus(() => this.renderRoot.querySelector<HTMLElement>('.methods button'));
+    } else {
+      this.hide();
+    }
+  }
+
   private fail(err: unknown): void {
     const e = asMfaError(err);
     const s = this.strings;
+    if (e.code === 'cancelled') return this.stepBack();
     this.phase = 'blocked';
     if (e.code === 'locked') {
       const minutes = Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60));
       this.pendingFailure = 'locked';
-      this.status = format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, minutes) });
+      this.setStatus(format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, minutes) }));
     } else if (e.code === 'expired' || e.code === 'not_found') {
       this.pendingFailure = 'expired';
-      this.status = s.expired;
+      this.setStatus(s.expired);
     } else if (e.code === 'network') {
       this.pendingFailure = 'network';
-      this.status = s.networkError;
+      this.setStatus(s.networkError);
     } else {
-      this.pendingFailure = e.code === 'cancelled' ? 'cancelled' : e.code === 'insufficient_user_authentication' ? 'denied' : 'server';
-      this.status = s.serverError;
+      this.pendingFailure = e.code === 'insufficient_user_authentication' ? 'denied' : 'server';
+      this.setStatus(s.serverError);
     }
   }
 
@@ -341,7 +375,10 @@ export class MfaEnroll extends MfaModalElement {
   }
 
   private downloadCodes(): void {
-    downloadRecoveryCodes(this.recoveryCodes, this.strings.recoveryFileHeader);
+    // The account as the authenticator app shows it (`otpauth://totp/Issuer:account?…`), when known.
+    const uri = this.enrollment?.type === 'totp' ? this.enrollment.otpauthUri : '';
+    const label = decodeURIComponent(uri.replace(/^otpauth:\/\/totp\/|\?.*$/g, ''));
+    downloadRecoveryCodes(this.recoveryCodes, this.strings.recoveryFileHeader, label || undefined);
   }
 
   /** English enrollment strings come from their own modules; a loaded locale has them already. */
@@ -367,12 +404,12 @@ export class MfaEnroll extends MfaModalElement {
 
   protected override renderBody() {
     const s = this.strings;
-    const status = html`<p class="status" part="status" role="status" aria-live="polite">${this.status}</p>`;
+    const status = html`<p class="status" part="status" role="status" aria-live="polite" data-kind=${this.statusOk ? 'ok' : 'error'}>${this.status}</p>`;
     if (this.phase === 'codes') {
       return html`
         <p id="intro">${s.recoveryIntroEnroll}</p>
         ${recoveryCodesList(this.recoveryCodes, s.recoveryListLabel)}
-        <p class="status muted" role="status" aria-live="polite">${this.copied ? s.copied : ''}</p>
+        <p class="status" part="status" role="status" aria-live="polite" data-kind="ok">${this.copied ? s.copied : ''}</p>
       `;
     }
     if (this.phase === 'choose') {

@@ -6,8 +6,4 @@ export const promptStyles = css`
     border-inline-start: 4px solid var(--_accent);
     background: color-mix(in srgb, var(--_accent) 8%, transparent);
   }
-  .status[data-kind='info'] {
-    color: var(--_muted);
-    font-weight: 400;
-  }
 `;

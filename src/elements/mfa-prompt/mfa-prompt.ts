@@ -161,8 +161,9 @@ export class MfaPrompt extends MfaModalElement {
     const s = this.strings;
     const step = this.challenge.challenges[0];
     const code = step.type == 'code';
+    // An empty code field ('') goes on to the shape check below, which says what is missing.
     const value = code ? this.codeInput.value : given ?? this.x?.answerOf(this as never);
-    if (!value) return;
+    if (value === undefined) return;
     // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
     const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
@@ -189,6 +190,11 @@ export class MfaPrompt extends MfaModalElement {
     const s = this.strings;
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
     if (this.x?.stepError(this as never, e)) return;
+    // Rarer answers (a code used already, a lockout with its ways out) live in the lazy steps.
+    if (e.code === 'code_used' || e.code === 'locked') {
+      void this.steps().then((m) => m.stepError(this as never, e));
+      return;
+    }
     switch (e.code) {
       case 'invalid_code':
         this.phase = 'code';
@@ -210,16 +216,18 @@ export class MfaPrompt extends MfaModalElement {
         }
         this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
         return;
-      case 'locked': {
-        const minutes = Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60));
-        this.block('locked', format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, minutes) }), null, true);
-        return;
-      }
       case 'expired':
       case 'not_found':
         this.block('expired', s.expired, retry);
         return;
       case 'network':
+        // Offline while checking an answer: keep it (and the challenge); Verify sends it again.
+        if (this.phase == 'verifying') {
+          this.phase = 'code';
+          this.setStatus(s.networkError, true);
+          this.codeInput.focus();
+          return;
+        }
         this.block('network', s.networkError, retry);
         return;
       default:
@@ -279,7 +287,7 @@ export class MfaPrompt extends MfaModalElement {
     return html`
       ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
       <p id="intro" class="muted">
-        ${this.phase === 'loading' ? s.loading : this.x?.introOf(this as never) ?? (this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro)}
+        ${this.phase === 'loading' ? s.loading : this.x?.introOf(this as never) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro)}
       </p>
       <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || c?.challenges[0].type != 'code'}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
@@ -307,7 +315,7 @@ export class MfaPrompt extends MfaModalElement {
     if (this.phase === 'blocked') {
       return html`
         <button part="button" @click=${this.requestClose}>${s.close}</button>
-        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${s.tryAgain}</button>` : nothing}
+        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.listing ? s.back : s.tryAgain}</button>` : nothing}
       `;
     }
     return html`

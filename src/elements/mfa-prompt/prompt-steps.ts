@@ -50,7 +50,7 @@ export interface StepHost extends HTMLElement {
   readonly resolvedLocale: string;
   readonly renderRoot: HTMLElement | DocumentFragment;
   readonly shadowRoot: ShadowRoot | null;
-  readonly codeInput: { input: HTMLInputElement; focus(): void };
+  readonly codeInput: { input: HTMLInputElement; focus(): void; clear(): void; setInvalid(invalid: boolean): void };
   readonly open: boolean;
   readonly updateComplete: Promise<boolean>;
   readonly factor?: FactorType;
@@ -77,6 +77,8 @@ interface StepState {
   choice?: string;
   /** The last answer to this step was refused (marks a text answer `aria-invalid`). */
   invalid?: boolean;
+  /** This method is locked: the methods list leaves it out. */
+  locked?: boolean;
 }
 
 const states = new WeakMap<StepHost, StepState>();
@@ -223,7 +225,17 @@ export function answerOf(h: StepHost): string | undefined {
 export function stepError(h: StepHost, e: MfaError): boolean {
   const step = stepOf(h);
   const s = strings(h);
+  if (e.code === 'locked') return locked(h, e), true;
   if (!step) return false;
+  if (e.code === 'code_used') {
+    // A right code that was used already (another tab, a second click): wait for the next one.
+    h.phase = 'code';
+    h.codeInput.clear();
+    h.codeInput.setInvalid(true);
+    h.setStatus(s.codeUsed);
+    h.codeInput.focus();
+    return true;
+  }
   const message =
     e.code === 'invalid_credential' ? s.invalidCredential
     : e.code === 'invalid_option' ? s.chooseOption
@@ -235,6 +247,8 @@ export function stepError(h: StepHost, e: MfaError): boolean {
   h.setStatus(message, false);
   stateOf(h).invalid = true;
   h.requestUpdate();
+  // A refused text answer is selected, so the next one replaces it instead of being appended.
+  void h.updateComplete.then(() => h.renderRoot.querySelector<HTMLInputElement>('.answer input[type=text]')?.select());
   // Back to where the answer is given (Verify was disabled while checking, so focus was lost).
   void h.updateComplete.then(() => {
     const find = (selector: string) => h.renderRoot.querySelector<HTMLElement>(selector);
@@ -252,7 +266,7 @@ export function introOf(h: StepHost): string | undefined {
   const step = stepOf(h);
   const s = strings(h);
   if (h.listing) return s.methodsTitle;
-  if (!step) return undefined;
+  if (!step || h.phase === 'blocked') return undefined;
   if (step.sentTo !== undefined) return format(s.codeSentTo, { to: step.sentTo });
   if (step.type === 'webauthn') return s.passkeyIntro;
   // "Which phone should get the code?" is the legend itself; questions get a short intro.
@@ -260,13 +274,45 @@ export function introOf(h: StepHost): string | undefined {
   return undefined;
 }
 
-/** Opens the "use another method" list (the prompt's footer then offers only Close). */
-export function showMethods(h: StepHost): void {
+/**
+ * Opens the "use another method" list. Its footer offers Back (to the code entry, the same
+ * challenge) and Close; after a lockout only Close, and the locked method is not listed.
+ */
+export function showMethods(h: StepHost, back = true): void {
   h.listing = true;
   h.phase = 'blocked';
-  h.retry = null;
+  h.retry = back
+    ? () => {
+        h.listing = false;
+        h.phase = 'code';
+        h.retry = null;
+        void h.updateComplete.then(() => (stepOf(h)?.type === 'code' ? h.codeInput.focus() : h.renderRoot.querySelector<HTMLElement>('.answer input, footer .primary')?.focus()));
+      }
+    : null;
   h.setStatus('');
   void Promise.resolve().then(() => h.renderRoot.querySelector<HTMLButtonElement>('.methods button')?.focus());
+}
+
+/**
+ * Too many wrong answers for this method: say until when, and offer the user's other methods
+ * (a recovery code among them) — the lock is per method, so they still work.
+ */
+function locked(h: StepHost, e: MfaError): void {
+  const s = strings(h);
+  const seconds = e.retryAfter ?? 60;
+  const at = new Intl.DateTimeFormat(h.resolvedLocale, { timeStyle: 'short' }).format(Date.now() + seconds * 1000);
+  const text = format(s.lockedUntil, { minutes: plural(h.resolvedLocale, s.minutes, Math.max(1, Math.ceil(seconds / 60))), time: at });
+  const others = h.challenge ? methods(h.challenge).length > 1 : false;
+  stateOf(h).locked = true;
+  if (others) showMethods(h, false);
+  else {
+    h.phase = 'blocked';
+    h.retry = null;
+  }
+  h.present();
+  h.pendingFailure = 'locked';
+  h.setStatus(text, true); // with other methods, the list's own intro says to choose one
+  if (!others) void h.updateComplete.then(() => h.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
 }
 
 const typeName = (s: MfaStrings, type: FactorType): string =>
@@ -282,7 +328,7 @@ interface MethodEntry {
  * Every way through, the current one last (so the list is also the way back): one entry per
  * factor, but several phones (or addresses) as one (the server then asks which).
  */
-function methods(c: ChallengedResponse): MethodEntry[] {
+function methods(c: ChallengedResponse, lockedOut = false): MethodEntry[] {
   const entries: MethodEntry[] = [];
   for (const f of c.factors) {
     const group = (f.type === 'phone' || f.type === 'email') && c.factors.filter((g) => g.type === f.type).length > 1;
@@ -293,7 +339,7 @@ function methods(c: ChallengedResponse): MethodEntry[] {
     }
   }
   const current = (e: MethodEntry) => e.id === c.factor.id || (!e.id && e.type === c.factor.type);
-  return [...entries.filter((e) => !current(e)), ...entries.filter(current)];
+  return [...entries.filter((e) => !current(e)), ...(lockedOut ? [] : entries.filter(current))];
 }
 
 function renderMethods(h: StepHost, c: ChallengedResponse): TemplateResult {
@@ -304,7 +350,7 @@ function renderMethods(h: StepHost, c: ChallengedResponse): TemplateResult {
     void h.start(e.type, e.id);
   };
   return html`<ul class="methods" part="methods">
-    ${methods(c).map((e) => html`<li>
+    ${methods(c, stateOf(h).locked).map((e) => html`<li>
       <button class="method" part="button method-button" @click=${() => choose(e)}>
         <span class="method-name">${typeName(s, e.type)}</span>
         ${e.detail && e.detail !== typeName(s, e.type) ? html`<span class="method-detail">${e.detail}</span>` : ''}
@@ -327,7 +373,8 @@ function renderChoices(h: StepHost, step: ChallengeStep): TemplateResult {
     <legend dir="auto">${step.label}</legend>
     ${safeImage(step.image) ? html`<img class="question-image" src=${safeImage(step.image)!} alt=${step.imageAlt ?? ''} />` : ''}
     ${(step.options ?? []).map((o) => html`<label class="choice" part="choice">
-      <input type="radio" name="choice" .value=${o.value} .checked=${st.choice === o.value} @change=${() => pick(o.value)} />
+      <input type="radio" name="choice" .value=${o.value} .checked=${st.choice === o.value} @change=${() => pick(o.value)}
+        @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && void h.verify()} />
       ${safeImage(o.image) ? html`<img src=${safeImage(o.image)!} alt="" />` : ''}
       <span dir="auto">${o.label}</span>
     </label>`)}

@@ -44,6 +44,8 @@ export class CodeInput implements ReactiveController {
     });
     input.addEventListener('input', (e) => {
       const kind = (e as InputEvent).inputType;
+      // A one-time code is digits: a letter typed there is dropped at once rather than refused later.
+      if (this.mode.mode === 'numeric') this.input.value = this.input.value.replace(/[^\p{Nd}\s.-]/gu, '');
       // Paste and one-time-code autofill deliver the whole code at once.
       const whole = kind === 'insertFromPaste' || kind === 'insertReplacementText' || kind === undefined;
       if (whole && this.isComplete()) this.onSubmit(this.value);
@@ -78,7 +80,9 @@ export class CodeInput implements ReactiveController {
   mode: CodeInputMode = { mode: 'numeric', length: 6 };
 
   get value(): string {
-    return normalizeTypedCode(this.input.value);
+    // `892-370`, `892.370`: separators people paste are dropped like spaces (a recovery code keeps its dashes).
+    const v = normalizeTypedCode(this.input.value);
+    return this.mode.mode === 'numeric' ? v.replace(/[.-]/g, '') : v;
   }
 
   isComplete(): boolean {

@@ -73,12 +73,16 @@ export const modalStyles = css`
   .muted {
     color: var(--_muted);
   }
+  /* Sticky: when zoom or a small screen makes the dialog scroll, its actions stay in sight. */
   footer {
+    position: sticky;
+    bottom: 0;
+    background: var(--_bg);
     display: flex;
     flex-wrap: wrap;
     gap: calc(var(--_space) / 2);
     justify-content: flex-end;
-    padding: 0 var(--_space) var(--_space);
+    padding: calc(var(--_space) / 2) var(--_space) var(--_space);
   }
   button {
     min-height: 2.75rem;
@@ -161,6 +165,12 @@ export const modalStyles = css`
   }
   .status:empty {
     min-height: 0;
+  }
+  /* Progress and good news ("Checking…", "Copied", "Saved") are not errors: no alarm colour. */
+  .status[data-kind='info'],
+  .status[data-kind='ok'] {
+    color: var(--_fg);
+    font-weight: 400;
   }
   @media (forced-colors: active) {
     .frame,

@@ -16,3 +16,13 @@ export async function signWithPasskey(optionsJSON: Record<string, unknown>): Pro
 export async function createPasskey(optionsJSON: Record<string, unknown>): Promise<{ credential: object }> {
   return { credential: await startRegistration({ optionsJSON: optionsJSON as never }) };
 }
+
+/**
+ * True when the ceremony failed because the page is on an IP address (http://127.0.0.1:…):
+ * WebAuthn needs a domain as the relying party ID ("localhost" counts), so a browser refuses
+ * with a `SecurityError` (simplewebauthn: `ERROR_INVALID_DOMAIN`). The fix is the host name.
+ */
+export function needsDomain(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | null;
+  return e?.code === 'ERROR_INVALID_DOMAIN' || e?.name === 'SecurityError' || /^[\d.]+$|^\[/.test(location.hostname);
+}

@@ -14,12 +14,16 @@ export async function copyText(text: string): Promise<void> {
   await navigator.clipboard?.writeText(text).catch(() => {});
 }
 
-/** Saves `recovery-codes.txt` through a temporary object URL (no network, no storage). */
-export function downloadRecoveryCodes(codes: string[], header: string): void {
-  const url = URL.createObjectURL(new Blob([`${header}\n\n${codes.join('\n')}\n`], { type: 'text/plain' }));
+/**
+ * Saves `recovery-codes-<site>.txt` through a temporary object URL (no network, no storage). The
+ * file says which site (and account, when known) and when, so it is found again among others.
+ */
+export function downloadRecoveryCodes(codes: string[], header: string, account?: string): void {
+  const about = [location.host, account, new Date().toISOString().slice(0, 10)].filter(Boolean).join(' · ');
+  const url = URL.createObjectURL(new Blob([`${header}\n${about}\n\n${codes.join('\n')}\n`], { type: 'text/plain' }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = 'recovery-codes.txt';
+  a.download = `recovery-codes-${location.hostname}.txt`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

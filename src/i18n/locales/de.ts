@@ -116,6 +116,12 @@ const de: MfaStrings = {
   regenerate: 'Neue Wiederherstellungscodes generieren',
   regenerateNote: 'Ihre bisherigen Wiederherstellungscodes werden dadurch ungültig.',
   consoleChanged: 'Ihre Änderungen wurden gespeichert.',
+  back: "Zurück",
+  codeUsed: "Dieser Code wurde bereits verwendet. Warten Sie auf einen neuen.",
+  lockedUntil: "Zu viele falsche Codes. Versuchen Sie es in {minutes} erneut ({time}).",
+  passkeyNeedsDomain: "Passkeys brauchen einen Seitennamen wie localhost, keine IP-Adresse wie 127.0.0.1. Öffnen Sie diese Seite über ihren Namen und versuchen Sie es erneut.",
+  regenerateTitle: "Neue Wiederherstellungscodes generieren?",
+  regenerateConfirm: "Ihre aktuellen Wiederherstellungscodes werden ungültig, sobald die neuen erstellt sind. Halten Sie einen sicheren Ort für die neuen bereit.",
 };
 
 export default de;

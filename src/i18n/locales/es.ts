@@ -119,6 +119,12 @@ const es: MfaStrings = {
   regenerate: 'Generar nuevos códigos de recuperación',
   regenerateNote: 'Tus códigos de recuperación anteriores dejarán de funcionar.',
   consoleChanged: 'Se han guardado los cambios.',
+  back: "Atrás",
+  codeUsed: "Ese código ya se usó. Espera uno nuevo.",
+  lockedUntil: "Demasiados códigos incorrectos. Vuelve a intentarlo en {minutes} ({time}).",
+  passkeyNeedsDomain: "Las llaves de acceso necesitan un nombre de sitio como localhost, no una dirección IP como 127.0.0.1. Abre esta página por su nombre e inténtalo de nuevo.",
+  regenerateTitle: "¿Generar nuevos códigos de recuperación?",
+  regenerateConfirm: "Tus códigos de recuperación actuales dejarán de funcionar en cuanto se creen los nuevos. Ten preparado un lugar seguro para guardarlos.",
 };
 
 export default es;

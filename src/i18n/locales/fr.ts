@@ -120,6 +120,12 @@ const fr: MfaStrings = {
   regenerate: 'Générer de nouveaux codes de récupération',
   regenerateNote: 'Vos anciens codes de récupération ne fonctionneront plus.',
   consoleChanged: 'Vos modifications ont été enregistrées.',
+  back: "Retour",
+  codeUsed: "Ce code a déjà été utilisé. Attendez le suivant.",
+  lockedUntil: "Trop de codes erronés. Réessayez dans {minutes} ({time}).",
+  passkeyNeedsDomain: "Les clés d’accès ont besoin d’un nom de site comme localhost, pas d’une adresse IP comme 127.0.0.1. Ouvrez cette page par son nom et réessayez.",
+  regenerateTitle: "Générer de nouveaux codes de récupération ?",
+  regenerateConfirm: "Vos codes de récupération actuels cesseront de fonctionner dès que les nouveaux seront créés. Prévoyez un endroit sûr pour les enregistrer.",
 };
 
 export default fr;

@@ -123,6 +123,12 @@ const he: MfaStrings = {
   regenerate: 'יצירת קודי שחזור חדשים',
   regenerateNote: 'קודי השחזור הישנים יפסיקו לעבוד.',
   consoleChanged: 'השינויים נשמרו.',
+  back: "חזרה",
+  codeUsed: "הקוד הזה כבר נוצל. המתינו לקוד חדש.",
+  lockedUntil: "יותר מדי קודים שגויים. נסו שוב בעוד {minutes} (⁨{time}⁩).",
+  passkeyNeedsDomain: "מפתחות גישה דורשים שם אתר כמו localhost, ולא כתובת IP כמו ⁦127.0.0.1⁩. פתחו את הדף לפי שמו ונסו שוב.",
+  regenerateTitle: "ליצור קודי שחזור חדשים?",
+  regenerateConfirm: "קודי השחזור הנוכחיים יפסיקו לעבוד ברגע שייווצרו החדשים. הכינו מקום בטוח לשמור בו את החדשים.",
 };
 
 export default he;

@@ -119,6 +119,12 @@ const it: MfaStrings = {
   regenerate: 'Genera nuovi codici di recupero',
   regenerateNote: 'I codici di recupero precedenti smetteranno di funzionare.',
   consoleChanged: 'Le modifiche sono state salvate.',
+  back: "Indietro",
+  codeUsed: "Questo codice è già stato usato. Attendi il prossimo.",
+  lockedUntil: "Troppi codici errati. Riprova tra {minutes} ({time}).",
+  passkeyNeedsDomain: "Le passkey richiedono un nome di sito come localhost, non un indirizzo IP come 127.0.0.1. Apri questa pagina con il suo nome e riprova.",
+  regenerateTitle: "Generare nuovi codici di recupero?",
+  regenerateConfirm: "I codici di recupero attuali smettono di funzionare appena vengono creati i nuovi. Tieni pronto un posto sicuro dove salvarli.",
 };
 
 export default it;

@@ -114,6 +114,12 @@ const ja: MfaStrings = {
   regenerate: '新しいリカバリーコードを生成',
   regenerateNote: '以前のリカバリーコードは使用できなくなります。',
   consoleChanged: '変更を保存しました。',
+  back: "戻る",
+  codeUsed: "このコードはすでに使用されています。新しいコードをお待ちください。",
+  lockedUntil: "間違ったコードが多すぎます。{minutes}後（{time}）にもう一度お試しください。",
+  passkeyNeedsDomain: "パスキーには 127.0.0.1 のような IP アドレスではなく、localhost のようなサイト名が必要です。名前でこのページを開いて、もう一度お試しください。",
+  regenerateTitle: "新しい復旧コードを生成しますか？",
+  regenerateConfirm: "新しいコードが作成されると、現在の復旧コードはすぐに使えなくなります。新しいコードを保存する場所を用意してください。",
 };
 
 export default ja;

@@ -113,6 +113,12 @@ const nl: MfaStrings = {
   regenerate: 'Nieuwe herstelcodes genereren',
   regenerateNote: 'Je oude herstelcodes werken daarna niet meer.',
   consoleChanged: 'Je wijzigingen zijn opgeslagen.',
+  back: "Terug",
+  codeUsed: "Die code is al gebruikt. Wacht op een nieuwe.",
+  lockedUntil: "Te veel onjuiste codes. Probeer het over {minutes} opnieuw ({time}).",
+  passkeyNeedsDomain: "Passkeys hebben een sitenaam zoals localhost nodig, geen IP-adres zoals 127.0.0.1. Open deze pagina via de naam en probeer het opnieuw.",
+  regenerateTitle: "Nieuwe herstelcodes genereren?",
+  regenerateConfirm: "Uw huidige herstelcodes werken niet meer zodra de nieuwe zijn gemaakt. Zorg voor een veilige plek om de nieuwe te bewaren.",
 };
 
 export default nl;

@@ -122,6 +122,12 @@ const pl: MfaStrings = {
   regenerate: 'Wygeneruj nowe kody odzyskiwania',
   regenerateNote: 'Dotychczasowe kody odzyskiwania przestaną działać.',
   consoleChanged: 'Zmiany zostały zapisane.',
+  back: "Wstecz",
+  codeUsed: "Ten kod został już użyty. Poczekaj na nowy.",
+  lockedUntil: "Zbyt wiele błędnych kodów. Spróbuj ponownie za {minutes} ({time}).",
+  passkeyNeedsDomain: "Klucze dostępu wymagają nazwy witryny, np. localhost, a nie adresu IP, np. 127.0.0.1. Otwórz tę stronę przez jej nazwę i spróbuj ponownie.",
+  regenerateTitle: "Wygenerować nowe kody odzyskiwania?",
+  regenerateConfirm: "Obecne kody odzyskiwania przestaną działać, gdy tylko powstaną nowe. Przygotuj bezpieczne miejsce, aby je zapisać.",
 };
 
 export default pl;

@@ -119,6 +119,12 @@ const ptBr: MfaStrings = {
   regenerate: 'Gerar novos códigos de recuperação',
   regenerateNote: 'Seus códigos de recuperação antigos vão parar de funcionar.',
   consoleChanged: 'Suas alterações foram salvas.',
+  back: "Voltar",
+  codeUsed: "Esse código já foi usado. Aguarde um novo.",
+  lockedUntil: "Muitos códigos incorretos. Tente novamente em {minutes} ({time}).",
+  passkeyNeedsDomain: "Chaves de acesso precisam de um nome de site como localhost, não de um endereço IP como 127.0.0.1. Abra esta página pelo nome e tente novamente.",
+  regenerateTitle: "Gerar novos códigos de recuperação?",
+  regenerateConfirm: "Seus códigos de recuperação atuais deixam de funcionar assim que os novos forem criados. Tenha um lugar seguro pronto para guardá-los.",
 };
 
 export default ptBr;

@@ -114,6 +114,12 @@ const tr: MfaStrings = {
   regenerate: 'Yeni kurtarma kodları oluştur',
   regenerateNote: 'Eski kurtarma kodlarınız artık çalışmayacak.',
   consoleChanged: 'Değişiklikleriniz kaydedildi.',
+  back: "Geri",
+  codeUsed: "Bu kod zaten kullanıldı. Yenisini bekleyin.",
+  lockedUntil: "Çok fazla yanlış kod. {minutes} sonra tekrar deneyin ({time}).",
+  passkeyNeedsDomain: "Geçiş anahtarları 127.0.0.1 gibi bir IP adresi değil, localhost gibi bir site adı gerektirir. Bu sayfayı adıyla açıp tekrar deneyin.",
+  regenerateTitle: "Yeni kurtarma kodları oluşturulsun mu?",
+  regenerateConfirm: "Mevcut kurtarma kodlarınız yenileri oluşturulur oluşturulmaz çalışmayı bırakır. Yenilerini kaydetmek için güvenli bir yer hazırlayın.",
 };
 
 export default tr;

@@ -114,6 +114,12 @@ const zhCn: MfaStrings = {
   regenerate: '生成新的恢复码',
   regenerateNote: '您的旧恢复码将失效。',
   consoleChanged: '您的更改已保存。',
+  back: "返回",
+  codeUsed: "该验证码已被使用。请等待新的验证码。",
+  lockedUntil: "错误的验证码次数过多。请在{minutes}后（{time}）重试。",
+  passkeyNeedsDomain: "通行密钥需要像 localhost 这样的网站名称，而不是像 127.0.0.1 这样的 IP 地址。请通过名称打开此页面后重试。",
+  regenerateTitle: "生成新的恢复码？",
+  regenerateConfirm: "新的恢复码生成后，当前的恢复码将立即失效。请准备好安全的地方保存新的恢复码。",
 };
 
 export default zhCn;

@@ -23,8 +23,8 @@ export async function assertNotLocked(ctx: MfaContext, sub: string, key: string)
 }
 
 /**
- * Runs `verify` (true = accepted) for (sub, key). Throws `invalid_code` with `attemptsLeft`
- * or `locked` with `retryAfter`; both answers are the same for a wrong and a replayed code.
+ * Runs `verify` (true = accepted, 'used' = a right code already used) for (sub, key). Throws
+ * `invalid_code` (or `code_used`) with `attemptsLeft`, or `locked` with `retryAfter`; both count.
  * While the limit is spoken for by answers still being checked, the answer is `locked` too
  * (retry when they settle): it was not checked.
  */
@@ -32,14 +32,14 @@ export async function attemptCode(
   ctx: MfaContext,
   sub: string,
   key: string,
-  verify: () => Promise<boolean>,
+  verify: () => Promise<boolean | 'used'>,
   auditFactor: string,
   /** False for an intermediate step of a multi-step flow (KBA): only the final success resets the count. */
   resetOnSuccess = true,
 ): Promise<void> {
   const grant = await ctx.store.beginAttempt(sub, key, ctx.now(), ctx.lockout);
   if (!grant.ok) throw lockedError(grant.retryAt, ctx.now());
-  let ok: boolean;
+  let ok: boolean | 'used';
   try {
     ok = await verify();
   } catch (err) {
@@ -48,7 +48,7 @@ export async function attemptCode(
     throw err;
   }
   const now = ctx.now();
-  if (ok) {
+  if (ok === true) {
     const state = await ctx.store.settleAttempt(sub, key, now, ctx.lockout, resetOnSuccess ? 'success' : 'release');
     // A lock set meanwhile (the reservation outlived its hold) wins over the right answer.
     if (state.lockedUntil > now) throw lockedError(state.lockedUntil, now);
@@ -64,5 +64,9 @@ export async function attemptCode(
     }
     throw lockedError(state.lockedUntil, now);
   }
-  throw new MfaError('invalid_code', 'That code is not valid.', { attemptsLeft: ctx.lockout.maxFailures - state.failures });
+  const attemptsLeft = ctx.lockout.maxFailures - state.failures;
+  // A right code already used still counts as a failure; saying so tells the user to wait for the
+  // next code and tells an attacker nothing they did not have (they held that code already).
+  if (ok === 'used') throw new MfaError('code_used', 'That code was already used. Wait for a new one.', { attemptsLeft });
+  throw new MfaError('invalid_code', 'That code is not valid.', { attemptsLeft });
 }

@@ -54,8 +54,8 @@ export function parseTotpCode(value: string, digits: number): string {
   return code;
 }
 
-/** True when `code` matches a step inside the window that is newer than the last accepted one. */
-export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code: string): Promise<boolean> {
+/** True when `code` matches a step inside the window that is newer than the last accepted one; 'used' when it matches an older one. */
+export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code: string): Promise<boolean | 'used'> {
   const now = ctx.now();
   const secret = ctx.box.open(factor.secretEnc, secretAad(factor));
   const step = matchTotpStep(secret, code, now, factor);
@@ -64,5 +64,5 @@ export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code:
   const accepted = await ctx.store.advanceLastStep(factor.sub, factor.id, step, now);
   // A right code that was already used (or older than one used): someone replays it.
   if (!accepted) await ctx.audit.record({ type: 'verify.replay', sub: factor.sub, factor: 'totp', status: 'failure', severity: 'warning', metadata: { factorId: factor.id } });
-  return accepted;
+  return accepted || 'used';
 }

@@ -14,6 +14,7 @@ const STATUS: Record<string, number> = {
   unauthenticated: 401,
   insufficient_user_authentication: 401,
   invalid_code: 403,
+  code_used: 403,
   forbidden_origin: 403,
   not_found: 404,
   not_enrolled: 409,

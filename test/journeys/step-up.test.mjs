@@ -1,0 +1,131 @@
+// Journey: a new user on the demo bank, by keyboard — tries to transfer before setting anything up
+// (offered to set up), adds an authenticator app, transfers with a wrong then a right code, meets
+// a reused code, loses the network mid-verify and retries, locks the app out and gets in with a
+// recovery code. Each step: a screenshot, focus checked, the words the user sees checked.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { codeAt, currentStep, waitForStep } from '../e2e/authenticator.mjs';
+import { startDemo } from '../e2e/demo-server.mjs';
+import { assertCalm, journey, result, statusOf, until } from './journey.mjs';
+
+let demo;
+before(async () => { demo = await startDemo(); });
+after(async () => { await demo?.stop(); });
+
+const promptStatus = (page) => statusOf(page, 'mfa-prompt').then((s) => s?.text ?? '');
+
+test('step up: not enrolled → enroll → wrong, right, reused → offline → lockout → recovery code', { timeout: 150_000 }, async () => {
+  // Expected here: the 401 challenges, 403 wrong codes, 409 not enrolled, 423 locked, and the
+  // requests that fail while the journey turns the network off.
+  const j = await journey(demo, 'step-up', { allow: [/status of 4(01|03|09|23)/, /ERR_INTERNET_DISCONNECTED/] });
+  const { page } = j;
+  await page.goto(demo.url);
+  await page.locator('#username').focus();
+  await page.keyboard.type('journey-ana');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Signed in as journey-ana' }).waitFor();
+
+  // Nothing set up yet: the transfer says why and offers the way.
+  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  await until(async () => (await result(page)).includes('needs two-step verification'), 5000, 'not-enrolled message');
+  const offer = page.getByRole('button', { name: 'Set up two-step verification' });
+  await offer.waitFor();
+  assert.equal(await offer.evaluate((b) => b === document.activeElement), true, 'the offer has focus');
+  await j.step('not-enrolled-offer');
+
+  // Enroll an authenticator app from the offer, by keyboard.
+  await page.keyboard.press('Enter');
+  const appChoice = page.locator('mfa-enroll#enroll-any [part~="factor-type-button"]').first();
+  await appChoice.waitFor();
+  await j.step('choose-method');
+  await page.keyboard.press('Enter');
+  const secret = (await page.locator('mfa-enroll#enroll-any [part~="secret"]').textContent()).replace(/\s/g, '');
+  await j.step('enroll-qr');
+  const step0 = currentStep();
+  await page.keyboard.type(codeAt(secret, step0));
+  await page.keyboard.press('Enter');
+  const codes = page.locator('mfa-enroll#enroll-any [part~="recovery-codes"] li');
+  await codes.first().waitFor();
+  const recovery = (await codes.allTextContents()).map((c) => c.trim());
+  await j.step('recovery-codes');
+  await page.getByRole('button', { name: 'Copy' }).click();
+  assertCalm(await statusOf(page, 'mfa-enroll#enroll-any'), 'Copied');
+  await j.step('copied-calm');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByText('Authenticator app added.').waitFor();
+
+  // Transfer: empty Enter says what is missing; a wrong code; then the right one.
+  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  const input = page.locator('mfa-prompt > input');
+  await input.waitFor();
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)).startsWith('Enter the 6-digit code'), 5000, 'empty-field message');
+  await j.step('prompt-empty-enter');
+  await page.keyboard.type('000000');
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)).startsWith('That code didn’t work'), 5000, 'wrong-code message');
+  await j.step('prompt-wrong-code');
+  const used = codeAt(secret, step0 + 1);
+  await page.keyboard.type(used);
+  await page.keyboard.press('Enter');
+  await page.getByText('Transferred $100 to Savings.').waitFor();
+  await j.step('transferred');
+
+  // The same code again (Delete account, still within its 30 s): "already used".
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  await input.waitFor();
+  await page.keyboard.type(used);
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)) === 'That code was already used. Wait for a new one.', 5000, 'code used');
+  await j.step('prompt-code-used');
+
+  // Offline mid-verify: said so, the code stays, Verify works once the network is back.
+  await waitForStep(step0 + 1);
+  await page.context().setOffline(true);
+  await page.keyboard.type(codeAt(secret, step0 + 2));
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)).startsWith('We couldn’t reach the server'), 5000, 'offline message');
+  assert.equal((await input.inputValue()).length, 6, 'the typed code is kept');
+  await j.step('prompt-offline');
+  await page.context().setOffline(false);
+  await page.keyboard.press('Enter');
+  await until(async () => /Account .* deleted|Account deletion/.test(await result(page)), 8000, 'deleted after retry');
+  await j.step('deleted-after-retry');
+
+  // A new account with an app, locked out by wrong codes: told until when, offered the recovery code.
+  if (await page.locator('#logout-button').isVisible()) await page.locator('#logout-button').click();
+  await page.locator('#username').fill('journey-ben');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Signed in as journey-ben' }).waitFor();
+  await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+  const secret2 = (await page.locator('mfa-enroll#enroll [part~="secret"]').textContent()).replace(/\s/g, '');
+  await page.keyboard.type(codeAt(secret2, currentStep()));
+  await page.keyboard.press('Enter');
+  const codes2 = page.locator('mfa-enroll#enroll [part~="recovery-codes"] li');
+  await codes2.first().waitFor();
+  const recovery2 = (await codes2.allTextContents()).map((c) => c.trim());
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  await input.waitFor();
+  for (let i = 0; i < 10; i++) {
+    if (await page.locator('mfa-prompt [part~="methods"]').count()) break;
+    await input.focus();
+    await page.keyboard.type('000000');
+    await page.keyboard.press('Enter');
+    await until(async () => (await promptStatus(page)) !== 'Checking…', 5000, `answer ${i}`);
+  }
+  await page.locator('mfa-prompt [part~="methods"]').waitFor();
+  const lock = await promptStatus(page);
+  assert.match(lock, /^Too many wrong codes\. Try again in 15 minutes \(.+\)\.$/);
+  const intro = await page.locator('mfa-prompt #intro').textContent();
+  assert.doesNotMatch(intro, /Enter the code/, 'no "Enter the code…" above a lockout');
+  await j.step('lockout-offers-recovery');
+  await page.locator('mfa-prompt [part~="method-button"]', { hasText: 'Recovery code' }).press('Enter');
+  await until(async () => (await page.locator('mfa-prompt #intro').textContent()).includes('recovery codes you saved'), 5000, 'recovery step');
+  await page.keyboard.type(recovery2[0]);
+  await page.keyboard.press('Enter');
+  await page.getByText('Transferred $100 to Savings.').waitFor();
+  await j.step('recovery-code-worked');
+  assert.ok(recovery.length === 10 && recovery2.length === 10);
+  await j.done();
+});
