@@ -33,3 +33,11 @@ export { Outbox, type SmsSender, type EmailSender, type SmsMessage, type EmailMe
 export { webhookSender, type WebhookSenderOptions } from './delivery/webhook-sender.js';
 export { sameAnswer, type KbaPlugin, type KbaQuestion, type KbaScope } from './factors/kba.js';
 export type { SecurityNotice, SecurityNoticeType, NotifyHook } from './factors/notices.js';
+// Your own factor (docs/server.md "Your own factor").
+export type { ServerFactor, FactorEnv, ChallengeStart, Started, Verdict, ConfirmCall, FactorEnrollment } from './factors/server-factor.js';
+export { parseInput } from './factors/server-factor.js';
+export { saveStep, type ChallengeState } from './challenge-state.js';
+export { attemptCode, assertNotLocked } from './factors/attempt.js';
+export { codeStep } from './factors/totp-factor.js';
+export { sendCode, attemptSentCode, assertMayResend, sentCodeStep, type SentCodeState } from './factors/sent-code.js';
+export type { Scope, RequestScope } from './http/request-scope.js';

@@ -13,6 +13,7 @@ import { DEFAULT_SEND_BUDGETS, resolveSmsPolicy } from './send-budget.js';
 import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
+import { createFactorRegistry } from './factors/registry.js';
 import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
@@ -58,6 +59,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
   const ctx: MfaContext = {
     store,
+    factors: createFactorRegistry(options.factors),
     box,
     keys: () => {
       keys ??= loadSigningKeys(store, box, now()).catch((err) => {

@@ -1,5 +1,5 @@
 /**
- * Token mutation suite (issue 4, item 6; DESIGN §4, §7): what an attacker can do to a step-up
+ * Token mutation suite (docs/server.md "Step-up tokens and the guard", docs/security.md): what an attacker can do to a step-up
  * token they hold or have seen, and proof that a guarded route refuses every variant.
  *
  * We start from one genuine token (alice, payments/transfer) and build mutations the way an
@@ -354,7 +354,7 @@ describe('token mutations: 100% refused by a guarded route', () => {
     await expectStepUpAnswer(await withToken(h, younger, A, RECENT), RECENT);
   });
 
-  // DESIGN §4: "a route can ask for one-time tokens (`oneTime: true`, `jti` remembered until `exp`)".
+  // docs/server.md "Step-up tokens and the guard": "a route can ask for one-time tokens (`oneTime: true`, `jti` remembered until `exp`)".
   test('a one-time route refuses the replay of an already used jti', async () => {
     const s = await setup();
     const { h, a } = s;

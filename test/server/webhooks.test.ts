@@ -1,4 +1,4 @@
-// Signed webhooks (DESIGN §8, issue #4 item 5), against a real local HTTP receiver that checks
+// Signed webhooks (docs/operating.md "Audit events and webhooks"), against a real local HTTP receiver that checks
 // every delivery with the exported verifyWebhookSignature: signature format, tamper refusal,
 // retries with backoff on 5xx/429/network errors (never on other 4xx), and a dead receiver that
 // neither fails nor holds up requests while its queue stays bounded.

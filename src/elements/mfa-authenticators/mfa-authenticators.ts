@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
+import { isStrongFactorType } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
@@ -11,13 +12,13 @@ import { modalStyles } from '../shared/modal.styles.js';
 import { copyText, downloadRecoveryCodes, recoveryCodesList, recoveryCodesStyles } from '../shared/recovery-codes.js';
 import { authenticatorsStyles } from './mfa-authenticators.styles.js';
 
-/** At or below this many recovery codes the console warns (issue #5). */
+/** At or below this many recovery codes the console warns. */
 const LOW_RECOVERY_CODES = 2;
 
 type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'codes'; codes: string[] };
 
-/** An app or a passkey: strong enough alone (a phone is restricted, DESIGN §5). */
-const isStrong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
+/** Strong enough alone (an app, a passkey, a token; a phone is restricted): core/factor-strength.ts. */
+const isStrong = (f: { type: string }) => isStrongFactorType(f.type);
 
 /**
  * @summary The user's MFA console: lists their factors (type, name, added, last used), renames and

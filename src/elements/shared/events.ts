@@ -1,5 +1,5 @@
 /**
- * The events of DESIGN §2, in one place. `resolve` / `reject` carry an `IdpAuthResponse` and
+ * The events of docs/elements.md, in one place. `resolve` / `reject` carry an `IdpAuthResponse` and
  * nothing else: every script on the page hears them, so no code, secret or token goes in.
  */
 import type { IdpAuthResponse } from '../../core/types.js';

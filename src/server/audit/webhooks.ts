@@ -1,5 +1,5 @@
 /**
- * Signed webhooks (DESIGN §8, issue #4): a sink that POSTs selected audit events as JSON, signed
+ * Signed webhooks (docs/operating.md "Audit events and webhooks"): a sink that POSTs selected audit events as JSON, signed
  * with HMAC-SHA256 over `${id}.${timestamp}.${body}`, from bounded background queues with retries.
  *
  * Wire format (one delivery; the body is identical on every attempt, the timestamp and signature
