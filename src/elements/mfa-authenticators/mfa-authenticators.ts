@@ -4,6 +4,7 @@ import { isStrongFactorType } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
+import { factorTypeLabel } from '../../i18n/factor-label.js';
 import { format, plural, type MfaStrings } from '../../i18n/localize.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { emit } from '../shared/events.js';
@@ -200,7 +201,7 @@ export class MfaAuthenticators extends MfaModalElement {
     const renaming = this.view.kind === 'rename' && this.view.factor.id === f.id;
     return html`<li class="factor" part="factor">
       <h3>${f.label}</h3>
-      <span class="muted">${{ totp: s.factorTotp, phone: s.factorPhone, email: s.factorEmail, webauthn: s.factorWebauthn }[f.type as 'totp'] ?? f.type} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
+      <span class="muted">${factorTypeLabel(s, f.type)} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />

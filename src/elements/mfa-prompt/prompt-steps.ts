@@ -14,6 +14,7 @@ import type { MfaError } from '../../core/errors.js';
 import type { ChallengeResponse, ChallengedResponse, ChallengeStep, FactorType } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enSteps } from '../../i18n/en-steps.js';
+import { factorTypeLabel } from '../../i18n/factor-label.js';
 import type { format as formatFn, MfaStrings, plural as pluralFn } from '../../i18n/localize.js';
 import { clock, resendButton, tickUntil } from '../shared/resend.js';
 import { adoptStepsCss } from '../shared/steps-css.js';
@@ -269,8 +270,7 @@ export function showMethods(h: StepHost): void {
   void Promise.resolve().then(() => h.renderRoot.querySelector<HTMLButtonElement>('.methods button')?.focus());
 }
 
-const typeName = (s: MfaStrings, type: FactorType): string =>
-  ({ totp: s.factorTotp, phone: s.factorPhone, email: s.factorEmail, webauthn: s.factorWebauthn, recovery: s.factorRecovery })[type as 'totp'] ?? type;
+const typeName = (s: MfaStrings, type: FactorType): string => factorTypeLabel(s, type);
 
 interface MethodEntry {
   type: FactorType;
