@@ -39,5 +39,6 @@ export { parseInput } from './factors/server-factor.js';
 export { saveStep, type ChallengeState } from './challenge-state.js';
 export { attemptCode, assertNotLocked } from './factors/attempt.js';
 export { codeStep } from './factors/totp-factor.js';
+export { hotpFactor, importHotpToken, type HotpOptions, type HotpTokenInput } from './factors/hotp-factor.js';
 export { sendCode, attemptSentCode, assertMayResend, sentCodeStep, type SentCodeState } from './factors/sent-code.js';
 export type { Scope, RequestScope } from './http/request-scope.js';

@@ -5,6 +5,7 @@
  */
 import { emailFactor, phoneFactor } from './contact-factor.js';
 import { decoyFactor } from './decoy.js';
+import { hotpFactor } from './hotp-factor.js';
 import { kbaFactor } from './kba-factor.js';
 import { recoveryFactor } from './recovery-factor.js';
 import { FactorRegistry, type ServerFactor } from './server-factor.js';
@@ -14,6 +15,7 @@ import { webauthnFactor } from './webauthn-factor.js';
 export const BUILT_IN_FACTORS: readonly ServerFactor[] = [
   totpFactor,
   webauthnFactor,
+  hotpFactor(),
   phoneFactor,
   emailFactor,
   recoveryFactor,
