@@ -18,7 +18,7 @@
 import { serve } from '@hono/node-server';
 import { build } from 'esbuild';
 import { Hono } from 'hono';
-import { createHmac } from 'node:crypto';
+import { currentStep, totpCodeAt } from '../test/helpers/otp.mjs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -103,17 +103,8 @@ async function pageScripts() {
   };
 }
 
-/** TOTP code as an authenticator app computes it (SHA1, 6 digits, 30 s). */
-function totpNow(secretBase32) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretBase32.replace(/\s/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
-  const mac = createHmac('sha1', key).update(msg).digest();
-  return String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
+/** TOTP code as an authenticator app computes it (SHA1, 6 digits, 30 s): the tests' one OTP oracle. */
+const totpNow = (secretBase32) => totpCodeAt(secretBase32, currentStep());
 
 /** The real demo app (its MFA server on SQLite in a temp folder) plus the benchmark's pages. */
 async function startServer(scripts) {

@@ -15,6 +15,7 @@
 // noise from the machine (other processes, frequency changes) falls on all of them alike.
 // Ratios are per run (same blocks, same moments) and the reported figure is their median.
 import { createHash, createHmac } from 'node:crypto';
+import { totpCodeAt } from '../test/helpers/otp.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,14 +32,8 @@ const SECRETS = 1_000;
 const PERIOD_MS = 30_000;
 const T0 = 1_900_000_000_000; // a fixed moment (2030), so runs are comparable
 
-/** Independent reference (what an authenticator app computes), not shared with any implementation. */
-function referenceCode(secret, step, digits = 6) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', secret).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
-}
+/** Independent reference (what an authenticator app computes): the tests' one OTP oracle, shared with no implementation. */
+const referenceCode = (secret, step, digits = 6) => totpCodeAt(secret, step, digits);
 
 /** The data set: deterministic, so every run and every machine verifies the same codes. */
 function makeDataSet(rfcSecret) {

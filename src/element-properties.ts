@@ -27,5 +27,5 @@ export interface MfaAuthenticatorsAttributes {
   'api-base'?: string;
 }
 
-/** Events of `<mfa-prompt>` and `<mfa-enroll>` (DESIGN §2), by name. */
+/** Events of `<mfa-prompt>` and `<mfa-enroll>` (docs/elements.md), by name. */
 export type { MfaEventMap };

@@ -1,4 +1,4 @@
-// WCAG 2.2 AA, state by state (issue #8): axe in every visual state of every element that exists,
+// WCAG 2.2 AA, state by state: axe in every visual state of every element that exists,
 // in light, dark and an RTL locale; keyboard-only use; names, targets, reflow, motion, host CSS.
 import { expect, fixture, html } from '@open-wc/testing';
 import { emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';

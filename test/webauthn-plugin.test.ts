@@ -22,14 +22,14 @@ function creationOptions(): CredentialCreationOptions {
   };
 }
 
-function requestOptions(rawId: ArrayBuffer): CredentialRequestOptions {
+function requestOptions(rawId: ArrayBuffer, timeout = 5000): CredentialRequestOptions {
   return {
     publicKey: {
       rpId: location.hostname,
       challenge: crypto.getRandomValues(new Uint8Array(32)),
       allowCredentials: [{ type: 'public-key', id: rawId }],
       userVerification: 'required',
-      timeout: 5000,
+      timeout,
     },
   };
 }
@@ -70,16 +70,15 @@ describe('webauthn virtual authenticator plugin', () => {
     expect(creds[0].signCount).to.be.greaterThan(counterAfterCreate);
 
     await setUserVerified(authenticatorId, false);
-    const started = performance.now();
     let error: unknown;
     try {
-      await navigator.credentials.get(requestOptions(created!.rawId));
+      // A timeout far beyond the test's own (10 s): answering at all means it answered at once,
+      // not after the whole timeout.
+      await navigator.credentials.get(requestOptions(created!.rawId, 600_000));
     } catch (e) {
       error = e;
     }
     expect(error, 'get() must reject without user verification').to.be.instanceOf(DOMException);
     expect((error as DOMException).name).to.equal('NotAllowedError');
-    // A failed verification answers at once, not after the whole timeout.
-    expect(performance.now() - started).to.be.lessThan(4500);
   });
 });

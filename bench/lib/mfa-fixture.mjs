@@ -2,12 +2,12 @@
 // entry (dist/server/index.js, i.e. `mfa-elements/server`), a real store (SQLite file in a temp
 // folder, or Redis), a clock the benchmark moves, users who enrolled a TOTP factor through the
 // HTTP protocol (in process), and codes computed the way an authenticator app computes them.
-import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { totpCodeAt } from '../../test/helpers/otp.mjs';
 import { ROOT } from './common.mjs';
 import { createDatabase, pgQuery } from './postgres.mjs';
 import { deletePrefix, loadRedisStore, redisUsedMemory } from './redis.mjs';
@@ -19,15 +19,8 @@ export const STEP_MS = 30_000;
 export const stepOf = (ms) => Math.floor(ms / STEP_MS);
 export const SECRET_BYTES = 20;
 
-/** What an authenticator app shows for `step` (SHA1, 6 digits), written independently of the server. */
-export function codeFor(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeUInt32BE(Math.floor(step / 0x100000000), 0);
-  msg.writeUInt32BE(step >>> 0, 4);
-  const mac = createHmac('sha1', secret).update(msg).digest();
-  const o = mac[19] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
+/** What an authenticator app shows for `step` (SHA1, 6 digits): the tests' one OTP oracle, independent of the server. */
+export const codeFor = (secret, step) => totpCodeAt(secret, step);
 
 /**
  * Opens a store: `{ kind, store, sizeBytes(), close() }`. SQLite lives in a fresh temp folder;

@@ -1,5 +1,5 @@
 /**
- * `openAuthIdpModal({ resource, action })` (DESIGN §2): shows one `<mfa-prompt>` appended to
+ * `openAuthIdpModal({ resource, action })` (docs/elements.md): shows one `<mfa-prompt>` appended to
  * `<body>`, resolves with an `IdpAuthResponse` once the dialog has closed and focus is back,
  * never throws for a user outcome. One modal at a time: a call for the same resource/action
  * joins the open one; a different one waits its turn.

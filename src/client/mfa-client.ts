@@ -1,5 +1,5 @@
 /**
- * `MfaClient` — the headless client of the HTTP protocol (DESIGN §2, §3) and the engine under
+ * `MfaClient` — the headless client of the HTTP protocol (docs/elements.md, docs/server.md "HTTP protocol") and the engine under
  * the elements. Holds step-up tokens in memory; throws `MfaError` for every error answer.
  */
 import { MfaError } from '../core/errors.js';
@@ -45,7 +45,7 @@ export interface MfaClientOptions {
 
 /**
  * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
- * shows `<mfa-prompt>`; the client itself never imports elements (DESIGN §1 layers).
+ * shows `<mfa-prompt>`; the client itself never imports elements (docs/architecture.md layers).
  */
 export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number; factor?: 'kba' }) => Promise<IdpAuthResponse>;
 

@@ -1,5 +1,5 @@
 /**
- * `mfaFetch` (DESIGN §2): a `fetch` that answers RFC 9470 step-up challenges by itself.
+ * `mfaFetch` (docs/elements.md): a `fetch` that answers RFC 9470 step-up challenges by itself.
  * It sends the matching step-up token when it has one; on a 401 with
  * `WWW-Authenticate: Bearer error="insufficient_user_authentication"` it opens the prompt for
  * the resource/action the server named (honouring its `max_age`) and retries the request once

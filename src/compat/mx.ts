@@ -12,7 +12,7 @@
  * }
  * ```
  *
- * Our protocol *is* the MX model (DESIGN §3: generic challenges, multi-step = successive CHALLENGED
+ * Our protocol *is* the MX model (docs/server.md "HTTP protocol": generic challenges, multi-step = successive CHALLENGED
  * answers of one id), so this is a renaming: member `guid` = native `challengeId`,
  * `aggregateMember` = `MfaClient.startChallenge`, `resumeAggregation` = `MfaClient.resume`,
  * `readMemberStatus` = the last native answer for that id. SSR-safe: importing touches no DOM and

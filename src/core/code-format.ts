@@ -1,6 +1,6 @@
 /**
  * How one-time codes and recovery codes look on the wire. Shared by server and client so
- * the element refuses exactly what the server would refuse (DESIGN §3, §7).
+ * the element refuses exactly what the server would refuse (docs/server.md "HTTP protocol", docs/security.md).
  */
 
 /** Removes spaces only; anything else (dashes, full-width digits) stays and fails the check. */
@@ -8,6 +8,15 @@ export const stripSpaces = (value: string): string => value.replace(/[ \t]/g, ''
 
 /** 6–8 ASCII digits after removing spaces. */
 export const isOneTimeCode = (value: string): boolean => /^[0-9]{6,8}$/.test(stripSpaces(value));
+
+/**
+ * The code as a server accepts it for a factor of `digits` digits: exactly that many ASCII digits
+ * once spaces are gone, else null (malformed: a 400 that never counts toward lockout).
+ */
+export function parseCodeOfLength(value: string, digits: number): string | null {
+  const code = stripSpaces(value);
+  return code.length === digits && /^[0-9]+$/.test(code) ? code : null;
+}
 
 /** RFC 4648 base32 alphabet (recovery codes and TOTP secrets). */
 export const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

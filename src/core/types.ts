@@ -52,8 +52,11 @@ export type IdpErrorReason =
   | 'server'
   | 'denied';
 
-/** `kba` (security questions of an integration) is never a user factor: it only names a challenge. */
-export type FactorType = 'totp' | 'phone' | 'email' | 'webauthn' | 'recovery' | 'kba';
+/**
+ * `kba` (security questions of an integration) is never a user factor: it only names a challenge.
+ * A server may add factor types of its own (`createMfaServer({ factors })`).
+ */
+export type FactorType = 'totp' | 'phone' | 'email' | 'webauthn' | 'recovery' | 'kba' | (string & {});
 
 /** A confirmed factor as `GET /mfa/factors` lists it. */
 export interface FactorSummary {

@@ -7,6 +7,7 @@ export const enConsole = {
   consoleIntro: 'These are the ways you confirm it’s you when you do something sensitive.',
   consoleOff: 'Two-step verification is off. Add an authenticator app to protect your account.',
   factorTotp: 'Authenticator app',
+  factorHotp: 'Security token',
   factorPhone: 'Text message',
   factorEmail: 'Email',
   factorWebauthn: 'Passkey',

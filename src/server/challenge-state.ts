@@ -1,28 +1,38 @@
 /**
- * What a stored challenge remembers between steps (`StoredChallenge.state`, JSON). TOTP,
- * recovery and decoy challenges need none (their factor id says it all); the others do.
+ * What a stored challenge remembers between steps (`StoredChallenge.state`, JSON): always an
+ * object whose `kind` names the factor step that answers it (the registry's `kinds`), plus
+ * whatever that factor keeps (the hashed code it sent, the WebAuthn challenge, which question).
  */
-import type { ContactType } from './factors/contact-factor.js';
-import type { SentCodeState } from './factors/one-time-code.js';
+import { MfaError } from '../core/errors.js';
+import type { MfaContext } from './config.js';
+import type { StoredChallenge } from './stores/store.js';
 
-export type ChallengeState =
-  /** A code was sent to the phone/email factor `challenge.factorId`. */
-  | ({ kind: 'sent' } & SentCodeState)
-  /** The user has several phones (or addresses): which one gets the code? */
-  | { kind: 'pick'; type: ContactType; offered: string[] }
-  /** A passkey assertion for this WebAuthn challenge, from one of `factorIds`. */
-  | { kind: 'webauthn'; challenge: string; factorIds: string[] }
-  /** Question `index` of the KBA plugin's list; `sent` when that question is a sent code. */
-  | { kind: 'kba'; index: number; sent?: SentCodeState }
-  /** Enrollment of a phone/email (code sent) — never answerable through /challenges. */
-  | ({ kind: 'enroll-code' } & SentCodeState)
-  /** Enrollment of a passkey: the registration challenge. */
-  | { kind: 'enroll-webauthn'; challenge: string; label: string };
+export interface ChallengeState {
+  kind: string;
+}
 
-export const readState = (json: string | undefined): ChallengeState | undefined =>
-  json === undefined ? undefined : (JSON.parse(json) as ChallengeState);
+export const readState = <S extends ChallengeState = ChallengeState>(json: string | undefined): S | undefined =>
+  json === undefined ? undefined : (JSON.parse(json) as S);
 
 export const writeState = (state: ChallengeState): string => JSON.stringify(state);
 
 /** Enrollment challenges live beside step-up challenges under a derived id. */
 export const enrollmentChallengeId = (factorId: string) => `enroll:${factorId}`;
+export const isEnrollmentChallenge = (id: string) => id.startsWith('enroll:');
+
+/** `putChallenge`'s `expected` for a challenge that is not stored yet. */
+export const INSERT = Symbol('insert');
+export type Expected = string | undefined | typeof INSERT;
+
+/** Inserts `next`, or replaces the stored challenge if its state is still `expected` (else 409). */
+export async function putChallenge(ctx: MfaContext, next: StoredChallenge, expected: Expected): Promise<void> {
+  if (expected === INSERT) await ctx.store.insertChallenge(next);
+  else if (!(await ctx.store.updateChallenge(next, expected))) throw new MfaError('conflict', 'This step was already answered or a new code was already sent.');
+}
+
+/** Stores `draft` with `state` (insert or compare-and-set against `expected`) and returns it. */
+export async function saveStep(ctx: MfaContext, draft: StoredChallenge, state: ChallengeState, expected: Expected = INSERT): Promise<StoredChallenge> {
+  const stored: StoredChallenge = { ...draft, state: writeState(state) };
+  await putChallenge(ctx, stored, expected);
+  return stored;
+}

@@ -17,6 +17,7 @@ import type { AuditRateLimits } from './audit/audit-limits.js';
 import type { ResolvedSmsPolicy, SendBudgets, SmsPolicy } from './send-budget.js';
 import type { EmailSender, SmsSender } from './delivery/senders.js';
 import type { KbaPlugin } from './factors/kba.js';
+import type { FactorRegistry, ServerFactor } from './factors/server-factor.js';
 import type { NotifyHook } from './factors/notices.js';
 
 export interface SessionUser {
@@ -90,7 +91,7 @@ export interface MfaServerOptions {
   /** Lockout policy (default 10 failures, 15 minutes doubling, at most 24 hours per lock). */
   lockout?: Partial<FailurePolicy>;
   /**
-   * Where audit events go besides the store (DESIGN §8). The store is always written first and
+   * Where audit events go besides the store (docs/operating.md "Audit events and webhooks"). The store is always written first and
    * stays the source of truth; then each of `sinks` (e.g. `pinoSink()` for JSON lines on stdout,
    * or your own `{ write(event) }`) and each of `webhooks` (signed HMAC-SHA256 POSTs, retried
    * with backoff from a bounded background queue). Sinks are fire-and-forget: a failing or slow
@@ -124,6 +125,11 @@ export interface MfaServerOptions {
   webauthn?: false | { rpName?: string; rpID?: string };
   /** MX-style knowledge questions for integrations (`factorType: 'kba'`); never satisfy `acr=mfa`. */
   kba?: KbaPlugin;
+  /**
+   * The app's own factors, beside the built-in ones (docs/server.md "Your own factor"): each an
+   * object with its type, amr, strength, enrollment, challenge step and verification.
+   */
+  factors?: ServerFactor[];
   /** Email the user (through `email`) when one of their recovery codes is used. Default true. */
   notifyRecoveryCodeUse?: boolean;
   /**
@@ -146,6 +152,8 @@ export const PENDING_FACTOR_TTL_MS = 15 * 60_000;
 
 export interface MfaContext {
   store: MfaStore;
+  /** The factors of this server, built-in and the app's own. */
+  factors: FactorRegistry;
   box: SecretBox;
   /**
    * The key view now. `fresh`: re-read the store first (a token named an unknown kid; at most a

@@ -1,5 +1,5 @@
 /**
- * "MFA session caching" (DESIGN §4): after a step-up, the same app session may get a token for
+ * "MFA session caching" (docs/server.md "Step-up tokens and the guard"): after a step-up, the same app session may get a token for
  * a scope the policy allows without a new code, for `maxAge` seconds. Tokens issued this way keep
  * the original `auth_time`, so a route's own `max_age` still holds.
  */

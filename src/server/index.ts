@@ -39,3 +39,12 @@ export type { SecurityNotice, SecurityNoticeType, NotifyHook } from './factors/n
 export { assertionAuthenticator, type AssertionConfig } from './service/session-assertion.js';
 export { openApiDocument } from './http/openapi.js';
 export type { SigningKeyRecord } from './stores/store.js';
+// Your own factor (docs/server.md "Your own factor").
+export type { ServerFactor, FactorEnv, ChallengeStart, Started, Verdict, ConfirmCall, FactorEnrollment } from './factors/server-factor.js';
+export { parseInput } from './factors/server-factor.js';
+export { saveStep, type ChallengeState } from './challenge-state.js';
+export { attemptCode, assertNotLocked } from './factors/attempt.js';
+export { codeStep } from './factors/totp-factor.js';
+export { hotpFactor, importHotpToken, type HotpOptions, type HotpTokenInput } from './factors/hotp-factor.js';
+export { sendCode, attemptSentCode, assertMayResend, sentCodeStep, type SentCodeState } from './factors/sent-code.js';
+export type { Scope, RequestScope } from './http/request-scope.js';

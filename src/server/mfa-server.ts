@@ -14,6 +14,7 @@ import { SecretBox, loadOrCreateKey } from './crypto/secret-box.js';
 import { checkStepUp, honoStepUp, type StepUpRequirement, type StepUpVariables, type StepUpVerdict } from './guard/step-up-guard.js';
 import { createMfaApp } from './http/app.js';
 import { checkServerSecrets } from './http/server-auth.js';
+import { createFactorRegistry } from './factors/registry.js';
 import { endSession } from './session.js';
 import { SqliteStore } from './stores/sqlite-store.js';
 import type { MfaStore } from './stores/store.js';
@@ -78,6 +79,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
   const ctx: MfaContext = {
     store,
+    factors: createFactorRegistry(options.factors),
     box,
     keys: async (opts) => {
       const t = now();

@@ -1,5 +1,5 @@
 /**
- * Rate limits (issue #4): fixed windows counted in the store, so every instance sharing it
+ * Rate limits: fixed windows counted in the store, so every instance sharing it
  * counts together. Over the limit → 429 `rate_limited` with `retryAfter` and `Retry-After`.
  */
 import { isIP } from 'node:net';

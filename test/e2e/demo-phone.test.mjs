@@ -1,4 +1,4 @@
-// End to end with a phone, as a user would (issue #5): sign in → add a phone from the demo page →
+// End to end with a phone, as a user would: sign in → add a phone from the demo page →
 // read the code in the dev outbox the page shows → step up for a transfer with a texted code →
 // open the console and remove the phone, which needs a fresh step-up (mfa/manage) first.
 import assert from 'node:assert/strict';

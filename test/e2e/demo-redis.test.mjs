@@ -1,4 +1,4 @@
-// The demo with `MFA_STORE=redis://…` (issue #4): started exactly as `npm start` runs it, it
+// The demo with `MFA_STORE=redis://…`: started exactly as `npm start` runs it, it
 // keeps the MFA data in Redis under its prefix, and sign-in, enrollment and a step-up work over
 // the HTTP API. Redis: REDIS_URL when CI started one, else a private redis-server on a free port.
 import assert from 'node:assert/strict';

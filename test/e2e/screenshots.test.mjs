@@ -1,4 +1,4 @@
-// Saves PNGs of the main states for the README (issue #8): light, dark, RTL, wrong code, enroll.
+// Saves PNGs of the main states for the README: light, dark, RTL, wrong code, enroll.
 // They are looked at by a person before a release; the assertions here only check each state
 // was really reached before its picture was taken.
 import assert from 'node:assert/strict';

@@ -43,7 +43,7 @@ export function nextOutcome(outcomes: Outcome[], after: number, ms = 10_000): Pr
   return until(() => outcomes[after], ms, `outcome #${after + 1} through the framework binding`);
 }
 
-/** A successful step-up as DESIGN §2 defines it, and nothing secret in it. */
+/** A successful step-up as docs/elements.md defines it, and nothing secret in it. */
 export function checkResolved(outcome: Outcome, resource: string, action: string): string | null {
   const d = outcome.detail;
   if (outcome.type !== 'resolve') return `expected resolve, got ${outcome.type} ${JSON.stringify(d)}`;

@@ -1,5 +1,5 @@
 /**
- * Bad input around the frameworks (issue 7): elements rendered by a framework before they are
+ * Bad input around the frameworks: elements rendered by a framework before they are
  * defined, the script-tag bundle loaded twice, two copies of the package on one page, an
  * `api-base` where no MFA server is, and a server that is down. Each ends in a clear console
  * warning or a `reject` / resolved `{ success: false, error }` — never an uncaught error, an
@@ -32,7 +32,7 @@ async function blockedWith(el: Element, text: string): Promise<void> {
   expect(shadow(el).querySelector('dialog')!.open, 'shown as a dialog').to.equal(true);
 }
 
-describe('robustness (issue 7, bad input)', () => {
+describe('robustness (bad input)', () => {
   let cleanup: (() => void)[] = [];
   let errors: ReturnType<typeof watchPageErrors>;
   let warnings: ReturnType<typeof captureWarnings>;

@@ -1,4 +1,4 @@
-/** Secrets at rest (DESIGN §6, §7): nothing readable in the SQLite file; the key lives beside it, 0600. */
+/** Secrets at rest (docs/architecture.md "Stores", docs/security.md): nothing readable in the SQLite file; the key lives beside it, 0600. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

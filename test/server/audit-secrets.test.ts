@@ -1,4 +1,4 @@
-// No secret in any audit trail (DESIGN §7, §8; issue #4 item 5): a full flow — enroll, confirm,
+// No secret in any audit trail (docs/security.md, docs/operating.md "Audit events and webhooks"): a full flow — enroll, confirm,
 // step-ups, wrong and replayed codes, a lockout, a recovery code, a second factor, regeneration,
 // tokens, trackUserAction — runs with a custom sink, pino on a captured stream and a webhook
 // receiver that takes every event type. Then every stored event, sink event, log line, webhook

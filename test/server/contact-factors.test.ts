@@ -1,5 +1,5 @@
 /**
- * Phone (SMS / voice) and email factors over HTTP (DESIGN §3, §5, §7), with a real dev `Outbox`
+ * Phone (SMS / voice) and email factors over HTTP (docs/server.md "HTTP protocol", docs/server.md "Factors", docs/security.md), with a real dev `Outbox`
  * as both senders: enrollment, masking, sealing at rest, sent codes (6 digits, single use, bound
  * to one challenge, ≤ 10 minutes), resend rules, lockout across resends, sender failures,
  * choosing among several phones, factor order, and the "recovery code used" notice.

@@ -1,5 +1,5 @@
 /**
- * CSRF (issue 4, item 6; DESIGN §3, §7): what another site can make a signed-in victim's browser
+ * CSRF (docs/server.md "HTTP protocol", docs/security.md): what another site can make a signed-in victim's browser
  * send, and proof that none of it changes anything.
  *
  * Each state-changing endpoint gets a request that is valid in every respect (victim's session,

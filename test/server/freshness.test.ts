@@ -1,4 +1,4 @@
-// Step-up freshness ("MFA session caching", DESIGN §4): what a user sees (no second prompt
+// Step-up freshness ("MFA session caching", docs/server.md "Step-up tokens and the guard"): what a user sees (no second prompt
 // within the window) and what an attacker cannot stretch (another resource, another session,
 // after logout, beyond the route's max_age).
 import assert from 'node:assert/strict';

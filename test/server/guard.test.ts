@@ -1,4 +1,4 @@
-/** The RFC 9470 guard and step-up tokens (DESIGN §4). */
+/** The RFC 9470 guard and step-up tokens (docs/server.md "Step-up tokens and the guard"). */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * Test harness of the reference server: a frozen clock, an in-memory store, the `/mfa` app and
- * three guarded app routes, and helpers that speak the HTTP protocol of DESIGN §3.
+ * three guarded app routes, and helpers that speak the HTTP protocol of docs/server.md "HTTP protocol".
  *
  * Every helper goes through `app.request` (the real Hono routing, middleware and error mapping);
  * nothing reaches into the services directly except where a test says so.
@@ -12,8 +12,8 @@ import type { MfaServerOptions } from '../../src/server/config.js';
 import { createMfaServer, type MfaServer } from '../../src/server/mfa-server.js';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import type { MfaStore } from '../../src/server/stores/store.js';
-import { base32Decode } from '../../src/server/totp/base32.js';
-import { hotp, timeStep } from '../../src/server/totp/totp.js';
+import { timeStep } from '../../src/server/totp/totp.js';
+import { hotpCode } from '../helpers/otp.mjs';
 
 /** 10 s into a 30 s step, so `advance(30_000)` lands 10 s into the next one. */
 export const T0 = Math.floor(1_900_000_000_000 / 30_000) * 30_000 + 10_000;
@@ -97,9 +97,9 @@ export function makeServer(overrides: Partial<MfaServerOptions> = {}) {
       request('POST', path, { body, user, headers }),
     del: (path: string, user?: string, headers?: Record<string, string | null>) => request('DELETE', path, { user, headers }),
 
-    /** The code of `secret` (base32) at the current step + `offset` steps (6 digits, SHA1 unless told). */
+    /** The code of `secret` (base32) at the current step + `offset` steps (SHA1; 6 digits unless told), by the tests' OTP oracle. */
     code(secret: string, offset = 0, digits = 6): string {
-      return hotp(base32Decode(secret), timeStep(clock) + offset, digits, 'SHA1');
+      return hotpCode(secret, timeStep(clock) + offset, digits);
     },
 
     /** A well-formed code that matches no step of the ±1 window right now. */

@@ -1,4 +1,4 @@
-/** The HTTP protocol of DESIGN §3 through the mounted Hono app (frozen clock, memory store). */
+/** The HTTP protocol of docs/server.md "HTTP protocol" through the mounted Hono app (frozen clock, memory store). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -452,7 +452,7 @@ describe('factor management needs a step-up for mfa/manage', () => {
   });
 });
 
-describe('bad input (DESIGN §3)', () => {
+describe('bad input (docs/server.md "HTTP protocol")', () => {
   const tooBig = JSON.stringify({ resource: 'payments', action: 'transfer', reason: 'x'.repeat(17 * 1024) });
 
   test('every bad request is a 4xx {error:{code,message}}, never a 5xx, and changes nothing', async () => {
@@ -666,7 +666,7 @@ describe('bad input (DESIGN §3)', () => {
   });
 });
 
-describe('store outage (DESIGN §3: a generic 503, never a success)', () => {
+describe('store outage (docs/server.md "HTTP protocol": a generic 503, never a success)', () => {
   test('every /mfa request fails closed with 503 unavailable while the store is down', async () => {
     let down = false;
     const real = new MemoryStore();

@@ -1,5 +1,5 @@
 /**
- * MX-style knowledge questions (DESIGN §5 "question / options / image", `factorType: 'kba'`):
+ * MX-style knowledge questions (docs/server.md "Factors" "question / options / image", `factorType: 'kba'`):
  * successive `CHALLENGED` steps of one challenge id, `acr: 'kba'`, `amr: ['kba']` — and never
  * accepted where `acr=mfa` is required, never counted as step-up freshness.
  */

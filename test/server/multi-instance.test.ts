@@ -4,7 +4,7 @@
  * the ephemeral data (SplitStore).
  *
  *  - exactly once: one valid code sent 100 times at once, 50 to each instance, each on its own
- *    challenge, is accepted once; 20 rounds, zero double accepts;
+ *    challenge, is accepted once; 20 rounds, zero double accepts; the same for an HOTP token's code;
  *  - lockout: 10 wrong codes alternating between the instances lock the factor on both;
  *  - shared keys: a token from one instance opens the other's guarded route; same JWKS;
  *  - one-time tokens: a token spent on one instance is refused on the other;
@@ -21,6 +21,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
+import { base32Encode } from '../../src/server/totp/base32.js';
+import { hotpCode } from '../helpers/otp.mjs';
 import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { createDatabase } from '../helpers/postgres-server.js';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
@@ -172,6 +174,29 @@ for (const backend of BACKENDS.filter((b) => !ONLY || b.name === ONLY)) describe
     }
     assert.equal(accepted, ROUNDS, 'zero double accepts');
     t.diagnostic(`${ROUNDS} rounds × ${PER_ROUND} answers in ${Date.now() - started} ms`);
+  });
+
+  it(`accept an HOTP token's code (RFC 4226 counter) sent ${PER_ROUND} times at once exactly once`, async () => {
+    const [a, b] = P;
+    const sub = user('hotp');
+    const secret = base32Encode(randomBytes(20));
+    const e = await call(a.url, 'POST', '/mfa/factors', { user: sub, body: { type: 'hotp', secret } });
+    assert.equal(e.status, 201, `enroll: ${describeAnswer(e)}`);
+    const c = await call(b.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user: sub, body: { code: hotpCode(secret, 0) } });
+    assert.equal(c.status, 200, `confirm: ${describeAnswer(c)}`);
+    for (const counter of [1, 2, 3]) {
+      const starters = Array.from({ length: PER_ROUND }, (_, i) => (i % 2 === 0 ? a : b));
+      const challenges = await Promise.all(starters.map((on) => startChallenge(on, sub)));
+      const code = hotpCode(secret, counter);
+      const answers = await Promise.all(challenges.map((ch, i) => resume(starters[i] === a ? b : a, sub, ch, code)));
+      const wins = answers.filter((x) => x.status === 200);
+      assert.equal(wins.length, 1, `counter ${counter}: ${wins.length} accepts`);
+      assert.equal(wins[0]!.body.status, 'VERIFIED');
+      for (const l of answers.filter((x) => x.status !== 200)) assert.equal(l.body.error?.code, 'invalid_code', describeAnswer(l));
+    }
+    // An older press never works again, on either instance.
+    const late = await resume(a, sub, await startChallenge(b, sub), hotpCode(secret, 2));
+    assert.equal(late.status, 403, describeAnswer(late));
   });
 
   it('keep exactly once under the default lockout policy (late replays may answer 423)', async () => {

@@ -1,4 +1,4 @@
-// Challenge creation is rate-limited per user and per client IP (issue #4): 429 + Retry-After.
+// Challenge creation is rate-limited per user and per client IP: 429 + Retry-After.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectError, makeServer } from './harness.js';

@@ -1,5 +1,5 @@
 /**
- * Token mutation suite (issue 4, item 6; DESIGN §4, §7): what an attacker can do to a step-up
+ * Token mutation suite (docs/server.md "Step-up tokens and the guard", docs/security.md): what an attacker can do to a step-up
  * token they hold or have seen, and proof that a guarded route refuses every variant.
  *
  * We start from one genuine token (alice, payments/transfer) and build mutations the way an

@@ -1,4 +1,4 @@
-/** RFC 4226 / RFC 6238 vectors and the TOTP helpers (DESIGN §5, §7). */
+/** RFC 4226 / RFC 6238 vectors and the TOTP helpers (docs/server.md "Factors", docs/security.md). */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';

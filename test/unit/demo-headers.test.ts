@@ -1,4 +1,4 @@
-// Secure defaults of the served demo (issue #4 item 7): CSP with frame-ancestors 'none',
+// Secure defaults of the served demo: CSP with frame-ancestors 'none',
 // no-store, COOP, and a __Host-/Secure session cookie when served over HTTPS.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

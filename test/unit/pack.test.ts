@@ -1,5 +1,5 @@
 /**
- * The npm tarball (issue 7): `npm pack --dry-run` lists what a user needs and nothing else.
+ * The npm tarball: `npm pack --dry-run` lists what a user needs and nothing else.
  *
  * In: the ES modules with declarations (dist/**), the script-tag bundles and their lazy chunks and
  * locales, the server, the compat facades, the framework type entries, custom-elements.json,

@@ -1,5 +1,5 @@
 /**
- * SSR safety (issue 7): the built package imported in plain Node — no DOM, no shim from other
+ * SSR safety: the built package imported in plain Node — no DOM, no shim from other
  * tests (each import runs in a fresh `node` child process, by package name through `exports`):
  * nothing throws, nothing is registered, nothing keeps the process alive.
  *

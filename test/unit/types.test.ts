@@ -1,5 +1,5 @@
 /**
- * Types as a user gets them (issue 7): tiny consumer projects in test/types/ compiled with
+ * Types as a user gets them: tiny consumer projects in test/types/ compiled with
  * `tsc --noEmit` against the built `dist/*.d.ts` through package.json `exports` — plain
  * TypeScript, React 19 JSX and Vue's GlobalComponents. Their `@ts-expect-error` lines are misuses
  * the types must refuse (an unused directive is itself an error). Also type-checks the React

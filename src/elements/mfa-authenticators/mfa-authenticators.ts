@@ -1,8 +1,10 @@
 import { html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
+import { isStrongFactorType } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
+import { factorTypeLabel } from '../../i18n/factor-label.js';
 import { format, plural, type MfaStrings } from '../../i18n/localize.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { emit } from '../shared/events.js';
@@ -11,13 +13,13 @@ import { modalStyles } from '../shared/modal.styles.js';
 import { copyText, downloadRecoveryCodes, recoveryCodesList, recoveryCodesStyles } from '../shared/recovery-codes.js';
 import { authenticatorsStyles } from './mfa-authenticators.styles.js';
 
-/** At or below this many recovery codes the console warns (issue #5). */
+/** At or below this many recovery codes the console warns. */
 const LOW_RECOVERY_CODES = 2;
 
 type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'regenerate' } | { kind: 'codes'; codes: string[] };
 
-/** An app or a passkey: strong enough alone (a phone is restricted, DESIGN §5). */
-const isStrong = (f: { type: string }) => f.type === 'totp' || f.type === 'webauthn';
+/** Strong enough alone (an app, a passkey, a token; a phone is restricted): core/factor-strength.ts. */
+const isStrong = (f: { type: string }) => isStrongFactorType(f.type);
 
 /**
  * @summary The user's MFA console: lists their factors (type, name, added, last used), renames and
@@ -229,7 +231,7 @@ export class MfaAuthenticators extends MfaModalElement {
     const renaming = this.view.kind === 'rename' && this.view.factor.id === f.id;
     return html`<li class="factor" part="factor">
       <h3>${f.label}</h3>
-      <span class="muted">${{ totp: s.factorTotp, phone: s.factorPhone, email: s.factorEmail, webauthn: s.factorWebauthn }[f.type as 'totp'] ?? f.type} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
+      <span class="muted">${factorTypeLabel(s, f.type)} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />

@@ -1,6 +1,7 @@
 import { html, nothing, svg, unsafeCSS } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
+import { toE164 } from '../../core/phone.js';
 import type { CodeEnrollment, ConfirmEnrollmentResponse, EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
@@ -177,7 +178,7 @@ export class MfaEnroll extends MfaModalElement {
     const s = this.strings;
     const value = input.value.trim();
     const phone = this.kind === 'phone';
-    const valid = phone ? /^\+[1-9][0-9]{6,14}$/.test(value.replace(/[\s().-]/g, '')) : input.checkValidity() && value.includes('@');
+    const valid = phone ? toE164(value) !== null : input.checkValidity() && value.includes('@');
     input.setAttribute('aria-invalid', String(!valid));
     if (!valid) {
       this.setStatus(phone ? s.invalidPhone : s.invalidEmail);

@@ -2,11 +2,11 @@
  * The prompt's steps beyond a typed code, loaded on first use (shared/lazy.ts): codes the server
  * sends (with the resend countdown and WebOTP), `text` questions, `options` and `image` choices,
  * passkeys (`webauthn`), and the "use another method" list. One renderer for every challenge
- * shape of DESIGN §3, so an MX-style flow (question → options → code) is just successive steps.
+ * shape of docs/server.md "HTTP protocol", so an MX-style flow (question → options → code) is just successive steps.
  *
  * No Lit import here: the host passes its `html`, so the script-tag build can load this module
  * as a companion file without a second copy of Lit. Server-given labels are template values,
- * i.e. text, never HTML (DESIGN §7); pictures are shown only from data:image URLs or this origin.
+ * i.e. text, never HTML (docs/security.md); pictures are shown only from data:image URLs or this origin.
  */
 import type { html as litHtml, TemplateResult } from 'lit';
 import type { MfaClient } from '../../client/mfa-client.js';
@@ -14,6 +14,7 @@ import type { MfaError } from '../../core/errors.js';
 import type { ChallengeResponse, ChallengedResponse, ChallengeStep, FactorType } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enSteps } from '../../i18n/en-steps.js';
+import { factorTypeLabel } from '../../i18n/factor-label.js';
 import type { format as formatFn, MfaStrings, plural as pluralFn } from '../../i18n/localize.js';
 import { clock, resendButton, tickUntil } from '../shared/resend.js';
 import { adoptStepsCss } from '../shared/steps-css.js';
@@ -315,8 +316,7 @@ function locked(h: StepHost, e: MfaError): void {
   if (!others) void h.updateComplete.then(() => h.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
 }
 
-const typeName = (s: MfaStrings, type: FactorType): string =>
-  ({ totp: s.factorTotp, phone: s.factorPhone, email: s.factorEmail, webauthn: s.factorWebauthn, recovery: s.factorRecovery })[type as 'totp'] ?? type;
+const typeName = (s: MfaStrings, type: FactorType): string => factorTypeLabel(s, type);
 
 interface MethodEntry {
   type: FactorType;

@@ -1,5 +1,5 @@
 /**
- * The one code field (DESIGN §2): a native `<input autocomplete="one-time-code">` in the
+ * The one code field (docs/elements.md): a native `<input autocomplete="one-time-code">` in the
  * host's light DOM, slotted into the shadow dialog, so password managers, SMS autofill and
  * paste all work — never six one-character boxes. Enter submits; a paste or autofill of a
  * whole code submits by itself. Its accessible name is an `aria-label` set by the host on every

@@ -1,5 +1,5 @@
 /**
- * The events of DESIGN §2, in one place. `resolve` / `reject` carry an `MfaOutcome` and
+ * The events of docs/elements.md, in one place. `resolve` / `reject` carry an `MfaOutcome` and
  * nothing else: every script on the page hears them, so no code, secret or token goes in.
  */
 import type { MfaOutcome } from '../../core/types.js';

@@ -162,7 +162,7 @@ export abstract class MfaModalElement extends LitElement {
   }
 
   /**
-   * Keeps Tab inside the modal (issue #8: focus never leaves the dialog). Browsers let Tab leave a
+   * Keeps Tab inside the modal (focus never leaves the dialog). Browsers let Tab leave a
    * modal dialog for the browser's own UI; we wrap from the last control to the first instead.
    */
   #handleKeydown(event: KeyboardEvent): void {

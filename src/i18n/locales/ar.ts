@@ -110,6 +110,7 @@ const ar: MfaStrings = {
   consoleIntro: 'هذه هي الطرق التي تؤكّد بها هويتك عند إجراء عمليات حساسة.',
   consoleOff: 'التحقق بخطوتين غير مفعّل. أضِف تطبيق مصادقة لحماية حسابك.',
   factorTotp: 'تطبيق المصادقة',
+  factorHotp: 'مفتاح أمان',
   factorPhone: 'رسالة نصية',
   factorEmail: 'البريد الإلكتروني',
   factorWebauthn: 'مفتاح المرور',

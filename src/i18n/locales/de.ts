@@ -90,6 +90,7 @@ const de: MfaStrings = {
   consoleIntro: 'Mit diesen Methoden bestätigen Sie bei sicherheitsrelevanten Aktionen, dass Sie es sind.',
   consoleOff: 'Die Bestätigung in zwei Schritten ist deaktiviert. Fügen Sie eine Authenticator-App hinzu, um Ihr Konto zu schützen.',
   factorTotp: 'Authenticator-App',
+  factorHotp: 'Sicherheitstoken',
   factorPhone: 'SMS',
   factorEmail: 'E-Mail',
   factorWebauthn: 'Passkey',

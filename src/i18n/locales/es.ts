@@ -92,6 +92,7 @@ const es: MfaStrings = {
   consoleIntro: 'Estos son los métodos con los que confirmas que eres tú cuando realizas acciones delicadas.',
   consoleOff: 'La verificación en dos pasos está desactivada. Añade una aplicación de autenticación para proteger tu cuenta.',
   factorTotp: 'Aplicación de autenticación',
+  factorHotp: 'Token de seguridad',
   factorPhone: 'SMS',
   factorEmail: 'Correo electrónico',
   factorWebauthn: 'Llave de acceso',

@@ -93,6 +93,7 @@ const fr: MfaStrings = {
   consoleIntro: 'Voici les méthodes qui vous permettent de confirmer votre identité lors d’opérations sensibles.',
   consoleOff: 'La validation en deux étapes est désactivée. Ajoutez une application d’authentification pour protéger votre compte.',
   factorTotp: 'Application d’authentification',
+  factorHotp: 'Jeton de sécurité',
   factorPhone: 'SMS',
   factorEmail: 'E-mail',
   factorWebauthn: 'Clé d’accès',

@@ -96,6 +96,7 @@ const he: MfaStrings = {
   consoleIntro: 'בשיטות האלה מאמתים את הזהות בעת ביצוע פעולות רגישות.',
   consoleOff: 'האימות הדו-שלבי כבוי. כדי להגן על החשבון, כדאי להוסיף אפליקציית אימות.',
   factorTotp: 'אפליקציית אימות',
+  factorHotp: 'אסימון אבטחה',
   factorPhone: 'הודעת טקסט',
   factorEmail: 'אימייל',
   factorWebauthn: 'מפתח גישה',

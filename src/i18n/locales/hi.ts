@@ -90,6 +90,7 @@ const hi: MfaStrings = {
   consoleIntro: 'कोई संवेदनशील काम करते समय आप इन तरीकों से पुष्टि करते हैं कि यह आप ही हैं।',
   consoleOff: 'दो-चरणीय सत्यापन बंद है। अपने खाते को सुरक्षित रखने के लिए ऑथेंटिकेटर ऐप जोड़ें।',
   factorTotp: 'ऑथेंटिकेटर ऐप',
+  factorHotp: 'सुरक्षा टोकन',
   factorPhone: 'टेक्स्ट मैसेज',
   factorEmail: 'ईमेल',
   factorWebauthn: 'पासकी',

@@ -92,6 +92,7 @@ const it: MfaStrings = {
   consoleIntro: 'Questi sono i metodi con cui confermi la tua identità quando esegui operazioni sensibili.',
   consoleOff: 'La verifica in due passaggi è disattivata. Aggiungi un’app di autenticazione per proteggere il tuo account.',
   factorTotp: 'App di autenticazione',
+  factorHotp: 'Token di sicurezza',
   factorPhone: 'SMS',
   factorEmail: 'Email',
   factorWebauthn: 'Passkey',

@@ -91,6 +91,7 @@ const ja: MfaStrings = {
   consoleIntro: '重要な操作を行うときの本人確認に使用する方法です。',
   consoleOff: '2段階認証はオフになっています。アカウントを保護するには、認証アプリを追加してください。',
   factorTotp: '認証アプリ',
+  factorHotp: 'セキュリティトークン',
   factorPhone: 'SMS',
   factorEmail: 'メール',
   factorWebauthn: 'パスキー',

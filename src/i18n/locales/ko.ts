@@ -91,6 +91,7 @@ const ko: MfaStrings = {
   consoleIntro: '중요한 작업을 할 때 본인 확인에 사용하는 방법입니다.',
   consoleOff: '2단계 인증이 사용 중지되어 있습니다. 계정을 보호하려면 인증 앱을 추가하세요.',
   factorTotp: '인증 앱',
+  factorHotp: '보안 토큰',
   factorPhone: '문자 메시지',
   factorEmail: '이메일',
   factorWebauthn: '패스키',

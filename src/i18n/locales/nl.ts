@@ -90,6 +90,7 @@ const nl: MfaStrings = {
   consoleIntro: 'Met deze methoden bevestig je dat jij het bent als je iets gevoeligs doet.',
   consoleOff: 'Verificatie in twee stappen staat uit. Voeg een authenticator-app toe om je account te beschermen.',
   factorTotp: 'Authenticator-app',
+  factorHotp: 'Beveiligingstoken',
   factorPhone: 'Sms',
   factorEmail: 'E-mail',
   factorWebauthn: 'Toegangssleutel',

@@ -94,6 +94,7 @@ const pl: MfaStrings = {
   consoleIntro: 'Za pomocą tych metod potwierdzasz, że to Ty, gdy wykonujesz ważne operacje na koncie.',
   consoleOff: 'Weryfikacja dwuetapowa jest wyłączona. Dodaj aplikację uwierzytelniającą, aby chronić swoje konto.',
   factorTotp: 'Aplikacja uwierzytelniająca',
+  factorHotp: 'Token zabezpieczający',
   factorPhone: 'SMS',
   factorEmail: 'E-mail',
   factorWebauthn: 'Klucz dostępu',

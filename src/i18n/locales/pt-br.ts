@@ -92,6 +92,7 @@ const ptBr: MfaStrings = {
   consoleIntro: 'Estas são as formas de confirmar que é você ao realizar ações sensíveis.',
   consoleOff: 'A verificação em duas etapas está desativada. Adicione um app autenticador para proteger sua conta.',
   factorTotp: 'App autenticador',
+  factorHotp: 'Token de segurança',
   factorPhone: 'SMS',
   factorEmail: 'E-mail',
   factorWebauthn: 'Chave de acesso',

@@ -91,6 +91,7 @@ const tr: MfaStrings = {
   consoleIntro: 'Hassas bir işlem yaptığınızda siz olduğunuzu bu yöntemlerle doğrularsınız.',
   consoleOff: 'İki adımlı doğrulama kapalı. Hesabınızı korumak için bir kimlik doğrulama uygulaması ekleyin.',
   factorTotp: 'Kimlik doğrulama uygulaması',
+  factorHotp: 'Güvenlik anahtarı',
   factorPhone: 'SMS',
   factorEmail: 'E-posta',
   factorWebauthn: 'Geçiş anahtarı',

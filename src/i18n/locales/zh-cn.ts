@@ -91,6 +91,7 @@ const zhCn: MfaStrings = {
   consoleIntro: '在执行敏感操作时，您可以通过以下方式确认是您本人。',
   consoleOff: '两步验证已关闭。请添加身份验证器应用以保护您的帐号。',
   factorTotp: '身份验证器应用',
+  factorHotp: '安全令牌',
   factorPhone: '短信',
   factorEmail: '电子邮件',
   factorWebauthn: '通行密钥',

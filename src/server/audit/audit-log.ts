@@ -1,5 +1,5 @@
 /**
- * Writes DESIGN §8 events. Callers pass only ids, names and counts: never a code, secret,
+ * Writes docs/operating.md "Audit events and webhooks" events. Callers pass only ids, names and counts: never a code, secret,
  * recovery code or token (the event type says what happened; metadata says how much).
  *
  * The store is written first and is the source of truth; a store failure fails the request

@@ -1,5 +1,5 @@
 /**
- * Audit sinks (DESIGN §8): where events go besides the store. The store is always written first
+ * Audit sinks (docs/operating.md "Audit events and webhooks"): where events go besides the store. The store is always written first
  * and stays the source of truth (`GET /demo/audit`, `mfa.context.audit.list`); every sink then
  * gets a frozen copy. A sink can neither fail nor slow the request that caused the event: its
  * errors (thrown or rejected) are reported to the audit logger, never to the caller, and its

@@ -1,5 +1,5 @@
 /**
- * How one-time codes leave the server (DESIGN §5): an `SmsSender` for phone factors and an
+ * How one-time codes leave the server (docs/server.md "Factors"): an `SmsSender` for phone factors and an
  * `EmailSender` for email factors. Phone and email factors exist only when their sender is
  * configured. A sender throws when it cannot deliver; the server then answers
  * `deliveryFailed` and the challenge stays usable (resend tries again).

@@ -34,8 +34,11 @@ export async function attemptCode(
   key: string,
   verify: () => Promise<boolean | 'used'>,
   auditFactor: string,
-  /** False for an intermediate step of a multi-step flow (KBA): only the final success resets the count. */
-  resetOnSuccess = true,
+  /**
+   * False for an intermediate step of a multi-step flow (KBA): only the final success resets the
+   * count. A function when `verify` itself finds out which kind of success it was.
+   */
+  resetOnSuccess: boolean | (() => boolean) = true,
 ): Promise<void> {
   const grant = await ctx.store.beginAttempt(sub, key, ctx.now(), ctx.lockout);
   if (!grant.ok) throw lockedError(grant.retryAt, ctx.now());
@@ -49,7 +52,8 @@ export async function attemptCode(
   }
   const now = ctx.now();
   if (ok === true) {
-    const state = await ctx.store.settleAttempt(sub, key, now, ctx.lockout, resetOnSuccess ? 'success' : 'release');
+    const reset = typeof resetOnSuccess === 'function' ? resetOnSuccess() : resetOnSuccess;
+    const state = await ctx.store.settleAttempt(sub, key, now, ctx.lockout, reset ? 'success' : 'release');
     // A lock set meanwhile (the reservation outlived its hold) wins over the right answer.
     if (state.lockedUntil > now) throw lockedError(state.lockedUntil, now);
     return;

@@ -1,37 +1,37 @@
 /**
- * Phone (SMS / voice) and email factors: the number or address is personal data, so it is sealed
- * at rest like a TOTP secret; what the UI sees is a masked form. Codes go out through the
- * configured `SmsSender` / `EmailSender` (server/delivery/senders.ts).
+ * Phone (SMS / voice) and email factors: a code the server sends (factors/sent-code.ts). The
+ * number or address is personal data, so it is sealed at rest like a TOTP secret; what the UI
+ * sees is a masked form. A user with several phones (or addresses) first picks which one gets
+ * the code: two steps of one challenge.
  *
  * Phone is a restricted factor (NIST SP 800-63B-4 §3.1.3.3: SIM swap, SS7): it is listed after an
  * app or a passkey, and a user whose only factor is a phone gets `notice: 'restricted'`.
  */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { MfaError } from '../../core/errors.js';
-import type { MfaContext } from '../config.js';
-import type { StoredFactor } from '../stores/store.js';
-import { SENT_CODE_TTL_MS, generateSentCode, hashSentCode, type SentCodeState } from './one-time-code.js';
+import { strengthOf } from '../../core/factor-strength.js';
+import { toE164 } from '../../core/phone.js';
+import type { ChallengeStep, CodeEnrollment } from '../../core/types.js';
+import { nextStep } from '../challenge-refs.js';
+import { INSERT, enrollmentChallengeId, saveStep, type ChallengeState, type Expected } from '../challenge-state.js';
+import { PENDING_FACTOR_TTL_MS, type MfaContext } from '../config.js';
+import { contactAmr, type Contact, type ContactType } from '../delivery/deliver-code.js';
+import { limitChallenges } from '../rate-limit.js';
+import { limitSends } from '../send-budget.js';
+import type { StoredChallenge, StoredFactor } from '../stores/store.js';
+import { assertNotLocked } from './attempt.js';
+import { assertMayResend, attemptSentCode, resendAfterSeconds, sendCode, sentCodeStep, type SentCodeState } from './sent-code.js';
+import { aloneAndRestricted, notFound, type FactorEnv, type ServerFactor, type Started } from './server-factor.js';
 
-export type ContactType = 'phone' | 'email';
-export type PhoneChannel = 'sms' | 'voice';
-
-export interface Contact {
-  /** E.164 number or e-mail address. */
-  address: string;
-  /** Phones only. */
-  channel?: PhoneChannel;
-}
-
-/** amr values (RFC 8176: `sms`, `tel`; `email` is ours, documented in docs/server.md). */
-export const contactAmr = (type: ContactType, contact: Contact): string =>
-  type === 'email' ? 'email' : contact.channel === 'voice' ? 'tel' : 'sms';
+export type { Contact, ContactType, PhoneChannel, SendContext } from '../delivery/deliver-code.js';
+export { contactAmr };
 
 /** `+1 (555) 123-4567` → `+15551234567`; anything that is not E.164 afterwards is refused. */
 export function normalizePhone(input: string): string {
-  const compact = input.replace(/[\s().-]/g, '');
-  if (!/^\+[1-9][0-9]{6,14}$/.test(compact)) {
-    throw new MfaError('invalid_phone', 'Enter the number in international format, e.g. +1 555 123 4567.');
-  }
-  return compact;
+  const e164 = toE164(input);
+  if (e164 === null) throw new MfaError('invalid_phone', 'Enter the number in international format, e.g. +1 555 123 4567.');
+  return e164;
 }
 
 /** Only the domain is case-insensitive; the local part is kept as typed. */
@@ -71,71 +71,149 @@ export const sealContact = (ctx: MfaContext, f: Pick<StoredFactor, 'sub' | 'id' 
 export const openContact = (ctx: MfaContext, f: StoredFactor): Contact =>
   JSON.parse(ctx.box.open(f.secretEnc, contactAad(f)).toString('utf8')) as Contact;
 
-export const isContactType = (type: string): type is ContactType => type === 'phone' || type === 'email';
+// ---- the two factors ----
 
-/** Where the code is meant to be typed: the WebOTP line names this host (no port). */
-export interface SendContext {
-  host?: string;
-  /** The client's IP (per-IP send budget, server/send-budget.ts). */
-  ip?: string;
+type SentState = ChallengeState & SentCodeState;
+interface PickState extends ChallengeState {
+  offered: string[];
 }
 
-/**
- * A new code bound to `bindTo` (a challenge id) and the state that records it. The caller stores
- * the state first (one compare-and-set, so racing resends or picks cannot each send a message)
- * and only then calls `deliverCode`.
- */
-export function newSentCode(ctx: MfaContext, bindTo: string, previous: SentCodeState | undefined): { code: string; state: SentCodeState } {
-  const code = generateSentCode(ctx.random);
-  const now = ctx.now();
+const label = z.string().trim().min(1).max(64);
+const INPUT = {
+  phone: z.strictObject({
+    type: z.literal('phone'),
+    // The E.164 check itself (with a clear message) is `normalizePhone`'s.
+    phone: z.string().min(1).max(32),
+    channel: z.enum(['sms', 'voice']).optional(),
+    label: label.optional(),
+  }),
+  email: z.strictObject({ type: z.literal('email'), email: z.email().max(254), label: label.optional() }),
+};
+type ContactInput = { phone?: string; email?: string; channel?: 'sms' | 'voice'; label?: string };
+
+function codeEnrollment(ctx: MfaContext, factorId: string, type: ContactType, sentTo: string, sent: SentCodeState, notice: boolean): CodeEnrollment {
+  const resendAfter = resendAfterSeconds(sent, ctx.now());
   return {
-    code,
-    state: { codeHash: hashSentCode(ctx, bindTo, code), codeExpiresAt: now + SENT_CODE_TTL_MS, sentAt: now, sends: (previous?.sends ?? 0) + 1 },
+    factorId, type, sentTo,
+    ...(resendAfter !== null && { resendAfter }),
+    ...(sent.failed && { deliveryFailed: true }),
+    ...(notice && { notice: 'restricted' as const }),
   };
 }
 
-/**
- * Sends `code` through the configured sender. False when the sender threw: the caller records
- * `failed` (the user sees "we couldn't send the code" and can resend at once). The log gets the
- * error's name only — provider messages often quote the number.
- */
-export async function deliverCode(
-  ctx: MfaContext, type: ContactType, sub: string, contact: Contact, code: string, sends: number, send: SendContext,
-): Promise<boolean> {
-  try {
-    await deliver(ctx, type, sub, contact, code, send);
-    await ctx.audit.record({ type: 'code.sent', sub, factor: contactAmr(type, contact), metadata: { sends } });
-    return true;
-  } catch (err) {
-    ctx.logger.warn(`[mfa] ${type} sender failed (${err instanceof Error ? err.name : typeof err})`);
-    await ctx.audit.record({ type: 'code.delivery_failed', sub, factor: contactAmr(type, contact), status: 'failure', severity: 'warning' });
-    return false;
+function contactFactor(type: ContactType): ServerFactor {
+  /** Kinds of challenge state: a code sent, choosing among several, a code sent to confirm a new one. */
+  const pickKind = `${type}-pick`;
+  const enrollKind = `enroll-${type}`;
+  const masked = (contact: Contact) => maskContact(type, contact.address);
+
+  /** Stores a new code for `factor` on `draft` (insert or compare-and-set), then sends it. */
+  async function sendTo({ ctx, scope }: FactorEnv, draft: StoredChallenge, expected: Expected, factor: StoredFactor, previous?: SentCodeState): Promise<Started> {
+    const contact = openContact(ctx, factor);
+    const stored = await sendCode(ctx, { ...draft, factorId: factor.id }, expected, previous, (sent) => ({ kind: type, ...sent }), { type, contact, from: scope });
+    return { challenge: stored.challenge, step: sentCodeStep(stored.challenge.stepGuid, masked(contact), stored.sent, ctx.now()) };
   }
+
+  const pickStep = (ctx: MfaContext, factors: StoredFactor[], guid: string): ChallengeStep => ({
+    guid,
+    type: 'options',
+    label: type === 'phone' ? 'Which phone should get the code?' : 'Which address should get the code?',
+    fieldName: 'destination',
+    options: factors.map((f) => ({ label: masked(openContact(ctx, f)), value: f.id })),
+  });
+
+  /** Step one of two: the user chose which phone (or address) gets the code; send it. */
+  async function pickDestination(env: FactorEnv, challenge: StoredChallenge, state: PickState, value: string) {
+    const { ctx } = env;
+    if (!state.offered.includes(value)) throw new MfaError('invalid_option', 'Choose one of the options offered.');
+    const factor = await ctx.store.getFactor(challenge.sub, value);
+    if (!factor || !factor.confirmed) throw notFound(); // removed meanwhile
+    await assertNotLocked(ctx, challenge.sub, factor.id);
+    const started = await sendTo(env, { ...challenge, stepGuid: randomUUID() }, challenge.state, factor);
+    return nextStep(ctx, started.challenge, factor, started.step);
+  }
+
+  return {
+    type,
+    amr: type === 'email' ? 'email' : 'sms',
+    strength: strengthOf(type),
+    kinds: [type, pickKind, enrollKind],
+    enrollable: (ctx) => Boolean(type === 'phone' ? ctx.senders.sms : ctx.senders.email),
+    enrollInput: INPUT[type],
+
+    async enroll({ ctx, scope }, input: ContactInput) {
+      const { sub } = scope.user;
+      // Each enrollment sends a message: limited like challenges (SMS pumping).
+      await limitChallenges(ctx, sub, scope.ip);
+      const contact: Contact = type === 'phone'
+        ? { address: normalizePhone(input.phone!), channel: input.channel ?? 'sms' }
+        : { address: normalizeEmail(input.email!) };
+      // Policy (country, voice) and send budgets before anything is stored: a refused number leaves
+      // no pending factor behind.
+      await limitSends(ctx, { sub, ip: scope.ip, type, contact, confirmed: false });
+      const id = randomUUID();
+      const factor: StoredFactor = {
+        id, sub, type, label: input.label ?? masked(contact), secretEnc: sealContact(ctx, { sub, id, type }, contact),
+        algorithm: 'SHA256', digits: 6, period: 0, confirmed: false, createdAt: ctx.now(), lastUsedAt: null, lastStep: -1,
+      };
+      await ctx.store.insertFactor(factor);
+      const now = ctx.now();
+      const draft: StoredChallenge = {
+        id: enrollmentChallengeId(id), sub, resource: 'mfa', action: 'enroll', factorId: id, stepGuid: id, createdAt: now, expiresAt: now + PENDING_FACTOR_TTL_MS,
+      };
+      const { sent } = await sendCode(ctx, draft, INSERT, undefined, (st) => ({ kind: enrollKind, ...st }), { type, contact, from: scope, enrolling: true, counted: true });
+      return codeEnrollment(ctx, id, type, masked(contact), sent, await aloneAndRestricted(ctx, sub, type));
+    },
+
+    async confirm({ ctx }, { pending, challenge, state, input }) {
+      if (!pending) throw new MfaError('not_found', 'No such pending factor. Start again.');
+      if (input.code === undefined) throw new MfaError('malformed_request', 'Send the code.');
+      if (state?.kind !== enrollKind || !challenge) throw new MfaError('expired', 'This enrollment has expired. Start again.');
+      const factor = pending;
+      await attemptSentCode(ctx, factor.sub, factor.id, challenge.id, state as SentState, input.code, type);
+      await ctx.store.deleteChallenge(challenge.id);
+      return factor;
+    },
+
+    async resendEnrollment({ ctx, scope }, factor, challenge, state) {
+      const contact = openContact(ctx, factor);
+      await assertMayResend(ctx, factor.sub, factor.id, state as SentState);
+      const wrap = (st: SentCodeState) => ({ kind: enrollKind, ...st });
+      const { sent } = await sendCode(ctx, challenge, challenge.state, state as SentState, wrap, { type, contact, from: scope, enrolling: true });
+      return codeEnrollment(ctx, factor.id, type, masked(contact), sent, await aloneAndRestricted(ctx, factor.sub, type));
+    },
+
+    async challenge(env, { draft, factor, sameType, named }) {
+      if (!named && sameType.length > 1) {
+        const state: PickState = { kind: pickKind, offered: sameType.map((f) => f.id) };
+        return { challenge: await saveStep(env.ctx, draft, state), step: pickStep(env.ctx, sameType, draft.stepGuid) };
+      }
+      await assertNotLocked(env.ctx, draft.sub, factor!.id);
+      return sendTo(env, draft, INSERT, factor!);
+    },
+
+    async verify(env, challenge, state, value) {
+      if (state.kind === pickKind) return { next: await pickDestination(env, challenge, state as PickState, value) };
+      const { ctx } = env;
+      const factor = await ctx.store.getFactor(challenge.sub, challenge.factorId);
+      if (!factor || !factor.confirmed || factor.type !== type) throw notFound(); // removed meanwhile
+      const amr = contactAmr(type, openContact(ctx, factor));
+      await attemptSentCode(ctx, factor.sub, factor.id, challenge.id, state as SentState, value, amr);
+      await ctx.store.touchFactor(factor.sub, factor.id, ctx.now());
+      return { amr };
+    },
+
+    /** "Send a new code": replaces the code (the old one stops working); failures stay counted. */
+    async resend(env, challenge, state) {
+      if (state.kind !== type) throw new MfaError('conflict', 'This step sent no code.');
+      const factor = await env.ctx.store.getFactor(challenge.sub, challenge.factorId);
+      if (!factor || factor.type !== type) throw notFound();
+      await assertMayResend(env.ctx, challenge.sub, factor.id, state as SentState);
+      const started = await sendTo(env, challenge, challenge.state, factor, state as SentState);
+      return nextStep(env.ctx, started.challenge, factor, started.step);
+    },
+  };
 }
 
-async function deliver(ctx: MfaContext, type: ContactType, sub: string, contact: Contact, code: string, send: SendContext): Promise<void> {
-  const minutes = SENT_CODE_TTL_MS / 60_000;
-  if (type === 'email') {
-    if (!ctx.senders.email) throw new Error('no email sender configured');
-    await ctx.senders.email.sendEmail({
-      to: contact.address,
-      subject: `${code} is your ${ctx.appName} code`,
-      text: `Your ${ctx.appName} verification code is ${code}. It expires in ${minutes} minutes. If you did not ask for it, someone may know your password: change it.`,
-      code,
-      sub,
-    });
-    return;
-  }
-  if (!ctx.senders.sms) throw new Error('no SMS sender configured');
-  const channel = contact.channel ?? 'sms';
-  // WebOTP (https://wicg.github.io/web-otp/): the last line binds the code to our host, so the
-  // browser offers it to that site only.
-  const webOtp = channel === 'sms' && send.host ? `\n\n@${send.host} #${code}` : '';
-  await ctx.senders.sms.sendSms({
-    to: contact.address,
-    channel,
-    text: `${code} is your ${ctx.appName} verification code. It expires in ${minutes} minutes.${webOtp}`,
-    code,
-    sub,
-  });
-}
+export const phoneFactor = contactFactor('phone');
+export const emailFactor = contactFactor('email');

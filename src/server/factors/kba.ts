@@ -1,5 +1,5 @@
 /**
- * MX-style questions for integrations (DESIGN §5 "question / options / image"): a bank connection
+ * MX-style questions for integrations (docs/server.md "Security questions"): a bank connection
  * may ask "What is the name of your first pet?", then "Which account is yours?", then send a
  * code. The integration supplies the questions; the server walks them as successive `CHALLENGED`
  * answers of one challenge id and records `amr: ["kba"]`, `acr: "kba"`.
@@ -13,7 +13,6 @@ import type { ChallengeStep } from '../../core/types.js';
 import type { Contact, ContactType } from './contact-factor.js';
 
 export const KBA_AMR = 'kba';
-export const ACR_KBA = 'kba';
 /** The factor id of KBA challenges (there is no stored factor). */
 export const KBA_KEY = 'kba';
 

@@ -1,14 +1,21 @@
 /**
  * Recovery codes as a way through a challenge: single use, stored as a keyed MAC, and counted
- * toward their own lockout key ('recovery') so guessing them is as limited as guessing TOTP codes.
+ * toward their own lockout key ('recovery') so guessing them is as limited as guessing TOTP
+ * codes. A virtual factor: no stored factor, listed while the user has unused codes.
  */
 import { MfaError } from '../../core/errors.js';
-import type { MfaContext } from '../config.js';
+import type { ChallengeFactorRef } from '../../core/types.js';
 import { normalizeRecoveryCode } from '../../core/code-format.js';
+import { saveStep } from '../challenge-state.js';
+import type { MfaContext } from '../config.js';
 import { generateRecoveryCodes, legacyRecoveryCodeHash, recoveryCodeMac } from '../crypto/recovery-codes.js';
+import { assertNotLocked, attemptCode } from './attempt.js';
+import { notifyUser } from './notices.js';
+import type { ServerFactor } from './server-factor.js';
 
+/** The failure key of recovery codes, and their id in a challenge's list of factors. */
 export const RECOVERY_KEY = 'recovery';
-/** DESIGN §5: our own amr value for recovery codes, documented in docs/server.md. */
+/** Our own amr value for recovery codes, documented in docs/server.md. */
 export const RECOVERY_AMR = 'rec';
 export const RECOVERY_LABEL = 'Recovery code';
 
@@ -38,3 +45,33 @@ export async function issueRecoveryCodes(ctx: MfaContext, sub: string): Promise<
   await ctx.store.replaceRecoveryCodes(sub, codes.map((c) => recoveryCodeMac(ctx.box, sub, c)!));
   return codes;
 }
+
+const REF: ChallengeFactorRef = { id: RECOVERY_KEY, type: 'recovery', label: RECOVERY_LABEL };
+
+export const recoveryFactor: ServerFactor = {
+  type: 'recovery',
+  amr: RECOVERY_AMR,
+  strength: 'standard',
+  virtual: true,
+  listed: async (ctx, sub) => ((await ctx.store.countRecoveryCodes(sub)) > 0 ? REF : null),
+  async challenge({ ctx }, { draft }) {
+    if ((await ctx.store.countRecoveryCodes(draft.sub)) === 0) throw new MfaError('not_enrolled', 'No recovery codes are left.');
+    await assertNotLocked(ctx, draft.sub, RECOVERY_KEY);
+    const challenge = await saveStep(ctx, draft, { kind: 'recovery' });
+    return {
+      challenge,
+      ref: REF,
+      step: { guid: draft.stepGuid, type: 'code', label: 'Enter one of your recovery codes', fieldName: 'recoveryCode', inputMode: 'text' },
+    };
+  },
+  async verify({ ctx }, challenge, _state, value) {
+    const { sub } = challenge;
+    const hash = parseRecoveryCode(value);
+    await attemptCode(ctx, sub, RECOVERY_KEY, () => consumeRecoveryCode(ctx, sub, hash), 'recovery');
+    const left = await ctx.store.countRecoveryCodes(sub);
+    await ctx.audit.record({ type: 'recovery.used', sub, resource: challenge.resource, action: challenge.action, factor: 'recovery', severity: 'warning', metadata: { left } });
+    // In the background: a slow mail provider must not hold up (or time out) the step-up.
+    notifyUser(ctx, { type: 'recovery.used', sub, left });
+    return { amr: RECOVERY_AMR };
+  },
+};

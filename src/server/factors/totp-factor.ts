@@ -1,22 +1,28 @@
 /**
- * The TOTP factor: create a pending factor with a fresh sealed secret, and check a code under
- * the replay rule (a step is accepted only if newer than the last accepted one, atomically).
+ * The TOTP factor (an authenticator app, RFC 6238): a pending factor with a fresh sealed secret,
+ * confirmed by a first code; a code is checked under the replay rule (a step is accepted only
+ * if newer than the last accepted one, atomically across instances).
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { MfaError } from '../../core/errors.js';
-import { stripSpaces } from '../../core/code-format.js';
-import type { TotpEnrollment } from '../../core/types.js';
+import { strengthOf } from '../../core/factor-strength.js';
+import { parseCodeOfLength } from '../../core/code-format.js';
+import type { ChallengeStep, TotpEnrollment } from '../../core/types.js';
+import { saveStep } from '../challenge-state.js';
 import type { MfaContext } from '../config.js';
 import type { StoredFactor } from '../stores/store.js';
 import { base32Encode } from '../totp/base32.js';
 import { generateSecret, matchTotpStep, otpauthUri } from '../totp/totp.js';
+import { assertNotLocked, attemptCode } from './attempt.js';
+import { notFound, type ServerFactor } from './server-factor.js';
 
 export const TOTP_AMR = 'otp';
 export const DEFAULT_TOTP_LABEL = 'Authenticator app';
 
 const secretAad = (factor: Pick<StoredFactor, 'sub' | 'id'>) => `totp:${factor.sub}:${factor.id}`;
 
-export async function createTotpFactor(ctx: MfaContext, sub: string, label?: string): Promise<TotpEnrollment> {
+async function createTotpFactor(ctx: MfaContext, sub: string, label?: string): Promise<TotpEnrollment> {
   const secret = generateSecret(ctx.random);
   const id = randomUUID();
   const factor: StoredFactor = {
@@ -47,15 +53,13 @@ export async function createTotpFactor(ctx: MfaContext, sub: string, label?: str
  * Anything else is malformed (400, not counted toward lockout).
  */
 export function parseTotpCode(value: string, digits: number): string {
-  const code = stripSpaces(value);
-  if (!/^[0-9]+$/.test(code) || code.length !== digits) {
-    throw new MfaError('malformed_code', `Enter the ${digits}-digit code from your authenticator app.`);
-  }
+  const code = parseCodeOfLength(value, digits);
+  if (code === null) throw new MfaError('malformed_code', `Enter the ${digits}-digit code from your authenticator app.`);
   return code;
 }
 
 /** True when `code` matches a step inside the window that is newer than the last accepted one; 'used' when it matches an older one. */
-export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code: string): Promise<boolean | 'used'> {
+async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code: string): Promise<boolean | 'used'> {
   const now = ctx.now();
   const secret = ctx.box.open(factor.secretEnc, secretAad(factor));
   const step = matchTotpStep(secret, code, now, factor);
@@ -66,3 +70,36 @@ export async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code:
   if (!accepted) await ctx.audit.record({ type: 'verify.replay', sub: factor.sub, factor: 'totp', status: 'failure', severity: 'warning', metadata: { factorId: factor.id } });
   return accepted || 'used';
 }
+
+/** The wire step "Enter the code from your authenticator app". */
+export const codeStep = (digits: number, guid: string, label = 'Enter the code from your authenticator app'): ChallengeStep =>
+  ({ guid, type: 'code', label, fieldName: 'code', length: digits, inputMode: 'numeric' });
+
+const label = z.string().trim().min(1).max(64);
+
+export const totpFactor: ServerFactor = {
+  type: 'totp',
+  amr: TOTP_AMR,
+  strength: strengthOf('totp'),
+  enrollInput: z.strictObject({ type: z.literal('totp'), label: label.optional() }),
+  enroll: ({ ctx, scope }, input: { label?: string }) => createTotpFactor(ctx, scope.user.sub, input.label),
+  async confirm({ ctx }, { pending: factor, input }) {
+    if (!factor) throw new MfaError('not_found', 'No such pending factor. Start again.');
+    if (input.code === undefined) throw new MfaError('malformed_request', 'Send the code.');
+    const code = parseTotpCode(input.code, factor.digits);
+    await attemptCode(ctx, factor.sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
+    return factor;
+  },
+  async challenge({ ctx }, { draft, factor }) {
+    await assertNotLocked(ctx, draft.sub, factor!.id);
+    const challenge = await saveStep(ctx, { ...draft, factorId: factor!.id }, { kind: 'totp' });
+    return { challenge, step: codeStep(factor!.digits, draft.stepGuid) };
+  },
+  async verify({ ctx }, challenge, _state, value) {
+    const factor = await ctx.store.getFactor(challenge.sub, challenge.factorId);
+    if (!factor || !factor.confirmed || factor.type !== 'totp') throw notFound(); // removed meanwhile
+    const code = parseTotpCode(value, factor.digits);
+    await attemptCode(ctx, factor.sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
+    return { amr: TOTP_AMR };
+  },
+};

@@ -12,9 +12,15 @@
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { MfaError } from '../../core/errors.js';
-import type { MfaContext } from '../config.js';
+import { strengthOf } from '../../core/factor-strength.js';
+import { usableFactors } from '../challenge-refs.js';
+import { enrollmentChallengeId, saveStep, type ChallengeState } from '../challenge-state.js';
+import { PENDING_FACTOR_TTL_MS, type MfaContext } from '../config.js';
 import type { StoredFactor } from '../stores/store.js';
+import { notFound, type ServerFactor } from './server-factor.js';
 
 export const DEFAULT_PASSKEY_LABEL = 'Passkey';
 const TIMEOUT_MS = 120_000;
@@ -163,3 +169,68 @@ export async function verifyAuthentication(
   }
   return { factor: match.f, amr: amrOf(match.c.deviceType) };
 }
+
+interface AssertionState extends ChallengeState {
+  /** The WebAuthn challenge the assertion must sign. */
+  challenge: string;
+  /** The passkeys it may come from. */
+  factorIds: string[];
+}
+
+interface RegistrationState extends ChallengeState {
+  challenge: string;
+  label: string;
+}
+
+const ENROLL_KIND = 'enroll-webauthn';
+
+export const webauthnFactor: ServerFactor = {
+  type: 'webauthn',
+  amr: 'hwk',
+  strength: strengthOf('webauthn'),
+  kinds: ['webauthn', ENROLL_KIND],
+  enabled: (ctx) => ctx.webauthn !== null,
+  enrollInput: z.strictObject({ type: z.literal('webauthn'), label: z.string().trim().min(1).max(64).optional() }),
+
+  async enroll({ ctx, scope }, input: { label?: string }) {
+    const { sub } = scope.user;
+    const rp = relyingParty(ctx, scope.origin);
+    const publicKey = await registrationOptions(ctx, sub, rp, await ctx.store.listFactors(sub));
+    // The factor is stored only once the browser proves the credential; until then this
+    // enrollment challenge carries the registration challenge (single use).
+    const id = randomUUID();
+    const now = ctx.now();
+    const state: RegistrationState = { kind: ENROLL_KIND, challenge: publicKey.challenge, label: input.label ?? DEFAULT_PASSKEY_LABEL };
+    await saveStep(ctx, {
+      id: enrollmentChallengeId(id), sub, resource: 'mfa', action: 'enroll', factorId: id, stepGuid: id, createdAt: now, expiresAt: now + PENDING_FACTOR_TTL_MS,
+    }, state);
+    return { factorId: id, type: 'webauthn', publicKey: publicKey as never };
+  },
+
+  async confirm({ ctx, scope }, { factorId, challenge, state, input }) {
+    const registration = state as RegistrationState;
+    if (challenge!.expiresAt <= ctx.now()) throw new MfaError('expired', 'This enrollment has expired. Start again.');
+    if (!input.credential) throw new MfaError('malformed_request', 'Send the passkey credential.');
+    const factor = await verifyRegistration(ctx, scope.user.sub, factorId, registration.label, input.credential, registration.challenge, relyingParty(ctx, scope.origin));
+    // Single use: of two racing confirmations only the one that removes the challenge stores the passkey.
+    if (!(await ctx.store.deleteChallenge(challenge!.id))) throw new MfaError('conflict', 'This factor is already confirmed.');
+    await ctx.store.insertFactor(factor);
+    return factor;
+  },
+
+  async challenge({ ctx, scope }, { draft, factor, sameType, named }) {
+    const allowed = named ? [factor!] : sameType;
+    const publicKey = await authenticationOptions(ctx, allowed, relyingParty(ctx, scope.origin));
+    const state: AssertionState = { kind: 'webauthn', challenge: publicKey.challenge, factorIds: allowed.map((f) => f.id) };
+    const challenge = await saveStep(ctx, { ...draft, factorId: named ? factor!.id : '' }, state);
+    return { challenge, step: { guid: draft.stepGuid, type: 'webauthn', label: 'Use your passkey or security key', publicKey: publicKey as never } };
+  },
+
+  async verify({ ctx, scope }, challenge, state, value) {
+    const { factorIds, challenge: expected } = state as AssertionState;
+    const factors = (await usableFactors(ctx, challenge.sub)).filter((f) => factorIds.includes(f.id));
+    if (factors.length === 0) throw notFound(); // removed meanwhile
+    const { amr } = await verifyAuthentication(ctx, factors, value, expected, relyingParty(ctx, scope.origin));
+    return { amr };
+  },
+};

@@ -12,7 +12,7 @@ import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
 import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
-import { ACR_MFA } from '../verification.js';
+import { ACR_MFA } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 
 export interface StepUpRequirement {
@@ -82,7 +82,7 @@ export async function checkStepUp(
       // A key rotated in by another instance (or the CLI) since our last read.
       if (unknownKid(keys, token)) keys = await ctx.keys({ fresh: true });
     } catch {
-      // Keys live in the store: an outage fails closed with a generic 503 (DESIGN §3), as a
+      // Keys live in the store: an outage fails closed with a generic 503 (docs/server.md "HTTP protocol"), as a
       // verdict rather than an exception the host app's error handler would have to map.
       return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
     }

@@ -8,9 +8,8 @@ import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { STEP_UP_HEADER, STEP_UP_TOKEN_TYPE } from '../../core/types.js';
 import type { MfaContext } from '../config.js';
-import { ACR_KBA } from '../factors/kba.js';
+import { ACR_KBA, ACR_MFA } from '../acr.js';
 import { ED25519_ALGS } from '../tokens/signing-keys.js';
-import { ACR_MFA } from '../verification.js';
 import { openApiDocument } from './openapi.js';
 
 /** How long verifiers may cache the JWKS and discovery (s). Rotation publishes keys longer ahead. */

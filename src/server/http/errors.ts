@@ -1,4 +1,4 @@
-/** The one mapping from `MfaError` codes to HTTP statuses (DESIGN §3). */
+/** The one mapping from `MfaError` codes to HTTP statuses (docs/server.md "HTTP protocol"). */
 import { MfaError } from '../../core/errors.js';
 import type { ErrorBody } from '../../core/types.js';
 
@@ -34,11 +34,22 @@ export function errorBody(code: string, message: string, extra: { attemptsLeft?:
 }
 
 /**
+ * A refusal that already is its HTTP answer: the guard's 401 with its RFC 9470 challenge (or its
+ * 503), thrown by a service that needs a fresh step-up (e.g. `mfa`/`manage` to add a factor).
+ */
+export class GuardRefusal extends MfaError {
+  constructor(readonly response: Response) {
+    super('insufficient_user_authentication', 'A fresh second-factor check is needed.');
+  }
+}
+
+/**
  * JSON error response for any thrown value. Input is validated before any service runs, so an
- * unexpected error is in practice a store outage: DESIGN §3 answers it with a generic 503
+ * unexpected error is in practice a store outage: it is answered with a generic 503
  * `unavailable` (no detail, fail closed), never a success.
  */
 export function errorResponse(err: unknown): Response {
+  if (err instanceof GuardRefusal) return err.response;
   const e = err instanceof MfaError ? err : new MfaError('unavailable', 'The service is unavailable right now. Try again.');
   const body = errorBody(e.code, e.message, {
     ...(e.attemptsLeft !== undefined && { attemptsLeft: e.attemptsLeft }),

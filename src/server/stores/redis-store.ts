@@ -1,5 +1,5 @@
 /**
- * Redis store for several app instances (DESIGN §6). Every rule that must hold across instances
+ * Redis store for several app instances (docs/architecture.md "Stores"). Every rule that must hold across instances
  * — replay marks, failure counters and locks, single-use recovery codes and challenges, the one
  * signing key — is one atomic Redis command or Lua script (redis-scripts.ts).
  *

@@ -1,7 +1,7 @@
 import type { AttemptOutcome } from './failure-math.js';
 
 /**
- * The one storage interface every backend implements (memory, SQLite; Redis in issue 4).
+ * The one storage interface every backend implements (memory, SQLite, Redis).
  * `test/server/store-conformance.ts` is the contract: each implementation runs it unchanged.
  *
  * Stores never see secrets in clear: TOTP secrets and private signing keys arrive already
@@ -10,8 +10,11 @@ import type { AttemptOutcome } from './failure-math.js';
  * several app instances sharing one database cannot both accept a code.
  */
 
-/** `phone` and `email` receive one-time codes; `webauthn` is a passkey or security key. */
-export type StoredFactorType = 'totp' | 'phone' | 'email' | 'webauthn';
+/**
+ * `phone` and `email` receive one-time codes; `webauthn` is a passkey or security key. Stores
+ * keep any type (no CHECK): a factor type is the registry's business, and an app may add its own.
+ */
+export type StoredFactorType = 'totp' | 'phone' | 'email' | 'webauthn' | (string & {});
 export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
 export interface StoredFactor {
@@ -33,7 +36,8 @@ export interface StoredFactor {
   lastUsedAt: number | null;
   /**
    * Highest TOTP time step accepted so far (-1 before the first); for webauthn the signature
-   * counter. The same compare-and-set guards both.
+   * counter; for an HOTP token the counter of the last accepted code. The same compare-and-set
+   * guards them all.
    */
   lastStep: number;
 }
@@ -52,16 +56,19 @@ export interface StoredChallenge {
   sub: string;
   resource: string;
   action: string;
-  /** Factor id being verified, or 'recovery'. */
+  /**
+   * The stored factor being verified, or '' when the challenge is not bound to one (recovery
+   * codes, KBA, choosing among several phones or passkeys). What answers it is `state.kind`.
+   */
   factorId: string;
   stepGuid: string;
   reason?: string;
   createdAt: number;
   expiresAt: number;
   /**
-   * The verifier's own progress (JSON, opaque to the store): the hashed code sent by SMS/email,
-   * which step of a multi-step flow is asked, the WebAuthn challenge. Changed only through
-   * `updateChallenge`'s compare-and-set.
+   * The verifier's own progress (JSON `{kind, …}`, opaque to the store): which factor step
+   * answers it, the hashed code sent by SMS/email, which step of a multi-step flow is asked, the
+   * WebAuthn challenge. Changed only through `updateChallenge`'s compare-and-set.
    */
   state?: string;
 }
@@ -93,7 +100,7 @@ export interface FailurePolicy {
 }
 
 /**
- * A recent successful step-up of one app session (DESIGN §4 "freshness"): while it is young
+ * A recent successful step-up of one app session (docs/server.md "Step-up tokens and the guard", freshness): while it is young
  * enough, a new challenge for a scope the policy allows answers VERIFIED without a code.
  */
 export interface FreshnessRecord {
@@ -105,7 +112,7 @@ export interface FreshnessRecord {
   amr: string[];
 }
 
-/** DESIGN §8: one security event; never carries a code, secret or token. */
+/** docs/operating.md "Audit events and webhooks": one security event; never carries a code, secret or token. */
 export interface AuditEvent {
   id: string;
   /** UTC ISO 8601. */
@@ -221,7 +228,7 @@ export interface MfaStore {
    */
   retireSigningKey(kid: string, retireAt: number): Promise<boolean>;
 
-  // Audit (DESIGN §8)
+  // Audit (docs/operating.md "Audit events and webhooks")
   appendAuditEvent(event: AuditEvent): Promise<void>;
   /** The user's events, newest first. */
   listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]>;

@@ -1,5 +1,5 @@
 /**
- * Step-up tokens (DESIGN §4): short-lived JWTs bound to user + resource + action.
+ * Step-up tokens (docs/server.md "Step-up tokens and the guard"): short-lived JWTs bound to user + resource + action.
  * Verification pins the algorithm, type, issuer and audience, and then checks every claim the
  * guard relies on; any mismatch is one refusal, never a partial acceptance.
  */

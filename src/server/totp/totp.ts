@@ -15,7 +15,7 @@ export interface TotpParams {
 }
 
 export const DEFAULT_TOTP: TotpParams = { algorithm: 'SHA1', digits: 6, period: 30 };
-/** RFC 6238 §5.2 and DESIGN §5: one step either side absorbs clock drift and typing time. */
+/** RFC 6238 §5.2 and docs/server.md "Factors": one step either side absorbs clock drift and typing time. */
 export const TOTP_WINDOW = 1;
 /** 160-bit secrets, as RFC 4226 §4 recommends. */
 export const SECRET_BYTES = 20;
