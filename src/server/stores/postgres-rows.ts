@@ -27,7 +27,15 @@ export function toChallenge(r: Row): StoredChallenge {
 }
 
 export function toSigningKey(r: Row): SigningKeyRecord {
-  return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  const k: SigningKeyRecord = { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  if (r.activate_at !== null && r.activate_at !== undefined) k.activateAt = r.activate_at;
+  if (r.retire_at !== null && r.retire_at !== undefined) k.retireAt = r.retire_at;
+  return k;
+}
+
+/** The insert parameters of a signing key, in the column order kid … retire_at. */
+export function keyParams(k: SigningKeyRecord): unknown[] {
+  return [k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt, k.activateAt ?? null, k.retireAt ?? null];
 }
 
 export function toAuditEvent(r: Row): AuditEvent {
