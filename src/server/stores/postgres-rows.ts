@@ -1,8 +1,17 @@
 /** Postgres rows to the store's records (postgres-store.ts). BIGINT columns arrive as numbers (see the pool's type parser). */
+import type pg from 'pg';
 import type { AuditEvent, FailureState, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm } from './store.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row is whatever the SELECT names
 export type Row = Record<string, any>;
+
+// BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
+// counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
+const INT8 = 20;
+export const typesOf = (driver: typeof pg) => ({
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+});
 
 export function toFactor(r: Row): StoredFactor {
   return {

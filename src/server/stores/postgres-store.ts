@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
-import { keyParams, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+import { keyParams, toAuditEvent, typesOf, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
@@ -49,16 +49,8 @@ export interface PostgresStoreOptions {
 
 /** Expired rows of ephemeral tables are swept at most this often per instance, off the hot path. */
 const SWEEP_EVERY_MS = 60_000;
-
-// BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
-// counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
-const INT8 = 20;
 /** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
 const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
-const typesOf = (driver: typeof pg) => ({
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-});
 
 type Q = Pick<pg.PoolClient, 'query'>;
 
@@ -358,8 +350,7 @@ export class PostgresStore implements MfaStore {
   }
 
   insertSigningKey(k: SigningKeyRecord): Promise<void> {
-    // Under the same lock as getOrInsertSigningKey, so its "is the table empty" never races a rotation.
-    // A duplicate kid violates the primary key: the insert throws.
+    // The lock of getOrInsertSigningKey: its "is the table empty" never races this. A duplicate kid throws (primary key).
     return this.#tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_SIGNING_KEYS]);
       await c.query(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at)
