@@ -71,6 +71,29 @@ describe('Postgres schema migrations', { timeout: 180_000 }, () => {
     await assert.rejects(PostgresStore.connect({ connectionString: db.url }), new RegExp(`schema version ${latest + 1} is newer than supported \\(${latest}\\)`));
   });
 
+  it('a database of the release before key rotation is upgraded in place: its signing key stays, and rotates', async () => {
+    const db = await createDatabase('migrate_v1');
+    dbs.push(db);
+    // As the previous release left it: migration 1 only, with its first signing key.
+    const v1 = MIGRATIONS.find((m) => m.version === 1)!;
+    await query(db.url, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+      ${v1.sql}; INSERT INTO schema_migrations (version) VALUES (1);
+      INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) VALUES ('old', 'EdDSA', '{}', 'sealed', 1000)`);
+    const store = await PostgresStore.connect({ connectionString: db.url });
+    try {
+      const old = { kid: 'old', alg: 'EdDSA', publicJwk: '{}', privateJwkEnc: 'sealed', createdAt: 1000 };
+      assert.deepEqual(await store.listSigningKeys(), [old], 'no activateAt/retireAt on the old key');
+      await store.insertSigningKey({ ...old, kid: 'new', createdAt: 2000, activateAt: 5000 });
+      assert.equal(await store.retireSigningKey('old', 9000), true);
+      assert.deepEqual((await store.listSigningKeys()).map((k) => [k.kid, k.activateAt, k.retireAt]), [['old', undefined, 9000], ['new', 5000, undefined]]);
+      assert.deepEqual(await store.getOrInsertSigningKey({ ...old, kid: 'other' }), { ...old, retireAt: 9000 });
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual((await query<{ version: number }>(db.url, 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version),
+      MIGRATIONS.map((m) => m.version));
+  });
+
   it('a failed start leaves no half-applied schema (one transaction)', async () => {
     const db = await createDatabase('migrate_atomic');
     dbs.push(db);

@@ -74,11 +74,19 @@ describe('mfa-elements serve: configuration errors stop start-up with one line',
     });
   }
 
-  test('postgres:// without a Postgres store in this build is a clear start-up error, or starts when it exists', async () => {
-    const r = await runCli(['serve'], { ...ok, MFA_STORE: 'postgres://127.0.0.1:1/none' }, 20_000);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr.trim(), /^mfa-elements: (configuration error: MFA_STORE=postgres:\/\/… needs the Postgres store|cannot start: )/);
+  test('MFA_EPHEMERAL_STORE without a Postgres MFA_STORE, or not Redis, is refused', () => {
+    assert.throws(() => parseServiceEnv({ NODE_ENV: 'test', ...ok, MFA_EPHEMERAL_STORE: 'redis://127.0.0.1:6379' }),
+      (err: Error) => err instanceof ConfigError && /MFA_EPHEMERAL_STORE needs MFA_STORE=postgres/.test(err.message));
+    assert.throws(() => parseServiceEnv({ NODE_ENV: 'test', ...ok, MFA_STORE: 'postgres://db/x', MFA_EPHEMERAL_STORE: 'postgres://u:pw@db/y' }),
+      (err: Error) => err instanceof ConfigError && /MFA_EPHEMERAL_STORE must be redis/.test(err.message) && !err.message.includes('pw'));
+  });
+
+  test('an unreachable postgres:// stops start-up with one line that does not echo the password', async () => {
+    const r = await runCli(['serve'], { ...ok, MFA_STORE: 'postgres://mfa:hunter2secret@127.0.0.1:1/none' }, 20_000);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), /^mfa-elements: cannot start: /);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.doesNotMatch(r.stderr, /hunter2secret/);
   });
 });
 
@@ -274,6 +282,74 @@ describe('mfa-elements serve with MFA_STORE=redis://…', () => {
     } finally {
       await Promise.all([one.stop(), two.stop()]);
       await dropPrefix(url, prefix);
+    }
+  });
+});
+
+describe('mfa-elements serve with MFA_STORE=postgres://… (and MFA_EPHEMERAL_STORE=redis://…)', () => {
+  const base = { MFA_SESSION_SECRET: SECRET, MFA_ENCRYPTION_KEY: KEY, MFA_ORIGINS: APP, MFA_ADMIN_TOKEN: ADMIN };
+
+  /** Enrolls and confirms a TOTP factor on `a`, reads it back on `b`, rotates the keys and reads the JWKS. */
+  async function roundTrip(a: ServiceProcess, b: ServiceProcess, sub: string) {
+    const auth = await assertion(sub);
+    const e = await http(a.url, 'POST', '/mfa/factors', { auth, body: { type: 'totp' } });
+    assert.equal(e.status, 201, JSON.stringify(e.body));
+    assert.equal((await http(b.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { auth, body: { code: codeAt(e.body.secret, currentStep()) } })).status, 200);
+    assert.equal((await http(b.url, 'GET', '/mfa/factors', { auth })).body.factors.length, 1);
+    const first = (await http(a.url, 'GET', '/mfa/jwks.json')).body as { keys: { kid: string }[] };
+    assert.equal(first.keys.length, 1);
+    const rotated = await runCli(['keys', 'rotate'], { MFA_URL: a.url, MFA_ADMIN_TOKEN: ADMIN });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const { kid } = JSON.parse(rotated.stdout) as { kid: string };
+    // The other instance publishes the rotated-in key too: it reads the keys from Postgres.
+    const jwks = (await http(b.url, 'GET', '/mfa/jwks.json')).body as { keys: { kid: string }[] };
+    assert.deepEqual(jwks.keys.map((k) => k.kid), [first.keys[0]!.kid, kid]);
+  }
+
+  test('two services on one Postgres share users and keys', async () => {
+    const { createDatabase } = await import('../helpers/postgres-server.js');
+    const db = await createDatabase('service');
+    const env = { ...base, MFA_STORE: db.url };
+    const [one, two] = await Promise.all([startService(env), startService(env)]);
+    try {
+      await roundTrip(one, two, 'hana');
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await db.drop();
+    }
+  });
+
+  test('Postgres with Redis beside it: challenges and counters in Redis, users and keys in Postgres', async () => {
+    const { createDatabase } = await import('../helpers/postgres-server.js');
+    const { redisUrl, uniquePrefix, dropPrefix } = await import('../helpers/redis-server.js');
+    const [db, redis] = await Promise.all([createDatabase('service_split'), redisUrl()]);
+    const prefix = uniquePrefix('service-split');
+    const env = { ...base, MFA_STORE: db.url, MFA_EPHEMERAL_STORE: redis, MFA_REDIS_PREFIX: prefix };
+    const [one, two] = await Promise.all([startService(env), startService(env)]);
+    try {
+      await roundTrip(one, two, 'ines');
+      // The confirmation's attempt counter went to Redis; the factor and keys to Postgres.
+      const { createClient } = await import('redis');
+      const r = createClient({ url: redis });
+      await r.connect();
+      try {
+        assert.ok((await r.keys(`${prefix}*`)).length > 0, 'ephemeral records in Redis');
+      } finally {
+        await r.quit();
+      }
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        assert.equal((await c.query("SELECT count(*)::int AS n FROM factors WHERE sub = 'ines'")).rows[0].n, 1);
+        assert.equal((await c.query('SELECT count(*)::int AS n FROM signing_keys')).rows[0].n, 2);
+        assert.equal((await c.query('SELECT count(*)::int AS n FROM failures')).rows[0].n, 0, 'no counters in Postgres');
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await Promise.all([db.drop(), dropPrefix(redis, prefix)]);
     }
   });
 });

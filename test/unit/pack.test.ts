@@ -51,6 +51,7 @@ test('the tarball has what a user needs', async (t) => {
     'dist/react.js', 'dist/react.d.ts', 'dist/vue.js', 'dist/vue.d.ts',
     'dist/server/entry.js', 'dist/server/index.js', 'dist/server/index.d.ts',
     'dist/server/sqlite.js', 'dist/server/sqlite.d.ts', 'dist/server/redis.js', 'dist/server/redis.d.ts',
+    'dist/server/postgres.js', 'dist/server/postgres.d.ts',
     // The QR encoder (qrcode's core, bundled: the package depends on no qrcode).
     'dist/elements/mfa-enroll/qr-encoder.js',
     ...['q2', 'transcodes', 'clerk', 'mx', 'authing'].flatMap((c) => [`dist/compat/${c}.js`, `dist/compat/${c}.d.ts`]),
@@ -147,6 +148,11 @@ test('without the peers, the server entry points fail with one line naming what 
     await RedisStore.connect().catch((e) => console.log(e.message));`);
   assert.equal(redis.code, 0, redis.stderr);
   assert.match(redis.stdout.trim(), /^RedisStore needs redis .*: npm i redis$/);
+  const postgres = await runIn(app.dir, `
+    const { PostgresStore } = await import('mfa-elements/server/postgres');
+    await PostgresStore.connect().catch((e) => console.log(e.message));`);
+  assert.equal(postgres.code, 0, postgres.stderr);
+  assert.match(postgres.stdout.trim(), /^PostgresStore needs pg .*: npm i pg$/);
 });
 
 test('the README’s server install command gives a working createMfaServer', async (t) => {

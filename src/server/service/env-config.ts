@@ -15,7 +15,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type StoreSpec = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string };
+export type StoreSpec = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; ephemeralUrl?: string; prefix: string };
 
 export interface ServiceConfig {
   port: number;
@@ -121,11 +121,20 @@ export function parseServiceEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     store = { kind: 'redis', url: storeText, prefix: env.MFA_REDIS_PREFIX || 'mfa:' };
   } else if (/^postgres(ql)?:\/\//i.test(storeText)) {
     url('MFA_STORE', storeText, ['postgres:', 'postgresql:']);
-    store = { kind: 'postgres', url: storeText };
+    store = { kind: 'postgres', url: storeText, prefix: env.MFA_REDIS_PREFIX || 'mfa:' };
+    if (env.MFA_EPHEMERAL_STORE) {
+      if (!/^rediss?:\/\//i.test(env.MFA_EPHEMERAL_STORE)) throw new ConfigError('MFA_EPHEMERAL_STORE must be redis://… or rediss://…');
+      url('MFA_EPHEMERAL_STORE', env.MFA_EPHEMERAL_STORE, ['redis:', 'rediss:']);
+      store.ephemeralUrl = env.MFA_EPHEMERAL_STORE;
+    }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeText)) {
     throw new ConfigError(`MFA_STORE: unsupported scheme in "${storeText.replace(/\/\/[^@/]*@/, '//…@')}" (a SQLite file path, redis://… or postgres://…)`);
   } else {
     store = { kind: 'sqlite', path: storeText };
+  }
+
+  if (env.MFA_EPHEMERAL_STORE && store.kind !== 'postgres') {
+    throw new ConfigError('MFA_EPHEMERAL_STORE needs MFA_STORE=postgres://… (challenges, counters and one-time marks move to Redis beside it)');
   }
 
   if (env.MFA_APP_NAME !== undefined && (env.MFA_APP_NAME.includes(':') || !env.MFA_APP_NAME.trim())) {

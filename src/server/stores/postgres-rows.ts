@@ -1,8 +1,17 @@
 /** Postgres rows to the store's records (postgres-store.ts). BIGINT columns arrive as numbers (see the pool's type parser). */
+import type pg from 'pg';
 import type { AuditEvent, FailureState, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm } from './store.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row is whatever the SELECT names
 export type Row = Record<string, any>;
+
+// BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
+// counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
+const INT8 = 20;
+export const typesOf = (driver: typeof pg) => ({
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+});
 
 export function toFactor(r: Row): StoredFactor {
   return {
@@ -27,7 +36,15 @@ export function toChallenge(r: Row): StoredChallenge {
 }
 
 export function toSigningKey(r: Row): SigningKeyRecord {
-  return { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  const k: SigningKeyRecord = { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
+  if (r.activate_at !== null && r.activate_at !== undefined) k.activateAt = r.activate_at;
+  if (r.retire_at !== null && r.retire_at !== undefined) k.retireAt = r.retire_at;
+  return k;
+}
+
+/** The insert parameters of a signing key, in the column order kid … retire_at. */
+export function keyParams(k: SigningKeyRecord): unknown[] {
+  return [k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt, k.activateAt ?? null, k.retireAt ?? null];
 }
 
 export function toAuditEvent(r: Row): AuditEvent {

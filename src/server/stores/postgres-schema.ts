@@ -144,6 +144,13 @@ BEGIN
 END $$;
 `,
   },
+  {
+    // Key rotation: a key published before it signs, and retired after its successor takes over.
+    version: 2,
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activate_at BIGINT, ADD COLUMN retire_at BIGINT;
+`,
+  },
 ];
 
 /**

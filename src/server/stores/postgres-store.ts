@@ -14,10 +14,11 @@
  * named prepared statements, only transaction-scoped advisory locks), so PgBouncer in
  * transaction mode works (docs/operating.md "Postgres").
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
-import { toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+import { keyParams, toAuditEvent, typesOf, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
@@ -48,16 +49,8 @@ export interface PostgresStoreOptions {
 
 /** Expired rows of ephemeral tables are swept at most this often per instance, off the hot path. */
 const SWEEP_EVERY_MS = 60_000;
-
-// BIGINT (int8) comes back as a string by default; every BIGINT here is an epoch-ms time or a
-// counter within Number.MAX_SAFE_INTEGER. Per pool, so the app's own pg usage is untouched.
-const INT8 = 20;
 /** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
 const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
 
 type Q = Pick<pg.PoolClient, 'query'>;
 
@@ -76,21 +69,22 @@ export class PostgresStore implements MfaStore {
   static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const timeout = options.queryTimeoutMs ?? 5_000;
     const connectMs = options.connectTimeoutMs ?? 2_000;
+    const driver = requirePeer<typeof pg>('pg', 'PostgresStore'); // loaded on first use: docs/packaging.md
     // pg-pool uses one setting both to open a connection and to wait in its queue: the client
     // gets the short connect timeout, the pool the longer queue bound.
-    class Client extends pg.Client {
+    class Client extends driver.Client {
       constructor(config?: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: connectMs });
       }
     }
-    const pool = options.pool ?? new pg.Pool({
+    const pool = options.pool ?? new driver.Pool({
       connectionString: options.connectionString ?? process.env.PG_URL,
       max: options.max ?? 10,
       Client,
       connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
       query_timeout: timeout,
       ...(options.statementTimeout !== false && { statement_timeout: timeout }),
-      types,
+      types: typesOf(driver),
     });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
@@ -337,17 +331,37 @@ export class PostgresStore implements MfaStore {
       ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE used_tokens.expires_at <= $3`, [jti, expiresAt, now]);
   }
 
+  async isTokenUsed(jti: string, now: number): Promise<boolean> {
+    return (await this.#q('SELECT 1 FROM used_tokens WHERE jti = $1 AND expires_at > $2', [jti, now])).rows.length > 0;
+  }
+
   // Signing keys
 
   getOrInsertSigningKey(k: SigningKeyRecord): Promise<SigningKeyRecord> {
     // Serialized by an advisory lock: under READ COMMITTED, two "insert if empty" could both see an empty table.
     return this.#tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_SIGNING_KEYS]);
-      await c.query(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at)
-        SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`, [k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt]);
-      const { rows } = await c.query<Row>('SELECT * FROM signing_keys ORDER BY created_at, seq LIMIT 1');
+      await c.query(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at)
+        SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`, keyParams(k));
+      // The first key ever inserted (by insertion order): a rotated-in key never takes its place.
+      const { rows } = await c.query<Row>('SELECT * FROM signing_keys ORDER BY seq LIMIT 1');
       return toSigningKey(rows[0]!);
     });
+  }
+
+  insertSigningKey(k: SigningKeyRecord): Promise<void> {
+    // The lock of getOrInsertSigningKey: its "is the table empty" never races this. A duplicate kid throws (primary key).
+    return this.#tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_SIGNING_KEYS]);
+      await c.query(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)`, keyParams(k));
+    });
+  }
+
+  retireSigningKey(kid: string, retireAt: number): Promise<boolean> {
+    // Keeps the earlier retirement: a later rotation never extends a key's life. One statement.
+    return this.#changed(`UPDATE signing_keys SET retire_at = CASE WHEN retire_at IS NULL OR retire_at > $2 THEN $2 ELSE retire_at END
+      WHERE kid = $1`, [kid, retireAt]);
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {

@@ -44,6 +44,8 @@ export class SplitStore implements MfaStore {
   // Durable: signing keys and audit
   getOrInsertSigningKey(candidate: SigningKeyRecord) { return this.#d.getOrInsertSigningKey(candidate); }
   listSigningKeys() { return this.#d.listSigningKeys(); }
+  insertSigningKey(record: SigningKeyRecord) { return this.#d.insertSigningKey(record); }
+  retireSigningKey(kid: string, retireAt: number) { return this.#d.retireSigningKey(kid, retireAt); }
   appendAuditEvent(event: AuditEvent) { return this.#d.appendAuditEvent(event); }
   listAuditEvents(sub: string, limit: number) { return this.#d.listAuditEvents(sub, limit); }
 
@@ -72,7 +74,9 @@ export class SplitStore implements MfaStore {
   revokeSession(sub: string, session: string, at: number, expiresAt: number) { return this.#e.revokeSession(sub, session, at, expiresAt); }
   sessionRevokedAt(sub: string, session: string, now: number) { return this.#e.sessionRevokedAt(sub, session, now); }
   hitRateLimit(key: string, windowMs: number, now: number) { return this.#e.hitRateLimit(key, windowMs, now); }
+  // One-time-token marks: taking and asking both on one side, so "used once" has one truth.
   useTokenOnce(jti: string, expiresAt: number, now: number) { return this.#e.useTokenOnce(jti, expiresAt, now); }
+  isTokenUsed(jti: string, now: number) { return this.#e.isTokenUsed(jti, now); }
 
   /** Closes both, even when one fails to. */
   async close(): Promise<void> {
