@@ -5,7 +5,8 @@
  * openapi.json at the repository root (and `--check` fails when that file is stale).
  */
 import { z } from 'zod';
-import { auditSchema, confirmSchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
+import { BUILT_IN_FACTORS } from '../factors/registry.js';
+import { auditSchema, confirmSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 import { introspectSchema, rotateSchema } from './server-schemas.js';
 import * as R from './responses.js';
 
@@ -25,10 +26,16 @@ interface Operation {
   query?: Record<string, { schema: z.ZodType; description: string }>;
 }
 
+/**
+ * `POST /factors` bodies: the router accepts any `{type, …}` and each factor checks its own input,
+ * so the document lists the built-in factors' own schemas (an app's factors add theirs at run time).
+ */
+const enrollBody = z.union(BUILT_IN_FACTORS.flatMap((f) => (f.enrollInput ? [f.enrollInput] : [])) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+
 /** Every operation the server answers (the OpenAPI test compares this with the router). */
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/factors', summary: 'The signed-in user\'s confirmed factors', auth: 'session', ok: { 200: R.factorListSchema } },
-  { method: 'post', path: '/factors', summary: 'Start adding a factor', auth: 'session', body: enrollSchema, ok: { 201: R.enrollmentSchema }, errors: [409, 429] },
+  { method: 'post', path: '/factors', summary: 'Start adding a factor', auth: 'session', body: enrollBody, ok: { 201: R.enrollmentSchema }, errors: [409, 429] },
   { method: 'post', path: '/factors/{id}/confirm', summary: 'Confirm a pending factor', auth: 'session', body: confirmSchema, ok: { 200: R.confirmedSchema }, errors: [403, 404, 409, 410, 423] },
   { method: 'post', path: '/factors/{id}/resend', summary: 'Send a new enrollment code', auth: 'session', ok: { 200: R.enrollmentSchema }, errors: [404, 409, 429] },
   { method: 'patch', path: '/factors/{id}', summary: 'Rename a factor', auth: 'session', body: renameSchema, ok: { 200: R.renamedSchema }, errors: [404] },
