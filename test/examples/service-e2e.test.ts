@@ -1,6 +1,6 @@
 /**
  * The example backends beside the standalone service, as a deployment runs them: the service is
- * `mfa-elements serve` (package.json `bin`) in its own process on SQLite; each backend is
+ * `mfa-elements serve` (package.json `bin`), two instances over one Redis; each backend is
  * configured with nothing but the service URL, the shared session secret and the admin token, and
  * finds issuer, keys and introspection through discovery. A user enrolls TOTP and steps up over
  * the HTTP protocol with the app-session assertion; then:
@@ -17,13 +17,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 // @ts-expect-error: plain JS shared with the e2e tests (no declaration file); typed just below.
 import * as authenticator from '../e2e/authenticator.mjs';
+import { randomBytes } from 'node:crypto';
+import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import { build, freePort, LANGUAGES, ROOT, startBackend, type Language, type RunningBackend } from './backends.js';
 import { SESSION_COOKIE, SESSION_SECRET, sessionCookie } from './live-service.js';
 
 const codeAt: (secret: string, step: number) => string = authenticator.codeAt;
 const currentStep: () => number = authenticator.currentStep;
 const waitForStep: (step: number) => Promise<void> = authenticator.waitForStep;
-const ADMIN_TOKEN = `admin-${process.pid}-${Date.now()}`;
+const ADMIN_TOKEN = `admin-${randomBytes(16).toString("hex")}`; // the service refuses admin tokens under 32 characters
 const APP_ORIGIN = 'http://app.example.test';
 
 /** The `mfa-elements` command as package.json declares it. */
@@ -34,7 +36,8 @@ function serviceCommand(): string {
   return join(ROOT, bin);
 }
 
-async function startService() {
+/** One `mfa-elements serve` process; `env` adds to (or overrides) the environment below. */
+async function startService(env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mfa-service-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -50,6 +53,10 @@ async function startService() {
       MFA_SESSION_SECRET: SESSION_SECRET,
       MFA_SESSION_COOKIE: SESSION_COOKIE,
       MFA_ADMIN_TOKEN: ADMIN_TOKEN,
+      // Where this instance is reached (discovery's jwks_uri and introspection_endpoint), which
+      // is not the issuer once the instances share one.
+      MFA_PUBLIC_URL: `${url}/mfa`,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,7 +86,35 @@ async function startService() {
   return { url, stop, output: () => output };
 }
 
-describe('example backends beside `mfa-elements serve`', () => {
+/**
+ * Two service instances sharing one Redis (as a deployment behind a load balancer runs them):
+ * the user steps up through the first; the Python backend asks the first, Go and Java the second.
+ * Both instances need the same encryption key (the signing key is sealed with it), prefix and
+ * issuer (each would otherwise name itself by its own origin).
+ */
+async function startServices() {
+  const redis = await redisUrl();
+  const shared = {
+    MFA_STORE: redis,
+    MFA_REDIS_PREFIX: uniquePrefix('service-e2e'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    MFA_ISSUER: 'https://mfa.example.test',
+  };
+  const [a, b] = await Promise.all([startService(shared), startService(shared)]);
+  return {
+    a, b,
+    async stop() {
+      await Promise.all([a.stop(), b.stop()]);
+      await dropPrefix(redis, shared.MFA_REDIS_PREFIX);
+    },
+  };
+}
+
+/** Which service instance each backend talks to. */
+const INSTANCE_OF: Record<Language, 'a' | 'b'> = { python: 'a', go: 'b', java: 'b' };
+
+describe('example backends beside two `mfa-elements serve` instances on one Redis', () => {
+  let services: Awaited<ReturnType<typeof startServices>>;
   let service: Awaited<ReturnType<typeof startService>>;
   const backends = new Map<Language, RunningBackend>();
   let cookie: string;
@@ -114,8 +149,8 @@ describe('example backends beside `mfa-elements serve`', () => {
     return verified.token as string;
   }
 
-  const introspect = async (token: string, consume = false) => {
-    const res = await fetch(`${service.url}/mfa/introspect`, {
+  const introspect = async (token: string, consume = false, at = service) => {
+    const res = await fetch(`${at.url}/mfa/introspect`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token, ...(consume && { consume: 'true' }) }).toString(),
@@ -125,11 +160,13 @@ describe('example backends beside `mfa-elements serve`', () => {
   };
 
   before(async () => {
-    service = await startService();
+    services = await startServices();
+    service = services.a;
     await Promise.all(
       LANGUAGES.map(async (lang) => {
         const b = await build(lang);
-        backends.set(lang, await startBackend(lang, b, { APP_SESSION_SECRET: SESSION_SECRET, MFA_SERVICE_URL: service.url, MFA_ADMIN_TOKEN: ADMIN_TOKEN }));
+        const url = services[INSTANCE_OF[lang]].url;
+        backends.set(lang, await startBackend(lang, b, { APP_SESSION_SECRET: SESSION_SECRET, MFA_SERVICE_URL: url, MFA_ADMIN_TOKEN: ADMIN_TOKEN }));
       }),
     );
     cookie = await sessionCookie(`e2e-${Date.now()}`, 'e2e-session');
@@ -141,7 +178,7 @@ describe('example backends beside `mfa-elements serve`', () => {
 
   after(async () => {
     await Promise.all([...backends.values()].map((b) => b.stop()));
-    await service?.stop();
+    await services?.stop();
   });
 
   test('discovery names what the backends need', async () => {
@@ -171,6 +208,7 @@ describe('example backends beside `mfa-elements serve`', () => {
         assert.match(replay.headers.get('www-authenticate') ?? '', /error="insufficient_user_authentication"/);
       }
       assert.equal((await introspect(token)).active, false);
+      assert.equal((await introspect(token, false, services.b)).active, false, 'spent on the other instance too');
     }
   });
 
