@@ -62,7 +62,7 @@ test('consume via introspection and one-time guards share one use, across instan
   assert.deepEqual(await introspect(A, t1, false), { active: false });
   assert.deepEqual(await introspect(B, t1, true), { active: false });
   // The reusable route does not consume: it still accepts the (valid, unexpired) token.
-  assert.equal((await call(A.url, 'POST', '/api/transfer', { user: sub, headers: { 'step-up-token': t1 } })).status, 200);
+  assert.equal((await call(A.url, 'POST', '/api/transfer-reusable', { user: sub, headers: { 'step-up-token': t1 } })).status, 200);
 
   // 2. Used by B's one-time guard → introspection on A says inactive, and cannot consume it.
   const t2 = await token(codes[1]!);

@@ -110,6 +110,9 @@ async function main(): Promise<void> {
   // /api/transfer, on any instance, is refused after.
   app.post('/api/transfer-once', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), (c) =>
     c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
+  // The same scope with reusable tokens (`reusable: true`): a token opens it until it expires.
+  app.post('/api/transfer-reusable', mfa.requireStepUp({ resource: 'payments', action: 'transfer', reusable: true }), (c) =>
+    c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
 
   const server = serve({ fetch: app.fetch, port: Number(env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(`ready ${info.port}\n`);

@@ -70,7 +70,7 @@ describe('audit events reach a custom sink', () => {
     const code = h.code(secret);
     assert.equal((await h.answer('alice', PAY, code)).status, 200);
     events.length = 0;
-    await expectError(await h.answer('alice', PAY, code), 403, 'invalid_code');
+    await expectError(await h.answer('alice', PAY, code), 403, 'code_used');
     assert.deepEqual(types(), ['verify.replay', 'verify.failure']);
     assert.equal(events[0].severity, 'warning');
     assert.equal(events[0].status, 'failure');

@@ -58,12 +58,14 @@ describe('Authorization: Bearer for guards', () => {
       const h = makeServer({ acceptBearer });
       const f = await h.enrollTotp(A);
       const { token } = await h.stepUp(A, f.secret, 'payments', 'transfer');
-      const res = await h.request('POST', '/api/transfer', { user: A, headers: { authorization: `Bearer ${token}` } });
+      // The reusable route: one token for all three requests (the default route would spend it).
+      const route = '/api/transfer-reusable';
+      const res = await h.request('POST', route, { user: A, headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, acceptBearer ? 200 : 401, `acceptBearer ${acceptBearer}`);
       // Step-Up-Token still works, and wins over Authorization.
-      const both = await h.request('POST', '/api/transfer', { user: A, headers: { 'step-up-token': token, authorization: 'Bearer garbage' } });
+      const both = await h.request('POST', route, { user: A, headers: { 'step-up-token': token, authorization: 'Bearer garbage' } });
       assert.equal(both.status, 200);
-      const other = await h.request('POST', '/api/transfer', { user: A, headers: { authorization: `Basic ${Buffer.from(`a:${token}`).toString('base64')}` } });
+      const other = await h.request('POST', route, { user: A, headers: { authorization: `Basic ${Buffer.from(`a:${token}`).toString('base64')}` } });
       assert.equal(other.status, 401);
     }
   });

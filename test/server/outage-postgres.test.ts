@@ -170,7 +170,7 @@ describe('a Postgres outage', { timeout: 120_000 }, () => {
     assert.equal((await resume(bob, pending[1]!, rightCode)).status, 403);
     const aliceReplay = await resume(alice, await startChallenge(alice), aliceCode);
     assert.equal(aliceReplay.status, 403, show(aliceReplay));
-    assert.equal(aliceReplay.body.error.code, 'invalid_code');
+    assert.equal(aliceReplay.body.error.code, 'code_used', 'a replay says so (docs/server.md)');
 
     const factors = await call(url(), 'GET', '/mfa/factors', { user: bob });
     assert.equal(factors.status, 200);

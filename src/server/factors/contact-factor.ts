@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { factorLabel } from './factor-label.js';
 import { MfaError } from '../../core/errors.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import { toE164 } from '../../core/phone.js';
@@ -78,7 +79,7 @@ interface PickState extends ChallengeState {
   offered: string[];
 }
 
-const label = z.string().trim().min(1).max(64);
+const label = factorLabel;
 const INPUT = {
   phone: z.strictObject({
     type: z.literal('phone'),

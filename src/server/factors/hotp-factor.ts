@@ -14,6 +14,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { factorLabel } from './factor-label.js';
 import { MfaError } from '../../core/errors.js';
 import { parseCodeOfLength } from '../../core/code-format.js';
 import { strengthOf } from '../../core/factor-strength.js';
@@ -141,7 +142,7 @@ export function hotpFactor(options: HotpOptions = {}): ServerFactor {
       counter: z.number().int().min(0).max(2 ** 48).optional(),
       digits: z.number().int().min(6).max(8).optional(),
       algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).optional(),
-      label: z.string().trim().min(1).max(64).optional(),
+      label: factorLabel.optional(),
     }),
 
     async enroll({ ctx, scope }, input: Omit<HotpTokenInput, 'sub'>) {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { factorLabel } from './factor-label.js';
 import { MfaError } from '../../core/errors.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import { parseCodeOfLength } from '../../core/code-format.js';
@@ -75,7 +76,7 @@ async function checkTotpCode(ctx: MfaContext, factor: StoredFactor, code: string
 export const codeStep = (digits: number, guid: string, label = 'Enter the code from your authenticator app'): ChallengeStep =>
   ({ guid, type: 'code', label, fieldName: 'code', length: digits, inputMode: 'numeric' });
 
-const label = z.string().trim().min(1).max(64);
+const label = factorLabel;
 
 export const totpFactor: ServerFactor = {
   type: 'totp',

@@ -14,6 +14,7 @@ import {
 } from '@simplewebauthn/server';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { factorLabel } from './factor-label.js';
 import { MfaError } from '../../core/errors.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import { usableFactors } from '../challenge-refs.js';
@@ -190,7 +191,7 @@ export const webauthnFactor: ServerFactor = {
   strength: strengthOf('webauthn'),
   kinds: ['webauthn', ENROLL_KIND],
   enabled: (ctx) => ctx.webauthn !== null,
-  enrollInput: z.strictObject({ type: z.literal('webauthn'), label: z.string().trim().min(1).max(64).optional() }),
+  enrollInput: z.strictObject({ type: z.literal('webauthn'), label: factorLabel.optional() }),
 
   async enroll({ ctx, scope }, input: { label?: string }) {
     const { sub } = scope.user;

@@ -1,14 +1,13 @@
 /** Request bodies of the HTTP protocol (docs/server.md). Strict: unknown keys are refused. */
 import { z } from 'zod';
+import { factorLabel } from '../factors/factor-label.js';
 
 /** Resource and action names: short, printable, no spaces (they end up in tokens and logs). */
 const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const id = z.string().min(1).max(64);
 /** A typed code before format checks (the factor decides what is well-formed). */
 const codeText = z.string().min(1).max(64);
-/** Shown back to the user; control characters (and NUL, which Postgres cannot store) are malformed input. */
-// eslint-disable-next-line no-control-regex
-const label = z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+const label = factorLabel;
 
 export const startChallengeSchema = z.strictObject({
   resource: name,
