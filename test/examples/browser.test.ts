@@ -51,7 +51,9 @@ describe('example backends behind one origin with the browser', () => {
       const prefix = url.split('/')[1] ?? '';
       const route = (): Promise<void> | void => {
         if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-        if (url === '/dist/mfa-elements.iife.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(BUNDLE));
+        // The script-tag bundle and the companions it loads from beside it (docs/packaging.md).
+        const companion = /^\/dist\/(mfa-elements\.iife|mfa-prompt-steps|mfa-passkeys)\.js$/.exec(url);
+        if (companion) return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(join(ROOT, url.slice(1))));
         if (prefix === 'mfa') return forward(req, res, service.url + url);
         const backend = backends.get(prefix);
         if (backend) return forward(req, res, backend.url + url.slice(prefix.length + 1));
@@ -112,9 +114,12 @@ describe('example backends behind one origin with the browser', () => {
         assert.deepEqual(await result, { status: 200, body: { ok: true, sub, amr: ['otp'] } });
         assert.equal(await page.locator('mfa-prompt').count(), 0, 'the prompt is gone');
 
-        // The token stays in memory for the next call of the same scope: no second prompt.
-        const again = await page.evaluate(async (path) => (await window.MfaElements.mfaFetch(path, { method: 'POST' })).status, `/${lang}/transfer`);
-        assert.equal(again, 200);
+        // One step-up, one request: the retry spent the token. This service keeps no freshness
+        // (reuse 'none'), so the next call of the same scope asks again; cancelled, it gets the 401.
+        const again = page.evaluate(async (path) => (await window.MfaElements.mfaFetch(path, { method: 'POST' })).status, `/${lang}/transfer`);
+        await input.waitFor();
+        await page.keyboard.press('Escape');
+        assert.equal(await again, 401);
         assert.deepEqual(errors, []);
       } finally {
         await context.close();
