@@ -35,6 +35,8 @@ describe('<mfa-authenticators>', () => {
     const factor = part(el, 'factor')!;
     expect(factor.querySelector('h3')!.textContent).to.equal('Authenticator app');
     expect(factor.textContent).to.match(/Added \w{3} \d{1,2}, \d{4}/);
+    // Named after its kind: the kind is not said twice ("Authenticator app · Authenticator app").
+    expect(factor.querySelector('.muted')!.textContent).to.match(/^Added /);
     expect(shadow(el).textContent).to.contain('10 recovery codes left');
     await expect(el).to.be.accessible();
   });
@@ -65,6 +67,8 @@ describe('<mfa-authenticators>', () => {
     await sendKeys({ press: 'Enter' });
     await until(() => part(el, 'factor')?.querySelector('h3')?.textContent === '<b>Work</b> phone', 5000, 'renamed');
     expect(part(el, 'factor')!.querySelector('b')).to.equal(null);
+    // Named otherwise: the kind is said beside the name.
+    expect(part(el, 'factor')!.querySelector('.muted')!.textContent).to.match(/^Authenticator app · Added /);
     expect((await getDefaultClient().listFactors()).factors[0].label).to.equal('<b>Work</b> phone');
   });
 

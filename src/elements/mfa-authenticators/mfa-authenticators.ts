@@ -229,9 +229,15 @@ export class MfaAuthenticators extends MfaModalElement {
   private renderFactor(f: FactorSummary) {
     const s = this.strings;
     const renaming = this.view.kind === 'rename' && this.view.factor.id === f.id;
+    const typeName = factorTypeLabel(s, f.type);
     return html`<li class="factor" part="factor">
       <h3>${f.label}</h3>
-      <span class="muted">${factorTypeLabel(s, f.type)} · ${format(s.addedOn, { date: this.date(f.createdAt) })} · ${f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed}</span>
+      <span class="muted">${[
+        // The kind, unless the name already says it ("Authenticator app" named after its type).
+        ...(f.label.trim().toLowerCase() === typeName.toLowerCase() ? [] : [typeName]),
+        format(s.addedOn, { date: this.date(f.createdAt) }),
+        f.lastUsedAt ? format(s.lastUsedOn, { date: this.date(f.lastUsedAt) }) : s.neverUsed,
+      ].join(' · ')}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
