@@ -110,6 +110,13 @@ describe('edges a user walks into', () => {
     back.click();
     await until(() => document.activeElement === inputOf(el), 5000, 'back on the code');
     expect(el.open).to.equal(true);
+    // Escape in the list goes back too (it does not end the whole step-up).
+    part(el, 'switch-button')!.click();
+    await until(() => deepActive()?.matches('[part~="method-button"]'), 5000, 'methods list focused');
+    await sendKeys({ press: 'Escape' });
+    await until(() => document.activeElement === inputOf(el), 5000, 'Escape: back on the code');
+    expect(el.open, 'still open after Escape in the list').to.equal(true);
+    expect(part(el, 'methods')).to.equal(null);
 
     // Lock the app: the screen says until when and lists the recovery code, not "Enter the code…".
     const wrong = await wrongCodeFor(secret);

@@ -245,6 +245,19 @@ export class MfaPrompt extends MfaModalElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
   }
 
+  /**
+   * Escape (or ×) in the "use another method" list goes back to the code entry, as Back does;
+   * only the footer's Close ends the step-up there.
+   */
+  protected override requestClose(): void {
+    if (this.listing && this.retry) return this.retry();
+    super.requestClose();
+  }
+
+  private closeAll(): void {
+    super.requestClose();
+  }
+
   private finish(outcome: IdpAuthResponse): void {
     this.settle(outcome);
     this.hide();
@@ -314,7 +327,7 @@ export class MfaPrompt extends MfaModalElement {
     if (this.phase === 'enroll') return nothing; // the embedded enrollment has its own buttons
     if (this.phase === 'blocked') {
       return html`
-        <button part="button" @click=${this.requestClose}>${s.close}</button>
+        <button part="button" @click=${this.closeAll}>${s.close}</button>
         ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.listing ? s.back : s.tryAgain}</button>` : nothing}
       `;
     }
