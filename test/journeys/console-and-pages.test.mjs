@@ -82,6 +82,8 @@ test('bank questions: a wrong answer is replaced, Enter picks a choice; the answ
   const { page } = j;
   await signInWithApp(page, 'journey-dan');
   await page.goto(demo.url + '/bank.html');
+  // The intro speaks plainly: no protocol words.
+  assert.doesNotMatch(await page.locator('main').innerText(), /CHALLENGED|acr|kba|MX-style/i);
   await page.getByRole('button', { name: 'Connect my bank' }).click();
   const answer = page.locator('mfa-prompt [part~="answer-input"]');
   await answer.waitFor();
