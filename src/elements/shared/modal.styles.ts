@@ -36,6 +36,8 @@ export const modalStyles = css`
     width: min(var(--mfa-dialog-width, 26rem), calc(100vw - 2rem));
     max-height: calc(100dvh - 2rem);
     overflow: auto;
+    /* What scrolls into view on focus clears the sticky title and actions. */
+    scroll-padding-block: 5rem 5.5rem;
     padding: 0;
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
@@ -50,22 +52,30 @@ export const modalStyles = css`
   .inline {
     display: block;
   }
+  /* Sticky like the footer: on a small screen the dialog scrolls, and the title (what is being
+     asked) stays in sight, however far down the input or the actions are. */
   header {
+    position: sticky;
+    top: 0;
+    z-index: 1;
+    background: var(--_bg);
     display: flex;
     align-items: start;
     justify-content: space-between;
     gap: var(--_space);
-    padding: var(--_space) var(--_space) 0;
+    padding: var(--_space) var(--_space) calc(var(--_space) / 2);
   }
   h2 {
+    min-width: 0;
     margin: 0;
     font-size: 1.25rem;
     line-height: 1.3;
+    overflow-wrap: anywhere;
   }
   .body {
     display: grid;
     gap: calc(var(--_space) * 0.75);
-    padding: var(--_space);
+    padding: calc(var(--_space) / 2) var(--_space) var(--_space);
   }
   .body p {
     margin: 0;
