@@ -32,6 +32,8 @@ export async function journey(demo, name, { viewport = { width: 900, height: 800
       const focus = await focusOwner(page);
       assert.notEqual(focus.tag, 'BODY', `${name}/${label}: focus fell to <body>`);
       if (focus.dialogOpen) assert.ok(focus.insideDialog, `${name}/${label}: focus (${focus.tag}) is outside the open dialog`);
+      const title = await dialogTitle(page);
+      if (title) assert.deepEqual(title.problems, [], `${name}/${label}: the title "${title.text}" is not fully in sight`);
       return focus;
     },
     async done() {
@@ -58,6 +60,28 @@ export function focusOwner(page) {
       dialogOpen: !!top,
       insideDialog: !!top && path.some((el) => el === top || top.contains(el) || top.shadowRoot.contains(el)),
     };
+  });
+}
+
+/**
+ * The title of the topmost open dialog, and what keeps a person from reading it: cut off by the
+ * viewport, scrolled out of the dialog, covered, or clipped sideways (a small screen, a long word).
+ */
+export function dialogTitle(page) {
+  return page.evaluate(() => {
+    const hosts = [...document.querySelectorAll('mfa-prompt, mfa-enroll, mfa-authenticators')];
+    const top = hosts.filter((h) => h.shadowRoot?.querySelector('dialog[open]')).at(-1);
+    const t = top?.shadowRoot.querySelector('[part~="title"]');
+    if (!t) return null;
+    const r = t.getBoundingClientRect();
+    const d = top.shadowRoot.querySelector('dialog').getBoundingClientRect();
+    const problems = [];
+    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) problems.push('outside the viewport');
+    if (r.top < d.top || r.bottom > d.bottom) problems.push('scrolled out of the dialog');
+    if (t.scrollWidth > t.clientWidth) problems.push('clipped sideways');
+    const hit = top.shadowRoot.elementFromPoint(r.left + Math.min(8, r.width / 2), r.top + Math.min(8, r.height / 2));
+    if (!problems.length && !(hit === t || t.contains(hit))) problems.push(`covered by ${hit?.tagName}`);
+    return { text: t.textContent.trim(), problems };
   });
 }
 
@@ -92,4 +116,27 @@ export async function until(check, ms = 5000, what = 'condition') {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The 6-digit code of the next message the page's dev outbox shows (newer than `seen.last`):
+ * what a person reads off their phone or inbox.
+ */
+export async function nextCodeOnPage(page, seen) {
+  const item = page.locator('#outbox li').first();
+  return until(async () => {
+    const text = (await item.count()) ? await item.textContent() : '';
+    if (!text || text === seen.last) return null;
+    seen.last = text;
+    return text.match(/\b(\d{6})\b/)?.[1];
+  }, 10_000, 'a new code in the outbox');
+}
+
+/** Signs in on the demo page by keyboard. */
+export async function signIn(page, url, name) {
+  await page.goto(url);
+  await page.locator('#username').focus();
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: `Signed in as ${name}` }).waitFor();
 }
