@@ -190,6 +190,14 @@ export class MfaPrompt extends MfaModalElement {
     const s = this.strings;
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
     if (this.x?.stepError(this as never, e)) return;
+    // Offline, or the server failed (5xx), while checking an answer: keep it and the challenge,
+    // say so; Verify sends it again.
+    if (this.phase == 'verifying' && (e.code === 'network' || (e.status ?? 0) >= 500)) {
+      this.phase = 'code';
+      this.setStatus(e.code === 'network' ? s.networkError : s.serverError, true);
+      this.codeInput.focus();
+      return;
+    }
     // Rarer answers (a code used already, a lockout with its ways out) live in the lazy steps.
     if (e.code === 'code_used' || e.code === 'locked') {
       void this.steps().then((m) => m.stepError(this as never, e));
@@ -221,13 +229,6 @@ export class MfaPrompt extends MfaModalElement {
         this.block('expired', s.expired, retry);
         return;
       case 'network':
-        // Offline while checking an answer: keep it (and the challenge); Verify sends it again.
-        if (this.phase == 'verifying') {
-          this.phase = 'code';
-          this.setStatus(s.networkError, true);
-          this.codeInput.focus();
-          return;
-        }
         this.block('network', s.networkError, retry);
         return;
       default:
@@ -242,7 +243,9 @@ export class MfaPrompt extends MfaModalElement {
     this.pendingFailure = reason;
     this.retry = retry;
     this.setStatus(message, urgent);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
+    // On the way forward (Try again) when there is one, so Enter retries; else on Close.
+    const footer = () => this.renderRoot.querySelector<HTMLButtonElement>('footer .primary') ?? this.renderRoot.querySelector<HTMLButtonElement>('footer button');
+    void this.updateComplete.then(() => footer()?.focus());
   }
 
   /**

@@ -1,0 +1,129 @@
+// Journey: things going wrong in the middle of a step-up, on a 320 px phone in dark mode, by
+// keyboard — the server fails (5xx from the gateway), the network drops and comes back, the
+// challenge expires (the server's clock moved on, nobody waits 5 minutes), the page is reloaded.
+// Each time the prompt says what happened, keeps what the user typed where that helps, and the
+// next try works. Runs against demo/app.mjs behind the harness's gateway (demo-harness.mjs).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { codeAt } from '../e2e/authenticator.mjs';
+import { startHarnessDemo } from './demo-harness.mjs';
+import { focusOwner, journey, result, signIn, statusOf, until } from './journey.mjs';
+
+let demo;
+before(async () => { demo = await startHarnessDemo(); });
+after(async () => { await demo?.stop(); });
+
+const promptStatus = (page) => statusOf(page, 'mfa-prompt').then((s) => s?.text ?? '');
+const RESUME = /^\/mfa\/challenges\/[^/]+\/resume$/;
+/** Past the step-up's freshness, so the next transfer asks again. */
+const FRESHNESS_OVER = 16 * 60_000;
+
+test('5xx, offline, expired, reload mid-verify: said, code kept, the retry works', { timeout: 120_000 }, async () => {
+  const j = await journey(demo, 'resilience', {
+    viewport: { width: 320, height: 640 },
+    colorScheme: 'dark',
+    // The 5xx and the dropped network are this journey's point; so are 401 challenges and a wrong code.
+    allow: [/status of 4(01|03|10)/, /status of 50[23]/, /ERR_INTERNET_DISCONNECTED/],
+  });
+  const { page } = j;
+  const step = () => Math.floor(demo.clock.now() / 30_000); // the server's TOTP step
+  let used = 0;
+  /** The app's code for a step the server has not seen used yet. */
+  const nextCode = () => { used = Math.max(used + 1, step()); return codeAt(secret, used); };
+
+  await signIn(page, demo.url, 'journey-jo');
+  await page.getByRole('button', { name: 'Set up authenticator app' }).focus();
+  await page.keyboard.press('Enter');
+  const secret = (await page.locator('mfa-enroll#enroll [part~="secret"]').textContent()).replace(/\s/g, '');
+  await j.step('enroll-qr-320'); // the title stays in sight though the dialog scrolls to the field
+  await page.keyboard.type(nextCode());
+  await page.keyboard.press('Enter');
+  await page.locator('mfa-enroll#enroll [part~="recovery-codes"]').waitFor();
+  await j.step('recovery-codes-320');
+  await page.locator('mfa-enroll#enroll').getByRole('button', { name: 'Done' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByText('Authenticator app added.').waitFor();
+
+  const transfer = async () => {
+    await page.getByRole('button', { name: 'Transfer $100 to Savings' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('mfa-prompt > input').waitFor();
+    await until(async () => (await focusOwner(page)).tag === 'INPUT', 5000, 'code field focused');
+  };
+  const input = page.locator('mfa-prompt > input');
+  const transferred = () => until(async () => (await result(page)) === 'Transferred $100 to Savings.', 8000, 'transferred');
+
+  // 1. The server fails while checking the code: said, code kept, Verify again works.
+  await transfer();
+  demo.fail('POST', RESUME, 502);
+  const code1 = nextCode();
+  await page.keyboard.type(code1);
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)) === 'Something went wrong on our side. Try again.', 5000, 'server error said');
+  assert.equal(await input.inputValue(), code1, 'the typed code is kept');
+  assert.equal((await focusOwner(page)).tag, 'INPUT', 'focus on the code, ready to send again');
+  await j.step('server-error-code-kept');
+  await page.keyboard.press('Enter');
+  await transferred();
+  await j.step('transferred-after-5xx');
+  await page.evaluate(() => (document.getElementById('result').textContent = ''));
+
+  // 2. The network drops while checking: said, code kept; back online, Verify works.
+  demo.clock.advance(FRESHNESS_OVER);
+  await transfer();
+  await page.context().setOffline(true);
+  const code2 = nextCode();
+  await page.keyboard.type(code2);
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)).startsWith('We couldn’t reach the server'), 5000, 'offline said');
+  assert.equal(await input.inputValue(), code2, 'the typed code is kept');
+  await j.step('offline-code-kept');
+  await page.context().setOffline(false);
+  await page.keyboard.press('Enter');
+  await transferred();
+  await page.evaluate(() => (document.getElementById('result').textContent = ''));
+
+  // 3. The challenge expires while the prompt is open: said, and "Try again" starts a new one.
+  demo.clock.advance(FRESHNESS_OVER);
+  await transfer();
+  demo.clock.advance(5 * 60_000 + 1000);
+  await page.keyboard.type(nextCode());
+  await page.keyboard.press('Enter');
+  await until(async () => (await promptStatus(page)) === 'This request has expired. Start again.', 5000, 'expired said');
+  const focus = await focusOwner(page);
+  assert.equal(focus.text, 'Try again', 'focus on Try again');
+  await j.step('expired-try-again');
+  await page.keyboard.press('Enter');
+  await until(async () => (await focusOwner(page)).tag === 'INPUT' && (await input.inputValue()) === '', 5000, 'a new challenge, field empty');
+  await page.keyboard.type(nextCode());
+  await page.keyboard.press('Enter');
+  await transferred();
+  await j.step('transferred-after-expiry');
+  await page.evaluate(() => (document.getElementById('result').textContent = ''));
+
+  // 4. Reload mid-challenge, after a wrong code: the page comes back signed in, no dialog left
+  //    over; the next transfer asks again and still counts the wrong code (attempts survive reloads).
+  demo.clock.advance(FRESHNESS_OVER);
+  await transfer();
+  await page.keyboard.type('000000');
+  await page.keyboard.press('Enter');
+  await until(async () => /attempts? left/.test(await promptStatus(page)), 5000, 'wrong code');
+  const leftBefore = Number((await promptStatus(page)).match(/(\d+) attempts? left/)[1]);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Signed in as journey-jo' }).waitFor();
+  assert.equal(await page.locator('mfa-prompt dialog[open]').count(), 0);
+  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).focus();
+  await j.step('reloaded');
+  await transfer();
+  await page.keyboard.type('000000');
+  await page.keyboard.press('Enter');
+  await until(async () => /attempts? left/.test(await promptStatus(page)), 5000, 'wrong code after reload');
+  const leftAfter = Number((await promptStatus(page)).match(/(\d+) attempts? left/)[1]);
+  assert.equal(leftAfter, leftBefore - 1, 'the reload did not reset the attempts');
+  await j.step('wrong-after-reload');
+  await page.keyboard.type(nextCode());
+  await page.keyboard.press('Enter');
+  await transferred();
+  await j.step('transferred-after-reload');
+  await j.done();
+});
