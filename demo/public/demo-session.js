@@ -71,3 +71,19 @@ export async function showOutbox(list, limit) {
   if (list.textContent === lines.join('')) return;
   list.replaceChildren(...lines.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
 }
+
+/**
+ * Focuses `selector` once the framework has rendered it. Signing in or out replaces the part of
+ * the page the user was in: without this, focus falls to <body> and a keyboard user starts over
+ * from the top of the page.
+ * @param {string} selector
+ */
+export function focusWhenShown(selector) {
+  const until = performance.now() + 2000;
+  const tick = () => {
+    const el = /** @type {HTMLElement | null} */ (document.querySelector(selector));
+    if (el) el.focus();
+    else if (performance.now() < until) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}

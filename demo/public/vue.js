@@ -3,7 +3,7 @@
 // code is usually a template — `<mfa-prompt :open="stepUp" @resolve="…">` — compiled at build time,
 // with `compilerOptions.isCustomElement = (tag) => tag.startsWith('mfa-')` (docs/frameworks.md).
 import { createApp, h, onMounted, ref } from '/vendor/vue.runtime.esm-browser.prod.js';
-import { currentUser, notVerified, securityLog, signIn, signOut, transfer } from '/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '/demo-session.js';
 
 // The script-tag bundle defined the elements before this module ran.
 const { getAccessToken, clearMfa } = window.MfaElements;
@@ -28,7 +28,10 @@ const App = {
       event.preventDefault();
       const error = await signIn(username.value);
       result.value = error ?? '';
-      if (!error) await refresh();
+      if (!error) {
+        await refresh();
+        focusWhenShown('.actions button');
+      }
     }
 
     // <mfa-prompt>'s `resolve`: the step-up token is in the page's client now; send the transfer.
@@ -55,7 +58,7 @@ const App = {
           h('div', { class: 'actions' }, [
             h('button', { type: 'button', onClick: () => (enrolling.value = true) }, 'Set up authenticator app'),
             h('button', { type: 'button', onClick: () => ((result.value = ''), (stepUp.value = true)) }, 'Transfer $100 to Savings'),
-            h('button', { type: 'button', onClick: async () => { await signOut(clearMfa); result.value = 'Signed out.'; await refresh(); } }, 'Sign out'),
+            h('button', { type: 'button', onClick: async () => { await signOut(clearMfa); result.value = 'Signed out.'; await refresh(); focusWhenShown('#username'); } }, 'Sign out'),
           ]),
           h('h3', 'Security log'),
           h('ol', { class: 'audit' }, log.value.map((line) => h('li', line))),

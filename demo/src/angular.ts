@@ -10,7 +10,7 @@ import { Component, CUSTOM_ELEMENTS_SCHEMA, provideZonelessChangeDetection, sign
 import { bootstrapApplication } from '@angular/platform-browser';
 import 'mfa-elements/define.js'; // define before Angular renders them
 import { clearMfa, getAccessToken, type IdpAuthResponse } from 'mfa-elements';
-import { currentUser, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
 
 const SCOPE = { resource: 'payments', action: 'transfer' };
 
@@ -79,7 +79,10 @@ class DemoApp {
     event.preventDefault();
     const error = await signIn(username);
     this.result.set(error ?? '');
-    if (!error) await this.refresh();
+    if (!error) {
+      await this.refresh();
+      focusWhenShown('.actions button');
+    }
   }
 
   enrolled(): void {
@@ -101,6 +104,7 @@ class DemoApp {
     await signOut(clearMfa);
     this.result.set('Signed out.');
     await this.refresh();
+    focusWhenShown('#username');
   }
 }
 

@@ -8,7 +8,7 @@ import { createRoot } from 'react-dom/client';
 import 'mfa-elements/define.js'; // define before React renders them: props then arrive as properties
 import { clearMfa, getAccessToken, type MfaOutcome } from 'mfa-elements';
 import type {} from 'mfa-elements/react'; // JSX types of <mfa-prompt>, <mfa-enroll>
-import { currentUser, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
 
 const SCOPE = { resource: 'payments', action: 'transfer' } as const;
 
@@ -31,7 +31,10 @@ function App() {
     event.preventDefault();
     const error = await signIn(username);
     setResult(error ?? '');
-    if (!error) await refresh();
+    if (!error) {
+      await refresh();
+      focusWhenShown('.actions button');
+    }
   }
 
   // <mfa-prompt>'s `resolve`: the step-up token is in the page's client now; send the transfer.
@@ -60,7 +63,7 @@ function App() {
           <div className="actions">
             <button type="button" onClick={() => setEnrolling(true)}>Set up authenticator app</button>
             <button type="button" onClick={() => { setResult(''); setStepUp(true); }}>Transfer $100 to Savings</button>
-            <button type="button" onClick={async () => { await signOut(clearMfa); setResult('Signed out.'); await refresh(); }}>Sign out</button>
+            <button type="button" onClick={async () => { await signOut(clearMfa); setResult('Signed out.'); await refresh(); focusWhenShown('#username'); }}>Sign out</button>
           </div>
           <h3>Security log</h3>
           <ol className="audit">{log.map((line, i) => <li key={i}>{line}</li>)}</ol>
