@@ -3,7 +3,7 @@
 // who has focus, the live regions, the tone of a message — plus a screenshot per step, saved
 // under test/journeys/shots/ (git-ignored) for the look-at-it pass of docs/look-at-it.md.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SHOTS = join(import.meta.dirname, 'shots');
@@ -15,6 +15,7 @@ export const SHOTS = join(import.meta.dirname, 'shots');
  */
 export async function journey(demo, name, { viewport = { width: 900, height: 800 }, colorScheme = 'light', allow = [/status of 40[13]/] } = {}) {
   const dir = join(SHOTS, name);
+  rmSync(dir, { recursive: true, force: true }); // only this run's pictures
   mkdirSync(dir, { recursive: true });
   const page = await demo.browser.newPage({ viewport, colorScheme, reducedMotion: 'reduce' });
   const problems = [];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep, waitForStep } from '../e2e/authenticator.mjs';
 import { startDemo } from '../e2e/demo-server.mjs';
-import { assertCalm, journey, result, statusOf, until } from './journey.mjs';
+import { assertCalm, focusOwner, journey, result, statusOf, until } from './journey.mjs';
 
 let demo;
 before(async () => { demo = await startDemo(); });
@@ -65,6 +65,17 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   await page.keyboard.press('Enter');
   await until(async () => (await promptStatus(page)).startsWith('That code didn’t work'), 5000, 'wrong-code message');
   await j.step('prompt-wrong-code');
+  // "Use another method", then Escape: back on the code, the step-up still open.
+  await page.locator('mfa-prompt [part~="switch-button"]').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('mfa-prompt [part~="methods"]').waitFor();
+  await until(async () => (await focusOwner(page)).text.startsWith('Recovery code'), 5000, 'first method focused');
+  await j.step('another-method-list');
+  await page.keyboard.press('Escape');
+  await until(async () => (await focusOwner(page)).tag === 'INPUT', 5000, 'Escape went back to the code');
+  assert.equal(await page.locator('mfa-prompt [part~="methods"]').count(), 0);
+  assert.equal(await page.locator('mfa-prompt').evaluate((el) => el.open), true, 'the step-up is still open');
+  await j.step('escape-back-to-code');
   const used = codeAt(secret, step0 + 1);
   await page.keyboard.type(used);
   await page.keyboard.press('Enter');
