@@ -243,9 +243,8 @@ export class MfaPrompt extends MfaModalElement {
     this.pendingFailure = reason;
     this.retry = retry;
     this.setStatus(message, urgent);
-    // On the way forward (Try again) when there is one, so Enter retries; else on Close.
-    const footer = () => this.renderRoot.querySelector<HTMLButtonElement>('footer .primary') ?? this.renderRoot.querySelector<HTMLButtonElement>('footer button');
-    void this.updateComplete.then(() => footer()?.focus());
+    // The last button: Try again when there is one (so Enter retries), else Close.
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button:last-of-type')?.focus());
   }
 
   /**

@@ -3,6 +3,9 @@ import { css } from 'lit';
 /**
  * The frame shared by `<mfa-prompt>` and `<mfa-enroll>`. Themeable values read `var(--mfa-…)`
  * with a default and are never declared on `:host`, so any ancestor can set them.
+ * The header sticks to the top as the footer to the bottom: on a small screen the dialog scrolls,
+ * and the title (what is being asked) and the actions stay in sight; `scroll-padding-block` keeps
+ * what focus scrolls into view clear of both.
  */
 export const modalStyles = css`
   :host {
@@ -36,7 +39,6 @@ export const modalStyles = css`
     width: min(var(--mfa-dialog-width, 26rem), calc(100vw - 2rem));
     max-height: calc(100dvh - 2rem);
     overflow: auto;
-    /* What scrolls into view on focus clears the sticky title and actions. */
     scroll-padding-block: 5rem 5.5rem;
     padding: 0;
     border: 1px solid var(--_border);
@@ -52,8 +54,6 @@ export const modalStyles = css`
   .inline {
     display: block;
   }
-  /* Sticky like the footer: on a small screen the dialog scrolls, and the title (what is being
-     asked) stays in sight, however far down the input or the actions are. */
   header {
     position: sticky;
     top: 0;
