@@ -3,7 +3,7 @@ import { css } from 'lit';
 /**
  * The frame shared by `<mfa-prompt>` and `<mfa-enroll>`. Themeable values read `var(--mfa-…)`
  * with a default and are never declared on `:host`, so any ancestor can set them.
- * The header sticks to the top as the footer to the bottom: on a small screen the dialog scrolls,
+ * A dialog's header sticks to the top as the footer to the bottom: on a small screen it scrolls,
  * and the title (what is being asked) and the actions stay in sight; `scroll-padding-block` keeps
  * what focus scrolls into view clear of both.
  */
@@ -54,11 +54,13 @@ export const modalStyles = css`
   .inline {
     display: block;
   }
-  header {
+  dialog > header {
     position: sticky;
     top: 0;
     z-index: 1;
     background: var(--_bg);
+  }
+  header {
     display: flex;
     align-items: start;
     justify-content: space-between;
