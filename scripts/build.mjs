@@ -85,11 +85,12 @@ await build({
 // MfaError class (docs/packaging.md). `mfa-elements/server` checks its peers synchronously first
 // (its ESM entry uses top-level await, which require() cannot load).
 const relative = (from, to) => { const r = path.posix.relative(path.posix.dirname(from), to); return r.startsWith('.') ? r : `./${r}`; };
+/** What `*` stands for in an exports target (`./dist/compat/*.js` → ['authing', 'clerk', …]); [''] without one. */
 const expand = (pattern) => {
   if (!pattern.includes('*')) return [''];
-  const [before, after] = pattern.replace(/^\.\//, '').split('*');
-  return readdirSync(path.posix.dirname(before + 'x')).map((f) => path.posix.join(path.posix.dirname(before + 'x'), f))
-    .filter((f) => f.startsWith(before) && f.endsWith(after)).map((f) => f.slice(before.length, f.length - after.length));
+  const [before, after] = pattern.replace(/^\.\//, '').split('*'); // 'dist/compat/', '.js'
+  return readdirSync(before).map((f) => before + f)
+    .filter((f) => f.endsWith(after)).map((f) => f.slice(before.length, f.length - after.length));
 };
 for (const [subpath, { import: esm, require: cjs }] of Object.entries(JSON.parse(readFileSync('package.json', 'utf8')).exports)) {
   if (!cjs) continue;
