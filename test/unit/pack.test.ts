@@ -133,7 +133,7 @@ function runIn(dir: string, script: string, type: 'module' | 'commonjs' = 'modul
   });
 }
 
-test('require() loads the very modules import() does: one copy, one registration, one MfaError', async () => {
+test('require() loads the very modules import() does: one copy (same functions, MfaError class, locale, facade)', async () => {
   const app = await browser;
   const run = await runIn(app.dir, `
     const cjs = require('mfa-elements'), de = require('mfa-elements/locales/de'), q2 = require('mfa-elements/compat/q2');
