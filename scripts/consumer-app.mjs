@@ -28,16 +28,16 @@ export function pack() {
  * An app at `<SCRATCH>/<name>` with `packages` installed next to the tarball (none: browser-only).
  * Reinstalled only when the tarball or the package list changed.
  */
-export function installApp(name, { tarball, sha256 }, packages = [], { env = {} } = {}) {
+export function installApp(name, { tarball, sha256 }, packages = [], { env = {}, ignoreScripts = false } = {}) {
   const dir = join(SCRATCH, name);
   const stamp = join(dir, '.installed');
-  const key = JSON.stringify({ sha256, packages });
+  const key = JSON.stringify({ sha256, packages, ignoreScripts });
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return { dir, reused: true };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }, null, 2));
   // --prefer-offline: what the repository's own install put in npm's cache is not fetched again.
-  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, ...packages], dir, env);
+  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...(ignoreScripts ? ['--ignore-scripts'] : []), tarball, ...packages], dir, env);
   writeFileSync(stamp, key);
   return { dir, reused: false };
 }

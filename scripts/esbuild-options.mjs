@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 /**
  * Minifies the CSS inside Lit's css`…` templates (bundlers leave template text alone): comments
  * go, whitespace collapses. Our styles contain no strings where spacing matters beyond one space.
- * Applied to the *.styles.ts sources when esbuild bundles them and to their tsc output in dist/.
+ * Applied to the element sources (src/elements/**) when esbuild bundles them and to their tsc
+ * output in dist/elements/; every css`…` there is plain CSS without interpolations.
  */
-export const minifyCssTemplates = (source) => source.replace(/css\s*`([^`]*)`/g, (_, body) => 'css`' + body
+export const minifyCssTemplates = (source) => source.replace(/\bcss\s*`([^`]*)`/g, (_, body) => 'css`' + body
   .replace(/\/\*[\s\S]*?\*\//g, '')
   .replace(/\s+/g, ' ')
   .replace(/\s*([{};,>])\s*/g, '$1')
@@ -16,7 +17,7 @@ export const minifyCssTemplates = (source) => source.replace(/css\s*`([^`]*)`/g,
 const minifyLitCss = {
   name: 'minify-lit-css',
   setup(b) {
-    b.onLoad({ filter: /\.styles\.ts$/ }, async (args) => ({ contents: minifyCssTemplates(await readFile(args.path, 'utf8')), loader: 'ts' }));
+    b.onLoad({ filter: /[\\/]src[\\/]elements[\\/].+\.ts$/ }, async (args) => ({ contents: minifyCssTemplates(await readFile(args.path, 'utf8')), loader: 'ts' }));
   },
 };
 

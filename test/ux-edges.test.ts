@@ -31,18 +31,26 @@ async function openPrompt(): Promise<MfaPrompt> {
   return el;
 }
 
+const PHONE = '+1 555 123 4567';
+
+/** Opens `<mfa-enroll type="phone">`, types `number` into its field and submits it with Enter, as a person would. */
+async function addPhone(number: string): Promise<MfaEnroll> {
+  const el = await fixture<MfaEnroll>(html`<mfa-enroll type="phone"></mfa-enroll>`);
+  el.show();
+  const address = await until(() => shadow(el).querySelector<HTMLInputElement>('#address'), 5000, 'address');
+  address.focus();
+  await sendKeys({ type: number });
+  await sendKeys({ press: 'Enter' });
+  return el;
+}
+
 describe('edges a user walks into', () => {
   beforeEach(() => getDefaultClient().tokens.clear());
 
   it('enroll: the resend countdown of an added phone keeps ticking', async function () {
     this.timeout(15000);
     await signInNewUser();
-    const el = await fixture<MfaEnroll>(html`<mfa-enroll type="phone"></mfa-enroll>`);
-    el.show();
-    const address = await until(() => shadow(el).querySelector<HTMLInputElement>('#address'), 5000, 'address');
-    address.focus();
-    await sendKeys({ type: '+1 555 123 4567' });
-    await sendKeys({ press: 'Enter' });
+    const el = await addPhone(PHONE);
     const resend = await until(() => part(el, 'resend-button'), 5000, 'resend button');
     const first = resend.textContent!.trim();
     await until(() => part(el, 'resend-button')!.textContent!.trim() !== first, 4000, `countdown moves on from "${first}"`);
@@ -52,12 +60,7 @@ describe('edges a user walks into', () => {
     this.timeout(15000);
     await signInNewUser();
     await enrollTotpFactor();
-    const el = await fixture<MfaEnroll>(html`<mfa-enroll type="phone"></mfa-enroll>`);
-    el.show();
-    const address = await until(() => shadow(el).querySelector<HTMLInputElement>('#address'), 5000, 'address');
-    address.focus();
-    await sendKeys({ type: '+1 555 123 4567' });
-    await sendKeys({ press: 'Enter' });
+    const el = await addPhone(PHONE);
     const prompt = await until(() => {
       const p = document.querySelector('mfa-prompt');
       return p && document.activeElement === p.querySelector('input') ? p : null;
@@ -65,7 +68,7 @@ describe('edges a user walks into', () => {
     await settled(prompt);
     await sendKeys({ press: 'Escape' });
     await until(() => deepActive() === shadow(el).querySelector('#address'), 5000, 'back on the number');
-    expect(shadow(el).querySelector<HTMLInputElement>('#address')!.value).to.equal('+1 555 123 4567');
+    expect(shadow(el).querySelector<HTMLInputElement>('#address')!.value).to.equal(PHONE);
     expect(statusOf(el)).to.equal('');
     expect(shadow(el).textContent).to.not.contain(enAll.serverError);
     expect(el.open).to.equal(true);

@@ -38,6 +38,25 @@ export function requirePeer<T>(name: string, what: string): T {
  * every missing package), then imports it.
  */
 export async function loadWithPeers<T>(what: string, names: string[], load: () => Promise<T>): Promise<T> {
+  assertPeers(what, names);
+  try {
+    return await load();
+  } catch (err) {
+    throw asMissingPeer(err, what);
+  }
+}
+
+/** `loadWithPeers` for `require()` (the generated CommonJS entries: docs/packaging.md). */
+export function requireWithPeers<T>(what: string, names: string[], load: () => T): T {
+  assertPeers(what, names);
+  try {
+    return load();
+  } catch (err) {
+    throw asMissingPeer(err, what);
+  }
+}
+
+function assertPeers(what: string, names: string[]): void {
   const missing = names.filter((name) => {
     try {
       require.resolve(`${name}/package.json`);
@@ -49,11 +68,9 @@ export async function loadWithPeers<T>(what: string, names: string[], load: () =
     }
   });
   if (missing.length) throw new MissingPeerError(missing, what);
-  try {
-    return await load();
-  } catch (err) {
-    const name = missingPackage(err);
-    if (name && !name.startsWith('.')) throw new MissingPeerError([name], what);
-    throw err;
-  }
+}
+
+function asMissingPeer(err: unknown, what: string): unknown {
+  const name = missingPackage(err);
+  return name && !name.startsWith('.') ? new MissingPeerError([name], what) : err;
 }

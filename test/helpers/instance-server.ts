@@ -26,13 +26,15 @@
  * challenges per user on purpose (rate limits have their own suite).
  *
  * Imported (not run), the module only exports `startInstance` and `call`, the tests' launcher
- * and HTTP client for such processes.
+ * and HTTP client for such processes, and `userSteps`, the few things a user does through one.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STEP_UP_HEADER } from '../../src/core/types.js';
 import { createMfaServer } from '../../src/server/mfa-server.js';
 import { webhookSender } from '../../src/server/delivery/webhook-sender.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
@@ -227,4 +229,60 @@ export async function call(base: string, method: string, path: string, opts: Cal
   let body: unknown = text;
   if ((res.headers.get('content-type') ?? '').startsWith('application/json')) body = JSON.parse(text);
   return { status: res.status, body, headers: res.headers, ms };
+}
+
+export const show = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
+
+/** An outage answer must be quick: no request waits for a store to come back. */
+export const PROMPT_MS = 2_000;
+
+/**
+ * The one answer a store outage may produce: a prompt 503 `{error:{code:'unavailable', message}}`
+ * whose message names no store, driver, socket or stack.
+ */
+export function assertGeneric503(a: Answer, what: string): void {
+  assert.equal(a.status, 503, `${what}: ${show(a)}`);
+  assert.match(a.headers.get('content-type') ?? '', /^application\/json/, what);
+  assert.deepEqual(Object.keys(a.body), ['error'], what);
+  assert.deepEqual(Object.keys(a.body.error).sort(), ['code', 'message'], what);
+  assert.equal(a.body.error.code, 'unavailable', what);
+  assert.equal(typeof a.body.error.message, 'string');
+  assert.doesNotMatch(a.body.error.message, /redis|postgres|pg_|econn|socket|closed|offline|terminat|connection|stack|\bat\s|\n|:\d+/i, `${what} leaks detail: ${a.body.error.message}`);
+  assert.ok(a.ms < PROMPT_MS, `${what} took ${Math.round(a.ms)} ms`);
+}
+
+/** The guarded route's scope (`POST /api/transfer`). */
+export const SCOPE = { resource: 'payments', action: 'transfer' };
+
+export interface PendingChallenge {
+  id: string;
+  guid: string;
+}
+
+/**
+ * What a user does through an instance at `base()` (read at each call: the instance is started in
+ * a `before` hook): enroll an authenticator app, start a step-up, answer it, use the token.
+ */
+export function userSteps(base: () => string) {
+  return {
+    /** Adds and confirms a TOTP factor with the current step's code → its secret and that step. */
+    async enroll(user: string): Promise<{ secret: string; step: number }> {
+      const e = await call(base(), 'POST', '/mfa/factors', { user, body: { type: 'totp' } });
+      assert.equal(e.status, 201, show(e));
+      const step = currentStep();
+      const c = await call(base(), 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user, body: { code: codeAt(e.body.secret, step) } });
+      assert.equal(c.status, 200, show(c));
+      assert.equal(c.body.recoveryCodes?.length, 10, 'a first factor comes with recovery codes');
+      return { secret: e.body.secret as string, step };
+    },
+    async startChallenge(user: string): Promise<PendingChallenge> {
+      const r = await call(base(), 'POST', '/mfa/challenges', { user, body: SCOPE });
+      assert.equal(r.status, 201, show(r));
+      return { id: r.body.challengeId as string, guid: r.body.challenges[0].guid as string };
+    },
+    resume: (user: string, ch: PendingChallenge, value: string) =>
+      call(base(), 'POST', `/mfa/challenges/${ch.id}/resume`, { user, body: { answers: [{ guid: ch.guid, value }] } }),
+    transfer: (user: string, token?: string) =>
+      call(base(), 'POST', '/api/transfer', { user, headers: token ? { [STEP_UP_HEADER]: token } : {} }),
+  };
 }

@@ -12,13 +12,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { STEP_UP_HEADER } from '../../src/core/types.js';
-import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { createDatabase, startCluster, type Cluster } from '../helpers/postgres-server.js';
-
-const SCOPE = { resource: 'payments', action: 'transfer' };
-/** An outage answer must be quick: no request waits for Postgres to come back. */
-const PROMPT_MS = 2_000;
 
 let cluster: Cluster | undefined;
 let instance: Instance | undefined;
@@ -40,41 +35,9 @@ after(async () => {
   cluster?.destroy();
 });
 
-const show = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
-
-/** The one body an outage may produce: `{error:{code:'unavailable', message}}`, nothing else. */
-function assertGeneric503(a: Answer, what: string): void {
-  assert.equal(a.status, 503, `${what}: ${show(a)}`);
-  assert.deepEqual(Object.keys(a.body), ['error'], what);
-  assert.deepEqual(Object.keys(a.body.error).sort(), ['code', 'message'], what);
-  assert.equal(a.body.error.code, 'unavailable', what);
-  assert.doesNotMatch(a.body.error.message, /postgres|pg_|econn|socket|terminat|connection|stack|\bat\s|\n|:\d+/i, `${what} leaks detail: ${a.body.error.message}`);
-  assert.ok(a.ms < PROMPT_MS, `${what} took ${Math.round(a.ms)} ms`);
-}
-
 const url = () => instance!.url;
 
-async function enroll(user: string) {
-  const e = await call(url(), 'POST', '/mfa/factors', { user, body: { type: 'totp' } });
-  assert.equal(e.status, 201, show(e));
-  const step = currentStep();
-  const c = await call(url(), 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user, body: { code: codeAt(e.body.secret, step) } });
-  assert.equal(c.status, 200, show(c));
-  assert.equal(c.body.recoveryCodes?.length, 10);
-  return { secret: e.body.secret as string, step };
-}
-
-async function startChallenge(user: string) {
-  const r = await call(url(), 'POST', '/mfa/challenges', { user, body: SCOPE });
-  assert.equal(r.status, 201, show(r));
-  return { id: r.body.challengeId as string, guid: r.body.challenges[0].guid as string };
-}
-
-const resume = (user: string, ch: { id: string; guid: string }, value: string) =>
-  call(url(), 'POST', `/mfa/challenges/${ch.id}/resume`, { user, body: { answers: [{ guid: ch.guid, value }] } });
-
-const transfer = (user: string, token?: string) =>
-  call(url(), 'POST', '/api/transfer', { user, headers: token ? { [STEP_UP_HEADER]: token } : {} });
+const { enroll, startChallenge, resume, transfer } = userSteps(url);
 
 describe('a Postgres outage', { timeout: 120_000 }, () => {
   const alice = `alice-${process.pid}`;

@@ -22,13 +22,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { STEP_UP_HEADER } from '../../src/core/types.js';
-import { call, codeAt, currentStep, startInstance, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
 import { freePort, spawnRedis } from '../helpers/redis-server.js';
-
-const SCOPE = { resource: 'payments', action: 'transfer' };
-/** An outage answer must be quick: no request waits for Redis to come back. */
-const PROMPT_MS = 2_000;
 
 let dir: string;
 let port: number;
@@ -69,44 +64,10 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const describeAnswer = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
-
-/** The one body an outage may produce: `{error:{code:'unavailable', message}}`, nothing else. */
-function assertGeneric503(a: Answer, what: string): void {
-  assert.equal(a.status, 503, `${what}: ${describeAnswer(a)}`);
-  assert.match(a.headers.get('content-type') ?? '', /^application\/json/, what);
-  assert.deepEqual(Object.keys(a.body), ['error'], what);
-  assert.deepEqual(Object.keys(a.body.error).sort(), ['code', 'message'], what);
-  assert.equal(a.body.error.code, 'unavailable', what);
-  assert.equal(typeof a.body.error.message, 'string');
-  assert.doesNotMatch(a.body.error.message, /redis|econn|socket|closed|offline|stack|\bat\s|\n|:\d+/i, `${what} leaks detail: ${a.body.error.message}`);
-  assert.ok(a.ms < PROMPT_MS, `${what} took ${Math.round(a.ms)} ms`);
-}
-
-
 const sub = (name: string) => `${name}-${process.pid}`;
 const url = () => instance!.url;
 
-async function enroll(user: string) {
-  const e = await call(url(), 'POST', '/mfa/factors', { user, body: { type: 'totp' } });
-  assert.equal(e.status, 201, describeAnswer(e));
-  const step = currentStep();
-  const c = await call(url(), 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { user, body: { code: codeAt(e.body.secret, step) } });
-  assert.equal(c.status, 200, describeAnswer(c));
-  return { secret: e.body.secret as string, step };
-}
-
-async function startChallenge(user: string) {
-  const r = await call(url(), 'POST', '/mfa/challenges', { user, body: SCOPE });
-  assert.equal(r.status, 201, describeAnswer(r));
-  return { id: r.body.challengeId as string, guid: r.body.challenges[0].guid as string };
-}
-
-const resume = (user: string, ch: { id: string; guid: string }, value: string) =>
-  call(url(), 'POST', `/mfa/challenges/${ch.id}/resume`, { user, body: { answers: [{ guid: ch.guid, value }] } });
-
-const transfer = (user: string, token?: string) =>
-  call(url(), 'POST', '/api/transfer', { user, headers: token ? { [STEP_UP_HEADER]: token } : {} });
+const { enroll, startChallenge, resume, transfer } = userSteps(url);
 
 describe('a Redis outage', { timeout: 120_000 }, () => {
   const alice = sub('alice');
@@ -121,7 +82,7 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
     const a = await enroll(alice);
     aliceCode = codeAt(a.secret, a.step + 1);
     const verified = await resume(alice, await startChallenge(alice), aliceCode);
-    assert.equal(verified.status, 200, describeAnswer(verified));
+    assert.equal(verified.status, 200, show(verified));
     token = verified.body.token;
     assert.equal((await transfer(alice, token)).status, 200);
 
@@ -186,7 +147,7 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
       ['garbage token', await transfer(alice, 'not.a.token')],
     ];
     for (const [what, a] of guarded) {
-      assert.ok(a.status === 401 || a.status === 503, `${what}: ${describeAnswer(a)}`);
+      assert.ok(a.status === 401 || a.status === 503, `${what}: ${show(a)}`);
       if (a.status === 503) assertGeneric503(a, what);
     }
 
@@ -228,19 +189,19 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
 
     const rightCode = codeAt(bobSecret, bobStep + 1);
     const ok = await resume(bob, ch, rightCode);
-    assert.equal(ok.status, 200, `the right code of a later step verifies: ${describeAnswer(ok)}`);
+    assert.equal(ok.status, 200, `the right code of a later step verifies: ${show(ok)}`);
     assert.equal(ok.body.status, 'VERIFIED');
     assert.equal((await transfer(bob, ok.body.token)).status, 200);
 
     // Replays are refused: the code just used, on a fresh challenge and on one started before the outage…
     const replay = await resume(bob, await startChallenge(bob), rightCode);
-    assert.equal(replay.status, 403, describeAnswer(replay));
+    assert.equal(replay.status, 403, show(replay));
     assert.equal(replay.body.error.code, 'code_used');
     const oldChallenge = await resume(bob, pending[1]!, rightCode);
-    assert.equal(oldChallenge.status, 403, `challenges persisted, the replay rule holds: ${describeAnswer(oldChallenge)}`);
+    assert.equal(oldChallenge.status, 403, `challenges persisted, the replay rule holds: ${show(oldChallenge)}`);
     // …and alice's code accepted before the outage: its replay mark survived the kill -9 (AOF).
     const aliceReplay = await resume(alice, await startChallenge(alice), aliceCode);
-    assert.equal(aliceReplay.status, 403, describeAnswer(aliceReplay));
+    assert.equal(aliceReplay.status, 403, show(aliceReplay));
     assert.equal(aliceReplay.body.error.code, 'code_used');
 
     const factors = await call(url(), 'GET', '/mfa/factors', { user: bob });

@@ -1,10 +1,13 @@
 /**
  * Styles of the controls beyond a code field — choice lists (methods, options, pictures, factor
- * types), text answers, form fields, the resend button, notices. Plain text, not Lit's `css`:
- * prompt-steps.ts adopts it into the prompt's shadow root when it loads (so the size-budgeted
- * prompt path does not carry it), and `<mfa-enroll>` includes it with `unsafeCSS` (our own text).
+ * types), text answers, form fields, the resend button, notices. Written in Lit's `css` (so the
+ * build minifies it like the other styles) but exported as text: prompt-steps.ts adopts it into
+ * the prompt's shadow root when it loads (so the size-budgeted prompt path does not carry it), and
+ * `<mfa-enroll>` includes it with `unsafeCSS` (our own text).
  */
-export const stepsCss = `
+import { css } from 'lit';
+
+export const stepsCss = css`
 .methods,.choices{display:grid;gap:.5rem;margin:0;padding:0;border:0;list-style:none;min-width:0}
 .choices legend{padding:0;margin-bottom:.5rem;font-weight:600}
 .method,.choice{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem;width:100%;min-height:2.75rem;box-sizing:border-box;padding:.5rem .75rem;border:1px solid var(--_border);border-radius:calc(var(--_radius)/1.5);text-align:start;cursor:pointer}
@@ -23,7 +26,7 @@ export const stepsCss = `
 button.resend[aria-disabled=true]{color:var(--_muted);cursor:default;text-decoration:none}
 .notice{margin:0;padding:.5rem .75rem;border-inline-start:4px solid var(--_danger);background:color-mix(in srgb,var(--_danger) 8%,transparent)}
 @media (forced-colors:active){.method,.choice{border:1px solid CanvasText}}
-`;
+`.cssText;
 
 /** Adds the steps' styles to a shadow root once (the prompt's, when prompt-steps.ts loads). */
 export function adoptStepsCss(root: ShadowRoot | null): void {
