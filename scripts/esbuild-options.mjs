@@ -11,6 +11,10 @@ export const minifyCssTemplates = (source) => source.replace(/\bcss\s*`([^`]*)`/
   .replace(/\/\*[\s\S]*?\*\//g, '')
   .replace(/\s+/g, ' ')
   .replace(/\s*([{};,>])\s*/g, '$1')
+  // `color: red` → `color:red`, `calc(a / 2)` → `calc(a/2)`, ` !important`: whitespace CSS never needs.
+  .replace(/:\s+/g, ':')
+  .replace(/\s*\/\s*/g, '/')
+  .replace(/\s+!important/g, '!important')
   .replace(/;}/g, '}')
   .trim() + '`');
 

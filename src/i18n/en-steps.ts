@@ -4,6 +4,8 @@
  * the size-budgeted prompt path does not carry them. Enrollment shows the sent-code ones too.
  */
 export const enSteps = {
+  back: 'Back',
+  nextCodeHint: 'Almost done. When your app shows a new code, enter it to continue.',
   methodsTitle: 'Choose another way to confirm it’s you',
   codeSentTo: 'Enter the 6-digit code we sent to {to}.',
   sentCodeLabel: 'Code we sent you',

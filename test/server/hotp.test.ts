@@ -48,7 +48,7 @@ describe('HOTP hardware token', () => {
       const body = (await ok.json()) as { status: string; amr: string[] };
       assert.equal(body.status, 'VERIFIED');
       assert.deepEqual(body.amr, ['otp']);
-      await expectError(await verify(h, 'ann', code), 403, 'invalid_code'); // each code works once
+      await expectError(await verify(h, 'ann', code), 403, 'code_used'); // each code works once
     }
   });
 
@@ -57,7 +57,7 @@ describe('HOTP hardware token', () => {
     await enrollToken(h, 'bo');
     // Presses 1–9 were wasted (pressed without logging in): counter 10 is inside the window.
     assert.equal((await verify(h, 'bo', codeAt(10))).status, 200);
-    await expectError(await verify(h, 'bo', codeAt(5)), 403, 'invalid_code');
+    await expectError(await verify(h, 'bo', codeAt(5)), 403, 'code_used'); // skipped presses are spent
     // 11 presses ahead of counter 10 is beyond the look-ahead window: not accepted alone.
     const far = await verify(h, 'bo', codeAt(21));
     assert.equal(far.status, 200);
@@ -84,10 +84,22 @@ describe('HOTP hardware token', () => {
     assert.equal(((await done.json()) as { status: string }).status, 'VERIFIED');
     // The counter moved: the next press works directly, anything up to 61 never again.
     assert.equal((await verify(h, 'cy', codeAt(62))).status, 200);
-    await expectError(await verify(h, 'cy', codeAt(61)), 403, 'invalid_code');
-    await expectError(await verify(h, 'cy', codeAt(30)), 403, 'invalid_code');
+    await expectError(await verify(h, 'cy', codeAt(61)), 403, 'code_used');
+    await expectError(await verify(h, 'cy', codeAt(30)), 403, 'invalid_code'); // older than the look-ahead
     const audit = await h.store.listAuditEvents('cy', 100);
     assert.ok(audit.some((e) => e.type === 'hotp.resynced'));
+  });
+
+  it('answers a replayed code with code_used, like TOTP, and counts it', async () => {
+    const h = makeServer();
+    await enrollToken(h, 'ivy');
+    assert.equal((await verify(h, 'ivy', codeAt(1))).status, 200);
+    const replayed = await expectError(await verify(h, 'ivy', codeAt(1)), 403, 'code_used');
+    assert.equal(replayed.error.attemptsLeft, 9, 'a replay counts as a failure');
+    const wrong = await expectError(await verify(h, 'ivy', codeAt(1) === '000000' ? '000001' : '000000'), 403, 'invalid_code');
+    assert.equal(wrong.error.attemptsLeft, 8);
+    const audit = await h.store.listAuditEvents('ivy', 100);
+    assert.equal(audit.filter((e) => e.type === 'verify.replay').length, 1);
   });
 
   it('refuses a resync beyond 100 presses like a wrong code', async () => {

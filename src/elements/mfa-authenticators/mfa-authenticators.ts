@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { state } from 'lit/decorators.js';
 import { isStrongFactorType } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
@@ -7,6 +7,7 @@ import { enEnroll } from '../../i18n/en-enroll.js';
 import { factorTypeLabel } from '../../i18n/factor-label.js';
 import { format, plural, type MfaStrings } from '../../i18n/localize.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
+import { describeError } from '../shared/describe-error.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
@@ -83,8 +84,8 @@ export class MfaAuthenticators extends MfaModalElement {
     return '';
   }
 
-  /** English console strings come from their own module; a loaded locale has them already. */
-  protected override get strings(): MfaStrings {
+  /** @internal English console strings come from their own module; a loaded locale has them already. */
+  override get strings(): MfaStrings {
     return { ...enEnroll, ...enConsole, ...super.strings };
   }
 
@@ -129,8 +130,8 @@ export class MfaAuthenticators extends MfaModalElement {
     this.#focusNext = focus ?? (view.kind === 'list' ? '.factors button, footer .primary' : 'footer .primary');
   }
 
-  protected override updated(changed: Map<PropertyKey, unknown>): void {
-    super.updated(changed as never);
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
     const selector = this.#focusNext;
     if (!selector || this.busy || !this.list) return;
     const target = this.renderRoot.querySelector<HTMLElement>(selector);
@@ -144,7 +145,8 @@ export class MfaAuthenticators extends MfaModalElement {
     const s = this.strings;
     this.statusOk = false;
     emit(this, 'mfa-error', { code: e.code });
-    this.status = e.code === 'cancelled' ? '' : e.code === 'network' ? s.networkError : e.code === 'locked' ? format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60))) }) : s.serverError;
+    // A cancelled step-up says nothing: the user chose it.
+    this.status = describeError(e, s, this.resolvedLocale).text;
   }
 
   private date(iso: string): string {

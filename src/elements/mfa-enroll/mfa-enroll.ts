@@ -1,19 +1,21 @@
-import { html, nothing, svg, unsafeCSS } from 'lit';
+import { html, nothing, unsafeCSS } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
-import { toE164 } from '../../core/phone.js';
+import { MfaError } from '../../core/errors.js';
 import type { CodeEnrollment, ConfirmEnrollmentResponse, EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
 import { enSteps } from '../../i18n/en-steps.js';
-import { format, plural, type MfaStrings } from '../../i18n/localize.js';
+import { format, type MfaStrings } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { enrollStyles } from './mfa-enroll.styles.js';
 import { qrPath } from './qr-path.js';
-import { copyText, downloadRecoveryCodes, recoveryCodesList, recoveryCodesStyles } from '../shared/recovery-codes.js';
-import { loadPasskeys } from '../shared/lazy.js';
+import { copyText, downloadRecoveryCodes, recoveryCodesStyles } from '../shared/recovery-codes.js';
+import { accountOf, addressView, chooseView, codesFooter, codesView, stepFooter, totpSetupView } from './enroll-views.js';
+import { describeError } from '../shared/describe-error.js';
+import { addPasskey, addressRefusal, resendCode, sendToAddress } from './enroll-requests.js';
 import { resendButton, tickUntil } from '../shared/resend.js';
 import { stepsCss } from '../shared/steps-css.js';
 
@@ -22,9 +24,6 @@ import { stepsCss } from '../shared/steps-css.js';
  * (TOTP) or the sent code is asked · passkey: ready to create one · codes: the recovery codes.
  */
 type Phase = 'loading' | 'choose' | 'address' | 'scan' | 'passkey' | 'verifying' | 'codes' | 'blocked';
-
-/** `JBSWY3DPEHPK3PXP` → `JBSW Y3DP EHPK 3PXP`: groups of four are easier to read and type. */
-const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
 
 /**
  * @summary Adds a second factor — an authenticator app (QR code and setup key), a passkey or
@@ -109,7 +108,7 @@ export class MfaEnroll extends MfaModalElement {
     this.codeInput.onSubmit = () => void this.confirm();
   }
 
-  protected override outcomeScope() {
+  /** @internal */ override outcomeScope() {
     return { resource: 'mfa', action: 'enroll' };
   }
 
@@ -175,34 +174,21 @@ export class MfaEnroll extends MfaModalElement {
   private async sendCode(): Promise<void> {
     const input = this.addressInput;
     if (this.phase !== 'address' || !input) return;
-    const s = this.strings;
-    const value = input.value.trim();
     const phone = this.kind === 'phone';
-    const valid = phone ? toE164(value) !== null : input.checkValidity() && value.includes('@');
-    input.setAttribute('aria-invalid', String(!valid));
-    if (!valid) {
-      this.setStatus(phone ? s.invalidPhone : s.invalidEmail);
-      input.focus();
-      return;
-    }
+    const refusal = addressRefusal(this.strings, input, phone);
+    input.setAttribute('aria-invalid', String(!!refusal));
+    if (refusal) return this.setStatus(refusal), input.focus();
     const channel = this.renderRoot.querySelector<HTMLInputElement>('input[name=channel]:checked')?.value ?? 'sms';
-    const label = this.label ? { label: this.label } : {};
     this.phase = 'verifying';
     try {
-      const enrollment = phone
-        ? await this.api.enroll('phone', { phone: value, channel: channel as 'sms', ...label })
-        : await this.api.enroll('email', { email: value, ...label });
-      this.sent(enrollment);
+      const sent = await sendToAddress(this.api, this.strings, input, phone, channel, this.label);
+      if ('ok' in sent) return this.sent(sent.ok);
+      input.setAttribute('aria-invalid', 'true');
+      this.phase = 'address';
+      this.setStatus(sent.retry);
+      void this.updateComplete.then(() => input.focus());
     } catch (err) {
-      const e = asMfaError(err);
-      if (e.code === 'invalid_phone' || e.code === 'malformed_request') {
-        this.phase = 'address';
-        this.setStatus(phone ? s.invalidPhone : s.invalidEmail);
-        input.setAttribute('aria-invalid', 'true');
-        void this.updateComplete.then(() => input.focus());
-        return;
-      }
-      this.fail(e);
+      this.fail(err);
     }
   }
 
@@ -220,50 +206,34 @@ export class MfaEnroll extends MfaModalElement {
     const e = this.enrollment;
     if (!e || e.type === 'totp') return;
     try {
-      this.sent(await this.api.resendEnrollment(e.factorId));
-      if (!this.status) this.setStatus(this.strings.codeResent, true);
+      const answer = await resendCode(this.api, e.factorId);
+      if (answer && 'ok' in answer) {
+        this.sent(answer.ok);
+        if (!this.status) this.setStatus(this.strings.codeResent, true);
+      } else if (answer) {
+        // "Wait a moment" counts down again; otherwise no more codes.
+        this.resendAt = answer.wait ? Date.now() + answer.wait * 1000 : null;
+        if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === e);
+        else this.setStatus(this.strings.noMoreCodes);
+      }
     } catch (err) {
-      const x = asMfaError(err);
-      if (x.code === 'conflict') return; // another tab sent a new code just now
-      if (x.code !== 'rate_limited') return this.fail(x);
-      // "Wait a moment" (another tab asked first) counts down again; otherwise no more codes.
-      const wait = x.retryAfter && x.retryAfter < 60 ? x.retryAfter : null;
-      this.resendAt = wait ? Date.now() + wait * 1000 : null;
-      if (this.resendAt) tickUntil(this, this.resendAt, () => this.open && this.enrollment === e);
-      else this.setStatus(this.strings.noMoreCodes);
+      this.fail(err);
     }
   }
 
   private async createPasskey(): Promise<void> {
     if (this.phase !== 'passkey') return;
-    const s = this.strings;
     this.phase = 'verifying';
     this.setStatus('');
-    let confirmed: ConfirmEnrollmentResponse;
     try {
-      const passkeys = await loadPasskeys();
-      if (!passkeys.passkeysSupported()) {
-        this.phase = 'passkey';
-        this.setStatus(s.passkeyUnsupported);
-        return;
-      }
-      const enrollment = await this.api.enroll('webauthn', this.label ? { label: this.label } : {});
-      let credential;
-      try {
-        credential = await passkeys.createPasskey(enrollment.publicKey);
-      } catch (err) {
-        // Cancelled, timed out, or this authenticator already holds a passkey for the account;
-        // or the page is on an IP address, which WebAuthn refuses as a site (say so: it is fixable).
-        this.phase = 'passkey';
-        this.setStatus(passkeys.needsDomain(err) ? s.passkeyNeedsDomain : s.passkeyFailed);
-        emit(this, 'mfa-error', { code: 'cancelled' });
-        return;
-      }
-      confirmed = await this.api.confirmEnrollment(enrollment.factorId, credential);
+      const added = await addPasskey(this.api, this.strings, this.label);
+      if ('ok' in added) return this.done(added.ok);
+      this.phase = 'passkey';
+      this.setStatus(added.retry);
+      if (added.cancelled) emit(this, 'mfa-error', { code: 'cancelled' });
     } catch (err) {
-      return this.fail(err);
+      this.fail(err);
     }
-    this.done(confirmed);
   }
 
   private async confirm(): Promise<void> {
@@ -273,7 +243,7 @@ export class MfaEnroll extends MfaModalElement {
     const value = this.codeInput.value;
     if (!new RegExp(`^[0-9]{${digits}}$`).test(value)) {
       this.codeInput.setInvalid(true);
-      this.setStatus(format(s.malformedCode, { digits }));
+      this.setStatus(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits }).text);
       this.codeInput.focus();
       return;
     }
@@ -288,15 +258,14 @@ export class MfaEnroll extends MfaModalElement {
       this.codeInput.disabled = false;
       const e = asMfaError(err);
       emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
-      if (e.code === 'invalid_code' || e.code === 'malformed_code') {
-        this.phase = 'scan';
-        this.codeInput.clear();
-        this.codeInput.setInvalid(true);
-        this.setStatus(e.code === 'invalid_code' ? plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0) : format(s.malformedCode, { digits }));
-        this.codeInput.focus();
-      } else {
-        this.fail(e);
-      }
+      const { text, outcome } = describeError(e, s, this.resolvedLocale, { digits });
+      if (outcome) return this.fail(e);
+      // A wrong, malformed or already used code: type the next one.
+      this.phase = 'scan';
+      this.codeInput.clear();
+      this.codeInput.setInvalid(true);
+      this.setStatus(text);
+      this.codeInput.focus();
     }
   }
 
@@ -325,65 +294,40 @@ export class MfaEnroll extends MfaModalElement {
    */
   private stepBack(): void {
     this.setStatus('');
-    const focus = (el: () => HTMLElement | null | undefined) => void this.updateComplete.then(() => el()?.focus());
-    if (this.enrollment) {
-      this.phase = 'scan';
-      focus(() => this.codeInput.input);
-    } else if (this.kind === 'phone' || this.kind === 'email') {
-      this.phase = 'address';
-      focus(() => this.addressInput);
-    } else if (this.kind === 'webauthn') {
-      this.phase = 'passkey';
-      focus(() => this.renderRoot.querySelector<HTMLElement>('footer .primary'));
-    } else if (this.type === 'choose' && this.available.length > 1) {
-      this.phase = 'choose';
-      focus(() => this.renderRoot.querySelector<HTMLElement>('.methods button'));
-    } else {
-      this.hide();
-    }
+    const find = (selector: string) => () => this.renderRoot.querySelector<HTMLElement>(selector);
+    const [phase, focus]: [Phase?, (() => HTMLElement | null)?] = this.enrollment ? ['scan', () => this.codeInput.input]
+      : this.kind === 'phone' || this.kind === 'email' ? ['address', () => this.addressInput]
+      : this.kind === 'webauthn' ? ['passkey', find('footer .primary')]
+      : this.type === 'choose' && this.available.length > 1 ? ['choose', find('.methods button')]
+      : [];
+    if (!phase) return this.hide();
+    this.phase = phase;
+    void this.updateComplete.then(() => focus?.()?.focus());
   }
 
+  /** A failure the user cannot type through: say it (describeError), offer Try again unless locked. */
   private fail(err: unknown): void {
     const e = asMfaError(err);
-    const s = this.strings;
     if (e.code === 'cancelled') return this.stepBack();
+    const { text, outcome } = describeError(e, this.strings, this.resolvedLocale);
     this.phase = 'blocked';
-    if (e.code === 'locked') {
-      const minutes = Math.max(1, Math.ceil((e.retryAfter ?? 60) / 60));
-      this.pendingFailure = 'locked';
-      this.setStatus(format(s.locked, { minutes: plural(this.resolvedLocale, s.minutes, minutes) }));
-    } else if (e.code === 'expired' || e.code === 'not_found') {
-      this.pendingFailure = 'expired';
-      this.setStatus(s.expired);
-    } else if (e.code === 'network') {
-      this.pendingFailure = 'network';
-      this.setStatus(s.networkError);
-    } else {
-      this.pendingFailure = e.code === 'insufficient_user_authentication' ? 'denied' : 'server';
-      this.setStatus(s.serverError);
-    }
+    this.pendingFailure = outcome ?? 'server';
+    this.setStatus(text);
   }
 
-  private async copySecret(): Promise<void> {
-    if (this.enrollment?.type !== 'totp') return;
-    await copyText(this.enrollment.secret);
-    this.copied = true;
-  }
-
-  private async copyCodes(): Promise<void> {
-    await copyText(this.recoveryCodes.join('\n'));
+  /** The setup key or the recovery codes to the clipboard ("Copied"). */
+  private async copy(text: string): Promise<void> {
+    await copyText(text);
     this.copied = true;
   }
 
   private downloadCodes(): void {
-    // The account as the authenticator app shows it (`otpauth://totp/Issuer:account?…`), when known.
     const uri = this.enrollment?.type === 'totp' ? this.enrollment.otpauthUri : '';
-    const label = decodeURIComponent(uri.replace(/^otpauth:\/\/totp\/|\?.*$/g, ''));
-    downloadRecoveryCodes(this.recoveryCodes, this.strings.recoveryFileHeader, label || undefined);
+    downloadRecoveryCodes(this.recoveryCodes, this.strings.recoveryFileHeader, accountOf(uri));
   }
 
-  /** English enrollment strings come from their own modules; a loaded locale has them already. */
-  protected override get strings(): MfaStrings {
+  /** @internal English enrollment strings come from their own modules; a loaded locale has them already. */
+  override get strings(): MfaStrings {
     return { ...enSteps, ...enConsole, ...enEnroll, ...super.strings };
   }
 
@@ -398,58 +342,16 @@ export class MfaEnroll extends MfaModalElement {
     return { totp: s.enrollTitle, webauthn: s.enrollPasskeyTitle, phone: s.enrollPhoneTitle, email: s.enrollEmailTitle }[this.kind];
   }
 
-  private typeName(type: EnrollableFactorType): string {
-    const s = this.strings;
-    return { totp: s.factorTotp, webauthn: s.factorWebauthn, phone: s.factorPhone, email: s.factorEmail }[type];
-  }
-
   protected override renderBody() {
     const s = this.strings;
     const status = html`<p class="status" part="status" role="status" aria-live="polite" data-kind=${this.statusOk ? 'ok' : 'error'}>${this.status}</p>`;
-    if (this.phase === 'codes') {
-      return html`
-        <p id="intro">${s.recoveryIntroEnroll}</p>
-        ${recoveryCodesList(this.recoveryCodes, s.recoveryListLabel)}
-        <p class="status" part="status" role="status" aria-live="polite" data-kind="ok">${this.copied ? s.copied : ''}</p>
-      `;
-    }
-    if (this.phase === 'choose') {
-      return html`
-        <p id="intro" class="muted">${s.enrollChooseHint}</p>
-        <ul class="methods" part="factor-types">
-          ${this.available.map((t) => html`<li>
-            <button class="method" part="button factor-type-button" @click=${() => this.startKind(t)}>
-              <span class="method-name">${this.typeName(t)}</span>
-            </button>
-          </li>`)}
-        </ul>
-        ${status}
-      `;
-    }
+    if (this.phase === 'codes') return codesView(s, this.recoveryCodes, this.copied);
+    if (this.phase === 'choose') return html`${chooseView(s, this.available, (t) => void this.startKind(t))}${status}`;
     if (this.phase === 'passkey' || (this.kind === 'webauthn' && this.phase === 'verifying')) {
       return html`<p id="intro">${s.enrollPasskeyIntro}</p>${status}`;
     }
     if (this.phase === 'address' || (this.phase === 'verifying' && !this.enrollment)) {
-      const phone = this.kind === 'phone';
-      return html`
-        <div class="form">
-          <div class="field">
-            <label class="label" for="address" id=${phone ? nothing : 'intro'}>${phone ? s.phoneLabel : s.emailLabel}</label>
-            <input id="address" part="address-input" type=${phone ? 'tel' : 'email'} autocomplete=${phone ? 'tel' : 'email'}
-              aria-describedby=${phone ? 'intro' : nothing} ?readonly=${this.phase !== 'address'} required
-              @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && void this.sendCode()} />
-            ${phone ? html`<span id="intro" class="hint">${s.phoneHint}</span>` : nothing}
-          </div>
-          ${phone
-            ? html`<fieldset class="choices">
-                <legend>${s.channelLabel}</legend>
-                <label class="choice"><input type="radio" name="channel" value="sms" checked />${s.channelSms}</label>
-                <label class="choice"><input type="radio" name="channel" value="voice" />${s.channelVoice}</label>
-              </fieldset>`
-            : nothing}
-        </div>
-        ${status}
-      `;
+      return html`${addressView(s, this.kind === 'phone', this.phase === 'address', () => void this.sendCode())}${status}`;
     }
     const e = this.enrollment;
     const asking = e && (this.phase === 'scan' || this.phase === 'verifying');
@@ -460,20 +362,7 @@ export class MfaEnroll extends MfaModalElement {
         ${this.phase === 'loading' ? s.loading : asking ? (sentTo ? format(s.codeSentTo, { to: sentTo.sentTo }) : s.enrollScan) : ''}
       </p>
       ${asking && sentTo?.notice ? html`<p class="notice" part="notice">${s.phoneRestricted}</p>` : nothing}
-      ${asking && totp
-        ? html`
-            <svg class="qr" part="qr" role="img" aria-label=${s.enrollQrAlt} viewBox="-2 -2 ${this.qr!.size + 4} ${this.qr!.size + 4}">
-              ${svg`<path d=${this.qr!.d}></path>`}
-            </svg>
-            <p>${s.enrollManual}</p>
-            <div class="secret">
-              <code part="secret" aria-label=${s.secretLabel}>${groupSecret(totp.secret)}</code>
-              <button part="button copy-button" @click=${this.copySecret}>${this.copied ? s.copied : s.copy}</button>
-            </div>
-            <a href=${totp.otpauthUri} part="open-app">${s.enrollOpenApp}</a>
-            <p>${format(s.enrollCodePrompt, { digits: totp.digits })}</p>
-          `
-        : nothing}
+      ${asking && totp ? totpSetupView(s, totp, this.qr!, this.copied, () => void this.copy(totp.secret)) : nothing}
       <div class="field" ?hidden=${!asking}>
         <span class="label" aria-hidden="true">${this.codeInputLabel()}</span>
         <slot name="code"></slot>
@@ -485,31 +374,22 @@ export class MfaEnroll extends MfaModalElement {
 
   protected override renderFooter() {
     const s = this.strings;
-    if (this.phase === 'codes') {
-      return html`
-        <button part="button" @click=${this.copyCodes}>${s.copy}</button>
-        <button part="button" @click=${this.downloadCodes}>${s.download}</button>
-        <button class="primary" part="button done-button" @click=${this.hide}>${s.done}</button>
-      `;
-    }
+    if (this.phase === 'codes') return codesFooter(s, () => void this.copy(this.recoveryCodes.join('\n')), () => this.downloadCodes(), () => this.hide());
     if (this.phase === 'blocked') {
       return html`
         <button part="button" @click=${this.requestClose}>${s.close}</button>
         ${this.pendingFailure === 'locked' ? nothing : html`<button class="primary" part="button" @click=${this.start}>${s.tryAgain}</button>`}
       `;
     }
-    const cancel = html`<button part="button cancel-button" @click=${this.requestClose}>${s.cancel}</button>`;
-    if (this.phase === 'choose') return cancel;
+    const cancel = () => this.requestClose();
+    if (this.phase === 'choose') return stepFooter(s, cancel);
     if (this.phase === 'passkey' || (this.kind === 'webauthn' && this.phase === 'verifying')) {
-      return html`${cancel}<button class="primary" part="button confirm-button" ?disabled=${this.phase !== 'passkey'} @click=${this.createPasskey}>${s.createPasskey}</button>`;
+      return stepFooter(s, cancel, { label: s.createPasskey, enabled: this.phase === 'passkey', run: () => void this.createPasskey() });
     }
     if (this.phase === 'address' || (this.phase === 'verifying' && !this.enrollment)) {
-      return html`${cancel}<button class="primary" part="button confirm-button" ?disabled=${this.phase !== 'address'} @click=${this.sendCode}>${s.sendCode}</button>`;
+      return stepFooter(s, cancel, { label: s.sendCode, enabled: this.phase === 'address', run: () => void this.sendCode() });
     }
-    return html`
-      ${cancel}
-      <button class="primary" part="button confirm-button" ?disabled=${this.phase !== 'scan'} @click=${this.confirm}>${s.enrollConfirm}</button>
-    `;
+    return stepFooter(s, cancel, { label: s.enrollConfirm, enabled: this.phase === 'scan', run: () => void this.confirm() });
   }
 }
 

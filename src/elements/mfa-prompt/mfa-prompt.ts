@@ -1,15 +1,17 @@
 import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { asMfaError } from '../shared/as-mfa-error.js';
+import { MfaError } from '../../core/errors.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse, IdpErrorReason } from '../../core/types.js';
 import { format, plural } from '../../i18n/localize.js';
+import { describeError } from '../shared/describe-error.js';
 import { emit } from '../shared/events.js';
 import { loadSteps } from '../shared/lazy.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { promptStyles } from './mfa-prompt.styles.js';
-
-type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
+import type { PromptHost, PromptPhase } from './prompt-host.js';
+import { latest } from './latest-request.js';
 
 /**
  * @summary The step-up modal: starts a challenge, asks for what the server asks (an app code, a texted
@@ -60,7 +62,7 @@ type Phase = 'loading' | 'code' | 'verifying' | 'blocked' | 'enroll';
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
-export class MfaPrompt extends MfaModalElement {
+export class MfaPrompt extends MfaModalElement implements PromptHost {
   static override styles = [modalStyles, promptStyles];
 
   /** What the step-up protects, e.g. `payments`. */
@@ -80,18 +82,18 @@ export class MfaPrompt extends MfaModalElement {
   /** A user without any factor sets one up here, in the same dialog, then steps up. */
   @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
 
-  @state() private phase: Phase = 'loading';
-  @state() private challenge?: ChallengedResponse;
+  /** @internal */
+  @state() phase: PromptPhase = 'loading';
+  /** @internal */
+  @state() challenge?: ChallengedResponse;
   @state() private status = '';
   @state() private statusUrgent = false;
   /** Progress rather than an error ("Checking…"): shown muted. */
   @state() private statusInfo = false;
   /** Action offered with a blocking error (retry a failed start, start over after expiry). */
   @state() private retry: (() => void) | null = null;
-  /** The lazily loaded steps (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
-  @state() private x?: typeof import('./prompt-steps.js');
-  /** The "use another method" list is shown. */
-  @state() private listing = false;
+  /** The lazily loaded step renderers (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
+  @state() private steps?: typeof import('./prompt-steps.js');
 
   constructor() {
     super();
@@ -102,25 +104,25 @@ export class MfaPrompt extends MfaModalElement {
     return this.challenge?.factor.type === 'recovery';
   }
 
-  protected override outcomeScope() {
+  /** @internal */
+  override outcomeScope() {
     return { resource: this.resource, action: this.action };
   }
 
   protected override begin(): void {
-    this.enrolled = false;
-    this.afterEnroll = false;
     // Shown only once there is something to show: a still-fresh step-up resolves without a
     // flash; a slow server still gets a visible "Loading…" after a moment.
     setTimeout(() => this.present(), 400);
     void this.start(this.factor);
   }
 
-  private async start(factorType?: FactorType, factorId?: string): Promise<void> {
+  /** @internal */
+  async start(factorType?: FactorType, factorId?: string): Promise<void> {
     this.phase = 'loading';
     this.setStatus('');
     this.retry = null;
     try {
-      const answer = await this.api.startChallenge({
+      const answer = await this.fresh(this.api.startChallenge({
         resource: this.resource,
         action: this.action,
         force: this.force || undefined,
@@ -128,14 +130,15 @@ export class MfaPrompt extends MfaModalElement {
         factorType,
         factorId,
         reason: this.reason,
-      });
+      }));
       this.handleAnswer(answer);
     } catch (err) {
       this.handleError(err, () => void this.start(factorType));
     }
   }
 
-  private handleAnswer(answer: ChallengeResponse): void {
+  /** @internal */
+  handleAnswer(answer: ChallengeResponse): void {
     if (answer.status === 'VERIFIED') {
       this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), resource: this.resource, action: this.action });
       return;
@@ -153,91 +156,71 @@ export class MfaPrompt extends MfaModalElement {
     this.present();
     void this.updateComplete.then(() => this.codeInput.focus());
     // Anything beyond a typed TOTP or recovery code: load the steps module (once), then show it.
-    if (step.type != 'code' || step.sentTo) void this.steps().then((m) => m.stepShown(this as never));
+    if (step.type != 'code' || step.sentTo) void this.withSteps().then((m) => m.stepShown(this));
   }
 
-  private async verify(given?: string): Promise<void> {
+  /** The code's length, 0 for a recovery code (describeError). */
+  private get digits(): number {
+    return this.usingRecovery ? 0 : this.challenge?.challenges[0].length ?? 6;
+  }
+
+  /** A code to type again: say why, with the field marked and focused. */
+  private retype(text: string, clear?: boolean): void {
+    this.phase = 'code';
+    if (clear) this.codeInput.clear();
+    this.codeInput.setInvalid(true);
+    this.setStatus(text);
+    this.codeInput.focus();
+  }
+
+  /** @internal */
+  async verify(given?: string): Promise<void> {
     if (this.phase !== 'code' || !this.challenge) return;
     const s = this.strings;
     const step = this.challenge.challenges[0];
     const code = step.type == 'code';
     // An empty code field ('') goes on to the shape check below, which says what is missing.
-    const value = code ? this.codeInput.value : given ?? this.x?.answerOf(this as never);
+    const value = code ? this.codeInput.value : given ?? this.steps?.answerOf(this);
     if (value === undefined) return;
     // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
     const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
       : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value));
-    if (!wellFormed) {
-      this.codeInput.setInvalid(true);
-      this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: step.length ?? 6 }));
-      this.codeInput.focus();
-      return;
-    }
+    if (!wellFormed) return this.retype(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits: this.digits }).text);
     this.phase = 'verifying';
     this.codeInput.disabled = true;
     this.setStatus(s.verifying, false, true);
     try {
-      this.handleAnswer(await this.api.resume(this.challenge.challengeId, [{ guid: step.guid, value }]));
+      this.handleAnswer(await this.fresh(this.api.resume(this.challenge.challengeId, [{ guid: step.guid, value }])));
     } catch (err) {
       this.codeInput.disabled = false;
       this.handleError(err, () => void this.start(this.challenge?.factor.type));
     }
   }
 
-  private handleError(err: unknown, retry: () => void): void {
+  /** @internal */
+  handleError(err: unknown, retry: () => void): void {
     const e = asMfaError(err);
-    const s = this.strings;
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
-    if (this.x?.stepError(this as never, e)) return;
-    // Offline, or the server failed (5xx), while checking an answer: keep it and the challenge,
-    // say so; Verify sends it again.
-    if (this.phase == 'verifying' && (e.code === 'network' || (e.status ?? 0) >= 500)) {
+    if (this.steps?.stepError(this, e)) return;
+    // Rarer answers (a code used already, a lockout with its ways out, no factor yet) live in the lazy steps.
+    if (/^(code_used|locked|not_enrolled)$/.test(e.code)) {
+      void this.withSteps().then((m) => m.stepError(this, e));
+      return;
+    }
+    const { text, outcome } = describeError(e, this.strings, this.resolvedLocale, { digits: this.digits });
+    if (!outcome) return this.retype(text, e.code == 'invalid_code');
+    if ((outcome == 'network' || (e.status ?? 0) >= 500) && this.phase == 'verifying') {
+      // Offline, or the server failed (5xx), while checking an answer: keep it (and the
+      // challenge) and say so; Verify sends it again.
       this.phase = 'code';
-      this.setStatus(e.code === 'network' ? s.networkError : s.serverError, true);
+      this.setStatus(text, true);
       this.codeInput.focus();
-      return;
-    }
-    // Rarer answers (a code used already, a lockout with its ways out) live in the lazy steps.
-    if (e.code === 'code_used' || e.code === 'locked') {
-      void this.steps().then((m) => m.stepError(this as never, e));
-      return;
-    }
-    switch (e.code) {
-      case 'invalid_code':
-        this.phase = 'code';
-        this.codeInput.clear();
-        this.codeInput.setInvalid(true);
-        this.setStatus(plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0));
-        this.codeInput.focus();
-        return;
-      case 'malformed_code':
-        this.phase = 'code';
-        this.codeInput.setInvalid(true);
-        this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 }));
-        this.codeInput.focus();
-        return;
-      case 'not_enrolled':
-        if (this.enrollIfMissing && this.phase === 'loading') {
-          void this.steps().then((m) => m.enterEnrollment(this as never));
-          return;
-        }
-        this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
-        return;
-      case 'expired':
-      case 'not_found':
-        this.block('expired', s.expired, retry);
-        return;
-      case 'network':
-        this.block('network', s.networkError, retry);
-        return;
-      default:
-        this.block(e.code === 'unauthenticated' || e.code === 'forbidden_origin' ? 'denied' : 'server', s.serverError, retry);
-    }
+    } else this.block(outcome, text, retry);
   }
 
-  /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
-  private block(reason: IdpErrorReason, message: string, retry: (() => void) | null, urgent = false): void {
+  /** @internal A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
+  block(reason: IdpErrorReason | undefined, message: string, retry: (() => void) | null, urgent = false): void {
     this.phase = 'blocked';
     this.present();
     this.pendingFailure = reason;
@@ -252,7 +235,7 @@ export class MfaPrompt extends MfaModalElement {
    * only the footer's Close ends the step-up there.
    */
   protected override requestClose(): void {
-    if (this.listing && this.retry) return this.retry();
+    if (this.steps?.retryLabel(this) && this.retry) return this.retry();
     super.requestClose();
   }
 
@@ -260,30 +243,41 @@ export class MfaPrompt extends MfaModalElement {
     super.requestClose();
   }
 
-  private finish(outcome: IdpAuthResponse): void {
+  /** @internal */
+  enter(phase: PromptPhase, retry: (() => void) | null = null): void {
+    this.phase = phase;
+    this.retry = retry;
+  }
+
+  /** @internal */
+  report(reason: IdpErrorReason | undefined): void {
+    this.pendingFailure = reason;
+  }
+
+  /** @internal Only the newest request's answer counts, and none after closing (latest-request.ts). */
+  readonly fresh = latest(() => this.open);
+
+  /** @internal */
+  finish(outcome: IdpAuthResponse): void {
     this.settle(outcome);
     this.hide();
   }
 
-  private setStatus(text: string, urgent = false, info = false): void {
+  /** @internal */
+  setStatus(text: string, urgent = false, info = false): void {
     this.status = text;
     this.statusUrgent = urgent;
     this.statusInfo = info;
   }
 
-  /** The embedded enrollment (prompt-steps.ts) succeeded. */
-  @state() private enrolled = false;
-  /** Just enrolled: the code used to confirm is spent, so the user needs the app's next one. */
-  @state() private afterEnroll = false;
-
   /** Loads prompt-steps.ts once and lends it Lit's `html` and our formatting. */
-  private steps() {
-    return loadSteps().then((m) => (m.init({ html, format, plural }, this as never), (this.x = m)));
+  private withSteps() {
+    return loadSteps().then((m) => (m.init({ html, format, plural, describeError }, this), (this.steps = m)));
   }
 
   /** "Use another method": the list of the user's other factors (prompt-steps.ts). */
   private switchFactor(): void {
-    void this.steps().then((m) => m.showMethods(this as never));
+    void this.withSteps().then((m) => m.showMethods(this));
   }
 
   protected override renderTitle(): string {
@@ -296,19 +290,19 @@ export class MfaPrompt extends MfaModalElement {
 
   protected override renderBody() {
     const s = this.strings;
-    if (this.phase === 'enroll') return this.x!.renderEnroll(this as never);
+    if (this.phase === 'enroll') return this.steps!.renderEnroll(this);
     const c = this.challenge;
     const canSwitch = c && c.factors.length > 1 && this.phase !== 'loading';
     return html`
       ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
       <p id="intro" class="muted">
-        ${this.phase === 'loading' ? s.loading : this.x?.introOf(this as never) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro)}
+        ${this.phase === 'loading' ? s.loading : this.steps?.introOf(this) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : s.promptIntro)}
       </p>
       <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || c?.challenges[0].type != 'code'}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
         <slot name="code"></slot>
       </div>
-      ${this.x?.renderStep(this as never)}
+      ${this.steps?.renderStep(this)}
       <p
         class="status"
         part="status"
@@ -330,13 +324,13 @@ export class MfaPrompt extends MfaModalElement {
     if (this.phase === 'blocked') {
       return html`
         <button part="button" @click=${this.closeAll}>${s.close}</button>
-        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.listing ? s.back : s.tryAgain}</button>` : nothing}
+        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.steps?.retryLabel(this) ?? s.tryAgain}</button>` : nothing}
       `;
     }
     return html`
       <button part="button cancel-button" @click=${this.requestClose}>${s.cancel}</button>
       <button class="primary" part="button verify-button" ?disabled=${this.phase !== 'code'} @click=${() => this.verify()}>
-        ${this.phase === 'verifying' ? s.verifying : this.x?.verifyLabel(this as never) ?? s.verify}
+        ${this.phase === 'verifying' ? s.verifying : this.steps?.verifyLabel(this) ?? s.verify}
       </button>
     `;
   }

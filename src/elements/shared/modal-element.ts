@@ -34,7 +34,8 @@ export abstract class MfaModalElement extends LitElement {
     return this.renderRoot?.querySelector('dialog') ?? null;
   }
 
-  protected readonly codeInput = new CodeInput(this);
+  /** @internal The light-DOM code field (public for the prompt's step renderers: prompt-host.ts). */
+  readonly codeInput = new CodeInput(this);
   /** Elements without a code step (the console) keep their light DOM empty. */
   protected readonly hasCodeInput: boolean = true;
   #opener: HTMLElement | null = null;
@@ -54,21 +55,22 @@ export abstract class MfaModalElement extends LitElement {
     }, true));
   }
 
-  /** Own `client`, own `api-base`, the provider's, then the page-wide client of `configure()`. */
-  protected get api(): MfaClient {
+  /** @internal Own `client`, own `api-base`, the provider's, then the page-wide client of `configure()`. */
+  get api(): MfaClient {
     if (this.client) return this.client;
     if (this.apiBase) return (this.client = new MfaClient({ apiBase: this.apiBase }));
     return this.#provided.client ?? getDefaultClient();
   }
 
-  /** `locale` attribute, the provider's locale, the nearest `lang`, then English. */
-  protected get resolvedLocale(): string {
+  /** @internal `locale` attribute, the provider's locale, the nearest `lang`, then English. */
+  get resolvedLocale(): string {
     // A server render (Lit SSR) has no document to ask; the browser's first update does.
     const fromPage = isServer ? '' : this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang;
     return this.locale || this.#provided.locale || fromPage || 'en';
   }
 
-  protected get strings(): MfaStrings {
+  /** @internal */
+  get strings(): MfaStrings {
     return stringsFor(this.resolvedLocale);
   }
 
@@ -82,8 +84,8 @@ export abstract class MfaModalElement extends LitElement {
     this.open = false;
   }
 
-  /** What the outcome is about (`resource`, `action`), added to failure outcomes too. */
-  protected outcomeScope(): { resource?: string; action?: string } {
+  /** @internal What the outcome is about (`resource`, `action`), added to failure outcomes too. */
+  outcomeScope(): { resource?: string; action?: string } {
     return {};
   }
 
@@ -134,10 +136,10 @@ export abstract class MfaModalElement extends LitElement {
   #presented = false;
 
   /**
-   * Makes the dialog visible (and fires `mfa-show`). Subclasses call it once they have something
+   * @internal Makes the dialog visible (and fires `mfa-show`). Subclasses call it once they have something
    * to show, so a step-up the server answers at once (still fresh) never flashes a dialog.
    */
-  protected present(): void {
+  present(): void {
     if (this.#presented || !this.open) return;
     this.#presented = true;
     if (!this.inline && this.dialog && !this.dialog.open) this.dialog.showModal();

@@ -86,12 +86,19 @@ function parseHotpCode(value: string, digits: number): string {
   return code;
 }
 
-/** Accepts counter `c` once, across instances; a lost race or an old counter is a replay. */
-async function accept(ctx: MfaContext, f: StoredFactor, c: number | null): Promise<boolean> {
+/** Records a right code that was accepted already (here or on another instance): someone replays it. */
+const replay = (ctx: MfaContext, f: StoredFactor) =>
+  ctx.audit.record({ type: 'verify.replay', sub: f.sub, factor: 'hotp', status: 'failure', severity: 'warning', metadata: { factorId: f.id } });
+
+/**
+ * Accepts counter `c` once, across instances: true, or 'used' when another answer took it (or a
+ * newer one) first — the user is told to wait for the next code, as with TOTP.
+ */
+async function accept(ctx: MfaContext, f: StoredFactor, c: number | null): Promise<boolean | 'used'> {
   if (c === null) return false;
-  const accepted = await ctx.store.advanceLastStep(f.sub, f.id, c, ctx.now());
-  if (!accepted) await ctx.audit.record({ type: 'verify.replay', sub: f.sub, factor: 'hotp', status: 'failure', severity: 'warning', metadata: { factorId: f.id } });
-  return accepted;
+  if (await ctx.store.advanceLastStep(f.sub, f.id, c, ctx.now())) return true;
+  await replay(ctx, f);
+  return 'used';
 }
 
 interface ResyncState extends ChallengeState {
@@ -111,6 +118,15 @@ export function hotpFactor(options: HotpOptions = {}): ServerFactor {
     } finally {
       secret.fill(0);
     }
+  };
+
+  /**
+   * True when `code` is one of the last `lookAhead` codes this token had accepted (a code counts
+   * as used only once the token accepted one: an imported token's earlier presses never were).
+   */
+  const used = (ctx: MfaContext, f: StoredFactor, code: string) => {
+    const from = Math.max(-1, f.lastStep - lookAhead); // counters start at 0
+    return f.lastUsedAt !== null && check(ctx, { ...f, lastStep: from }, code, f.lastStep - from) !== null;
   };
 
   /** True when `code` is the token's code for counter `c` (constant time). */
@@ -181,6 +197,7 @@ export function hotpFactor(options: HotpOptions = {}): ServerFactor {
       await attemptCode(ctx, f.sub, f.id, async () => {
         const c = check(ctx, f, code);
         if (c !== null) return accept(ctx, f, c);
+        if (used(ctx, f, code)) return replay(ctx, f).then(() => 'used' as const);
         ahead = check(ctx, f, code, resyncWindow);
         return ahead !== null;
       }, 'hotp', () => ahead === null);
