@@ -5,7 +5,7 @@
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
-import { getDefaultClient, mfaFetch, openAuthIdpModal } from '../src/index.js';
+import { getDefaultClient, interceptFetch, mfaFetch, openAuthIdpModal } from '../src/index.js';
 import '../src/define.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
@@ -62,6 +62,35 @@ describe('a bound transfer, against the real server', () => {
     expect((await fetch('/api/payments', pay(70, 'Landlord', token))).status).to.equal(200);
     expect((await fetch('/api/payments', pay(70, 'Landlord', token))).status).to.equal(401);
     expect((await transfers()).map((t) => [t.amount, t.to])).to.deep.equal([[70, 'Landlord']]);
+  });
+
+  it('interceptFetch: a plain fetch of the bound route shows the transaction too', async () => {
+    await signInNewUser();
+    const { secret } = await enrollTotpFactor();
+    const undo = await interceptFetch({ match: '/api/payments' });
+    try {
+      const pending = fetch('/api/payments', pay(12.5, 'Electric Co'));
+      const prompt = await visiblePrompt();
+      expect(rowsOf(prompt)).to.deep.equal([['Amount', '$12.50'], ['To', 'Electric Co']]);
+      await sendKeys({ type: await totpCode(secret, 1) });
+      await sendKeys({ press: 'Enter' });
+      expect((await pending).status).to.equal(200);
+    } finally {
+      undo();
+    }
+  });
+
+  it('labels are translated (Hebrew, right to left); values stay as the server wrote them', async () => {
+    await signInNewUser();
+    await enrollTotpFactor();
+    const prompt = await fixture<MfaPrompt>(html`<mfa-prompt locale="he" resource="payments" action="transfer" .details=${{ amount: '₪1,250.00', to: 'Acme Ltd', memo: 'rent' }}></mfa-prompt>`);
+    prompt.show();
+    // The Hebrew strings load on first use; the rows must end up in Hebrew.
+    await until(() => prompt.querySelector('input') === document.activeElement && rowsOf(prompt)[0]?.[0] === 'סכום', 5000, 'code step in Hebrew');
+    expect(rowsOf(prompt)).to.deep.equal([['סכום', '₪1,250.00'], ['אל', 'Acme Ltd'], ['memo', 'rent']]);
+    expect(prompt.shadowRoot!.querySelector('[part~="title"]')!.textContent!.trim()).to.equal('אישור ההעברה');
+    await expect(prompt).to.be.accessible();
+    prompt.hide();
   });
 
   it('hostile but allowed details render as text, right-to-left safely, and wrap at 320 px', async () => {

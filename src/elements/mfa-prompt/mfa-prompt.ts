@@ -85,8 +85,8 @@ export class MfaPrompt extends MfaModalElement {
   @property() heading?: string;
   /** The transaction to confirm, label → value (shown as text; the token is bound to it, docs/server.md). */
   @property({ attribute: false }) details?: Record<string, string>;
-  /** The bound route's `binding` for `details`; the server refuses a mismatch. */
-  @property() binding?: string;
+  /** The bound route's `binding` for `details` (a property only); the server refuses a mismatch. */
+  binding?: string;
   /** prompt-details.ts, loaded when there is a title or a transaction to show. */
   @state() private d?: typeof import('./prompt-details.js');
   private detailsReady?: Promise<unknown>;
@@ -141,7 +141,7 @@ export class MfaPrompt extends MfaModalElement {
         factorId,
         reason: this.reason,
         details: this.details,
-        binding: this.details && this.binding,
+        binding: this.binding,
       });
       // Never ask for a code before the user can see what it approves.
       await this.detailsReady;
