@@ -226,6 +226,28 @@ export function createDemoApp(options = {}) {
     return c.json({ ok: true, transfer: { ...transfer, by } });
   });
 
+  // The transfer form's route, bound to the transaction (docs/server.md "Binding a step-up to the
+  // transaction"): the prompt shows the amount and the payee, and the token approves exactly those;
+  // a retry with another amount or payee is refused. (/api/transfer above stays unbound.)
+  const transferOf = (body) => ({
+    amount: Number.isFinite(body?.amount) ? body.amount : 100,
+    to: typeof body?.to === 'string' && body.to ? body.to : 'Savings',
+  });
+  app.post('/api/payments', mfa.requireStepUp({
+    resource: 'payments',
+    action: 'transfer',
+    describe: 'Send money',
+    bind: async (req) => {
+      const { amount, to } = transferOf(await req.json().catch(() => ({})));
+      return { amount: `$${amount.toFixed(2)}`, to };
+    },
+  }), async (c) => {
+    const transfer = { ...transferOf(await c.req.json().catch(() => ({}))), at: new Date().toISOString() };
+    const by = c.get('stepUp').sub;
+    transfers.set(by, [...(transfers.get(by) ?? []), transfer]);
+    return c.json({ ok: true, transfer: { ...transfer, by } });
+  });
+
   // The "bank connection" page: an MX-style question → options → code flow (KBA, acr "kba").
   // Knowledge answers are not MFA, so this route accepts acr "kba" explicitly; /api/transfer never would.
   app.post('/api/bank/connect', mfa.requireStepUp({ resource: 'bank', action: 'connect', acrValues: ['kba'] }), (c) =>

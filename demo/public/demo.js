@@ -99,12 +99,22 @@ if (/^[\d.]+$|^\[/.test(location.hostname)) {
 void refresh();
 });
 
-// mfaFetch answers the server's step-up challenge by opening the prompt, then retries.
+// The button says what it will do; the prompt will show the same amount and payee.
+const transferInput = () => ({ amount: Number($('transfer-amount').value) || 100, to: $('transfer-to').value.trim() || 'Savings' });
+const labelTransfer = () => {
+  const { amount, to } = transferInput();
+  $('transfer-button').textContent = `Transfer $${amount} to ${to}`;
+};
+$('transfer-amount').addEventListener('input', labelTransfer);
+$('transfer-to').addEventListener('input', labelTransfer);
+
+// mfaFetch answers the server's step-up challenge by opening the prompt, then retries. The route
+// is bound to the transaction: the prompt shows amount and payee, and the token approves only them.
 $('transfer-button').addEventListener('click', async () => {
-  const response = await mfaFetch('/api/transfer', {
+  const response = await mfaFetch('/api/payments', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ amount: 100, to: 'Savings' }),
+    body: JSON.stringify(transferInput()),
   });
   const body = await response.json();
   say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));

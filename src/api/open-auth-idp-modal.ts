@@ -2,7 +2,8 @@
  * `openAuthIdpModal({ resource, action })` (docs/elements.md): shows one `<mfa-prompt>` appended to
  * `<body>`, resolves with an `IdpAuthResponse` once the dialog has closed and focus is back,
  * never throws for a user outcome. One modal at a time: a call for the same resource/action
- * joins the open one; a different one waits its turn.
+ * joins the open one; a different one waits its turn. A call with `details` (a transaction) joins
+ * only a call for the very same transaction: each transaction is confirmed on its own.
  */
 import type { FactorType, IdpAuthResponse } from '../core/types.js';
 import { getDefaultClient } from '../client/default-client.js';
@@ -27,6 +28,16 @@ export interface OpenAuthIdpModalRequest {
   enrollIfMissing?: boolean;
   /** The client that verifies and keeps the token (default: the page-wide one). */
   client?: MfaClient;
+  /** The prompt's heading, e.g. "Send money" (default: one for the action, else "Confirm it's you"). */
+  title?: string;
+  /**
+   * The transaction the user approves, shown under "You are confirming" as label → value rows
+   * (e.g. `{ amount: '$100.00', to: 'Savings' }`). The server binds the token to it (`txn`);
+   * only a route whose `bind` derives the same details accepts it (docs/server.md).
+   */
+  details?: Record<string, string>;
+  /** A bound route's 401 `binding` (`mfaFetch` passes it); the server refuses a mismatch. */
+  binding?: string;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -34,7 +45,7 @@ const inFlight = new Map<string, Promise<IdpAuthResponse>>();
 
 export function openAuthIdpModal(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
   ensureOpener();
-  const key = `${request.resource}\u0000${request.action}`;
+  const key = `${request.resource}\u0000${request.action}\u0000${request.details ? JSON.stringify(request.details) : ''}`;
   const joined = inFlight.get(key);
   if (joined) return joined;
   const run = queue.then(() => showPrompt(request));
@@ -60,6 +71,9 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.factor) prompt.factor = request.factor;
   if (request.reason) prompt.reason = request.reason;
   if (request.maxAge !== undefined) prompt.maxAge = request.maxAge;
+  if (request.title) prompt.heading = request.title;
+  if (request.details) prompt.details = request.details;
+  if (request.binding) prompt.binding = request.binding;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
   // Always this copy's client: with two copies of the package on a page, the element may be the other's.
   prompt.client = request.client ?? getDefaultClient();

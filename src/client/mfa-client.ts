@@ -47,7 +47,11 @@ export interface MfaClientOptions {
  * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
  * shows `<mfa-prompt>`; the client itself never imports elements (docs/architecture.md layers).
  */
-export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number; factor?: 'kba' }) => Promise<IdpAuthResponse>;
+export type StepUpOpener = (req: {
+  resource: string; action: string; maxAge?: number; factor?: 'kba';
+  /** A bound route's transaction, its binding and the route's title (from its 401). */
+  title?: string; details?: Record<string, string>; binding?: string;
+}) => Promise<IdpAuthResponse>;
 
 /** Transcodes `trackUserAction` event. */
 export interface UserActionEvent {
@@ -66,6 +70,10 @@ export interface StartChallengeInput {
   /** The route's RFC 9470 `max_age`: an earlier step-up older than this does not count. */
   maxAge?: number;
   reason?: string | number;
+  /** The transaction the user approves (label → value); the token then carries its binding as `txn`. */
+  details?: Record<string, string>;
+  /** A bound route's 401 `binding`: the server refuses it when it is not the digest of `details`. */
+  binding?: string;
 }
 
 export class MfaClient {

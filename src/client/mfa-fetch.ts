@@ -23,7 +23,15 @@ import { parseStepUpChallenge } from '../core/www-authenticate.js';
 import type { MfaClient } from './mfa-client.js';
 
 /** `factor: 'kba'` when the route accepts only knowledge answers (`acr_values="kba"`). */
-export type StepUpScope = { resource: string; action: string; maxAge?: number; factor?: 'kba' };
+export type StepUpScope = {
+  resource: string; action: string; maxAge?: number; factor?: 'kba';
+  /** From a bound route's 401: what the prompt shows, and the digest the server checks. */
+  title?: string; details?: Record<string, string>; binding?: string;
+};
+
+/** A flat record of strings, or undefined: anything else in a 401 body is not shown. */
+const stringRecord = (v: unknown): Record<string, string> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
 export type ScopeOpener = (scope: StepUpScope) => Promise<IdpAuthResponse>;
 
 /**
@@ -89,9 +97,14 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     // only mint a token the route refuses.
     const bodyMaxAge = typeof details.max_age === 'number' && Number.isSafeInteger(details.max_age) && details.max_age >= 0 ? details.max_age : undefined;
     const scope: StepUpScope = { resource: details.resource, action: details.action, maxAge: challenge.maxAge ?? bodyMaxAge };
+    // What the user approves: the route's title and bound transaction go to the prompt (as text).
+    if (typeof details.title === 'string') scope.title = details.title;
+    const txn = stringRecord(details.details);
+    if (txn && typeof details.binding === 'string') Object.assign(scope, { details: txn, binding: details.binding });
     // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
-    known.set(key, scope);
+    // Only the scope is remembered for sending a token up front: a transaction is never reused.
+    known.set(key, { resource: scope.resource, action: scope.action, maxAge: scope.maxAge, factor: scope.factor });
     let outcome = await open(scope);
     let token = outcome.success ? take(scope) : undefined;
     // Another caller that shared the prompt took its token: open again for one of our own

@@ -197,6 +197,12 @@ export interface StepUpChallengeBody extends ErrorBody {
   action: string;
   acr_values: string;
   max_age: number;
+  /** What the step-up is for, in the route's words (`describe`). */
+  title?: string;
+  /** A bound route's transaction: label → value strings in display order. */
+  details?: Record<string, string>;
+  /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
+  binding?: string;
 }
 
 /** Header the step-up token travels in. */

@@ -34,4 +34,5 @@ type Widen<T> = T extends string ? string : T extends { other: string } ? Plural
 /** The shape every locale implements: the prompt's strings (here), its lazy steps', enrollment's and the console's. */
 export type MfaStrings = Widen<
   typeof en & typeof import('./en-enroll.js').enEnroll & typeof import('./en-console.js').enConsole & typeof import('./en-steps.js').enSteps
+  & typeof import('./en-details.js').enDetails
 >;

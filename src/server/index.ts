@@ -12,6 +12,7 @@ export type { MfaServerOptions, Authenticate, SessionUser } from './config.js';
 export type { SendBudgets, SmsPolicy, Budget } from './send-budget.js';
 export type { StepUpRequirement, StepUpVerdict } from './guard/step-up-guard.js';
 export type { StepUpClaims } from './tokens/step-up-token.js';
+export { bindingOf, canonicalJson, DETAILS_LIMITS, type TransactionDetails } from './binding.js';
 export type { MfaStore, StoredFactor, AuditEvent } from './stores/store.js';
 export { pinoSink, type AuditSink, type AuditOptions, type AuditLogger, type PinoSinkOptions } from './audit/sinks.js';
 export {

@@ -19,6 +19,7 @@ import type { Scope } from './http/request-scope.js';
 import { sessionClaim } from './session.js';
 import type { StoredChallenge } from './stores/store.js';
 import { signStepUpToken } from './tokens/step-up-token.js';
+import { bindingOf, type TransactionDetails } from './binding.js';
 
 /** How often an instance clears challenges that expired unanswered. */
 const SWEEP_EVERY_MS = 60_000;
@@ -42,6 +43,11 @@ export interface StartInput {
   /** A factor type (`totp`, `phone`, …), `recovery` for a recovery code, `kba` for questions. */
   factorType?: string;
   reason?: string;
+  /** The transaction to approve (docs/server.md "Binding a step-up to the transaction"). */
+  details?: TransactionDetails;
+  /** The client's copy of the binding: must be the digest of `details`. */
+  binding?: string;
+  title?: string;
 }
 
 /** The factor a client asks for by type, or by the id of a virtual factor's entry (`recovery`). */
@@ -58,9 +64,15 @@ export async function startChallenge(ctx: MfaContext, scope: Scope, input: Start
   const { user } = scope;
   const env: FactorEnv = { ctx, scope };
   const now = ctx.now();
+  // The server computes the binding itself; the client's copy only catches a details/binding mix-up.
+  const binding = input.details && bindingOf(input, input.details);
+  if (input.binding !== undefined && input.binding !== binding) {
+    throw new MfaError('malformed_request', input.details ? 'binding: not the digest of these details (docs/server.md)' : 'binding: sent without its details');
+  }
   const draft: StoredChallenge = {
     id: randomUUID(), sub: user.sub, resource: input.resource, action: input.action, factorId: '', stepGuid: randomUUID(),
     reason: input.reason, createdAt: now, expiresAt: now + CHALLENGE_TTL_MS,
+    ...(input.details && { details: input.details, binding }),
   };
   const virtual = wantedFactor(ctx, input);
   if (virtual?.standalone) {
@@ -68,7 +80,8 @@ export async function startChallenge(ctx: MfaContext, scope: Scope, input: Start
     sweepExpiredChallenges(ctx, now);
     return challenged(started.challenge, started.ref!, [started.ref!], started.step);
   }
-  if (!input.force) {
+  // Freshness never approves a transaction: the user must see this one.
+  if (!input.force && !binding) {
     const fresh = await findFresh(ctx, user, input, ACR_MFA);
     if (fresh) return issueToken(ctx, scope, input.resource, input.action, ACR_MFA, fresh.amr, fresh.authTime, true);
   }
@@ -121,7 +134,7 @@ export async function resumeChallenge(ctx: MfaContext, scope: Scope, challengeId
   const authTime = Math.floor(ctx.now() / 1000);
   // Knowledge answers never count as a recent step-up (they are not MFA).
   if (acr === ACR_MFA) await recordFresh(ctx, scope.user, { resource: challenge.resource, action: challenge.action, authTime, acr, amr: [amr] });
-  return issueToken(ctx, scope, challenge.resource, challenge.action, acr, [amr], authTime, false);
+  return issueToken(ctx, scope, challenge.resource, challenge.action, acr, [amr], authTime, false, challenge.binding);
 }
 
 /** "Send a new code": replaces the code (the old one stops working); failures stay counted. */
@@ -133,14 +146,14 @@ export async function resendChallengeCode(ctx: MfaContext, scope: Scope, challen
 
 /** Signs the token; `authTime` is the moment the user proved the factor (kept for fresh reuse). */
 async function issueToken(
-  ctx: MfaContext, { user }: Scope, resource: string, action: string, acr: string, amr: string[], authTime: number, fresh: boolean,
+  ctx: MfaContext, { user }: Scope, resource: string, action: string, acr: string, amr: string[], authTime: number, fresh: boolean, txn?: string,
 ): Promise<VerifiedResponse> {
   const now = ctx.now();
   const sid = randomUUID();
   const { sub } = user;
   const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.token, {
-    sub, sid, ssn: sessionClaim(user), resource, action, acr, amr, authTime, now,
+    sub, sid, ssn: sessionClaim(user), resource, action, acr, amr, authTime, now, txn,
   });
-  await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp, ...(fresh && { fresh: true }), ...(acr !== ACR_MFA && { acr }) } });
+  await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp, ...(fresh && { fresh: true }), ...(acr !== ACR_MFA && { acr }), ...(txn && { txn }) } });
   return { status: 'VERIFIED', sid, token, expiresAt: new Date(exp * 1000).toISOString(), acr, amr, resource, action };
 }

@@ -1,7 +1,7 @@
 /**
  * One real app instance for the multi-instance, outage and crash tests: the reference server
  * mounted at `/mfa` plus a guarded `POST /api/transfer` (and `POST /api/transfer-once`, which
- * takes one-time tokens), served by @hono/node-server on
+ * takes one-time tokens) and a bound `POST /api/pay {amount, to}`, served by @hono/node-server on
  * 127.0.0.1:`PORT`. Prints `ready <port>` on stdout once listening.
  *
  *   node --import tsx test/helpers/instance-server.ts
@@ -115,6 +115,16 @@ async function main(): Promise<void> {
   // The same scope with reusable tokens (`reusable: true`): a token opens it until it expires.
   app.post('/api/transfer-reusable', mfa.requireStepUp({ resource: 'payments', action: 'transfer', reusable: true }), (c) =>
     c.json({ ok: true, by: c.get('stepUp').sub, pid: process.pid }));
+
+  // A bound route (docs/server.md "Binding a step-up to the transaction"): the token approves
+  // exactly this amount and payee; the handler still reads the body the guard read a copy of.
+  app.post('/api/pay', mfa.requireStepUp({
+    resource: 'payments', action: 'pay', describe: 'Send money',
+    bind: async (req) => {
+      const { amount, to } = (await req.json()) as { amount: unknown; to: unknown };
+      return { amount: String(amount), to: String(to) };
+    },
+  }), async (c) => c.json({ ok: true, paid: await c.req.json(), pid: process.pid }));
 
   const server = serve({ fetch: app.fetch, port: Number(env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(`ready ${info.port}\n`);

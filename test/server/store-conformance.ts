@@ -358,6 +358,20 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
         assert.equal(results.filter(Boolean).length, 1);
       });
 
+      it('keeps a bound transaction (details in order, binding) through an update', async () => {
+        const details = { amount: '€1.234,00', to: 'מר כהן', 'reference 1': 'a "quoted" \\ value 🙂' };
+        const bound = challenge({ id: 'b1', details, binding: 'x'.repeat(43) });
+        await store.insertChallenge(bound);
+        const got = await store.getChallenge('b1');
+        assert.deepEqual(got, bound);
+        assert.deepEqual(Object.keys(got!.details!), Object.keys(details), 'labels keep their display order');
+        assert.equal(await store.updateChallenge({ ...bound, state: '{"n":1}' }, undefined), true);
+        assert.deepEqual(await store.getChallenge('b1'), { ...bound, state: '{"n":1}' });
+        // An update never rebinds the challenge to another transaction.
+        assert.equal(await store.updateChallenge({ ...bound, state: '{"n":2}', details: { amount: '$9' }, binding: 'y'.repeat(43) }, '{"n":1}'), true);
+        assert.deepEqual(await store.getChallenge('b1'), { ...bound, state: '{"n":2}' });
+      });
+
       it('updateChallenge is a compare-and-set on state: 100 racing updates, exactly one winner', async () => {
         await store.insertChallenge(challenge());
         const next = (n: number) => challenge({ stepGuid: `g${n}`, factorId: `f${n}`, state: JSON.stringify({ n }) });

@@ -103,12 +103,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 4', async () => {
+  it('runs in WAL mode with schema version 5', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 4);
+      assert.equal(raw.pragma('user_version', { simple: true }), 5);
     } finally {
       raw.close();
     }
@@ -116,7 +116,7 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 5');
+    raw.pragma('user_version = 6');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
   });
@@ -160,6 +160,20 @@ describe('SqliteStore (file-specific)', () => {
     await store.insertSigningKey({ ...k1, kid: 'k2', createdAt: 6, activateAt: 100 });
     assert.equal(await store.retireSigningKey('k1', 400), true);
     assert.deepEqual(await store.listSigningKeys(), [{ ...k1, retireAt: 400 }, { ...k1, kid: 'k2', createdAt: 6, activateAt: 100 }]);
+  });
+
+  it('upgrades a version 4 database (no bound transactions) in place, keeping its challenges', async () => {
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE challenges (id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
+      factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT)`);
+    raw.prepare("INSERT INTO challenges VALUES ('old', 'alice', 'r', 'a', 'f1', 'g', NULL, 1, 9999999999999, '{}')").run();
+    raw.pragma('user_version = 4');
+    raw.close();
+    const store = openStore();
+    assert.deepEqual(await store.getChallenge('old'), { id: 'old', sub: 'alice', resource: 'r', action: 'a', factorId: 'f1', stepGuid: 'g', createdAt: 1, expiresAt: 9999999999999, state: '{}' });
+    const bound = { id: 'new', sub: 'alice', resource: 'r', action: 'a', factorId: '', stepGuid: 'g', createdAt: 1, expiresAt: 9999999999999, details: { amount: '$1' }, binding: 'b'.repeat(43) };
+    await store.insertChallenge(bound);
+    assert.deepEqual(await store.getChallenge('new'), bound);
   });
 
   it('enforces the atomic rules across two instances sharing one file', async () => {

@@ -45,6 +45,8 @@ import { latest } from './latest-request.js';
  * @csspart choice - One choice (a `<label>` with its radio, picture and text).
  * @csspart answer-input - The text input of a question step.
  * @csspart message - The app's `message`, above the input.
+ * @csspart details - The "You are confirming" block of a bound transaction.
+ * @csspart detail - One label/value row in it.
  * @csspart enroll - The embedded `<mfa-enroll>` of `enroll-if-missing`.
  * @csspart status - The live region with errors and progress.
  *
@@ -81,6 +83,15 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   @property({ attribute: 'max-age', type: Number }) maxAge?: number;
   /** A user without any factor sets one up here, in the same dialog, then steps up. */
   @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
+  /** The heading, e.g. "Send money" (a bound route's `describe`); default: one for the action, else "Confirm it's you". */
+  @property() heading?: string;
+  /** The transaction to confirm, label → value (shown as text; the token is bound to it, docs/server.md). */
+  @property({ attribute: false }) details?: Record<string, string>;
+  /** The bound route's `binding` for `details` (a property only); the server refuses a mismatch. */
+  binding?: string;
+  /** prompt-details.ts, loaded when there is a title or a transaction to show. */
+  @state() private d?: typeof import('./prompt-details.js');
+  private detailsReady?: Promise<unknown>;
 
   /** @internal */
   @state() phase: PromptPhase = 'loading';
@@ -110,6 +121,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   }
 
   protected override begin(): void {
+    this.detailsReady = this.details || this.heading ? import('./prompt-details.js').then((m) => (this.d = m)) : undefined;
     // Shown only once there is something to show: a still-fresh step-up resolves without a
     // flash; a slow server still gets a visible "Loading…" after a moment.
     setTimeout(() => this.present(), 400);
@@ -130,7 +142,11 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
         factorType,
         factorId,
         reason: this.reason,
+        details: this.details,
+        binding: this.binding,
       }));
+      // Never ask for a code before the user can see what it approves.
+      await this.detailsReady;
       this.handleAnswer(answer);
     } catch (err) {
       this.handleError(err, () => void this.start(factorType));
@@ -281,7 +297,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   }
 
   protected override renderTitle(): string {
-    return this.strings.promptTitle;
+    return this.d?.promptTitleOf(this.strings, this.heading, this.action, this.details) ?? this.heading ?? this.strings.promptTitle;
   }
 
   protected override codeInputLabel(): string {
@@ -295,6 +311,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     const canSwitch = c && c.factors.length > 1 && this.phase !== 'loading';
     return html`
       ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
+      ${this.d?.renderDetails(html, s, this.details)}
       <p id="intro" class="muted">
         ${this.phase === 'loading' ? s.loading : this.steps?.introOf(this) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : s.promptIntro)}
       </p>

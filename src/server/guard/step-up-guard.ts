@@ -14,6 +14,7 @@ import type { SigningKeys } from '../tokens/signing-keys.js';
 import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
+import { bindingOf, detailsProblem, DETAILS_LIMITS, type TransactionDetails } from '../binding.js';
 
 export interface StepUpRequirement {
   resource: string;
@@ -30,6 +31,16 @@ export interface StepUpRequirement {
   reusable?: boolean;
   /** @deprecated One-time is the default now; kept so wave-1 code still compiles. */
   oneTime?: boolean;
+  /**
+   * Binds the step-up to the transaction (docs/server.md "Binding a step-up to the transaction"):
+   * derives from the request what the user approves, as short label → value strings in display
+   * order (`{ amount: '$100.00', to: 'Savings' }`). It gets a copy of the request, so reading
+   * its body leaves it to the handler. The 401 then carries `details` and `binding`; only a
+   * token whose `txn` is that binding opens the route, and freshness never answers it.
+   */
+  bind?: (request: Request) => TransactionDetails | Promise<TransactionDetails>;
+  /** What the prompt says this is for ("Send money"): a string, or made from the bound details. */
+  describe?: string | ((details: TransactionDetails | undefined) => string);
 }
 
 export type StepUpVerdict =
@@ -39,16 +50,42 @@ export type StepUpVerdict =
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
 
-export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number): Response {
+/** The transaction a bound route's request asks to approve, with its binding. */
+export interface BoundTransaction {
+  details: TransactionDetails;
+  binding: string;
+}
+
+export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number, txn?: BoundTransaction, message?: string): Response {
   const acrValues = req.acrValues ?? [ACR_MFA];
+  const title = typeof req.describe === 'function' ? req.describe(txn?.details) : req.describe;
   const body: StepUpChallengeBody = {
-    ...errorBody(INSUFFICIENT_USER_AUTHENTICATION, `A fresh second-factor check is needed for ${req.resource}/${req.action}.`),
+    ...errorBody(INSUFFICIENT_USER_AUTHENTICATION, message ?? `A fresh second-factor check is needed for ${req.resource}/${req.action}.`),
     resource: req.resource,
     action: req.action,
     acr_values: acrValues.join(' '),
     max_age: maxAge,
+    // A title too long for the prompt is cut rather than refused: it is the route's own text.
+    ...(title && { title: title.slice(0, DETAILS_LIMITS.title) }),
+    ...(txn && { details: txn.details, binding: txn.binding }),
   };
   return json(401, body, { 'www-authenticate': formatStepUpChallenge({ acrValues, maxAge }) });
+}
+
+/**
+ * Runs the route's `bind` on a copy of the request. A request whose transaction cannot be read
+ * or shown (a hostile payee of 10 KB, 100 fields, bidi overrides) is the client's fault: 400.
+ */
+async function boundTransaction(request: Request, req: StepUpRequirement): Promise<BoundTransaction | Response> {
+  let details: TransactionDetails;
+  try {
+    details = await req.bind!(request.clone());
+  } catch {
+    return json(400, errorBody('malformed_request', 'The request does not name a transaction that can be confirmed.'));
+  }
+  const problem = detailsProblem(details);
+  if (problem) return json(400, errorBody('malformed_request', `This transaction cannot be shown for confirmation: ${problem}.`));
+  return { details, binding: bindingOf(req, details) };
 }
 
 /** `Step-Up-Token`, else (when the app opted in with `acceptBearer`) `Authorization: Bearer`. */
@@ -74,6 +111,13 @@ export async function checkStepUp(
   }
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
   const maxAge = req.maxAge ?? ctx.token.lifetime;
+  let txn: BoundTransaction | undefined;
+  if (req.bind) {
+    const bound = await boundTransaction(request, req);
+    if (bound instanceof Response) return { ok: false, response: bound };
+    txn = bound;
+  }
+  const refuse = (message?: string): StepUpVerdict => ({ ok: false, response: stepUpRequiredResponse(req, maxAge, txn, message) });
   const token = stepUpTokenOf(ctx, request);
   let keys: SigningKeys | undefined;
   if (token) {
@@ -98,13 +142,20 @@ export async function checkStepUp(
         now: ctx.now(),
       })
     : null;
-  if (!claims) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+  if (!claims) return refuse();
+  // What you see is what you sign: the token approves exactly the transaction the user was shown
+  // (the same amount, the same payee), checked before it is spent so a tampered retry burns nothing.
+  if (txn && claims.txn !== txn.binding) {
+    return refuse(claims.txn === undefined
+      ? 'This step-up did not confirm a transaction; confirm this one.'
+      : 'This step-up confirmed a different transaction; confirm this one.');
+  }
   try {
     // Logout / clearMfa() ended the session after this token was issued: step up again.
-    if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+    if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return refuse();
     // A used one-time token is answered like a missing one: step up again.
     if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
-      return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+      return refuse('This step-up was used already; confirm again.');
     }
   } catch {
     return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };

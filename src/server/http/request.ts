@@ -97,8 +97,11 @@ function validate<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new MfaError('malformed_request', `${where}${issue.message}`);
+    // A refused record key: say why, and never echo the key itself (it may be 10 KB or carry bidi overrides).
+    const keyIssue = issue.code === 'invalid_key' ? issue.issues[0] : undefined;
+    const path = keyIssue ? issue.path.slice(0, -1) : issue.path;
+    const where = path.length ? `${path.join('.')}: ` : '';
+    throw new MfaError('malformed_request', `${where}${keyIssue?.message ?? issue.message}`);
   }
   return parsed.data;
 }

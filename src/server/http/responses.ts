@@ -24,6 +24,12 @@ export const stepUpRequiredSchema = errorSchema.extend({
   action: z.string(),
   acr_values: z.string(),
   max_age: z.number().int(),
+  /** The route's `describe`. */
+  title: z.string().optional(),
+  /** A bound route's transaction (label → value, in display order). */
+  details: z.record(z.string(), z.string()).optional(),
+  /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
+  binding: z.string().optional(),
 }).loose();
 
 export const factorSummarySchema = z.strictObject({

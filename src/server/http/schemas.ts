@@ -1,6 +1,7 @@
 /** Request bodies of the HTTP protocol (docs/server.md). Strict: unknown keys are refused. */
 import { z } from 'zod';
 import { factorLabel } from '../factors/factor-label.js';
+import { bindingSchema, detailsSchema, titleSchema } from '../binding.js';
 
 /** Resource and action names: short, printable, no spaces (they end up in tokens and logs). */
 const name = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
@@ -20,6 +21,15 @@ export const startChallengeSchema = z.strictObject({
   maxAge: z.number().int().min(0).max(31_536_000).optional(),
   /** Why the app asks (Q2 `promptForMFA({ code })`); recorded in the audit event. */
   reason: z.union([z.string().max(64), z.number().int()]).transform(String).optional(),
+  /**
+   * The transaction the user approves (a bound route's 401 `details`, or the app's own): at most
+   * 20 labels of ≤ 40 and values of ≤ 200 characters, without control or bidi-override characters.
+   */
+  details: detailsSchema.optional(),
+  /** The 401's `binding`; refused when it is not the digest of these details (docs/server.md). */
+  binding: bindingSchema.optional(),
+  /** What the step-up is for, as the prompt shows it (not stored, not bound). */
+  title: titleSchema.optional(),
 });
 
 /** An answer: a code, a typed answer, an option value, or a WebAuthn assertion as JSON. */

@@ -160,7 +160,8 @@ export class MemoryStore implements MfaStore {
   async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
     const current = this.challenges.get(next.id);
     if (!current || current.state !== expectedState) return false;
-    this.challenges.set(next.id, copy({ ...next, expiresAt: current.expiresAt }));
+    // The expiry and the bound transaction are set at insert and never change (as in every store).
+    this.challenges.set(next.id, copy({ ...next, expiresAt: current.expiresAt, details: current.details, binding: current.binding }));
     return true;
   }
 

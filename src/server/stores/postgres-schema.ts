@@ -151,6 +151,13 @@ END $$;
 ALTER TABLE signing_keys ADD COLUMN activate_at BIGINT, ADD COLUMN retire_at BIGINT;
 `,
   },
+  {
+    // Transaction binding: what the user approves, kept with the challenge (TEXT keeps the labels' order).
+    version: 3,
+    sql: `
+ALTER TABLE challenges ADD COLUMN details TEXT, ADD COLUMN binding TEXT;
+`,
+  },
 ];
 
 /**

@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
-import { keyParams, toAuditEvent, typesOf, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+import { challengeColumns, keyParams, toAuditEvent, typesOf, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
@@ -253,9 +253,10 @@ export class PostgresStore implements MfaStore {
   // Challenges
 
   async insertChallenge(c: StoredChallenge): Promise<void> {
-    await this.#q(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason, created_at, expires_at, state)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [c.id, c.sub, c.resource, c.action, c.factorId, c.stepGuid, c.reason ?? null, c.createdAt, c.expiresAt, c.state ?? null]);
+    const r = challengeColumns(c);
+    await this.#q(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason, created_at, expires_at, state, details, binding)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [r.id, r.sub, r.resource, r.action, r.factor_id, r.step_guid, r.reason, r.created_at, r.expires_at, r.state, r.details, r.binding]);
   }
 
   async getChallenge(id: string): Promise<StoredChallenge | null> {

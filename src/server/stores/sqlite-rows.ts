@@ -1,10 +1,10 @@
 /**
- * The SQLite store's schema and its rows ↔ the store's records (sqlite-store.ts runs the queries).
+ * The SQLite store's schema and its row types (sqlite-store.ts runs the queries; sql-rows.ts maps
+ * rows to records, shared with Postgres).
  */
-import type { AttemptState } from './failure-math.js';
-import type { AuditEvent, FailureState, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm } from './store.js';
+export { toAttempt, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, challengeColumns } from './sql-rows.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 export const SCHEMA = `
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS recovery_codes (
 CREATE TABLE IF NOT EXISTS challenges (
   id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
   factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT,
-  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT, details TEXT, binding TEXT
 );
 CREATE INDEX IF NOT EXISTS challenges_expires ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS freshness (
@@ -69,57 +69,11 @@ export interface FailureRow { failures: number; locked_until: number; lock_count
 export interface ChallengeRow {
   id: string; sub: string; resource: string; action: string; factor_id: string; step_guid: string;
   reason: string | null; created_at: number; expires_at: number; state: string | null;
+  details: string | null; binding: string | null;
 }
 export interface FreshnessRow { resource: string; action: string; auth_time: number; acr: string; amr: string }
 export interface SigningKeyRow { kid: string; alg: string; public_jwk: string; private_jwk_enc: string; created_at: number; activate_at: number | null; retire_at: number | null }
 export interface AuditRow {
   id: string; at: string; type: string; sub: string; resource: string | null; action: string | null;
   factor: string | null; severity: string; status: string; metadata: string | null; ip: string | null;
-}
-
-export function toFactor(r: FactorRow): StoredFactor {
-  return {
-    id: r.id, sub: r.sub, type: r.type as StoredFactor['type'], label: r.label, secretEnc: r.secret_enc,
-    algorithm: r.algorithm as TotpAlgorithm, digits: r.digits, period: r.period, confirmed: r.confirmed === 1,
-    createdAt: r.created_at, lastUsedAt: r.last_used_at, lastStep: r.last_step,
-  };
-}
-
-export function toFailure(r: FailureRow | undefined): FailureState {
-  return { failures: r?.failures ?? 0, lockedUntil: r?.locked_until ?? 0, lockCount: r?.lock_count ?? 0 };
-}
-
-export function toAttempt(r: FailureRow | undefined): AttemptState {
-  return { ...toFailure(r), pending: r?.pending ?? 0, pendingUntil: r?.pending_until ?? 0 };
-}
-
-export function toChallenge(r: ChallengeRow): StoredChallenge {
-  const c: StoredChallenge = {
-    id: r.id, sub: r.sub, resource: r.resource, action: r.action, factorId: r.factor_id,
-    stepGuid: r.step_guid, createdAt: r.created_at, expiresAt: r.expires_at,
-  };
-  if (r.reason !== null) c.reason = r.reason;
-  if (r.state !== null) c.state = r.state;
-  return c;
-}
-
-export function toSigningKey(r: SigningKeyRow): SigningKeyRecord {
-  const k: SigningKeyRecord = { kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, privateJwkEnc: r.private_jwk_enc, createdAt: r.created_at };
-  if (r.activate_at !== null) k.activateAt = r.activate_at;
-  if (r.retire_at !== null) k.retireAt = r.retire_at;
-  return k;
-}
-
-export function toAuditEvent(r: AuditRow): AuditEvent {
-  const e: AuditEvent = {
-    id: r.id, at: r.at, type: r.type, sub: r.sub,
-    severity: r.severity as AuditEvent['severity'], status: r.status as AuditEvent['status'],
-  };
-  // Absent optionals stay absent (not null), so both stores return the same shape.
-  if (r.resource !== null) e.resource = r.resource;
-  if (r.action !== null) e.action = r.action;
-  if (r.factor !== null) e.factor = r.factor;
-  if (r.metadata !== null) e.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
-  if (r.ip !== null) e.ip = r.ip;
-  return e;
 }

@@ -5,7 +5,7 @@ import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
 import {
-  SCHEMA, SCHEMA_VERSION, toAttempt, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey,
+  SCHEMA, SCHEMA_VERSION, challengeColumns, toAttempt, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey,
   type AuditRow, type ChallengeRow, type FactorRow, type FailureRow, type FreshnessRow, type SigningKeyRow,
 } from './sqlite-rows.js';
 
@@ -50,8 +50,8 @@ function prepareAll(db: Database.Database) {
     countCodes: db.prepare<[string], { n: number }>(
       'SELECT COUNT(*) AS n FROM recovery_codes WHERE sub = ? AND used_at IS NULL'),
     insertChallenge: db.prepare(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason,
-      created_at, expires_at, state) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
-      @created_at, @expires_at, @state)`),
+      created_at, expires_at, state, details, binding) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
+      @created_at, @expires_at, @state, @details, @binding)`),
     // Compare-and-set on the verifier's state: of two racing updates exactly one changes the row.
     updateChallenge: db.prepare(`UPDATE challenges SET factor_id = @factor_id, step_guid = @step_guid, state = @state
       WHERE id = @id AND state IS @expected`),
@@ -240,11 +240,7 @@ export class SqliteStore implements MfaStore {
   // Challenges
 
   async insertChallenge(c: StoredChallenge): Promise<void> {
-    this.q.insertChallenge.run({
-      id: c.id, sub: c.sub, resource: c.resource, action: c.action, factor_id: c.factorId,
-      step_guid: c.stepGuid, reason: c.reason ?? null, created_at: c.createdAt, expires_at: c.expiresAt,
-      state: c.state ?? null,
-    });
+    this.q.insertChallenge.run(challengeColumns(c));
   }
 
   async updateChallenge(next: StoredChallenge, expectedState: string | undefined): Promise<boolean> {
@@ -359,6 +355,11 @@ export class SqliteStore implements MfaStore {
       if (!keyColumns.some((c) => c.name === 'activate_at')) {
         this.db.exec(`ALTER TABLE signing_keys ADD COLUMN activate_at INTEGER;
           ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER`);
+      }
+      // Version 4 databases keep no bound transaction with a challenge.
+      if (!columns.some((c) => c.name === 'details')) {
+        this.db.exec(`ALTER TABLE challenges ADD COLUMN details TEXT;
+          ALTER TABLE challenges ADD COLUMN binding TEXT`);
       }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();

@@ -71,6 +71,10 @@ export interface StoredChallenge {
    * WebAuthn challenge. Changed only through `updateChallenge`'s compare-and-set.
    */
   state?: string;
+  /** The transaction the user approves (label → value), as shown in the prompt; set at insert, never changed. */
+  details?: Record<string, string>;
+  /** Digest of `{ action, details, resource }` (server/binding.ts); the token's `txn`. */
+  binding?: string;
 }
 
 export interface SigningKeyRecord {

@@ -22,6 +22,8 @@ export interface StepUpClaims {
   auth_time: number;
   iat: number;
   exp: number;
+  /** The transaction it approves (docs/server.md "Binding a step-up to the transaction"); absent for an unbound step-up. */
+  txn?: string;
 }
 
 export interface TokenConfig {
@@ -36,7 +38,7 @@ export interface TokenConfig {
 export async function signStepUpToken(
   keys: SigningKeys,
   config: TokenConfig,
-  claims: { sub: string; sid: string; ssn: string; resource: string; action: string; acr: string; amr: string[]; authTime: number; now: number },
+  claims: { sub: string; sid: string; ssn: string; resource: string; action: string; acr: string; amr: string[]; authTime: number; now: number; txn?: string },
 ): Promise<{ token: string; exp: number }> {
   const iat = Math.floor(claims.now / 1000);
   const exp = iat + config.lifetime;
@@ -48,6 +50,7 @@ export async function signStepUpToken(
     acr: claims.acr,
     amr: claims.amr,
     auth_time: claims.authTime,
+    ...(claims.txn !== undefined && { txn: claims.txn }),
   })
     .setProtectedHeader({ alg: config.alg ?? TOKEN_ALG, typ: STEP_UP_TOKEN_TYPE, kid: keys.kid })
     .setIssuer(config.issuer)
@@ -114,6 +117,7 @@ export async function verifyTokenSignature(keys: SigningKeys, config: TokenConfi
     if (typeof claims.ssn !== 'string' || typeof claims.jti !== 'string' || typeof claims.sid !== 'string') return null;
     if (!Array.isArray(claims.amr) || !claims.amr.every((a) => typeof a === 'string')) return null;
     if (typeof claims.resource !== 'string' || typeof claims.action !== 'string' || typeof claims.acr !== 'string') return null;
+    if (claims.txn !== undefined && typeof claims.txn !== 'string') return null;
     return claims;
   } catch {
     return null;
