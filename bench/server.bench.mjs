@@ -203,8 +203,10 @@ await main('server', async () => {
   if (!redis.available) console.log(`bench:server — skipped: ${redis.reason}`);
   const pg = await startPostgres();
   if (!pg.available) console.log(`bench:server — Postgres skipped: ${pg.reason}`);
+  const only = process.env.BENCH_SERVER_STORES?.split(',');
   const targets = [{ store: 'sqlite' }, ...(redis.available ? [{ store: 'redis' }] : []),
-    ...(pg.available ? [{ store: 'postgres' }] : []), ...(pg.available && redis.available ? [{ store: 'postgres+redis' }] : [])];
+    ...(pg.available ? [{ store: 'postgres' }] : []), ...(pg.available && redis.available ? [{ store: 'postgres+redis' }] : [])]
+    .filter((t) => !only || only.includes(t.store));
   const results = [];
   try {
     for (const target of targets) {

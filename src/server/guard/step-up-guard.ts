@@ -157,6 +157,8 @@ export async function checkStepUp(
     if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
       return refuse('This step-up was used already; confirm again.');
     }
+    // The mark is committed before the protected action runs (stores/store.ts `flush`).
+    if (!req.reusable) await ctx.store.flush?.();
   } catch {
     return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
   }

@@ -34,6 +34,8 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.use('*', async (c, next) => {
     await next();
+    // A store that groups writes commits them before the answer leaves (stores/store.ts `flush`).
+    await ctx.store.flush?.();
     // Public documents (JWKS, discovery, OpenAPI) set their own caching; everything else is private.
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });

@@ -78,6 +78,10 @@ export class SplitStore implements MfaStore {
   useTokenOnce(jti: string, expiresAt: number, now: number) { return this.#e.useTokenOnce(jti, expiresAt, now); }
   isTokenUsed(jti: string, now: number) { return this.#e.isTokenUsed(jti, now); }
 
+  async flush(): Promise<void> {
+    await Promise.all([this.#d.flush?.(), this.#e.flush?.()]);
+  }
+
   /** Closes both, even when one fails to. */
   async close(): Promise<void> {
     const results = await Promise.allSettled([this.#d.close(), this.#e.close()]);

@@ -10,7 +10,7 @@ import {
 } from './sqlite-rows.js';
 
 function prepareAll(db: Database.Database) {
-  return {
+  const statements = {
     insertFactor: db.prepare(`INSERT INTO factors (sub, id, type, label, secret_enc, algorithm, digits, period,
       confirmed, created_at, last_used_at, last_step) VALUES (@sub, @id, @type, @label, @secret_enc, @algorithm,
       @digits, @period, @confirmed, @created_at, @last_used_at, @last_step)`),
@@ -89,15 +89,58 @@ function prepareAll(db: Database.Database) {
     listAudit: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE sub = ? ORDER BY at DESC, rowid DESC LIMIT ?'),
   };
+  return statements;
 }
 
-/** Durable store for a single host; WAL lets several processes on that host share the file. */
+type Statements = ReturnType<typeof prepareAll>;
+
+/**
+ * Stores of this process with a write group open. Before one opens its group it commits the
+ * others': two stores on one file in one process (two instances, tests) would otherwise wait on
+ * each other's lock with the only thread that could release it.
+ */
+const openGroups = new Set<SqliteStore>();
+
+/**
+ * Every writing statement first joins the open write group (`begin`); reading ones first commit
+ * the groups other stores of this process hold (`see`), and read inside their own group when one
+ * is open, so a store reads its own writes and every store in the process reads the others'.
+ */
+function grouped(q: Statements, begin: () => void, see: () => void): Statements {
+  const out: Record<string, unknown> = {};
+  for (const [name, st] of Object.entries(q)) {
+    const s = st as Database.Statement<unknown[], unknown>;
+    const before = st.reader ? see : begin;
+    out[name] = {
+      run: (...a: unknown[]) => { before(); return s.run(...a); },
+      get: (...a: unknown[]) => { before(); return s.get(...a); },
+      all: (...a: unknown[]) => { before(); return s.all(...a); },
+    };
+  }
+  return out as Statements;
+}
+
+/**
+ * Durable store for a single host; WAL lets several processes on that host share the file.
+ *
+ * Writes are grouped: the first write opens one IMMEDIATE transaction, and everything written
+ * until it commits joins it — the commit comes from `flush()` (the HTTP app calls it before each
+ * answer leaves) or, at the latest, on the next turn of the event loop. One commit per request
+ * instead of one per statement is most of the store's cost (docs/performance.md). Each
+ * operation stays exactly as atomic as before: better-sqlite3 runs one statement at a time on
+ * one connection, the compare-and-set statements are unchanged, the read-then-write operations
+ * still run as one (nested) transaction, and another process waits on the write lock as it
+ * did for a single statement.
+ */
 export class SqliteStore implements MfaStore {
   private readonly db: Database.Database;
-  private readonly q: ReturnType<typeof prepareAll>;
+  private readonly q: Statements;
+  private commitScheduled = false;
+  private readonly control: Record<'begin' | 'commit' | 'rollback', Database.Statement>;
 
   constructor(opts: { path: string }) {
     const Sqlite = requirePeer<typeof Database>('better-sqlite3', 'SqliteStore'); // loaded on first use: docs/packaging.md
+    for (const other of openGroups) other.commit(); // migrate() below may need the write lock
     this.db = new Sqlite(opts.path);
     try {
       // busy_timeout first: switching to WAL itself needs a lock another process may hold.
@@ -106,11 +149,58 @@ export class SqliteStore implements MfaStore {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       this.migrate();
-      this.q = prepareAll(this.db);
+      this.q = grouped(prepareAll(this.db), () => this.begin(), () => this.seeOthers());
+      const ctl = (sql: string) => this.db.prepare(sql);
+      this.control = { begin: ctl('BEGIN IMMEDIATE'), commit: ctl('COMMIT'), rollback: ctl('ROLLBACK') };
     } catch (err) {
       this.db.close();
       throw err;
     }
+  }
+
+  /** Joins the open write group, or opens one (committed by `flush` or on the next turn). */
+  private begin(): void {
+    if (this.db.inTransaction) return;
+    this.seeOthers();
+    this.control.begin.run();
+    openGroups.add(this);
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(() => {
+        this.commitScheduled = false;
+        try {
+          this.commit();
+        } catch (err) {
+          console.error('[mfa] SQLite commit failed:', err instanceof Error ? err.message : err);
+        }
+      });
+    }
+  }
+
+  private seeOthers(): void {
+    if (openGroups.size === 0) return;
+    for (const other of openGroups) if (other !== this) other.commit();
+  }
+
+  private commit(): void {
+    openGroups.delete(this);
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.control.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.control.rollback.run();
+      throw err;
+    }
+  }
+
+  /** A transaction function run inside the write group (nested: a savepoint of it). */
+  private tx<T>(fn: () => T): T {
+    this.begin();
+    return this.db.transaction(fn).immediate();
+  }
+
+  async flush(): Promise<void> {
+    this.commit();
   }
 
   // Factors
@@ -133,11 +223,11 @@ export class SqliteStore implements MfaStore {
   }
 
   async confirmFactor(sub: string, id: string, recoveryHashes?: string[]): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       if (this.q.confirmFactor.run(sub, id).changes !== 1) return false;
       if (recoveryHashes) this.replaceCodes(sub, recoveryHashes);
       return true;
-    }).immediate();
+    });
   }
 
   async renameFactor(sub: string, id: string, label: string): Promise<boolean> {
@@ -169,11 +259,11 @@ export class SqliteStore implements MfaStore {
 
   async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
     // IMMEDIATE takes the write lock before the read, so two instances cannot both read N and write N+1.
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const next = nextFailureState(toFailure(this.q.getFailure.get(sub, key)), now, policy);
       this.q.putFailure.run(sub, key, next.failures, next.lockedUntil, next.lockCount);
       return next;
-    }).immediate();
+    });
   }
 
   async resetFailures(sub: string, key: string): Promise<void> {
@@ -183,20 +273,20 @@ export class SqliteStore implements MfaStore {
   // IMMEDIATE: the write lock is taken before the read, so processes sharing the file (WAL)
   // serialize on it and no two can reserve the last allowed answer.
   async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
-    return this.db.transaction((): AttemptGrant => {
+    return this.tx((): AttemptGrant => {
       const r = reserveAttempt(toAttempt(this.q.getFailure.get(sub, key)), now, policy);
       if (!r.ok) return { ok: false, reason: r.reason, retryAt: r.retryAt };
       this.putAttempt(sub, key, r.state);
       return { ok: true };
-    }).immediate();
+    });
   }
 
   async settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const next = settleAttemptState(toAttempt(this.q.getFailure.get(sub, key)), now, policy, outcome);
       this.putAttempt(sub, key, next);
       return { failures: next.failures, lockedUntil: next.lockedUntil, lockCount: next.lockCount };
-    }).immediate();
+    });
   }
 
   private putAttempt(sub: string, key: string, s: AttemptState): void {
@@ -216,7 +306,7 @@ export class SqliteStore implements MfaStore {
 
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
     // One transaction: no moment where the user has no codes, or old and new at once.
-    this.db.transaction(() => this.replaceCodes(sub, hashes)).immediate();
+    this.tx(() => this.replaceCodes(sub, hashes));
   }
 
   /** Inside a transaction only (nested ones become savepoints). */
@@ -265,10 +355,10 @@ export class SqliteStore implements MfaStore {
   // Signing keys
 
   async getOrInsertSigningKey(k: SigningKeyRecord): Promise<SigningKeyRecord> {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       this.q.insertFirstKey.run(k.kid, k.alg, k.publicJwk, k.privateJwkEnc, k.createdAt);
       return toSigningKey(this.q.firstKey.get()!);
-    }).immediate();
+    });
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
@@ -332,7 +422,9 @@ export class SqliteStore implements MfaStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commit();
+    this.db.close();
   }
 
   private migrate(): void {

@@ -237,5 +237,12 @@ export interface MfaStore {
   /** The user's events, newest first. */
   listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]>;
 
+  /**
+   * Optional: makes every write so far durable before it returns. Stores that group the writes
+   * of concurrent requests into one transaction (SqliteStore) commit here; the HTTP app calls it
+   * before each answer leaves, so a client never sees a success its store has not committed.
+   */
+  flush?(): Promise<void>;
+
   close(): Promise<void>;
 }
