@@ -92,6 +92,8 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
     known.set(key, scope);
+    // What the server will likely ask first: the prompt can show its code input before it answers.
+    if (typeof details.likely_factor === 'string') client.likelyFactor = details.likely_factor;
     let outcome = await open(scope);
     let token = outcome.success ? take(scope) : undefined;
     // Another caller that shared the prompt took its token: open again for one of our own

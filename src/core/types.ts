@@ -197,6 +197,11 @@ export interface StepUpChallengeBody extends ErrorBody {
   action: string;
   acr_values: string;
   max_age: number;
+  /**
+   * The factor type the challenge will most likely ask for first (the signed-in user's own; never
+   * in an unauthenticated 401), so a client can show the code input before the challenge starts.
+   */
+  likely_factor?: FactorType;
 }
 
 /** Header the step-up token travels in. */

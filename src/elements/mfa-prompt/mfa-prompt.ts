@@ -115,23 +115,46 @@ export class MfaPrompt extends MfaModalElement {
     void this.start(this.factor);
   }
 
+  /** Enter or Verify before the challenge id arrived: verify as soon as it is here. */
+  private submitted?: boolean;
+  /** Which start an answer belongs to: an answer for an earlier opening or method is dropped. */
+  private runs = 0;
+
   private async start(factorType?: FactorType, factorId?: string): Promise<void> {
-    this.phase = 'loading';
+    const run = ++this.runs;
+    // The request leaves first; the dialog renders while it is in flight.
+    const answer = this.api.startChallenge({
+      resource: this.resource,
+      action: this.action,
+      force: this.force || undefined,
+      maxAge: this.maxAge,
+      factorType,
+      factorId,
+      reason: this.reason,
+    });
     this.setStatus('');
     this.retry = null;
+    this.submitted = false;
+    // Open before the answer (docs/architecture.md "Time to open"): when an app code is the likely
+    // first step (asked for, or what the server named last time), the input is shown and focused
+    // now; typing starts at once and the answer only confirms it (or switches the step).
+    const likely = factorType ?? this.api.likelyFactor;
+    if (likely == 'totp') {
+      this.challenge = undefined;
+      this.codeInput.configure({ mode: 'numeric', length: 6 });
+      this.codeInput.disabled = false;
+      this.phase = 'code';
+      this.showStep(true);
+    } else {
+      this.phase = 'loading';
+      // Another likely step needs the steps module: fetch it beside the request.
+      if (likely) void this.steps();
+    }
     try {
-      const answer = await this.api.startChallenge({
-        resource: this.resource,
-        action: this.action,
-        force: this.force || undefined,
-        maxAge: this.maxAge,
-        factorType,
-        factorId,
-        reason: this.reason,
-      });
-      this.handleAnswer(answer);
+      const a = await answer;
+      if (run == this.runs) this.handleAnswer(a);
     } catch (err) {
-      this.handleError(err, () => void this.start(factorType));
+      if (run == this.runs) this.handleError(err, () => void this.start(factorType));
     }
   }
 
@@ -140,45 +163,59 @@ export class MfaPrompt extends MfaModalElement {
       this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), resource: this.resource, action: this.action });
       return;
     }
-    this.challenge = answer;
     const step = answer.challenges[0];
+    const more = step.type != 'code' || step.sentTo;
+    // Anything beyond a typed TOTP or recovery code: load the steps module (once) first, so the
+    // switch from an early code input is one render and focus moves straight to the new step.
+    if (more && !this.x) return void this.steps().then(() => this.handleAnswer(answer));
+    // Typed before the answer (only an early code input is 'code' here; resends are for sent
+    // codes), and the answer asks for that very code: keep it.
+    const keep = this.phase == 'code' && answer.factor.type == 'totp';
+    this.challenge = answer;
     this.codeInput.configure({
       mode: step.inputMode === 'text' ? 'text' : 'numeric',
       length: step.length,
     });
-    this.codeInput.clear();
+    if (!keep) this.codeInput.clear();
     this.codeInput.setInvalid(false);
     this.codeInput.disabled = false;
     this.phase = 'code';
-    this.present();
-    void this.updateComplete.then(() => this.codeInput.focus());
-    // Anything beyond a typed TOTP or recovery code: load the steps module (once), then show it.
-    if (step.type != 'code' || step.sentTo) void this.steps().then((m) => m.stepShown(this as never));
+    if (more) this.x!.stepShown(this as never);
+    this.showStep(step.type == 'code');
+    if (keep && this.submitted) void this.verify();
+  }
+
+  /** After this render: the dialog shows (once) and the step's first control has focus. */
+  private showStep(code: boolean): void {
+    void this.updateComplete.then(() => {
+      this.present();
+      // A choice or question: its first answer; a passkey: the close button, as a fresh open would.
+      const q = (sel: string) => this.renderRoot.querySelector<HTMLElement>(sel);
+      (code ? this.codeInput.input : q('.answer input') ?? q('.close'))?.focus();
+    });
   }
 
   private async verify(given?: string): Promise<void> {
-    if (this.phase !== 'code' || !this.challenge) return;
+    if (this.phase !== 'code') return;
     const s = this.strings;
-    const step = this.challenge.challenges[0];
-    const code = step.type == 'code';
+    // No challenge yet: the early code input of start(), an app code.
+    const step = this.challenge?.challenges[0];
+    const code = !step || step.type == 'code';
     // An empty code field ('') goes on to the shape check below, which says what is missing.
     const value = code ? this.codeInput.value : given ?? this.x?.answerOf(this as never);
     if (value === undefined) return;
     // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
     const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
-      : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value));
-    if (!wellFormed) {
-      this.codeInput.setInvalid(true);
-      this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: step.length ?? 6 }));
-      this.codeInput.focus();
-      return;
-    }
+      : new RegExp(`^[0-9]{${step?.length ?? 6}}$`).test(value));
+    if (!wellFormed) return this.malformed();
+    this.setStatus(s.verifying, false, true);
+    // Sent once the challenge id arrives (handleAnswer); typing stays possible until then.
+    if (!step) return void (this.submitted = true);
     this.phase = 'verifying';
     this.codeInput.disabled = true;
-    this.setStatus(s.verifying, false, true);
     try {
-      this.handleAnswer(await this.api.resume(this.challenge.challengeId, [{ guid: step.guid, value }]));
+      this.handleAnswer(await this.api.resume(this.challenge!.challengeId, [{ guid: step.guid, value }]));
     } catch (err) {
       this.codeInput.disabled = false;
       this.handleError(err, () => void this.start(this.challenge?.factor.type));
@@ -204,13 +241,10 @@ export class MfaPrompt extends MfaModalElement {
         this.codeInput.focus();
         return;
       case 'malformed_code':
-        this.phase = 'code';
-        this.codeInput.setInvalid(true);
-        this.setStatus(this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 }));
-        this.codeInput.focus();
-        return;
+        return this.malformed();
       case 'not_enrolled':
-        if (this.enrollIfMissing && this.phase === 'loading') {
+        // At the start (the early code input may show then), not a factor removed meanwhile.
+        if (this.enrollIfMissing && (this.phase == 'loading' || !this.challenge)) {
           void this.steps().then((m) => m.enterEnrollment(this as never));
           return;
         }
@@ -233,6 +267,14 @@ export class MfaPrompt extends MfaModalElement {
       default:
         this.block(e.code === 'unauthenticated' || e.code === 'forbidden_origin' ? 'denied' : 'server', s.serverError, retry);
     }
+  }
+
+  /** A code of the wrong shape: say what it should look like, keep it for correcting. */
+  private malformed(): void {
+    this.phase = 'code';
+    this.codeInput.setInvalid(true);
+    this.setStatus(this.usingRecovery ? this.strings.malformedRecoveryCode : format(this.strings.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 }));
+    this.codeInput.focus();
   }
 
   /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
@@ -289,7 +331,7 @@ export class MfaPrompt extends MfaModalElement {
       <p id="intro" class="muted">
         ${this.phase === 'loading' ? s.loading : this.x?.introOf(this as never) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : this.afterEnroll ? s.nextCodeHint : s.promptIntro)}
       </p>
-      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || c?.challenges[0].type != 'code'}>
+      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || (c && c.challenges[0].type != 'code')}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
         <slot name="code"></slot>
       </div>

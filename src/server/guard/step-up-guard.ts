@@ -14,6 +14,7 @@ import type { SigningKeys } from '../tokens/signing-keys.js';
 import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
+import { usableFactors } from '../challenge-refs.js';
 
 export interface StepUpRequirement {
   resource: string;
@@ -39,7 +40,8 @@ export type StepUpVerdict =
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
 
-export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number): Response {
+/** `likelyFactor`: the signed-in user's own first factor type (see `likelyFactorOf`), if known. */
+export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number, likelyFactor?: string): Response {
   const acrValues = req.acrValues ?? [ACR_MFA];
   const body: StepUpChallengeBody = {
     ...errorBody(INSUFFICIENT_USER_AUTHENTICATION, `A fresh second-factor check is needed for ${req.resource}/${req.action}.`),
@@ -47,8 +49,23 @@ export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number): 
     action: req.action,
     acr_values: acrValues.join(' '),
     max_age: maxAge,
+    ...(likelyFactor && { likely_factor: likelyFactor as StepUpChallengeBody['likely_factor'] }),
   };
   return json(401, body, { 'www-authenticate': formatStepUpChallenge({ acrValues, maxAge }) });
+}
+
+/**
+ * The factor type a challenge started now would ask for first (challenge-refs.ts order: the
+ * strongest, then the one used last): the hint that lets the prompt show its code input before
+ * the challenge answers (docs/architecture.md "Time to open"). Only ever computed for the
+ * signed-in user, after the session check; a store failure just leaves it out.
+ */
+async function likelyFactorOf(ctx: MfaContext, sub: string): Promise<string | undefined> {
+  try {
+    return (await usableFactors(ctx, sub))[0]?.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Step-Up-Token`, else (when the app opted in with `acceptBearer`) `Authorization: Bearer`. */
@@ -74,6 +91,7 @@ export async function checkStepUp(
   }
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
   const maxAge = req.maxAge ?? ctx.token.lifetime;
+  const required = async (): Promise<StepUpVerdict> => ({ ok: false, response: stepUpRequiredResponse(req, maxAge, await likelyFactorOf(ctx, user.sub)) });
   const token = stepUpTokenOf(ctx, request);
   let keys: SigningKeys | undefined;
   if (token) {
@@ -98,14 +116,12 @@ export async function checkStepUp(
         now: ctx.now(),
       })
     : null;
-  if (!claims) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+  if (!claims) return required();
   try {
     // Logout / clearMfa() ended the session after this token was issued: step up again.
-    if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
+    if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return required();
     // A used one-time token is answered like a missing one: step up again.
-    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
-      return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
-    }
+    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) return required();
   } catch {
     return { ok: false, response: errorResponse(new MfaError('unavailable', 'The service is unavailable right now. Try again.')) };
   }

@@ -24,6 +24,8 @@ export const stepUpRequiredSchema = errorSchema.extend({
   action: z.string(),
   acr_values: z.string(),
   max_age: z.number().int(),
+  /** The signed-in user's likely first factor type (a hint for the client's prompt). */
+  likely_factor: z.string().optional(),
 }).loose();
 
 export const factorSummarySchema = z.strictObject({
