@@ -178,7 +178,6 @@ export class MfaClient {
   /** Forgets every step-up token and tells the server to end the user's freshness. */
   async clearMfa(): Promise<void> {
     this.tokens.clear();
-    this.likelyFactor = undefined;
     this.#channel?.postMessage('clear');
     await this.#call('DELETE', '/session');
   }

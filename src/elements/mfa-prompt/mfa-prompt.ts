@@ -118,15 +118,15 @@ export class MfaPrompt extends MfaModalElement {
   /** Enter or Verify before the challenge id arrived: verify as soon as it is here. */
   private submitted?: boolean;
   /** Which start an answer belongs to: an answer for an earlier opening or method is dropped. */
-  private runs = 0;
+  private run?: object;
 
   private async start(factorType?: FactorType, factorId?: string): Promise<void> {
-    const run = ++this.runs;
+    const run = (this.run = {});
     // The request leaves first; the dialog renders while it is in flight.
     const answer = this.api.startChallenge({
       resource: this.resource,
       action: this.action,
-      force: this.force || undefined,
+      force: this.force,
       maxAge: this.maxAge,
       factorType,
       factorId,
@@ -142,9 +142,8 @@ export class MfaPrompt extends MfaModalElement {
     if (likely == 'totp') {
       this.challenge = undefined;
       this.codeInput.configure({ mode: 'numeric', length: 6 });
-      this.codeInput.disabled = false;
       this.phase = 'code';
-      this.showStep(true);
+      this.showStep();
     } else {
       this.phase = 'loading';
       // Another likely step needs the steps module: fetch it beside the request.
@@ -152,15 +151,15 @@ export class MfaPrompt extends MfaModalElement {
     }
     try {
       const a = await answer;
-      if (run == this.runs) this.handleAnswer(a);
+      if (run == this.run) this.handleAnswer(a);
     } catch (err) {
-      if (run == this.runs) this.handleError(err, () => void this.start(factorType));
+      if (run == this.run) this.handleError(err, () => void this.start(factorType));
     }
   }
 
   private handleAnswer(answer: ChallengeResponse): void {
     if (answer.status === 'VERIFIED') {
-      this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), resource: this.resource, action: this.action });
+      this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), ...this.outcomeScope() });
       return;
     }
     const step = answer.challenges[0];
@@ -173,7 +172,7 @@ export class MfaPrompt extends MfaModalElement {
     const keep = this.phase == 'code' && answer.factor.type == 'totp';
     this.challenge = answer;
     this.codeInput.configure({
-      mode: step.inputMode === 'text' ? 'text' : 'numeric',
+      mode: step.inputMode || 'numeric',
       length: step.length,
     });
     if (!keep) this.codeInput.clear();
@@ -181,17 +180,20 @@ export class MfaPrompt extends MfaModalElement {
     this.codeInput.disabled = false;
     this.phase = 'code';
     if (more) this.x!.stepShown(this as never);
-    this.showStep(step.type == 'code');
+    // Another step: its first answer (question, choice), else "Use another method" or Cancel (a
+    // passkey, whose ceremony runs in the browser's own UI); never the hidden input or <body>.
+    this.showStep(step.type != 'code' && '.answer input,.link,footer button');
     if (keep && this.submitted) void this.verify();
   }
 
-  /** After this render: the dialog shows (once) and the step's first control has focus. */
-  private showStep(code: boolean): void {
+  /**
+   * After this render: the dialog shows (once, with its content in place, so one layout) and
+   * focus goes to the code input, or to the first control matching `sel`.
+   */
+  private showStep(sel?: string | false): void {
     void this.updateComplete.then(() => {
       this.present();
-      // A choice or question: its first answer; a passkey: the close button, as a fresh open would.
-      const q = (sel: string) => this.renderRoot.querySelector<HTMLElement>(sel);
-      (code ? this.codeInput.input : q('.answer input') ?? q('.close'))?.focus();
+      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : this.codeInput.input)?.focus();
     });
   }
 
@@ -208,7 +210,7 @@ export class MfaPrompt extends MfaModalElement {
     const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
       : new RegExp(`^[0-9]{${step?.length ?? 6}}$`).test(value));
-    if (!wellFormed) return this.malformed();
+    if (!wellFormed) return this.retype(this.malformed());
     this.setStatus(s.verifying, false, true);
     // Sent once the challenge id arrives (handleAnswer); typing stays possible until then.
     if (!step) return void (this.submitted = true);
@@ -234,34 +236,26 @@ export class MfaPrompt extends MfaModalElement {
     }
     switch (e.code) {
       case 'invalid_code':
-        this.phase = 'code';
         this.codeInput.clear();
-        this.codeInput.setInvalid(true);
-        this.setStatus(plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0));
-        this.codeInput.focus();
-        return;
+        return this.retype(plural(this.resolvedLocale, s.wrongCode, e.attemptsLeft ?? 0));
       case 'malformed_code':
-        return this.malformed();
+        return this.retype(this.malformed());
       case 'not_enrolled':
         // At the start (the early code input may show then), not a factor removed meanwhile.
         if (this.enrollIfMissing && (this.phase == 'loading' || !this.challenge)) {
           void this.steps().then((m) => m.enterEnrollment(this as never));
           return;
         }
-        this.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...this.outcomeScope() });
-        return;
+        // Closing reports it (with the time and scope), like any failure that ends the prompt.
+        this.pendingFailure = 'not_enrolled';
+        return this.hide();
       case 'expired':
       case 'not_found':
         this.block('expired', s.expired, retry);
         return;
       case 'network':
         // Offline while checking an answer: keep it (and the challenge); Verify sends it again.
-        if (this.phase == 'verifying') {
-          this.phase = 'code';
-          this.setStatus(s.networkError, true);
-          this.codeInput.focus();
-          return;
-        }
+        if (this.phase == 'verifying') return this.retype(s.networkError, false);
         this.block('network', s.networkError, retry);
         return;
       default:
@@ -269,22 +263,30 @@ export class MfaPrompt extends MfaModalElement {
     }
   }
 
-  /** A code of the wrong shape: say what it should look like, keep it for correcting. */
-  private malformed(): void {
+  /** What a code of the wrong shape should look like (it stays in the field for correcting). */
+  private malformed(): string {
+    const s = this.strings;
+    return this.usingRecovery ? s.malformedRecoveryCode : format(s.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 });
+  }
+
+  /**
+   * Back to typing: say why (`invalid`: the code was refused or malformed, else the network
+   * failed, an alert) and put the keyboard in the code input.
+   */
+  private retype(status: string, invalid = true): void {
     this.phase = 'code';
-    this.codeInput.setInvalid(true);
-    this.setStatus(this.usingRecovery ? this.strings.malformedRecoveryCode : format(this.strings.malformedCode, { digits: this.challenge?.challenges[0].length ?? 6 }));
+    this.codeInput.setInvalid(invalid);
+    this.setStatus(status, !invalid);
     this.codeInput.focus();
   }
 
   /** A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
   private block(reason: IdpErrorReason, message: string, retry: (() => void) | null, urgent = false): void {
     this.phase = 'blocked';
-    this.present();
     this.pendingFailure = reason;
     this.retry = retry;
     this.setStatus(message, urgent);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button')?.focus());
+    this.showStep('footer button');
   }
 
   private finish(outcome: IdpAuthResponse): void {
