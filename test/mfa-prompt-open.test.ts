@@ -7,7 +7,6 @@ import { sendKeys } from '@web/test-runner-commands';
 import { mfaFetch, openAuthIdpModal } from '../src/index.js';
 import { getDefaultClient } from '../src/client/default-client.js';
 import { MfaClient } from '../src/client/mfa-client.js';
-import type { IdpAuthResponse } from '../src/core/types.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { deepActive, inputOf, shadow, statusOf } from './helpers/drive.js';
 import { enrollPhoneViaApi, newestId, nextMessage, codeOf } from './helpers/outbox.js';
@@ -35,15 +34,31 @@ afterEach(async () => {
 });
 
 describe('<mfa-prompt> opens before the challenge answer', () => {
-  it('the 401 names the likely factor; the input is focused and takes a typed code before the answer; Enter waits for it, then verifies', async () => {
+  it('the 401 names the likely factor; a forced prompt focuses the input and takes a typed code before the answer; Enter waits for it, then verifies', async () => {
     await signInNewUser('early');
     const { secret } = await enrollTotpFactor();
     getDefaultClient().likelyFactor = undefined;
+    // The app's request meets the real guard: its 401 carries the hint the client keeps.
+    const refused = await fetch('/api/transfer', { method: 'POST' });
+    expect(refused.status).to.equal(401);
+    expect((await refused.json()).likely_factor).to.equal('totp');
     await arm();
-    // The app's request meets the real guard: its 401 carries the hint, the prompt opens.
     const transfer = mfaFetch('/api/transfer', { method: 'POST' });
+    await until(() => getDefaultClient().likelyFactor === 'totp', 5000, 'hint remembered from the 401');
+    // Not forced: a still-fresh step-up could answer at once, so this prompt waits (no flash).
     await waitHeld();
-    expect(getDefaultClient().likelyFactor).to.equal('totp');
+    expect(prompt()?.shadowRoot?.querySelector('dialog')?.open ?? false).to.equal(false);
+    await release();
+    const first = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(first), 5000, 'input after the answer');
+    first.hide();
+    expect((await transfer).status).to.equal(401);
+    await until(() => !prompt(), 5000, 'prompt gone');
+
+    // Forced (always ask): the prompt opens before the answer.
+    await arm();
+    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    await waitHeld();
     const el = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
     expect(await heldNow(), 'the server has not answered yet').to.equal(1);
@@ -57,10 +72,10 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     await until(() => statusOf(el) === 'Checking…', 5000, 'checking shown');
     expect(await heldNow(), 'Enter did not skip the challenge').to.equal(1);
 
-    const resolved = new Promise<IdpAuthResponse>((r) => el.addEventListener('resolve', (e) => r((e as CustomEvent<IdpAuthResponse>).detail), { once: true }));
     await release();
-    expect((await resolved).success).to.equal(true);
-    expect((await transfer).status).to.equal(200);
+    expect((await outcome).success).to.equal(true);
+    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
   });
 
   it('a stale hint: the server asks which phone instead; focus moves inside the dialog to the choice, shown and announced once', async () => {

@@ -137,9 +137,10 @@ export class MfaPrompt extends MfaModalElement {
     this.submitted = false;
     // Open before the answer (docs/architecture.md "Time to open"): when an app code is the likely
     // first step (asked for, or what the server named last time), the input is shown and focused
-    // now; typing starts at once and the answer only confirms it (or switches the step).
+    // now; typing starts at once and the answer only confirms it (or switches the step). Only when
+    // forced: otherwise a still-fresh step-up may answer at once, which must not flash a dialog.
     const likely = factorType ?? this.api.likelyFactor;
-    if (likely == 'totp') {
+    if (likely == 'totp' && this.force) {
       this.challenge = undefined;
       this.codeInput.configure({ mode: 'numeric', length: 6 });
       this.phase = 'code';
