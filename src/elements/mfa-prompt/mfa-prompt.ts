@@ -117,11 +117,8 @@ export class MfaPrompt extends MfaModalElement {
 
   /** Enter or Verify before the challenge id arrived: verify as soon as it is here. */
   private submitted?: boolean;
-  /** Which start an answer belongs to: an answer for an earlier opening or method is dropped. */
-  private run?: object;
 
   private async start(factorType?: FactorType, factorId?: string): Promise<void> {
-    const run = (this.run = {});
     // The request leaves first; the dialog renders while it is in flight.
     const answer = this.api.startChallenge({
       resource: this.resource,
@@ -151,10 +148,9 @@ export class MfaPrompt extends MfaModalElement {
       if (likely) void this.steps();
     }
     try {
-      const a = await answer;
-      if (run == this.run) this.handleAnswer(a);
+      this.handleAnswer(await answer);
     } catch (err) {
-      if (run == this.run) this.handleError(err, () => void this.start(factorType));
+      this.handleError(err, () => void this.start(factorType));
     }
   }
 
