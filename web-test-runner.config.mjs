@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
+import { holdChallenges } from './test/helpers/hold-challenges.mjs';
 import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/helpers/webauthn-plugin.mjs';
 import { NO_SEND_BUDGETS, createDemoApp } from './demo/app.mjs';
@@ -54,7 +55,8 @@ export default {
   // Pages open at http://localhost:PORT (wtr's default, stated here on purpose): WebAuthn refuses an
   // IP address as RP ID, so 127.0.0.1 would break the passkey tests.
   hostname: 'localhost',
-  middleware: [mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
+  // holdChallenges: tests may hold a challenge start in flight (test/helpers/hold-challenges.mjs).
+  middleware: [holdChallenges(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
     cjsPrebundlePlugin({
       'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',

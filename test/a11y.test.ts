@@ -46,7 +46,7 @@ describe('accessibility of every state', () => {
       // force: the other tab's step-up below would otherwise make "Try again" succeed at once.
       const el = await openAndFocus(await prompt(v, true));
       // Someone else answers this challenge first (another tab): this one is gone.
-      const { challengeId, challenges } = (el as unknown as { challenge: { challengeId: string; challenges: { guid: string }[] } }).challenge;
+      const { challengeId, challenges } = await until(() => (el as unknown as { challenge?: { challengeId: string; challenges: { guid: string }[] } }).challenge, 5000, 'the challenge');
       await fetch(`/mfa/challenges/${challengeId}/resume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answers: [{ guid: challenges[0].guid, value: await totpCode(secret, 1) }] }) });
       await typeCode(await totpCode(secret, 0));
       await until(() => shadow(el).querySelector('footer button.primary')?.textContent?.trim() && inputOf(el).getClientRects().length === 0, 5000, 'expired state');
@@ -55,7 +55,9 @@ describe('accessibility of every state', () => {
       // "Try again" starts over; then switch to a recovery code.
       shadow(el).querySelector<HTMLButtonElement>('footer button.primary')!.click();
       await until(() => document.activeElement === inputOf(el), 5000, 'code entry again');
-      shadow(el).querySelector<HTMLButtonElement>('[part~="switch-button"]')!.click();
+      // The forced prompt may show its code input before the new challenge answers; the other
+      // methods come with the answer.
+      (await until(() => shadow(el).querySelector<HTMLButtonElement>('[part~="switch-button"]'), 5000, 'switch button')).click();
       // "Use another method" lists the other ways; the list itself must be accessible too.
       const method = await until(() => shadow(el).querySelector<HTMLButtonElement>('[part~="method-button"]'), 5000, 'method list');
       await until(() => deepActive() === method, 5000, 'first method focused');

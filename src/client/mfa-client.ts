@@ -83,6 +83,12 @@ export class MfaClient {
   readonly tokens = new TokenCache();
   /** Set by the promise API so management calls can step up by themselves. */
   opener?: StepUpOpener;
+  /**
+   * The factor type the server will most likely ask for first: named by its last step-up
+   * challenge (401 `likely_factor`) or challenge start. Kept in memory only; the prompt opens its
+   * code input before the server answers when this is `totp` (docs/architecture.md "Time to open").
+   */
+  likelyFactor?: FactorType;
   readonly #options: MfaClientOptions;
 
   /** Transcodes-style accessor: `client.token.getAccessToken({ resource, action })`. */
@@ -128,6 +134,8 @@ export class MfaClient {
   async startChallenge(input: StartChallengeInput): Promise<ChallengeResponse> {
     const answer = await this.#call<ChallengeResponse>('POST', '/challenges', input);
     if (answer.status === 'VERIFIED') this.#remember(answer);
+    // What the user answers with now is what the server will likely ask for next time.
+    else this.likelyFactor = answer.factor.type;
     return answer;
   }
 

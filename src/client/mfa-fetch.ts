@@ -105,6 +105,8 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
     // Only the scope is remembered for sending a token up front: a transaction is never reused.
     known.set(key, { resource: scope.resource, action: scope.action, maxAge: scope.maxAge, factor: scope.factor });
+    // What the server will likely ask first: the prompt can show its code input before it answers.
+    if (typeof details.likely_factor === 'string') client.likelyFactor = details.likely_factor;
     let outcome = await open(scope);
     let token = outcome.success ? take(scope) : undefined;
     // Another caller that shared the prompt took its token: open again for one of our own

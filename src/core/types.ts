@@ -203,6 +203,11 @@ export interface StepUpChallengeBody extends ErrorBody {
   details?: Record<string, string>;
   /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
   binding?: string;
+  /**
+   * The factor type the challenge will most likely ask for first (the signed-in user's own; never
+   * in an unauthenticated 401), so a client can show the code input before the challenge starts.
+   */
+  likely_factor?: FactorType;
 }
 
 /** Header the step-up token travels in. */

@@ -73,6 +73,8 @@ async function expectStepUpAnswer(res: Response, route: Route): Promise<void> {
     action: route.action,
     acr_values: 'mfa',
     max_age: route.maxAge,
+    // The signed-in user's own first factor type, when they have one (test/attacks/step-up-hint.test.ts).
+    ...('likely_factor' in body && { likely_factor: 'totp' }),
   });
 }
 

@@ -128,26 +128,46 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     void this.start(this.factor);
   }
 
+  /** Enter or Verify before the challenge id arrived: verify as soon as it is here. */
+  private submitted?: boolean;
+
   /** @internal */
   async start(factorType?: FactorType, factorId?: string): Promise<void> {
-    this.phase = 'loading';
+    // The request leaves first; the dialog renders while it is in flight.
+    const answer = this.fresh(this.api.startChallenge({
+      resource: this.resource,
+      action: this.action,
+      force: this.force,
+      maxAge: this.maxAge,
+      factorType,
+      factorId,
+      reason: this.reason,
+      details: this.details,
+      binding: this.binding,
+    }));
     this.setStatus('');
     this.retry = null;
+    this.submitted = false;
+    // Open before the answer (docs/architecture.md "Time to open"): when an app code is the likely
+    // first step (asked for, or what the server named last time), the input is shown and focused
+    // now; typing starts at once and the answer only confirms it (or switches the step). Only when
+    // forced: otherwise a still-fresh step-up may answer at once, which must not flash a dialog.
+    // Never before a transaction to confirm is on screen: the user first sees what the code approves.
+    const likely = factorType ?? this.api.likelyFactor;
+    if (likely == 'totp' && this.force && !this.detailsReady) {
+      this.challenge = undefined;
+      this.codeInput.configure({ mode: 'numeric', length: 6 });
+      this.phase = 'code';
+      this.showStep();
+    } else {
+      this.phase = 'loading';
+      // Another likely step needs the steps module: fetch it beside the request.
+      if (likely) void this.withSteps();
+    }
     try {
-      const answer = await this.fresh(this.api.startChallenge({
-        resource: this.resource,
-        action: this.action,
-        force: this.force || undefined,
-        maxAge: this.maxAge,
-        factorType,
-        factorId,
-        reason: this.reason,
-        details: this.details,
-        binding: this.binding,
-      }));
-      // Never ask for a code before the user can see what it approves.
+      const answered = await answer;
       await this.detailsReady;
-      this.handleAnswer(answer);
+      this.handleAnswer(answered);
     } catch (err) {
       this.handleError(err, () => void this.start(factorType));
     }
@@ -156,23 +176,42 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   /** @internal */
   handleAnswer(answer: ChallengeResponse): void {
     if (answer.status === 'VERIFIED') {
-      this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), resource: this.resource, action: this.action });
+      this.finish({ success: true, sid: answer.sid, timestamp: Date.now(), ...this.outcomeScope() });
       return;
     }
-    this.challenge = answer;
     const step = answer.challenges[0];
+    const more = step.type != 'code' || step.sentTo;
+    // Anything beyond a typed TOTP or recovery code: load the steps module (once) first, so the
+    // switch from an early code input is one render and focus moves straight to the new step.
+    if (more && !this.steps) return void this.withSteps().then(() => this.handleAnswer(answer));
+    // Typed before the answer (only an early code input is 'code' here; resends are for sent
+    // codes), and the answer asks for that very code: keep it.
+    const keep = this.phase == 'code' && answer.factor.type == 'totp';
+    this.challenge = answer;
     this.codeInput.configure({
-      mode: step.inputMode === 'text' ? 'text' : 'numeric',
+      mode: step.inputMode || 'numeric',
       length: step.length,
     });
-    this.codeInput.clear();
+    if (!keep) this.codeInput.clear();
     this.codeInput.setInvalid(false);
     this.codeInput.disabled = false;
     this.phase = 'code';
-    this.present();
-    void this.updateComplete.then(() => this.codeInput.focus());
-    // Anything beyond a typed TOTP or recovery code: load the steps module (once), then show it.
-    if (step.type != 'code' || step.sentTo) void this.withSteps().then((m) => m.stepShown(this));
+    if (more) this.steps!.stepShown(this);
+    // Another step: its first answer (question, choice), else "Use another method" or Cancel (a
+    // passkey, whose ceremony runs in the browser's own UI); never the hidden input or <body>.
+    this.showStep(step.type != 'code' && '.answer input,.link,footer button');
+    if (keep && this.submitted) void this.verify();
+  }
+
+  /**
+   * After this render: the dialog shows (once, with its content in place, so one layout) and
+   * focus goes to the code input, or to the first control matching `sel`.
+   */
+  private showStep(sel?: string | false): void {
+    void this.updateComplete.then(() => {
+      this.present();
+      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : this.codeInput.input)?.focus();
+    });
   }
 
   /** The code's length, 0 for a recovery code (describeError). */
@@ -191,23 +230,26 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
 
   /** @internal */
   async verify(given?: string): Promise<void> {
-    if (this.phase !== 'code' || !this.challenge) return;
+    if (this.phase !== 'code') return;
     const s = this.strings;
-    const step = this.challenge.challenges[0];
-    const code = step.type == 'code';
+    // No challenge yet: the early code input of start(), an app code.
+    const step = this.challenge?.challenges[0];
+    const code = !step || step.type == 'code';
     // An empty code field ('') goes on to the shape check below, which says what is missing.
     const value = code ? this.codeInput.value : given ?? this.steps?.answerOf(this);
     if (value === undefined) return;
     // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
     const wellFormed = !code || (this.usingRecovery
       ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
-      : new RegExp(`^[0-9]{${step.length ?? 6}}$`).test(value));
+      : new RegExp(`^[0-9]{${step?.length ?? 6}}$`).test(value));
     if (!wellFormed) return this.retype(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits: this.digits }).text);
+    this.setStatus(s.verifying, false, true);
+    // Sent once the challenge id arrives (handleAnswer); typing stays possible until then.
+    if (!step) return void (this.submitted = true);
     this.phase = 'verifying';
     this.codeInput.disabled = true;
-    this.setStatus(s.verifying, false, true);
     try {
-      this.handleAnswer(await this.fresh(this.api.resume(this.challenge.challengeId, [{ guid: step.guid, value }])));
+      this.handleAnswer(await this.fresh(this.api.resume(this.challenge!.challengeId, [{ guid: step.guid, value }])));
     } catch (err) {
       this.codeInput.disabled = false;
       this.handleError(err, () => void this.start(this.challenge?.factor.type));
@@ -238,12 +280,11 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   /** @internal A state the user cannot type through: show why, offer a retry if one helps, report it on close. */
   block(reason: IdpErrorReason | undefined, message: string, retry: (() => void) | null, urgent = false): void {
     this.phase = 'blocked';
-    this.present();
     this.pendingFailure = reason;
     this.retry = retry;
     this.setStatus(message, urgent);
     // The last button: Try again when there is one (so Enter retries), else Close.
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer button:last-of-type')?.focus());
+    this.showStep('footer button:last-of-type');
   }
 
   /**
@@ -315,7 +356,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
       <p id="intro" class="muted">
         ${this.phase === 'loading' ? s.loading : this.steps?.introOf(this) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : s.promptIntro)}
       </p>
-      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || c?.challenges[0].type != 'code'}>
+      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || (c && c.challenges[0].type != 'code')}>
         <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
         <slot name="code"></slot>
       </div>

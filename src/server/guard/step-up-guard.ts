@@ -15,6 +15,7 @@ import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step
 import { ACR_MFA } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 import { bindingOf, detailsProblem, DETAILS_LIMITS, type TransactionDetails } from '../binding.js';
+import { usableFactors } from '../challenge-refs.js';
 
 export interface StepUpRequirement {
   resource: string;
@@ -56,7 +57,15 @@ export interface BoundTransaction {
   binding: string;
 }
 
-export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number, txn?: BoundTransaction, message?: string): Response {
+/**
+ * The 401 that asks for a step-up. `likelyFactor`: the signed-in user's own first factor type
+ * (see `likelyFactorOf`), if known; `message` says why a presented token did not do.
+ */
+export function stepUpRequiredResponse(
+  req: StepUpRequirement,
+  maxAge: number,
+  { txn, message, likelyFactor }: { txn?: BoundTransaction; message?: string; likelyFactor?: string } = {},
+): Response {
   const acrValues = req.acrValues ?? [ACR_MFA];
   const title = typeof req.describe === 'function' ? req.describe(txn?.details) : req.describe;
   const body: StepUpChallengeBody = {
@@ -68,6 +77,7 @@ export function stepUpRequiredResponse(req: StepUpRequirement, maxAge: number, t
     // A title too long for the prompt is cut rather than refused: it is the route's own text.
     ...(title && { title: title.slice(0, DETAILS_LIMITS.title) }),
     ...(txn && { details: txn.details, binding: txn.binding }),
+    ...(likelyFactor && { likely_factor: likelyFactor as StepUpChallengeBody['likely_factor'] }),
   };
   return json(401, body, { 'www-authenticate': formatStepUpChallenge({ acrValues, maxAge }) });
 }
@@ -86,6 +96,20 @@ async function boundTransaction(request: Request, req: StepUpRequirement): Promi
   const problem = detailsProblem(details);
   if (problem) return json(400, errorBody('malformed_request', `This transaction cannot be shown for confirmation: ${problem}.`));
   return { details, binding: bindingOf(req, details) };
+}
+
+/**
+ * The factor type a challenge started now would ask for first (challenge-refs.ts order: the
+ * strongest, then the one used last): the hint that lets the prompt show its code input before
+ * the challenge answers (docs/architecture.md "Time to open"). Only ever computed for the
+ * signed-in user, after the session check; a store failure just leaves it out.
+ */
+async function likelyFactorOf(ctx: MfaContext, sub: string): Promise<string | undefined> {
+  try {
+    return (await usableFactors(ctx, sub))[0]?.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Step-Up-Token`, else (when the app opted in with `acceptBearer`) `Authorization: Bearer`. */
@@ -117,7 +141,11 @@ export async function checkStepUp(
     if (bound instanceof Response) return { ok: false, response: bound };
     txn = bound;
   }
-  const refuse = (message?: string): StepUpVerdict => ({ ok: false, response: stepUpRequiredResponse(req, maxAge, txn, message) });
+  const sub = user.sub;
+  const refuse = async (message?: string): Promise<StepUpVerdict> => ({
+    ok: false,
+    response: stepUpRequiredResponse(req, maxAge, { txn, message, likelyFactor: await likelyFactorOf(ctx, sub) }),
+  });
   const token = stepUpTokenOf(ctx, request);
   let keys: SigningKeys | undefined;
   if (token) {

@@ -30,6 +30,8 @@ export const stepUpRequiredSchema = errorSchema.extend({
   details: z.record(z.string(), z.string()).optional(),
   /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
   binding: z.string().optional(),
+  /** The signed-in user's likely first factor type (a hint for the client's prompt). */
+  likely_factor: z.string().optional(),
 }).loose();
 
 export const factorSummarySchema = z.strictObject({

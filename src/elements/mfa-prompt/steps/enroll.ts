@@ -15,7 +15,8 @@ export const justEnrolled = (h: PromptHost): boolean => !!enrollments.get(h)?.do
 
 /** The user has no factor yet: enroll one here with `enroll-if-missing`, else report `not_enrolled`. */
 export function notEnrolled(h: PromptHost): void {
-  const wanted = h.enrollIfMissing && h.phase === 'loading';
+  // At the start (the early code input may show then), not a factor removed meanwhile.
+  const wanted = h.enrollIfMissing && (h.phase === 'loading' || !h.challenge);
   if (!wanted || !customElements.get('mfa-enroll')) {
     if (wanted) console.warn('[mfa-elements] enrollIfMissing needs <mfa-enroll> registered: import "mfa-elements/define.js".');
     h.finish({ success: false, error: 'not_enrolled', timestamp: Date.now(), ...h.outcomeScope() });

@@ -1,0 +1,151 @@
+// Open before the answer (docs/architecture.md "Time to open"): when the client knows that an app
+// code is the likely first step, the prompt shows and focuses its code input while
+// `POST /mfa/challenges` is still in flight. The harness holds that request on its way to the real
+// server (test/helpers/hold-challenges.mjs), so "before the answer" is a fact here, not a race.
+import { expect } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { mfaFetch, openAuthIdpModal } from '../src/index.js';
+import { getDefaultClient } from '../src/client/default-client.js';
+import { MfaClient } from '../src/client/mfa-client.js';
+import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
+import { deepActive, inputOf, shadow, statusOf } from './helpers/drive.js';
+import { enrollPhoneViaApi, newestId, nextMessage, codeOf } from './helpers/outbox.js';
+import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
+import { totpCode } from './helpers/totp-webcrypto.js';
+
+const arm = () => fetch('/__hold/arm', { method: 'POST' });
+const heldNow = async () => ((await (await fetch('/__hold')).json()) as { held: number }).held;
+const release = () => fetch('/__hold/release', { method: 'POST' });
+/** Until the harness holds the challenge start: the server has not answered it. */
+const waitHeld = async () => {
+  const end = Date.now() + 5000;
+  while ((await heldNow()) !== 1) {
+    if (Date.now() > end) throw new Error('timed out waiting for the held challenge start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+const prompt = () => document.querySelector('mfa-prompt') as MfaPrompt | null;
+const dialogOf = (el: MfaPrompt) => shadow(el).querySelector('dialog')!;
+
+afterEach(async () => {
+  await release();
+  prompt()?.hide();
+  await until(() => !prompt(), 5000, 'prompt gone');
+});
+
+describe('<mfa-prompt> opens before the challenge answer', () => {
+  it('the 401 names the likely factor; a forced prompt focuses the input and takes a typed code before the answer; Enter waits for it, then verifies', async () => {
+    await signInNewUser('early');
+    const { secret } = await enrollTotpFactor();
+    getDefaultClient().likelyFactor = undefined;
+    // The app's request meets the real guard: its 401 carries the hint the client keeps.
+    const refused = await fetch('/api/transfer', { method: 'POST' });
+    expect(refused.status).to.equal(401);
+    expect((await refused.json()).likely_factor).to.equal('totp');
+    await arm();
+    const transfer = mfaFetch('/api/transfer', { method: 'POST' });
+    await until(() => getDefaultClient().likelyFactor === 'totp', 5000, 'hint remembered from the 401');
+    // Not forced: a still-fresh step-up could answer at once, so this prompt waits (no flash).
+    await waitHeld();
+    expect(prompt()?.shadowRoot?.querySelector('dialog')?.open ?? false).to.equal(false);
+    await release();
+    const first = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(first), 5000, 'input after the answer');
+    first.hide();
+    expect((await transfer).status).to.equal(401);
+    await until(() => !prompt(), 5000, 'prompt gone');
+
+    // Forced (always ask): the prompt opens before the answer.
+    await arm();
+    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    await waitHeld();
+    const el = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
+    expect(await heldNow(), 'the server has not answered yet').to.equal(1);
+    expect(dialogOf(el).open).to.equal(true);
+    expect(inputOf(el).getAttribute('aria-label')).to.equal('Verification code');
+
+    const code = await totpCode(secret, 1);
+    await sendKeys({ type: code });
+    expect(inputOf(el).value).to.equal(code);
+    await sendKeys({ press: 'Enter' });
+    await until(() => statusOf(el) === 'Checking…', 5000, 'checking shown');
+    expect(await heldNow(), 'Enter did not skip the challenge').to.equal(1);
+
+    await release();
+    expect((await outcome).success).to.equal(true);
+    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
+  });
+
+  it('a stale hint: the server asks which phone instead; focus moves inside the dialog to the choice, shown and announced once', async () => {
+    await signInNewUser('early-phones');
+    const client = new MfaClient();
+    await enrollPhoneViaApi(client, '+15551234567');
+    const before = await newestId();
+    const c = (await client.startChallenge({ resource: 'mfa', action: 'manage', force: true })) as { challengeId: string; challenges: { guid: string }[] };
+    const sms = await nextMessage(before, '+15551234567');
+    await client.resume(c.challengeId, [{ guid: c.challenges[0].guid, value: codeOf(sms) }]);
+    await enrollPhoneViaApi(client, '+15559876543');
+    // What an earlier user of this page answered with: an app code.
+    getDefaultClient().likelyFactor = 'totp';
+
+    const shows: Event[] = [];
+    const lostToNothing: FocusEvent[] = [];
+    const statusChanges: string[] = [];
+    window.addEventListener('mfa-show', (e) => shows.push(e), true);
+    await arm();
+    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    await waitHeld();
+    const el = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(el), 5000, 'code input focused early');
+    inputOf(el).addEventListener('focusout', (e) => !e.relatedTarget && lostToNothing.push(e));
+    const status = shadow(el).querySelector('[part~="status"]')!;
+    new MutationObserver(() => statusChanges.push(status.textContent!.trim())).observe(status, { childList: true, characterData: true, subtree: true });
+    await sendKeys({ type: '12' });
+
+    await release();
+    const radio = await until(() => {
+      const a = deepActive();
+      return a instanceof HTMLInputElement && a.type === 'radio' ? a : null;
+    }, 5000, 'first choice focused');
+    expect(shadow(el).contains(radio)).to.equal(true);
+    expect(lostToNothing, 'focus never fell to <body>').to.deep.equal([]);
+    expect(document.activeElement).to.equal(el);
+    expect(shows.length, 'the dialog was shown once').to.equal(1);
+    expect(statusChanges.filter(Boolean), 'nothing announced in the live region').to.deep.equal([]);
+    expect(inputOf(el).value, 'the typed digits belonged to an app code').to.equal('');
+    expect(shadow(el).querySelector('fieldset legend')?.textContent?.trim()).to.equal('Which phone should get the code?');
+    el.hide();
+    expect((await outcome).error).to.equal('cancelled');
+  });
+
+  it('a challenge start gone stale (signed out meanwhile) says so, keeps the typed code, and Try again verifies it', async () => {
+    const user = await signInNewUser('early-stale');
+    const { secret } = await enrollTotpFactor();
+    getDefaultClient().likelyFactor = 'totp';
+    await arm();
+    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    await waitHeld();
+    const el = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(el), 5000, 'code input focused early');
+    const code = await totpCode(secret, 1);
+    await sendKeys({ type: code });
+
+    // The session ends while the start is held: the real server refuses it when it arrives.
+    await fetch('/demo/logout', { method: 'POST' });
+    await release();
+    await until(() => statusOf(el) === 'Something went wrong on our side. Try again.', 5000, 'error shown');
+    expect(inputOf(el).value, 'the typed code is kept').to.equal(code);
+    const tryAgain = await until(() => [...shadow(el).querySelectorAll('footer button')].find((b) => b.textContent!.trim() === 'Try again') as HTMLButtonElement | undefined, 5000, 'Try again');
+    expect(deepActive()?.closest('footer')).to.equal(shadow(el).querySelector('footer'));
+
+    // Signed in again (same user): Try again starts a new challenge; the code is still there.
+    await fetch('/demo/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user }) });
+    tryAgain.click();
+    await until(() => document.activeElement === inputOf(el) && !shadow(el).querySelector<HTMLElement>('.field')!.hidden, 5000, 'code input back');
+    expect(inputOf(el).value).to.equal(code);
+    await sendKeys({ press: 'Enter' });
+    expect((await outcome).success).to.equal(true);
+  });
+});
