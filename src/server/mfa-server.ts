@@ -21,6 +21,7 @@ import type { MfaStore } from './stores/store.js';
 import { KEY_REFRESH_MS, KeyCache, TOKEN_ALG, loadSigningKeys, parseTokenAlg, viewAt } from './tokens/signing-keys.js';
 import type { SigningKeyRecord } from './stores/store.js';
 import { DEFAULT_TOTP } from './totp/totp.js';
+import { ACR_MFA, ACR_PHR, STEP_UP_ACRS } from './acr.js';
 
 export interface MfaServer {
   /** Mount at `/mfa`: `app.route('/mfa', mfa.app)`. */
@@ -53,6 +54,12 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     warnedNoOrigins = true;
   }
   checkServerSecrets(options.admin ?? {});
+  if (options.manageAcr !== undefined && !(STEP_UP_ACRS as readonly string[]).includes(options.manageAcr)) {
+    throw new Error(`mfa-elements configuration error: manageAcr must be one of ${STEP_UP_ACRS.join(', ')}`);
+  }
+  if (options.manageAcr === ACR_PHR && options.webauthn === false) {
+    throw new Error('mfa-elements configuration error: manageAcr "phr" needs passkeys (webauthn must not be false)');
+  }
   // The Key URI Format splits "Issuer:account" on the colon; authenticator apps (pyotp, otpauth)
   // misread an issuer containing one even when encoded, so it is refused (docs/server.md).
   if (options.appName !== undefined && (options.appName.includes(':') || options.appName.trim() === '')) {
@@ -115,6 +122,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
     kba: options.kba,
     notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
+    manageAcr: options.manageAcr ?? ACR_MFA,
     notify: options.notify,
     logger: { warn: (message) => console.warn(message) },
   };

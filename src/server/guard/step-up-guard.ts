@@ -12,7 +12,7 @@ import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
 import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
-import { ACR_MFA } from '../acr.js';
+import { ACR_MFA, acceptableAcrs } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 
 export interface StepUpRequirement {
@@ -94,7 +94,8 @@ export async function checkStepUp(
         resource: req.resource,
         action: req.action,
         maxAge,
-        acrValues: req.acrValues ?? [ACR_MFA],
+        // A `phr` token also satisfies a route that asks for `mfa` (docs/server.md "Assurance levels").
+        acrValues: acceptableAcrs(req.acrValues ?? [ACR_MFA]),
         now: ctx.now(),
       })
     : null;
