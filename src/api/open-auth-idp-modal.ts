@@ -4,7 +4,7 @@
  * never throws for a user outcome. One modal at a time: a call for the same resource/action
  * joins the open one; a different one waits its turn.
  */
-import type { FactorType, IdpAuthResponse } from '../core/types.js';
+import { MANAGE_SCOPE, type FactorType, type IdpAuthResponse } from '../core/types.js';
 import { getDefaultClient } from '../client/default-client.js';
 import type { MfaClient } from '../client/mfa-client.js';
 import { MfaPrompt } from '../elements/mfa-prompt/mfa-prompt.js';
@@ -23,18 +23,28 @@ export interface OpenAuthIdpModalRequest {
   reason?: string;
   /** Seconds: an earlier step-up older than this does not count (a route's RFC 9470 `max_age`). */
   maxAge?: number;
-  /** A user without any factor sets one up inside the same modal, then steps up. */
+  /**
+   * A user without any factor sets one up inside the same modal, then steps up. With
+   * `acr: 'phr'`, a user without a passkey is offered to add one.
+   */
   enrollIfMissing?: boolean;
+  /** `phr`: only a passkey will do (the route's `acr_values="phr"`); default `mfa`. */
+  acr?: 'mfa' | 'phr';
   /** The client that verifies and keeps the token (default: the page-wide one). */
   client?: MfaClient;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
 const inFlight = new Map<string, Promise<IdpAuthResponse>>();
+/** Prompts on screen now. */
+let showing = 0;
 
 export function openAuthIdpModal(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
   ensureOpener();
-  const key = `${request.resource}\u0000${request.action}`;
+  // A management step-up asked from inside an open prompt (its embedded enrollment adding a
+  // passkey for a phr step-up) opens on top of it: queued, it would wait for itself.
+  if (request.resource === MANAGE_SCOPE.resource && showing > 0) return showPrompt(request);
+  const key = `${request.resource}\u0000${request.action}\u0000${request.acr ?? ''}`;
   const joined = inFlight.get(key);
   if (joined) return joined;
   const run = queue.then(() => showPrompt(request));
@@ -61,6 +71,7 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.reason) prompt.reason = request.reason;
   if (request.maxAge !== undefined) prompt.maxAge = request.maxAge;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
+  if (request.acr) prompt.acr = request.acr;
   // Always this copy's client: with two copies of the package on a page, the element may be the other's.
   prompt.client = request.client ?? getDefaultClient();
   const locale = configuredLocale();
@@ -73,9 +84,11 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
     prompt.addEventListener('reject', remember);
     // `mfa-hide` comes after focus went back to the opener: only then is the page usable again.
     prompt.addEventListener('mfa-hide', () => {
+      showing--;
       prompt.remove();
       resolve({ resource: request.resource, action: request.action, ...(outcome ?? { success: false, error: 'cancelled', timestamp: Date.now() }) });
     }, { once: true });
+    showing++;
     document.body.append(prompt);
     prompt.show();
   });

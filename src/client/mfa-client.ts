@@ -47,7 +47,7 @@ export interface MfaClientOptions {
  * Opens the step-up UI for a scope and resolves with its outcome. `api/` injects one that
  * shows `<mfa-prompt>`; the client itself never imports elements (docs/architecture.md layers).
  */
-export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number; factor?: 'kba' }) => Promise<IdpAuthResponse>;
+export type StepUpOpener = (req: { resource: string; action: string; maxAge?: number; factor?: 'kba'; acr?: 'phr' }) => Promise<IdpAuthResponse>;
 
 /** Transcodes `trackUserAction` event. */
 export interface UserActionEvent {
@@ -66,6 +66,8 @@ export interface StartChallengeInput {
   /** The route's RFC 9470 `max_age`: an earlier step-up older than this does not count. */
   maxAge?: number;
   reason?: string | number;
+  /** The route's level (`acr_values`): `phr` asks for a passkey only. Default `mfa`. */
+  acr?: 'mfa' | 'phr';
 }
 
 export class MfaClient {

@@ -79,6 +79,11 @@ export class MfaPrompt extends MfaModalElement {
   @property({ attribute: 'max-age', type: Number }) maxAge?: number;
   /** A user without any factor sets one up here, in the same dialog, then steps up. */
   @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
+  /**
+   * The level the route asks for (its RFC 9470 `acr_values`): `phr` offers passkeys only and, when
+   * the user has none, says so (and offers to add one with `enroll-if-missing`). Default `mfa`.
+   */
+  @property() acr?: 'mfa' | 'phr';
 
   @state() private phase: Phase = 'loading';
   @state() private challenge?: ChallengedResponse;
@@ -88,6 +93,12 @@ export class MfaPrompt extends MfaModalElement {
   @state() private statusInfo = false;
   /** Action offered with a blocking error (retry a failed start, start over after expiry). */
   @state() private retry: (() => void) | null = null;
+  /** The retry button's label when it is not "Try again" ("Add a passkey"). */
+  @state() private retryLabel?: string;
+  /** The embedded enrollment's factor type (passkey-required.ts); default TOTP. */
+  @state() private enrollType?: string;
+  /** When a lockout ends (ms): reported with a `locked` outcome as `retryAt`. */
+  private retryAt?: number;
   /** The lazily loaded steps (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
   @state() private x?: typeof import('./prompt-steps.js');
   /** The "use another method" list is shown. */
@@ -103,12 +114,14 @@ export class MfaPrompt extends MfaModalElement {
   }
 
   protected override outcomeScope() {
-    return { resource: this.resource, action: this.action };
+    return { resource: this.resource, action: this.action, ...(this.pendingFailure === 'locked' && this.retryAt !== undefined && { retryAt: this.retryAt }) };
   }
 
   protected override begin(): void {
     this.enrolled = false;
     this.afterEnroll = false;
+    this.enrollType = undefined;
+    this.retryAt = undefined;
     // Shown only once there is something to show: a still-fresh step-up resolves without a
     // flash; a slow server still gets a visible "Loading…" after a moment.
     setTimeout(() => this.present(), 400);
@@ -119,10 +132,12 @@ export class MfaPrompt extends MfaModalElement {
     this.phase = 'loading';
     this.setStatus('');
     this.retry = null;
+    this.retryLabel = undefined;
     try {
       const answer = await this.api.startChallenge({
         resource: this.resource,
         action: this.action,
+        ...(this.acr === 'phr' && { acr: this.acr }),
         force: this.force || undefined,
         maxAge: this.maxAge,
         factorType,
@@ -191,6 +206,7 @@ export class MfaPrompt extends MfaModalElement {
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
     if (this.x?.stepError(this as never, e)) return;
     // Rarer answers (a code used already, a lockout with its ways out) live in the lazy steps.
+    if (e.code === 'locked') this.retryAt = Date.now() + (e.retryAfter ?? 60) * 1000;
     if (e.code === 'code_used' || e.code === 'locked') {
       void this.steps().then((m) => m.stepError(this as never, e));
       return;
@@ -210,6 +226,11 @@ export class MfaPrompt extends MfaModalElement {
         this.codeInput.focus();
         return;
       case 'not_enrolled':
+        // The account has factors, just no passkey: explain, maybe offer one (passkey-required.ts).
+        if (this.acr === 'phr' && this.phase === 'loading') {
+          void this.steps().then((m) => m.passkeyRequired(this as never));
+          return;
+        }
         if (this.enrollIfMissing && this.phase === 'loading') {
           void this.steps().then((m) => m.enterEnrollment(this as never));
           return;
@@ -315,7 +336,7 @@ export class MfaPrompt extends MfaModalElement {
     if (this.phase === 'blocked') {
       return html`
         <button part="button" @click=${this.requestClose}>${s.close}</button>
-        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.listing ? s.back : s.tryAgain}</button>` : nothing}
+        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.listing ? s.back : this.retryLabel ?? s.tryAgain}</button>` : nothing}
       `;
     }
     return html`

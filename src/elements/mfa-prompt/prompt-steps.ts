@@ -427,6 +427,8 @@ export function enterEnrollment(h: StepHost): void {
 export function renderEnroll(h: StepHost): TemplateResult {
   const { html } = kit;
   const s = strings(h);
+  // A phr step-up without a passkey enrolls a passkey (passkey-required.ts); otherwise the default.
+  const type = (h as { enrollType?: string }).enrollType;
   /** The embedded `<mfa-enroll>` speaks for itself only to us: its events must not reach the page. */
   const onEvent = (event: Event) => {
     event.stopPropagation();
@@ -445,10 +447,11 @@ export function renderEnroll(h: StepHost): TemplateResult {
     void h.start(h.factor);
   };
   return html`
-    <p id="intro">${s.enrollFirst}</p>
+    <p id="intro">${type === 'webauthn' ? s.passkeyRequired : s.enrollFirst}</p>
     <mfa-enroll
       inline
       open
+      .type=${type ?? 'totp'}
       part="enroll"
       locale=${h.resolvedLocale}
       .client=${h.api}
@@ -461,3 +464,5 @@ export function renderEnroll(h: StepHost): TemplateResult {
     ></mfa-enroll>
   `;
 }
+
+export { passkeyRequired } from './passkey-required.js';
