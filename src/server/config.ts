@@ -76,6 +76,14 @@ export interface MfaServerOptions {
   audience?: string;
   /** Step-up token lifetime in seconds (default 300). */
   tokenLifetime?: number;
+  /**
+   * Seconds of clock difference the guard and introspection allow on a token's `exp` and `iat`
+   * (default 30, at most 60): instances on several machines never agree to the second, and every
+   * verifier in another language is asked to allow the same (docs/verify-anywhere.md "Clock
+   * tolerance"), so a token gets one verdict everywhere. Never widens `max_age`. Used and revoked
+   * tokens are remembered for this long past their expiry.
+   */
+  clockToleranceSec?: number;
   /** Allowed `Origin`s of state-changing requests; default: the request's own origin. */
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */

@@ -44,6 +44,9 @@ export interface MfaServer {
 /** Whether the "no `origins`" warning was already printed (once per process). */
 let warnedNoOrigins = false;
 
+/** docs/verify-anywhere.md "Clock tolerance": the same for the Node guard as for every other verifier. */
+export const DEFAULT_CLOCK_TOLERANCE_S = 30;
+
 export function createMfaServer(options: MfaServerOptions): MfaServer {
   // Without `origins` the allowed Origin is the request's own Host: behind a proxy that rewrites
   // or trusts Host, the CSRF check then vouches for whatever the client claims.
@@ -54,6 +57,10 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     warnedNoOrigins = true;
   }
   checkServerSecrets(options.admin ?? {});
+  const tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_S;
+  if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 60) {
+    throw new Error('mfa-elements configuration error: clockToleranceSec must be a whole number of seconds from 0 to 60');
+  }
   if (options.manageAcr !== undefined && !(STEP_UP_ACRS as readonly string[]).includes(options.manageAcr)) {
     throw new Error(`mfa-elements configuration error: manageAcr must be one of ${STEP_UP_ACRS.join(', ')}`);
   }
@@ -101,6 +108,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       audience: options.audience ?? 'mfa-elements:step-up',
       lifetime: options.tokenLifetime ?? 300,
       alg,
+      clockTolerance: tolerance,
     },
     acceptBearer: options.acceptBearer ?? false,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),

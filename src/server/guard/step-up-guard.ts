@@ -11,7 +11,7 @@ import type { Authenticate, MfaContext, SessionUser } from '../config.js';
 import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
-import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
+import { acceptedUntilMs, unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
 import { ACR_MFA, acceptableAcrs } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 
@@ -104,7 +104,7 @@ export async function checkStepUp(
     // Logout / clearMfa() ended the session after this token was issued: step up again.
     if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
     // A used one-time token is answered like a missing one: step up again.
-    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
+    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.token, claims.exp), ctx.now()))) {
       return { ok: false, response: stepUpRequiredResponse(req, maxAge) };
     }
   } catch {

@@ -50,6 +50,7 @@ export async function adminReset(ctx: MfaContext, sub: string): Promise<{ remove
   }
   await ctx.store.deleteRecoveryCodes(sub);
   await ctx.store.resetFailures(sub, 'recovery');
+  await ctx.store.resetFailuresByPrefix(sub, KBA_LOCK_PREFIX);
   await revokeUser(ctx, sub);
   await ctx.audit.record({
     type: 'admin.reset', sub, severity: 'critical',
@@ -58,7 +59,7 @@ export async function adminReset(ctx: MfaContext, sub: string): Promise<{ remove
   return { removedFactors: factors.length, removedRecoveryCodes: codes };
 }
 
-/** Lifts every lock and failure count of the user's factors and recovery codes. */
+/** Lifts every lock and failure count of the user's factors, recovery codes and question flows. */
 export async function adminUnlock(ctx: MfaContext, sub: string): Promise<{ unlocked: number }> {
   const now = ctx.now();
   let unlocked = 0;
