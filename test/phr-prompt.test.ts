@@ -5,6 +5,9 @@ import '../src/define.js'; // registers <mfa-enroll>, which enroll-if-missing em
 import { mfaFetch, openAuthIdpModal } from '../src/index.js';
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
 import { shadow, statusOf, typeCode, wrongCodeFor } from './helpers/drive.js';
+import { totpCode } from './helpers/totp-webcrypto.js';
+import { getDefaultClient } from '../src/client/default-client.js';
+import { addVirtualAuthenticator, removeVirtualAuthenticator } from './helpers/virtual-authenticator.js';
 
 const promptWithStatus = (text: string) => until(() => {
   const el = document.querySelector('mfa-prompt');
@@ -38,6 +41,48 @@ describe('phr step-up without a passkey', () => {
     expect(shadow(el).querySelector('#intro')!.textContent).to.contain('needs a passkey');
     (el as HTMLElement & { hide(): void }).hide();
     expect(await result).to.include({ success: false, error: 'not_enrolled' });
+  });
+});
+
+describe('phr step-up: adding the passkey in the same prompt', () => {
+  let authenticator: string | undefined;
+  afterEach(async () => {
+    if (authenticator) await removeVirtualAuthenticator(authenticator).catch(() => {});
+    authenticator = undefined;
+  });
+
+  it('a user with an app code adds a passkey (the management step-up opens on top), then confirms with it', async function () {
+    this.timeout(40_000);
+    await signInNewUser('phr-add');
+    const { secret } = await enrollTotpFactor();
+    authenticator = await addVirtualAuthenticator();
+    const result = openAuthIdpModal({ resource: 'payments', action: 'transfer', acr: 'phr', enrollIfMissing: true });
+    const el = await promptWithStatus('This step needs a passkey');
+    shadow(el).querySelector<HTMLButtonElement>('footer button.primary')!.click();
+    const enroll = await until(() => shadow(el).querySelector<HTMLElement>('mfa-enroll'), 5000, 'embedded enrollment');
+    const create = await until(() => shadow(enroll).querySelector<HTMLButtonElement>('[part~="confirm-button"]'), 5000, 'create button');
+    create.click();
+    // Adding a second factor needs an mfa/manage step-up: a second prompt, on top, asks for the app code.
+    const manage = await until(() => {
+      const prompts = [...document.querySelectorAll('mfa-prompt')];
+      const top = prompts.find((p) => p !== el);
+      const input = top?.querySelector('input');
+      return input && document.activeElement === input ? top : null;
+    }, 8000, 'management prompt on top');
+    expect(manage.getAttribute('resource')).to.equal('mfa');
+    await typeCode(await totpCode(secret, 1));
+    // The passkey is created, the embedded enrollment finishes, and the phr step-up asks for it.
+    // (A second factor shows no new recovery codes: the enrollment closes by itself.)
+    let settled = false;
+    void result.then(() => (settled = true));
+    await until(() => settled || shadow(enroll).querySelector('[part~="done-button"]'), 15000, 'enrollment done');
+    shadow(enroll).querySelector<HTMLButtonElement>('[part~="done-button"]')?.click();
+    const outcome = await result;
+    expect(outcome).to.include({ success: true, resource: 'payments', action: 'transfer' });
+    const held = getDefaultClient().tokens.take('payments', 'transfer')!.token;
+    const claims = JSON.parse(atob(held.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    expect(claims).to.include({ acr: 'phr' });
+    expect(['hwk', 'swk']).to.include(claims.amr[0]);
   });
 });
 
