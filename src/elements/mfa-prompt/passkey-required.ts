@@ -3,11 +3,12 @@
  * the user has no passkey: say so in plain words — it is the account, not an error — and, with
  * `enroll-if-missing`, offer to add a passkey right here (the embedded `<mfa-enroll>` set to
  * passkeys; then the step-up starts again and asks for it). Otherwise the outcome is `not_enrolled`.
- * Loaded with the steps chunk (re-exported by prompt-steps.ts).
+ * Loaded with the steps chunk: prompt-steps.ts wraps it and hands it `enterEnrollment` (no import
+ * back, so the two modules stay acyclic).
  */
 import type { MfaStrings } from '../../i18n/en.js';
 import { enSteps } from '../../i18n/en-steps.js';
-import { enterEnrollment, type StepHost } from './prompt-steps.js';
+import type { StepHost } from './prompt-steps.js';
 
 export interface PasskeyHost extends StepHost {
   readonly enrollIfMissing: boolean;
@@ -17,7 +18,7 @@ export interface PasskeyHost extends StepHost {
   retryLabel?: string;
 }
 
-export function passkeyRequired(h: PasskeyHost): void {
+export function passkeyRequired(h: PasskeyHost, enterEnrollment: (h: StepHost) => void): void {
   const s = { ...enSteps, ...h.strings } as MfaStrings & typeof enSteps;
   h.phase = 'blocked';
   h.pendingFailure = 'not_enrolled';

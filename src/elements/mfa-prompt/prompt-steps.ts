@@ -18,6 +18,7 @@ import { factorTypeLabel } from '../../i18n/factor-label.js';
 import type { format as formatFn, MfaStrings, plural as pluralFn } from '../../i18n/localize.js';
 import { clock, resendButton, tickUntil } from '../shared/resend.js';
 import { adoptStepsCss } from '../shared/steps-css.js';
+import { passkeyRequired as showPasskeyRequired, type PasskeyHost } from './passkey-required.js';
 
 type Html = typeof litHtml;
 
@@ -465,4 +466,5 @@ export function renderEnroll(h: StepHost): TemplateResult {
   `;
 }
 
-export { passkeyRequired } from './passkey-required.js';
+/** A phr step-up and no passkey: explain, maybe offer to add one (passkey-required.ts). */
+export const passkeyRequired = (h: StepHost): void => showPasskeyRequired(h as PasskeyHost, enterEnrollment);
