@@ -137,7 +137,7 @@ export class MfaPrompt extends MfaModalElement {
       const answer = await this.api.startChallenge({
         resource: this.resource,
         action: this.action,
-        ...(this.acr === 'phr' && { acr: this.acr }),
+        acr: this.acr,
         force: this.force || undefined,
         maxAge: this.maxAge,
         factorType,
