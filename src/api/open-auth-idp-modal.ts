@@ -5,7 +5,7 @@
  * joins the open one; a different one waits its turn. A call with `details` (a transaction) joins
  * only a call for the very same transaction: each transaction is confirmed on its own.
  */
-import type { FactorType, IdpAuthResponse } from '../core/types.js';
+import { MANAGE_SCOPE, type FactorType, type IdpAuthResponse } from '../core/types.js';
 import { getDefaultClient } from '../client/default-client.js';
 import type { MfaClient } from '../client/mfa-client.js';
 import { MfaPrompt } from '../elements/mfa-prompt/mfa-prompt.js';
@@ -24,8 +24,13 @@ export interface OpenAuthIdpModalRequest {
   reason?: string;
   /** Seconds: an earlier step-up older than this does not count (a route's RFC 9470 `max_age`). */
   maxAge?: number;
-  /** A user without any factor sets one up inside the same modal, then steps up. */
+  /**
+   * A user without any factor sets one up inside the same modal, then steps up. With
+   * `acr: 'phr'`, a user without a passkey is offered to add one.
+   */
   enrollIfMissing?: boolean;
+  /** `phr`: only a passkey will do (the route's `acr_values="phr"`); default `mfa`. */
+  acr?: 'mfa' | 'phr';
   /** The client that verifies and keeps the token (default: the page-wide one). */
   client?: MfaClient;
   /** The prompt's heading, e.g. "Send money" (default: one for the action, else "Confirm it's you"). */
@@ -42,10 +47,15 @@ export interface OpenAuthIdpModalRequest {
 
 let queue: Promise<unknown> = Promise.resolve();
 const inFlight = new Map<string, Promise<IdpAuthResponse>>();
+/** Prompts on screen now. */
+let showing = 0;
 
 export function openAuthIdpModal(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> {
   ensureOpener();
-  const key = `${request.resource}\u0000${request.action}\u0000${request.details ? JSON.stringify(request.details) : ''}`;
+  // A management step-up asked from inside an open prompt (its embedded enrollment adding a
+  // passkey for a phr step-up) opens on top of it: queued, it would wait for itself.
+  if (request.resource === MANAGE_SCOPE.resource && showing > 0) return showPrompt(request);
+  const key = `${request.resource}\u0000${request.action}\u0000${request.acr ?? ''}\u0000${request.details ? JSON.stringify(request.details) : ''}`;
   const joined = inFlight.get(key);
   if (joined) return joined;
   const run = queue.then(() => showPrompt(request));
@@ -75,6 +85,7 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.details) prompt.details = request.details;
   if (request.binding) prompt.binding = request.binding;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
+  if (request.acr) prompt.acr = request.acr;
   // Always this copy's client: with two copies of the package on a page, the element may be the other's.
   prompt.client = request.client ?? getDefaultClient();
   const locale = configuredLocale();
@@ -87,9 +98,11 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
     prompt.addEventListener('reject', remember);
     // `mfa-hide` comes after focus went back to the opener: only then is the page usable again.
     prompt.addEventListener('mfa-hide', () => {
+      showing--;
       prompt.remove();
       resolve({ resource: request.resource, action: request.action, ...(outcome ?? { success: false, error: 'cancelled', timestamp: Date.now() }) });
     }, { once: true });
+    showing++;
     document.body.append(prompt);
     prompt.show();
   });

@@ -48,7 +48,7 @@ export interface MfaClientOptions {
  * shows `<mfa-prompt>`; the client itself never imports elements (docs/architecture.md layers).
  */
 export type StepUpOpener = (req: {
-  resource: string; action: string; maxAge?: number; factor?: 'kba';
+  resource: string; action: string; maxAge?: number; factor?: 'kba'; acr?: 'phr';
   /** A bound route's transaction, its binding and the route's title (from its 401). */
   title?: string; details?: Record<string, string>; binding?: string;
 }) => Promise<IdpAuthResponse>;
@@ -74,6 +74,8 @@ export interface StartChallengeInput {
   details?: Record<string, string>;
   /** A bound route's 401 `binding`: the server refuses it when it is not the digest of `details`. */
   binding?: string;
+  /** The route's level (`acr_values`): `phr` asks for a passkey only. Default `mfa`. */
+  acr?: 'mfa' | 'phr';
 }
 
 export class MfaClient {

@@ -22,9 +22,12 @@ import { MANAGE_SCOPE, STEP_UP_HEADER, type IdpAuthResponse, type StepUpChalleng
 import { parseStepUpChallenge } from '../core/www-authenticate.js';
 import type { MfaClient } from './mfa-client.js';
 
-/** `factor: 'kba'` when the route accepts only knowledge answers (`acr_values="kba"`). */
+/**
+ * `factor: 'kba'` when the route accepts only knowledge answers (`acr_values="kba"`); `acr: 'phr'`
+ * when it accepts only a phishing-resistant step-up (a passkey, `acr_values="phr"`).
+ */
 export type StepUpScope = {
-  resource: string; action: string; maxAge?: number; factor?: 'kba';
+  resource: string; action: string; maxAge?: number; factor?: 'kba'; acr?: 'phr';
   /** From a bound route's 401: what the prompt shows, and the digest the server checks. */
   title?: string; details?: Record<string, string>; binding?: string;
 };
@@ -38,10 +41,12 @@ export type ScopeOpener = (scope: StepUpScope) => Promise<IdpAuthResponse>;
  * Why a step-up did not happen: the `reject` outcome's `error` — `cancelled` (the user closed the
  * prompt), `not_enrolled` (no method set up yet), `locked` (too many wrong answers), `expired`,
  * `network`, `server` or `denied`. The 401 `mfaFetch` returns then carries it as `mfaReason`
- * (with `onCancel: 'throw'`, the `MfaError`'s `code` is the same value).
+ * (with `onCancel: 'throw'`, the `MfaError`'s `code` is the same value). A `locked` one also
+ * carries `mfaRetryAt`: when the user may try again, ms since the epoch (the `MfaError`'s
+ * `retryAfter` in seconds).
  */
 export type StepUpFailureReason = NonNullable<IdpAuthResponse['error']>;
-export type StepUpFailedResponse = Response & { mfaReason: StepUpFailureReason };
+export type StepUpFailedResponse = Response & { mfaReason: StepUpFailureReason; mfaRetryAt?: number };
 
 export interface MfaFetchOptions {
   /** `response` (default): a cancelled step-up returns the server's 401. `throw`: an `MfaError`. */
@@ -103,8 +108,10 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     if (txn && typeof details.binding === 'string') Object.assign(scope, { details: txn, binding: details.binding });
     // A route that accepts only an integration's questions (RFC 9470 acr_values="kba") gets them.
     if (challenge.acrValues?.includes('kba') && !challenge.acrValues.includes('mfa')) scope.factor = 'kba';
+    // A route that accepts only the phishing-resistant level gets a passkey-only prompt.
+    if (challenge.acrValues?.includes('phr') && !challenge.acrValues.includes('mfa')) scope.acr = 'phr';
     // Only the scope is remembered for sending a token up front: a transaction is never reused.
-    known.set(key, { resource: scope.resource, action: scope.action, maxAge: scope.maxAge, factor: scope.factor });
+    known.set(key, { resource: scope.resource, action: scope.action, maxAge: scope.maxAge, factor: scope.factor, acr: scope.acr });
     // What the server will likely ask first: the prompt can show its code input before it answers.
     if (typeof details.likely_factor === 'string') client.likelyFactor = details.likely_factor;
     let outcome = await open(scope);
@@ -116,11 +123,13 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
       token = outcome.success ? take(scope) : undefined;
     }
     if (token) return send(token); // once: a second 401 is returned as it is, no loop
+    const retryAt = outcome.success ? undefined : outcome.retryAt;
     if (options.onCancel === 'throw') {
-      throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.', { status: 401 });
+      const retryAfter = retryAt === undefined ? undefined : Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      throw new MfaError(outcome.error ?? 'cancelled', 'The second-factor check did not complete.', { status: 401, retryAfter });
     }
     // The server's 401 as it came, plus why the step-up did not happen, so the app can say the right thing.
-    return Object.assign(first, { mfaReason: outcome.error ?? 'cancelled' }) satisfies StepUpFailedResponse;
+    return Object.assign(first, { mfaReason: outcome.error ?? 'cancelled', ...(retryAt !== undefined && { mfaRetryAt: retryAt }) }) satisfies StepUpFailedResponse;
   };
 }
 

@@ -41,6 +41,11 @@ export interface IdpAuthFailure extends IdpAuthOutcome {
   sid?: undefined;
   /** Why it failed. */
   error: IdpErrorReason;
+  /**
+   * With `error: 'locked'`: when the user may try this method again (ms since the epoch, like
+   * `timestamp`), from the server's `Retry-After`. Show it ("try again at 14:05").
+   */
+  retryAt?: number;
 }
 
 export type IdpErrorReason =

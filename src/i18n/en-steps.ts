@@ -15,6 +15,8 @@ export const enSteps = {
   deliveryFailed: 'We couldn’t send the code. Try sending a new one.',
   noMoreCodes: 'No more codes can be sent right now. Try again later.',
   passkeyIntro: 'Use your passkey or security key to confirm it’s you.',
+  passkeyRequired: 'This step needs a passkey, which can’t be tricked by fake sites. You don’t have one on this account yet.',
+  addPasskey: 'Add a passkey',
   usePasskey: 'Use passkey',
   passkeyWaiting: 'Waiting for your passkey…',
   passkeyCancelled: 'The passkey check was cancelled or timed out. Try again or choose another method.',

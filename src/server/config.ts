@@ -19,6 +19,7 @@ import type { EmailSender, SmsSender } from './delivery/senders.js';
 import type { KbaPlugin } from './factors/kba.js';
 import type { FactorRegistry, ServerFactor } from './factors/server-factor.js';
 import type { NotifyHook } from './factors/notices.js';
+import type { StepUpAcr } from './acr.js';
 
 export interface SessionUser {
   /** Stable user id of the app's own session. */
@@ -75,6 +76,14 @@ export interface MfaServerOptions {
   audience?: string;
   /** Step-up token lifetime in seconds (default 300). */
   tokenLifetime?: number;
+  /**
+   * Seconds of clock difference the guard and introspection allow on a token's `exp` and `iat`
+   * (default 30, at most 60): instances on several machines never agree to the second, and every
+   * verifier in another language is asked to allow the same (docs/verify-anywhere.md "Clock
+   * tolerance"), so a token gets one verdict everywhere. Never widens `max_age`. Used and revoked
+   * tokens are remembered for this long past their expiry.
+   */
+  clockToleranceSec?: number;
   /** Allowed `Origin`s of state-changing requests; default: the request's own origin. */
   origins?: string[];
   /** TOTP parameters of new factors (default SHA1, 6 digits, 30 s: what every app supports). */
@@ -130,6 +139,14 @@ export interface MfaServerOptions {
    * object with its type, amr, strength, enrollment, challenge step and verification.
    */
   factors?: ServerFactor[];
+  /**
+   * The level a step-up for managing factors (`mfa`/`manage`: add, confirm or remove a factor,
+   * new recovery codes) must reach: `'mfa'` (default, any second factor) or `'phr'` (a passkey
+   * with user verification), so a phished one-time code cannot add the attacker's own factor.
+   * With `'phr'`, a user without a passkey cannot change factors until one is added while they
+   * have no other factor, or support resets them (docs/server.md "Assurance levels").
+   */
+  manageAcr?: StepUpAcr;
   /** Email the user (through `email`) when one of their recovery codes is used. Default true. */
   notifyRecoveryCodeUse?: boolean;
   /**
@@ -182,6 +199,8 @@ export interface MfaContext {
   webauthn: { rpName: string; rpID?: string } | null;
   kba?: KbaPlugin;
   notifyRecoveryCodeUse: boolean;
+  /** Level of `mfa`/`manage` step-ups (`manageAcr`). */
+  manageAcr: StepUpAcr;
   notify?: NotifyHook;
   /** Operational warnings (sender failures); never gets a code or an address. */
   logger: { warn(message: string): void };

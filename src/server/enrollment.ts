@@ -26,11 +26,11 @@ export const summarize = (f: StoredFactor): FactorSummary => ({
   lastUsedAt: iso(f.lastUsedAt),
 });
 
-/** Refuses with the guard's own answer (401 + RFC 9470 challenge) unless the request carries a fresh `mfa`/`manage` token. */
-async function requireManage(scope: Scope): Promise<void> {
+/** Refuses with the guard's own answer (401 + RFC 9470 challenge) unless the request carries a fresh `mfa`/`manage` token at the server's `manageAcr`. */
+async function requireManage(ctx: MfaContext, scope: Scope): Promise<void> {
   // Reusable for its short life in its own session: adding a factor is two calls (enroll, then
   // confirm) that the user approved as one, "manage my factors" (docs/server.md "One step-up, one request").
-  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true }) : null;
+  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true, acrValues: [ctx.manageAcr] }) : null;
   if (refused) throw new GuardRefusal(refused);
 }
 
@@ -59,7 +59,7 @@ export async function enroll(ctx: MfaContext, scope: Scope, body: { type: string
   }
   const input = factor.enrollInput ? parseInput(factor.enrollInput, body) : body;
   const { sub } = scope.user;
-  if (await hasConfirmedFactor(ctx, sub)) await requireManage(scope);
+  if (await hasConfirmedFactor(ctx, sub)) await requireManage(ctx, scope);
   if (!canEnroll(ctx, factor)) throw new MfaError('unsupported_factor', `This server cannot add a ${body.type} factor.`);
   await ctx.store.deletePendingFactors(sub, ctx.now() - PENDING_FACTOR_TTL_MS);
   return factor.enroll({ ctx, scope }, input);
@@ -104,7 +104,7 @@ export interface ConfirmInput {
 
 export async function confirmEnrollment(ctx: MfaContext, scope: Scope, factorId: string, input: ConfirmInput): Promise<ConfirmEnrollmentResponse> {
   const { sub } = scope.user;
-  if (await confirmNeedsManage(ctx, sub, factorId, input)) await requireManage(scope);
+  if (await confirmNeedsManage(ctx, sub, factorId, input)) await requireManage(ctx, scope);
   const challenge = await ctx.store.getChallenge(enrollmentChallengeId(factorId));
   const mine = challenge && challenge.sub === sub ? challenge : null;
   const state = readState(mine?.state);
@@ -147,7 +147,7 @@ export async function renameFactor(ctx: MfaContext, sub: string, id: string, lab
 export async function removeFactor(ctx: MfaContext, scope: Scope, id: string): Promise<void> {
   const { sub } = scope.user;
   const factor = await ctx.store.getFactor(sub, id);
-  if (factor?.confirmed) await requireManage(scope);
+  if (factor?.confirmed) await requireManage(ctx, scope);
   if (!factor || !(await ctx.store.deleteFactor(sub, id))) throw new MfaError('not_found', 'No such factor.');
   await ctx.audit.record({ type: 'factor.removed', sub, severity: 'warning', metadata: { factorId: id } });
   // An abandoned enrollment is not news; a working factor that disappears is.
@@ -158,7 +158,7 @@ export async function removeFactor(ctx: MfaContext, scope: Scope, id: string): P
 
 /** A new set of recovery codes (needs a fresh `mfa`/`manage` step-up). */
 export async function regenerateRecoveryCodes(ctx: MfaContext, scope: Scope): Promise<string[]> {
-  await requireManage(scope);
+  await requireManage(ctx, scope);
   const { sub } = scope.user;
   if (!(await hasConfirmedFactor(ctx, sub))) throw new MfaError('not_enrolled', 'Add a second factor first.');
   const codes = await issueRecoveryCodes(ctx, sub);

@@ -6,6 +6,7 @@
 import type { MfaContext, SessionUser } from './config.js';
 import type { FreshnessRecord } from './stores/store.js';
 import { MANAGE_SCOPE } from '../core/types.js';
+import { satisfiesAcr } from './acr.js';
 
 export type Reuse = 'same-action' | 'same-resource' | 'any' | 'none';
 
@@ -61,7 +62,8 @@ function covers(reuse: Reuse, record: FreshnessRecord, scope: { resource: string
 }
 
 /**
- * The earlier step-up that makes (resource, action) fresh now, if any. `maxAge` from the client
+ * The earlier step-up that makes (resource, action) fresh now, if any: one proven at `acr` or
+ * above (a `phr` proof answers `mfa`; an `mfa` one never answers `phr`). `maxAge` from the client
  * (the route's RFC 9470 `max_age`) can only shorten the window.
  */
 export async function findFresh(
@@ -79,7 +81,7 @@ export async function findFresh(
   if (oldest > Math.floor(now / 1000)) return null;
   const records = await ctx.store.listFreshness(user.sub, sessionOf(user), now);
   const usable = records.filter(
-    (r) => r.acr === acr && r.authTime >= oldest && covers(rule.reuse, r, scope),
+    (r) => satisfiesAcr(r.acr, acr) && r.authTime >= oldest && covers(rule.reuse, r, scope),
   );
   // The newest proof is the strongest statement about "recent".
   return usable.sort((a, b) => b.authTime - a.authTime)[0] ?? null;

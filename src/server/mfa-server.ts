@@ -21,6 +21,7 @@ import type { MfaStore } from './stores/store.js';
 import { KEY_REFRESH_MS, KeyCache, TOKEN_ALG, loadSigningKeys, parseTokenAlg, viewAt } from './tokens/signing-keys.js';
 import type { SigningKeyRecord } from './stores/store.js';
 import { DEFAULT_TOTP } from './totp/totp.js';
+import { ACR_MFA, ACR_PHR, STEP_UP_ACRS } from './acr.js';
 
 export interface MfaServer {
   /** Mount at `/mfa`: `app.route('/mfa', mfa.app)`. */
@@ -43,6 +44,9 @@ export interface MfaServer {
 /** Whether the "no `origins`" warning was already printed (once per process). */
 let warnedNoOrigins = false;
 
+/** docs/verify-anywhere.md "Clock tolerance": the same for the Node guard as for every other verifier. */
+export const DEFAULT_CLOCK_TOLERANCE_S = 30;
+
 export function createMfaServer(options: MfaServerOptions): MfaServer {
   // Without `origins` the allowed Origin is the request's own Host: behind a proxy that rewrites
   // or trusts Host, the CSRF check then vouches for whatever the client claims.
@@ -53,6 +57,16 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     warnedNoOrigins = true;
   }
   checkServerSecrets(options.admin ?? {});
+  const tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_S;
+  if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 60) {
+    throw new Error('mfa-elements configuration error: clockToleranceSec must be a whole number of seconds from 0 to 60');
+  }
+  if (options.manageAcr !== undefined && !(STEP_UP_ACRS as readonly string[]).includes(options.manageAcr)) {
+    throw new Error(`mfa-elements configuration error: manageAcr must be one of ${STEP_UP_ACRS.join(', ')}`);
+  }
+  if (options.manageAcr === ACR_PHR && options.webauthn === false) {
+    throw new Error('mfa-elements configuration error: manageAcr "phr" needs passkeys (webauthn must not be false)');
+  }
   // The Key URI Format splits "Issuer:account" on the colon; authenticator apps (pyotp, otpauth)
   // misread an issuer containing one even when encoded, so it is refused (docs/server.md).
   if (options.appName !== undefined && (options.appName.includes(':') || options.appName.trim() === '')) {
@@ -94,6 +108,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       audience: options.audience ?? 'mfa-elements:step-up',
       lifetime: options.tokenLifetime ?? 300,
       alg,
+      clockTolerance: tolerance,
     },
     acceptBearer: options.acceptBearer ?? false,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
@@ -115,6 +130,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
     kba: options.kba,
     notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
+    manageAcr: options.manageAcr ?? ACR_MFA,
     notify: options.notify,
     logger: { warn: (message) => console.warn(message) },
   };

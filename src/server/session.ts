@@ -9,6 +9,10 @@ import { createHash } from 'node:crypto';
 import { MfaError } from '../core/errors.js';
 import type { Authenticate, MfaContext, SessionUser } from './config.js';
 import { forgetFresh } from './freshness.js';
+import { acceptedUntilMs } from './tokens/step-up-token.js';
+
+/** How long a revocation must be kept: until the last token issued before it stops being accepted. */
+const revokedUntil = (ctx: MfaContext, now: number) => acceptedUntilMs(ctx.token, Math.ceil(now / 1000) + ctx.token.lifetime);
 
 /** The token's `ssn` claim: a hash, so a token never reveals the app's session id. */
 export const sessionClaim = (user: SessionUser): string =>
@@ -36,7 +40,7 @@ export async function currentUser(ctx: MfaContext, authenticate: Authenticate, r
  */
 export async function endSession(ctx: MfaContext, user: SessionUser): Promise<void> {
   const now = ctx.now();
-  await ctx.store.revokeSession(user.sub, sessionClaim(user), now, now + ctx.token.lifetime * 1000);
+  await ctx.store.revokeSession(user.sub, sessionClaim(user), now, revokedUntil(ctx, now));
   await forgetFresh(ctx, user);
 }
 
@@ -49,7 +53,7 @@ export const ALL_SESSIONS = '*';
 /** Every token of the user issued so far stops working, in every session (admin reset). */
 export async function revokeUser(ctx: MfaContext, sub: string): Promise<void> {
   const now = ctx.now();
-  await ctx.store.revokeSession(sub, ALL_SESSIONS, now, now + ctx.token.lifetime * 1000);
+  await ctx.store.revokeSession(sub, ALL_SESSIONS, now, revokedUntil(ctx, now));
   await ctx.store.clearFreshness(sub);
 }
 

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { MfaError } from '../core/errors.js';
 import type { ChallengeResponse, ChallengedResponse, VerifiedResponse } from '../core/types.js';
-import { ACR_MFA } from './acr.js';
+import { ACR_MFA, ACR_PHR, type StepUpAcr } from './acr.js';
+import { MANAGE_SCOPE } from '../core/types.js';
 import { challenged, factorRefs, usableFactors } from './challenge-refs.js';
 import { isEnrollmentChallenge, readState, type ChallengeState } from './challenge-state.js';
 import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
@@ -48,6 +49,25 @@ export interface StartInput {
   /** The client's copy of the binding: must be the digest of `details`. */
   binding?: string;
   title?: string;
+  /** The level the route asks for (its `acr_values`): `mfa` (default) or `phr`, passkeys only. */
+  acr?: StepUpAcr;
+}
+
+/**
+ * The level this challenge must reach: what the client asked for, raised to the server's
+ * `manageAcr` for factor management (that rule is the server's, whatever the client says).
+ */
+export function wantedAcr(ctx: MfaContext, input: StartInput): StepUpAcr {
+  if (input.resource === MANAGE_SCOPE.resource && ctx.manageAcr === ACR_PHR) return ACR_PHR;
+  return input.acr ?? ACR_MFA;
+}
+
+/** Refused before anything is stored: a `phr` step-up offers passkeys only, so nothing else may be asked for. */
+function onlyPhishingResistant(ctx: MfaContext, input: StartInput, virtual: ServerFactor | undefined): void {
+  const named = virtual ?? (input.factorType === undefined ? undefined : ctx.factors.get(input.factorType));
+  if (named && !named.phishingResistant) {
+    throw new MfaError('unsupported_factor', 'This step needs a passkey: other methods cannot confirm it.');
+  }
 }
 
 /** The factor a client asks for by type, or by the id of a virtual factor's entry (`recovery`). */
@@ -75,29 +95,38 @@ export async function startChallenge(ctx: MfaContext, scope: Scope, input: Start
     ...(input.details && { details: input.details, binding }),
   };
   const virtual = wantedFactor(ctx, input);
+  const acr = wantedAcr(ctx, input);
+  if (acr === ACR_PHR) onlyPhishingResistant(ctx, input, virtual);
   if (virtual?.standalone) {
     const started = await virtual.challenge(env, { draft, sameType: [], named: false });
     sweepExpiredChallenges(ctx, now);
     return challenged(started.challenge, started.ref!, [started.ref!], started.step);
   }
-  // Freshness never approves a transaction: the user must see this one.
+  // Freshness never approves a transaction (the user must see this one), and only a proof at
+  // least as strong as asked for answers; the token says the level asked for.
   if (!input.force && !binding) {
-    const fresh = await findFresh(ctx, user, input, ACR_MFA);
-    if (fresh) return issueToken(ctx, scope, input.resource, input.action, ACR_MFA, fresh.amr, fresh.authTime, true);
+    const fresh = await findFresh(ctx, user, input, acr);
+    if (fresh) return issueToken(ctx, scope, input.resource, input.action, acr, fresh.amr, fresh.authTime, true);
   }
-  const factors = await usableFactors(ctx, user.sub);
-  if (factors.length === 0) throw new MfaError('not_enrolled', 'Add a second factor first.');
-  const refs = await factorRefs(ctx, user.sub, factors);
+  const all = await usableFactors(ctx, user.sub);
+  const factors = acr === ACR_PHR ? all.filter((f) => ctx.factors.get(f.type)!.phishingResistant) : all;
+  if (factors.length === 0) {
+    throw acr === ACR_PHR
+      ? new MfaError('not_enrolled', 'This step needs a passkey, and there is none on this account yet.')
+      : new MfaError('not_enrolled', 'Add a second factor first.');
+  }
+  // A phr step-up lists the passkeys only: no recovery codes or other ways around it.
+  const refs = acr === ACR_PHR ? factors.map((f) => ({ id: f.id, type: f.type, label: f.label })) : await factorRefs(ctx, user.sub, factors);
   let started;
   if (virtual) {
     started = await virtual.challenge(env, { draft, sameType: [], named: false });
   } else if (input.factorId && !factors.some((f) => f.id === input.factorId)) {
     // An unknown, pending or someone else's factor id gets a decoy (factors/decoy.ts).
-    started = await startDecoy(env, { draft, sameType: [], named: true }, input.factorId);
+    started = await startDecoy(env, { draft, sameType: [], named: true, acr }, input.factorId);
   } else {
     const factor = factors.find((f) => (input.factorId ? f.id === input.factorId : !input.factorType || f.type === input.factorType)) ?? factors[0];
     const sameType = factors.filter((f) => f.type === factor.type);
-    started = await ctx.factors.get(factor.type)!.challenge(env, { draft, factor, sameType, named: Boolean(input.factorId) });
+    started = await ctx.factors.get(factor.type)!.challenge(env, { draft, factor, sameType, named: Boolean(input.factorId), acr });
     started.ref ??= refs.find((r) => r.id === factor.id);
   }
   sweepExpiredChallenges(ctx, now);
@@ -133,7 +162,7 @@ export async function resumeChallenge(ctx: MfaContext, scope: Scope, challengeId
   await ctx.audit.record({ type: 'verify.success', sub, resource: challenge.resource, action: challenge.action, factor: amr, metadata: { ...(challenge.reason && { reason: challenge.reason }), ...(acr !== ACR_MFA && { acr }) } });
   const authTime = Math.floor(ctx.now() / 1000);
   // Knowledge answers never count as a recent step-up (they are not MFA).
-  if (acr === ACR_MFA) await recordFresh(ctx, scope.user, { resource: challenge.resource, action: challenge.action, authTime, acr, amr: [amr] });
+  if (acr === ACR_MFA || acr === ACR_PHR) await recordFresh(ctx, scope.user, { resource: challenge.resource, action: challenge.action, authTime, acr, amr: [amr] });
   return issueToken(ctx, scope, challenge.resource, challenge.action, acr, [amr], authTime, false, challenge.binding);
 }
 

@@ -87,6 +87,32 @@ describe('admin reset', () => {
   });
 });
 
+describe('admin unlock of knowledge questions', () => {
+  test('a KBA flow lockout (keyed by the plugin\'s flow, not a factor) is lifted too', async () => {
+    const kh = makeServer({
+      admin: { token: ADMIN },
+      kba: { questions: () => [{ type: 'text', label: 'Name of your first pet?', check: (v) => v === 'rex' }], flowId: () => 'bank-connect' },
+    });
+    const ksrv = await listen(kh.app.fetch);
+    try {
+      const sub = 'kim';
+      const bank = { resource: 'bank', action: 'connect', factorType: 'kba' };
+      for (let i = 0; i < 10; i++) await kh.answer(sub, bank, `wrong-${i}`);
+      assert.equal((await kh.post('/mfa/challenges', bank, sub)).status, 423, 'the question flow is locked');
+      const res = await fetch(`${ksrv.url}/mfa/admin/users/${sub}/unlock`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { unlocked: 1 });
+      const right = await kh.answer(sub, bank, 'rex');
+      assert.equal(right.status, 200, await right.clone().text());
+      assert.equal(((await right.json()) as { acr: string }).acr, 'kba');
+      const events = (await kh.mfa.context.audit.list(sub, 20)).map((e) => e.type);
+      assert.ok(events.includes('admin.unlock'), events.join(','));
+    } finally {
+      await ksrv.close();
+    }
+  });
+});
+
 describe('admin authentication', () => {
   test('wrong tokens: 401 and audited; the 11th failure from one IP is a 429; other IPs and the right token unaffected', async () => {
     for (let i = 0; i < 10; i++) {

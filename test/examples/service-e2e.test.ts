@@ -7,6 +7,8 @@
  *  - a reusable payments/transfer token opens `POST /transfer` on every backend;
  *  - a one-time statements/read token opens `GET /statements` exactly once across all three
  *    backends (consumed at the service), after which introspection says `active: false`;
+ *  - a one-time token consumed through the Python backend is refused by a Node guard
+ *    (`requireStepUp` of a Node app on the same Redis), and the reverse;
  *  - after `DELETE /mfa/session` (logout), a one-time route refuses the session's tokens.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +23,11 @@ import { randomBytes } from 'node:crypto';
 import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import { build, freePort, LANGUAGES, ROOT, startBackend, type Language, type RunningBackend } from './backends.js';
 import { SESSION_COOKIE, SESSION_SECRET, sessionCookie } from './live-service.js';
+import { Hono } from 'hono';
+import { createMfaServer } from '../../src/server/mfa-server.js';
+import { assertionAuthenticator } from '../../src/server/service/session-assertion.js';
+import { RedisStore } from '../../src/server/stores/redis-store.js';
+import { listen } from '../helpers/listen.js';
 
 const codeAt: (secret: string, step: number) => string = authenticator.codeAt;
 const currentStep: () => number = authenticator.currentStep;
@@ -102,7 +109,7 @@ async function startServices() {
   };
   const [a, b] = await Promise.all([startService(shared), startService(shared)]);
   return {
-    a, b,
+    a, b, redis, shared,
     async stop() {
       await Promise.all([a.stop(), b.stop()]);
       await dropPrefix(redis, shared.MFA_REDIS_PREFIX);
@@ -218,6 +225,43 @@ describe('example backends beside two `mfa-elements serve` instances on one Redi
       LANGUAGES.flatMap((lang) => [0, 1].map(() => fetch(`${backends.get(lang)!.url}/statements`, { headers: { cookie, 'step-up-token': token } }))),
     );
     assert.deepEqual(answers.map((r) => r.status).sort(), [200, 401, 401, 401, 401, 401]);
+  });
+
+  test('a one-time token consumed through the Python backend is refused by a Node guard on the same Redis, and the reverse', async () => {
+    // A Node app guarding its own route with requireStepUp, as one more instance of the same
+    // deployment: same Redis and prefix, same encryption key (signing keys), same issuer, and the
+    // same app-session assertion as the services.
+    const store = await RedisStore.connect({ url: services.redis, prefix: services.shared.MFA_REDIS_PREFIX });
+    const mfa = createMfaServer({
+      store,
+      encryptionKey: Buffer.from(services.shared.MFA_ENCRYPTION_KEY, 'hex'),
+      issuer: services.shared.MFA_ISSUER,
+      origins: [APP_ORIGIN],
+      authenticate: assertionAuthenticator({ secret: SESSION_SECRET, cookie: SESSION_COOKIE }),
+    });
+    const app = new Hono();
+    app.get('/statements', mfa.requireStepUp({ resource: 'statements', action: 'read' }), (c) => c.json({ ok: true }));
+    const node = await listen(app.fetch);
+    const python = backends.get('python')!;
+    const get = (url: string, token: string) => fetch(`${url}/statements`, { headers: { cookie, 'step-up-token': token } });
+    try {
+      // The guard accepts a fresh token (so its refusal below is about consumption, nothing else).
+      assert.equal((await get(node.url, await stepUp('statements', 'read'))).status, 200);
+
+      const viaPython = await stepUp('statements', 'read');
+      assert.equal((await get(python.url, viaPython)).status, 200, python.output());
+      const refused = await get(node.url, viaPython);
+      assert.equal(refused.status, 401, 'the Node guard accepted a token the Python backend had consumed');
+      assert.match(refused.headers.get('www-authenticate') ?? '', /error="insufficient_user_authentication"/);
+
+      const viaNode = await stepUp('statements', 'read');
+      assert.equal((await get(node.url, viaNode)).status, 200);
+      assert.equal((await get(python.url, viaNode)).status, 401, 'the Python backend accepted a token the Node guard had consumed');
+      assert.equal((await introspect(viaNode, false, services.b)).active, false);
+    } finally {
+      await node.close();
+      await mfa.close();
+    }
   });
 
   test('after logout (DELETE /mfa/session) a one-time route refuses the session\'s tokens', async () => {

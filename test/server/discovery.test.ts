@@ -19,7 +19,7 @@ describe('discovery document', () => {
       jwks_uri: 'http://localhost/mfa/jwks.json',
       introspection_endpoint: 'http://localhost/mfa/introspect',
       introspection_endpoint_auth_methods_supported: ['bearer'],
-      acr_values_supported: ['mfa', 'kba'],
+      acr_values_supported: ['mfa', 'phr', 'kba'],
       amr_values_supported: ['otp', 'rec', 'hwk', 'swk', 'kba'],
       token_type: 'mfa-step-up+jwt',
       token_header: 'Step-Up-Token',
@@ -36,6 +36,9 @@ describe('discovery document', () => {
     const h = makeServer({ publicUrl: 'https://mfa.example.com/mfa/' });
     const d = (await (await h.get('/mfa/.well-known/mfa-configuration')).json()) as Record<string, unknown>;
     assert.equal(d.jwks_uri, 'https://mfa.example.com/mfa/jwks.json');
+    // Without passkeys there is no phishing-resistant level to offer.
+    const off = makeServer({ webauthn: false });
+    assert.deepEqual(((await (await off.get('/mfa/.well-known/mfa-configuration')).json()) as Record<string, unknown>).acr_values_supported, ['mfa']);
     assert.equal(d.introspection_endpoint, undefined);
     assert.equal((await h.post('/mfa/introspect', { token: 'x' })).status, 404);
   });

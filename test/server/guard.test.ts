@@ -115,7 +115,10 @@ describe('requireStepUp', () => {
     h.advance(299_000);
     assert.equal((await again()).status, 200, 'one second before exp');
     h.advance(1000);
-    await expectStepUp(await again()); // exp itself is expired
+    // At exp: still inside the 30 s clock tolerance, and max_age (the lifetime) is not yet exceeded.
+    assert.equal((await again()).status, 200, 'at exp');
+    h.advance(1000);
+    await expectStepUp(await again()); // max_age, which the tolerance never widens, ends it
   });
 
   test('expired (301 s later) → 401', async () => {

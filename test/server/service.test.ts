@@ -148,7 +148,7 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     assert.equal(disco.body.introspection_endpoint, `http://localhost:${port}/mfa/introspect`);
     assert.equal(disco.body.token_header, 'Step-Up-Token');
     assert.equal(disco.body.token_type, 'mfa-step-up+jwt');
-    assert.deepEqual(disco.body.acr_values_supported, ['mfa']);
+    assert.deepEqual(disco.body.acr_values_supported, ['mfa', 'phr']); // phr: passkeys are on
     assert.equal(disco.body.default_max_age, 300);
 
     const jwks = createRemoteJWKSet(new URL('/mfa/jwks.json', svc.url));

@@ -247,6 +247,19 @@ export function storeConformance(name: string, make: () => Promise<StoreHandle>)
           { failures: 0, lockedUntil: t1 + 1_000, lockCount: 1 });
       });
 
+      it('resetFailuresByPrefix clears that user\'s keys with the prefix, literally, and nothing else', async () => {
+        for (const key of ['kba:flow-a', 'kba:q:x*y', 'kba:', 'f1', 'kbaX', 'recovery']) await store.recordFailure('alice', key, T0, POLICY);
+        await store.recordFailure('bob', 'kba:flow-a', T0, POLICY);
+        await store.recordFailure('al*', 'kba:flow-a', T0, POLICY);
+        assert.equal(await store.resetFailuresByPrefix('alice', 'kba:'), 3);
+        for (const key of ['kba:flow-a', 'kba:q:x*y', 'kba:']) assert.equal((await store.getFailureState('alice', key)).failures, 0, key);
+        for (const key of ['f1', 'kbaX', 'recovery']) assert.equal((await store.getFailureState('alice', key)).failures, 1, key);
+        assert.equal((await store.getFailureState('bob', 'kba:flow-a')).failures, 1, 'another user untouched');
+        assert.equal((await store.getFailureState('al*', 'kba:flow-a')).failures, 1, 'a user id is no pattern');
+        assert.equal(await store.resetFailuresByPrefix('al*', 'k%'), 0, 'a prefix is no pattern');
+        assert.equal(await store.resetFailuresByPrefix('al*', 'kba:'), 1);
+      });
+
       it('beginAttempt reserves at most maxFailures answers in flight, even when 50 race', async () => {
         const grants = await Promise.all(Array.from({ length: 50 }, () => store.beginAttempt('alice', 'f1', T0, POLICY)));
         assert.equal(grants.filter((g) => g.ok).length, 3);

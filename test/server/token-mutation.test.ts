@@ -148,7 +148,8 @@ async function buildMutations(s: Awaited<ReturnType<typeof setup>>): Promise<{ m
     { name: 'iss missing', edit: {}, omit: ['iss'], claimRule: true },
     { name: 'exp extended by 1 hour', edit: { exp: (payload.exp as number) + 3600 }, claimRule: false },
     { name: 'exp extended by 10 years', edit: { exp: (payload.exp as number) + 315_360_000 }, claimRule: false },
-    { name: 'exp in the past', edit: { exp: nowS - 1 }, claimRule: true },
+    // Past by more than the 30 s clock tolerance (clockToleranceSec; test/attacks/clock-tolerance.test.ts pins the boundary).
+    { name: 'exp in the past', edit: { exp: nowS - 31 }, claimRule: true },
     { name: 'exp as a string', edit: { exp: String((payload.exp as number) + 3600) }, claimRule: true },
     { name: 'exp missing', edit: {}, omit: ['exp'], claimRule: true },
     { name: 'nbf in the future', edit: { nbf: nowS + 60 }, claimRule: true },

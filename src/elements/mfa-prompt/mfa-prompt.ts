@@ -83,6 +83,13 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   @property({ attribute: 'max-age', type: Number }) maxAge?: number;
   /** A user without any factor sets one up here, in the same dialog, then steps up. */
   @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
+  /**
+   * The level the route asks for (its RFC 9470 `acr_values`): `phr` offers passkeys only and, when
+   * the user has none, says so (and offers to add one with `enroll-if-missing`). Default `mfa`.
+   */
+  @property() acr?: 'mfa' | 'phr';
+  /** When a lockout ends (ms): reported with a `locked` outcome as `retryAt`. */
+  private retryAt?: number;
   /** The heading, e.g. "Send money" (a bound route's `describe`); default: one for the action, else "Confirm it's you". */
   @property() heading?: string;
   /** The transaction to confirm, label → value (shown as text; the token is bound to it, docs/server.md). */
@@ -117,10 +124,11 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
 
   /** @internal */
   override outcomeScope() {
-    return { resource: this.resource, action: this.action };
+    return { resource: this.resource, action: this.action, ...(this.pendingFailure === 'locked' && this.retryAt !== undefined && { retryAt: this.retryAt }) };
   }
 
   protected override begin(): void {
+    this.retryAt = undefined;
     this.detailsReady = this.details || this.heading ? import('./prompt-details.js').then((m) => (this.d = m)) : undefined;
     // Shown only once there is something to show: a still-fresh step-up resolves without a
     // flash; a slow server still gets a visible "Loading…" after a moment.
@@ -137,6 +145,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     const answer = this.fresh(this.api.startChallenge({
       resource: this.resource,
       action: this.action,
+      acr: this.acr,
       force: this.force,
       maxAge: this.maxAge,
       factorType,
@@ -260,6 +269,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   handleError(err: unknown, retry: () => void): void {
     const e = asMfaError(err);
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
+    if (e.code === 'locked') this.retryAt = Date.now() + (e.retryAfter ?? 60) * 1000;
     if (this.steps?.stepError(this, e)) return;
     // Rarer answers (a code used already, a lockout with its ways out, no factor yet) live in the lazy steps.
     if (/^(code_used|locked|not_enrolled)$/.test(e.code)) {
@@ -292,7 +302,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
    * only the footer's Close ends the step-up there.
    */
   protected override requestClose(): void {
-    if (this.steps?.retryLabel(this) && this.retry) return this.retry();
+    if (this.steps?.listing(this) && this.retry) return this.retry();
     super.requestClose();
   }
 

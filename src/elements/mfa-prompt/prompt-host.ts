@@ -20,6 +20,8 @@ export interface PromptHost extends HTMLElement {
   readonly factor?: FactorType;
   /** A user without any factor sets one up in the prompt. */
   readonly enrollIfMissing: boolean;
+  /** The level asked for: `phr` takes passkeys only. */
+  readonly acr?: 'mfa' | 'phr';
   readonly api: MfaClient;
   readonly strings: MfaStrings;
   readonly resolvedLocale: string;

@@ -94,8 +94,10 @@ export function verifyLabel(h: PromptHost): string | undefined {
   return stateOf(h).listing || !step ? undefined : rendererOf(step)?.verifyLabel?.(h, step);
 }
 
-/** The blocked footer's primary button: Back from the methods list, else the prompt's "Try again". */
-export const retryLabel = (h: PromptHost): string | undefined => (stateOf(h).listing ? stringsOf(h).back : undefined);
+/** The blocked footer's primary button: Back from the methods list, a step's own, else the prompt's "Try again". */
+export const retryLabel = (h: PromptHost): string | undefined => (stateOf(h).listing ? stringsOf(h).back : stateOf(h).retryLabel);
+/** The "use another method" list is shown (Escape goes back from it). */
+export const listing = (h: PromptHost): boolean => !!stateOf(h).listing;
 
 /** The intro line for the current step, or undefined for the prompt's own. */
 export function introOf(h: PromptHost): string | undefined {

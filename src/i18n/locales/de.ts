@@ -48,6 +48,8 @@ const de: MfaStrings = {
   deliveryFailed: 'Wir konnten den Code nicht senden. Versuchen Sie, einen neuen Code anzufordern.',
   noMoreCodes: 'Derzeit können keine weiteren Codes gesendet werden. Versuchen Sie es später erneut.',
   passkeyIntro: 'Bestätigen Sie mit Ihrem Passkey oder Sicherheitsschlüssel, dass Sie es sind.',
+  passkeyRequired: 'Für diesen Schritt brauchen Sie einen Passkey – er lässt sich von gefälschten Seiten nicht abfangen. In diesem Konto ist noch keiner eingerichtet.',
+  addPasskey: 'Passkey hinzufügen',
   usePasskey: 'Passkey verwenden',
   passkeyWaiting: 'Warten auf Ihren Passkey…',
   passkeyCancelled: 'Die Prüfung mit dem Passkey wurde abgebrochen oder hat zu lange gedauert. Versuchen Sie es erneut oder wählen Sie eine andere Methode.',

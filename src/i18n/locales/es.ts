@@ -49,6 +49,8 @@ const es: MfaStrings = {
   deliveryFailed: 'No hemos podido enviar el código. Prueba a enviar uno nuevo.',
   noMoreCodes: 'Ahora mismo no se pueden enviar más códigos. Vuelve a intentarlo más tarde.',
   passkeyIntro: 'Usa tu llave de acceso o tu llave de seguridad para confirmar que eres tú.',
+  passkeyRequired: 'Este paso necesita una llave de acceso, que los sitios falsos no pueden engañar. Aún no tienes ninguna en esta cuenta.',
+  addPasskey: 'Añadir una llave de acceso',
   usePasskey: 'Usar llave de acceso',
   passkeyWaiting: 'Esperando tu llave de acceso…',
   passkeyCancelled: 'La comprobación con la llave de acceso se ha cancelado o ha superado el tiempo de espera. Vuelve a intentarlo o elige otro método.',

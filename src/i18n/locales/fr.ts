@@ -50,6 +50,8 @@ const fr: MfaStrings = {
   deliveryFailed: 'Impossible d’envoyer le code. Essayez d’en envoyer un nouveau.',
   noMoreCodes: 'Impossible d’envoyer d’autres codes pour le moment. Réessayez plus tard.',
   passkeyIntro: 'Utilisez votre clé d’accès ou votre clé de sécurité pour confirmer votre identité.',
+  passkeyRequired: 'Cette étape demande une clé d’accès, que les faux sites ne peuvent pas détourner. Ce compte n’en a pas encore.',
+  addPasskey: 'Ajouter une clé d’accès',
   usePasskey: 'Utiliser une clé d’accès',
   passkeyWaiting: 'En attente de votre clé d’accès…',
   passkeyCancelled: 'La vérification par clé d’accès a été annulée ou a expiré. Réessayez ou choisissez une autre méthode.',

@@ -49,6 +49,8 @@ const it: MfaStrings = {
   deliveryFailed: 'Impossibile inviare il codice. Prova a inviarne uno nuovo.',
   noMoreCodes: 'Al momento non è possibile inviare altri codici. Riprova più tardi.',
   passkeyIntro: 'Usa la tua passkey o la tua chiave di sicurezza per confermare la tua identità.',
+  passkeyRequired: 'Questo passaggio richiede una passkey, che i siti falsi non possono ingannare. Su questo account non ce n’è ancora una.',
+  addPasskey: 'Aggiungi una passkey',
   usePasskey: 'Usa passkey',
   passkeyWaiting: 'In attesa della passkey…',
   passkeyCancelled: 'La verifica con la passkey è stata annullata o è scaduta. Riprova o scegli un altro metodo.',

@@ -49,6 +49,8 @@ const ko: MfaStrings = {
   deliveryFailed: '코드를 보내지 못했습니다. 새 코드를 다시 보내 보세요.',
   noMoreCodes: '지금은 코드를 더 보낼 수 없습니다. 나중에 다시 시도하세요.',
   passkeyIntro: '패스키 또는 보안 키를 사용하여 본인 확인을 진행하세요.',
+  passkeyRequired: '이 단계에는 패스키가 필요합니다. 패스키는 가짜 사이트에 속지 않습니다. 이 계정에는 아직 패스키가 없습니다.',
+  addPasskey: '패스키 추가',
   usePasskey: '패스키 사용',
   passkeyWaiting: '패스키를 기다리는 중…',
   passkeyCancelled: '패스키 확인이 취소되었거나 시간이 초과되었습니다. 다시 시도하거나 다른 방법을 선택하세요.',

@@ -48,6 +48,8 @@ const nl: MfaStrings = {
   deliveryFailed: 'We konden de code niet versturen. Probeer een nieuwe code te laten sturen.',
   noMoreCodes: 'Er kunnen nu geen codes meer worden verstuurd. Probeer het later opnieuw.',
   passkeyIntro: 'Gebruik je toegangssleutel of beveiligingssleutel om te bevestigen dat jij het bent.',
+  passkeyRequired: 'Voor deze stap is een passkey nodig; nepsites kunnen die niet misbruiken. Dit account heeft er nog geen.',
+  addPasskey: 'Passkey toevoegen',
   usePasskey: 'Toegangssleutel gebruiken',
   passkeyWaiting: 'Wachten op je toegangssleutel…',
   passkeyCancelled: 'De controle met je toegangssleutel is geannuleerd of verlopen. Probeer het opnieuw of kies een andere methode.',

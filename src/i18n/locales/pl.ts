@@ -50,6 +50,8 @@ const pl: MfaStrings = {
   deliveryFailed: 'Nie udało się wysłać kodu. Spróbuj wysłać nowy.',
   noMoreCodes: 'Obecnie nie można wysłać więcej kodów. Spróbuj ponownie później.',
   passkeyIntro: 'Użyj klucza dostępu lub klucza bezpieczeństwa, aby potwierdzić, że to Ty.',
+  passkeyRequired: 'Ten krok wymaga klucza dostępu, którego fałszywe strony nie mogą przechwycić. Na tym koncie nie ma jeszcze żadnego.',
+  addPasskey: 'Dodaj klucz dostępu',
   usePasskey: 'Użyj klucza dostępu',
   passkeyWaiting: 'Oczekiwanie na klucz dostępu…',
   passkeyCancelled: 'Weryfikacja kluczem dostępu została anulowana lub przekroczono limit czasu. Spróbuj ponownie lub wybierz inną metodę.',

@@ -49,6 +49,8 @@ const ptBr: MfaStrings = {
   deliveryFailed: 'Não foi possível enviar o código. Tente enviar um novo.',
   noMoreCodes: 'Não é possível enviar mais códigos agora. Tente novamente mais tarde.',
   passkeyIntro: 'Use sua chave de acesso ou chave de segurança para confirmar que é você.',
+  passkeyRequired: 'Esta etapa precisa de uma chave de acesso, que sites falsos não conseguem enganar. Esta conta ainda não tem nenhuma.',
+  addPasskey: 'Adicionar chave de acesso',
   usePasskey: 'Usar chave de acesso',
   passkeyWaiting: 'Aguardando sua chave de acesso…',
   passkeyCancelled: 'A verificação com chave de acesso foi cancelada ou expirou. Tente novamente ou escolha outro método.',

@@ -49,6 +49,8 @@ const tr: MfaStrings = {
   deliveryFailed: 'Kod gönderilemedi. Yeni bir kod göndermeyi deneyin.',
   noMoreCodes: 'Şu anda daha fazla kod gönderilemiyor. Daha sonra tekrar deneyin.',
   passkeyIntro: 'Siz olduğunuzu doğrulamak için geçiş anahtarınızı veya güvenlik anahtarınızı kullanın.',
+  passkeyRequired: 'Bu adım için bir geçiş anahtarı gerekir; sahte siteler onu kandıramaz. Bu hesapta henüz geçiş anahtarı yok.',
+  addPasskey: 'Geçiş anahtarı ekle',
   usePasskey: 'Geçiş anahtarı kullan',
   passkeyWaiting: 'Geçiş anahtarınız bekleniyor…',
   passkeyCancelled: 'Geçiş anahtarıyla doğrulama iptal edildi veya zaman aşımına uğradı. Tekrar deneyin ya da başka bir yöntem seçin.',

@@ -49,6 +49,8 @@ const zhCn: MfaStrings = {
   deliveryFailed: '无法发送验证码。请尝试重新发送。',
   noMoreCodes: '目前无法再发送验证码，请稍后重试。',
   passkeyIntro: '请使用您的通行密钥或安全密钥确认是您本人。',
+  passkeyRequired: '此步骤需要通行密钥，虚假网站无法骗取它。此账户还没有通行密钥。',
+  addPasskey: '添加通行密钥',
   usePasskey: '使用通行密钥',
   passkeyWaiting: '正在等待通行密钥…',
   passkeyCancelled: '通行密钥验证已取消或超时。请重试或选择其他方式。',

@@ -15,6 +15,8 @@ import type { Contact, ContactType } from './contact-factor.js';
 export const KBA_AMR = 'kba';
 /** The factor id of KBA challenges (there is no stored factor). */
 export const KBA_KEY = 'kba';
+/** Every KBA lock key starts with this (admin unlock clears them all). */
+export const KBA_LOCK_PREFIX = `${KBA_KEY}:`;
 
 /**
  * The lockout key of KBA answers: per user and question flow — the plugin's own `flowId`, or
@@ -25,7 +27,7 @@ export const KBA_KEY = 'kba';
 export function kbaLockKey(plugin: KbaPlugin, sub: string, scope: KbaScope, questions: KbaQuestion[]): string {
   const flow = plugin.flowId?.(sub, scope)
     ?? `q:${createHash('sha256').update(JSON.stringify(questions.map((q) => [q.type, q.label, q.image ?? '']))).digest('base64url').slice(0, 22)}`;
-  return `${KBA_KEY}:${flow}`;
+  return `${KBA_LOCK_PREFIX}${flow}`;
 }
 
 export interface KbaScope {

@@ -29,6 +29,11 @@ export interface ChallengeStart {
   sameType: StoredFactor[];
   /** The client named this very factor by id (no choosing among `sameType`). */
   named: boolean;
+  /**
+   * The level asked for (`phr` only reaches `phishingResistant` factors). Such a factor keeps it
+   * in its challenge state and returns it as the verdict's `acr` (factors/webauthn-factor.ts).
+   */
+  acr?: string;
 }
 
 /**
@@ -73,6 +78,11 @@ export interface ServerFactor {
   kinds?: string[];
   /** No stored factor per user (recovery codes, KBA): asked for by `factorType`, listed by `listed`. */
   virtual?: boolean;
+  /**
+   * Its proof cannot be relayed by a look-alike site (a passkey: origin-bound, with user
+   * verification): the only kind a `phr` step-up offers (docs/server.md "Assurance levels").
+   */
+  phishingResistant?: boolean;
   /** KBA: asked for by `factorType` only, never offered, never fresh from an earlier step-up. */
   standalone?: boolean;
   /** Listed in `available` for `<mfa-enroll>` to offer (default true when `enroll` exists). */

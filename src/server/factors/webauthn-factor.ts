@@ -15,6 +15,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { factorLabel } from './factor-label.js';
+import { ACR_PHR } from '../acr.js';
 import { MfaError } from '../../core/errors.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import { usableFactors } from '../challenge-refs.js';
@@ -176,6 +177,8 @@ interface AssertionState extends ChallengeState {
   challenge: string;
   /** The passkeys it may come from. */
   factorIds: string[];
+  /** `phr` when the step-up asked for the phishing-resistant level (the token then says so). */
+  acr?: string;
 }
 
 interface RegistrationState extends ChallengeState {
@@ -189,6 +192,8 @@ export const webauthnFactor: ServerFactor = {
   type: 'webauthn',
   amr: 'hwk',
   strength: strengthOf('webauthn'),
+  // Assertions always require user verification (authenticationOptions, verifyAuthentication).
+  phishingResistant: true,
   kinds: ['webauthn', ENROLL_KIND],
   enabled: (ctx) => ctx.webauthn !== null,
   enrollInput: z.strictObject({ type: z.literal('webauthn'), label: factorLabel.optional() }),
@@ -219,19 +224,21 @@ export const webauthnFactor: ServerFactor = {
     return factor;
   },
 
-  async challenge({ ctx, scope }, { draft, factor, sameType, named }) {
+  async challenge({ ctx, scope }, { draft, factor, sameType, named, acr }) {
     const allowed = named ? [factor!] : sameType;
     const publicKey = await authenticationOptions(ctx, allowed, relyingParty(ctx, scope.origin));
-    const state: AssertionState = { kind: 'webauthn', challenge: publicKey.challenge, factorIds: allowed.map((f) => f.id) };
+    const state: AssertionState = { kind: 'webauthn', challenge: publicKey.challenge, factorIds: allowed.map((f) => f.id), ...(acr === ACR_PHR && { acr }) };
     const challenge = await saveStep(ctx, { ...draft, factorId: named ? factor!.id : '' }, state);
     return { challenge, step: { guid: draft.stepGuid, type: 'webauthn', label: 'Use your passkey or security key', publicKey: publicKey as never } };
   },
 
   async verify({ ctx, scope }, challenge, state, value) {
-    const { factorIds, challenge: expected } = state as AssertionState;
+    const { factorIds, challenge: expected, acr } = state as AssertionState;
     const factors = (await usableFactors(ctx, challenge.sub)).filter((f) => factorIds.includes(f.id));
     if (factors.length === 0) throw notFound(); // removed meanwhile
     const { amr } = await verifyAuthentication(ctx, factors, value, expected, relyingParty(ctx, scope.origin));
-    return { amr };
+    // The token says the level that was asked for and proven; a plain step-up stays `mfa`, so
+    // verifiers that compare `acr` with a route's `acr_values` exactly keep working.
+    return acr === ACR_PHR ? { amr, acr: ACR_PHR } : { amr };
   },
 };

@@ -11,8 +11,8 @@ import type { Authenticate, MfaContext, SessionUser } from '../config.js';
 import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
-import { unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
-import { ACR_MFA } from '../acr.js';
+import { acceptedUntilMs, unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
+import { ACR_MFA, acceptableAcrs } from '../acr.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 import { bindingOf, detailsProblem, DETAILS_LIMITS, type TransactionDetails } from '../binding.js';
 import { usableFactors } from '../challenge-refs.js';
@@ -166,7 +166,8 @@ export async function checkStepUp(
         resource: req.resource,
         action: req.action,
         maxAge,
-        acrValues: req.acrValues ?? [ACR_MFA],
+        // A `phr` token also satisfies a route that asks for `mfa` (docs/server.md "Assurance levels").
+        acrValues: acceptableAcrs(req.acrValues ?? [ACR_MFA]),
         now: ctx.now(),
       })
     : null;
@@ -182,7 +183,7 @@ export async function checkStepUp(
     // Logout / clearMfa() ended the session after this token was issued: step up again.
     if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return refuse();
     // A used one-time token is answered like a missing one: step up again.
-    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, ctx.now()))) {
+    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.token, claims.exp), ctx.now()))) {
       return refuse('This step-up was used already; confirm again.');
     }
     // The mark is committed before the protected action runs (stores/store.ts `flush`).

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { STEP_UP_HEADER, STEP_UP_TOKEN_TYPE } from '../../core/types.js';
 import type { MfaContext } from '../config.js';
-import { ACR_KBA, ACR_MFA } from '../acr.js';
+import { ACR_KBA, ACR_MFA, ACR_PHR } from '../acr.js';
 import { ED25519_ALGS } from '../tokens/signing-keys.js';
 import { openApiDocument } from './openapi.js';
 
@@ -55,7 +55,7 @@ export function discoveryDocument(ctx: MfaContext, base: string) {
         ...(ctx.admin.token ? ['bearer'] : []),
       ],
     }),
-    acr_values_supported: [ACR_MFA, ...(ctx.kba ? [ACR_KBA] : [])],
+    acr_values_supported: [ACR_MFA, ...(ctx.webauthn ? [ACR_PHR] : []), ...(ctx.kba ? [ACR_KBA] : [])],
     amr_values_supported: amrValues(ctx),
     token_type: STEP_UP_TOKEN_TYPE,
     token_header: STEP_UP_HEADER,

@@ -1,4 +1,5 @@
 /** Request bodies of the HTTP protocol (docs/server.md). Strict: unknown keys are refused. */
+import { STEP_UP_ACRS } from '../acr.js';
 import { z } from 'zod';
 import { factorLabel } from '../factors/factor-label.js';
 import { bindingSchema, detailsSchema, titleSchema } from '../binding.js';
@@ -19,6 +20,8 @@ export const startChallengeSchema = z.strictObject({
   force: z.boolean().optional(),
   /** The route's RFC 9470 max_age in seconds. */
   maxAge: z.number().int().min(0).max(31_536_000).optional(),
+  /** The level the route asks for (its `acr_values`): `phr` offers passkeys only. Default `mfa`. */
+  acr: z.enum(STEP_UP_ACRS).optional(),
   /** Why the app asks (Q2 `promptForMFA({ code })`); recorded in the audit event. */
   reason: z.union([z.string().max(64), z.number().int()]).transform(String).optional(),
   /**

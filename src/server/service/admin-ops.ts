@@ -4,13 +4,14 @@
  * through the admin token (http/server-api.ts) or the CLI, which calls that API.
  */
 import type { MfaContext } from '../config.js';
+import { KBA_LOCK_PREFIX } from '../factors/kba.js';
 import { notifyUserNow } from '../factors/notices.js';
 import { revokeUser } from '../session.js';
 import type { AuditEvent } from '../stores/store.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Lock keys of a user: one per factor, plus recovery codes (question flows are keyed per flow, see docs). */
+/** Lock keys of a user: one per factor, plus recovery codes (question flows: `KBA_LOCK_PREFIX`, below). */
 async function lockKeys(ctx: MfaContext, sub: string): Promise<string[]> {
   return [...(await ctx.store.listFactors(sub)).map((f) => f.id), 'recovery'];
 }
@@ -49,6 +50,7 @@ export async function adminReset(ctx: MfaContext, sub: string): Promise<{ remove
   }
   await ctx.store.deleteRecoveryCodes(sub);
   await ctx.store.resetFailures(sub, 'recovery');
+  await ctx.store.resetFailuresByPrefix(sub, KBA_LOCK_PREFIX);
   await revokeUser(ctx, sub);
   await ctx.audit.record({
     type: 'admin.reset', sub, severity: 'critical',
@@ -57,7 +59,7 @@ export async function adminReset(ctx: MfaContext, sub: string): Promise<{ remove
   return { removedFactors: factors.length, removedRecoveryCodes: codes };
 }
 
-/** Lifts every lock and failure count of the user's factors and recovery codes. */
+/** Lifts every lock and failure count of the user's factors, recovery codes and question flows. */
 export async function adminUnlock(ctx: MfaContext, sub: string): Promise<{ unlocked: number }> {
   const now = ctx.now();
   let unlocked = 0;
@@ -66,6 +68,9 @@ export async function adminUnlock(ctx: MfaContext, sub: string): Promise<{ unloc
     if (state.lockedUntil > now || state.failures > 0) unlocked++;
     await ctx.store.resetFailures(sub, key);
   }
+  // Knowledge-question lockouts are keyed per question flow (factors/kba.ts), which only the
+  // integration's plugin can name: every flow of this user is cleared at once.
+  unlocked += await ctx.store.resetFailuresByPrefix(sub, KBA_LOCK_PREFIX);
   await ctx.audit.record({ type: 'admin.unlock', sub, severity: 'warning', metadata: { unlocked } });
   return { unlocked };
 }

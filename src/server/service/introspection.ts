@@ -7,7 +7,7 @@
 import { STEP_UP_TOKEN_TYPE } from '../../core/types.js';
 import type { MfaContext } from '../config.js';
 import { isRevoked } from '../session.js';
-import { unknownKid, verifyTokenSignature, type StepUpClaims } from '../tokens/step-up-token.js';
+import { acceptedUntilMs, unknownKid, verifyTokenSignature, type StepUpClaims } from '../tokens/step-up-token.js';
 
 export interface IntrospectionInput {
   token: string;
@@ -33,7 +33,7 @@ export async function introspect(ctx: MfaContext, input: IntrospectionInput, cli
   if ((input.resource !== undefined && claims.resource !== input.resource) || (input.action !== undefined && claims.action !== input.action)) return { active: false };
   if (await isRevoked(ctx, claims.sub, claims.ssn, claims.iat)) return { active: false };
   if (input.consume) {
-    if (!(await ctx.store.useTokenOnce(claims.jti, claims.exp * 1000, now))) return { active: false };
+    if (!(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.token, claims.exp), now))) return { active: false };
     await ctx.audit.record({ type: 'token.consumed', sub: claims.sub, resource: claims.resource, action: claims.action, metadata: { sid: claims.sid, via: 'introspection', ...(clientId && { client: clientId }) } });
   } else if (await ctx.store.isTokenUsed(claims.jti, now)) {
     return { active: false };

@@ -29,7 +29,8 @@ export async function listKeys(ctx: MfaContext) {
 export async function rotateKeys(ctx: MfaContext, opts: { immediate: boolean }) {
   const { next, retired } = await rotateSigningKey(ctx.store, ctx.box, ctx.now(), {
     publishAheadMs: PUBLISH_AHEAD_MS,
-    tokenLifetimeMs: ctx.token.lifetime * 1000,
+    // The old key's last token is accepted until its exp plus the clock tolerance.
+    tokenLifetimeMs: (ctx.token.lifetime + (ctx.token.clockTolerance ?? 0)) * 1000,
     immediate: opts.immediate,
   });
   await ctx.keys({ force: true });

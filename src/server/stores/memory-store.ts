@@ -122,6 +122,15 @@ export class MemoryStore implements MfaStore {
     this.failures.delete(failureKey(sub, key));
   }
 
+  async resetFailuresByPrefix(sub: string, prefix: string): Promise<number> {
+    let n = 0;
+    for (const k of [...this.failures.keys()]) {
+      const [s, key] = JSON.parse(k) as [string, string];
+      if (s === sub && key.startsWith(prefix)) n += Number(this.failures.delete(k));
+    }
+    return n;
+  }
+
   // Recovery codes
 
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {

@@ -212,6 +212,12 @@ export class PostgresStore implements MfaStore {
     await this.#q('DELETE FROM failures WHERE sub = $1 AND key = $2', [sub, key]);
   }
 
+  async resetFailuresByPrefix(sub: string, prefix: string): Promise<number> {
+    // starts_with, not LIKE: a prefix is literal text (no % or _ wildcards).
+    const { rowCount } = await this.#q('DELETE FROM failures WHERE sub = $1 AND starts_with(key, $2)', [sub, prefix]);
+    return rowCount ?? 0;
+  }
+
   async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
     const { rows } = await this.#q('SELECT * FROM mfa_begin_attempt($1, $2, $3, $4, $5)', [sub, key, now, maxFailures(policy), ATTEMPT_HOLD_MS]);
     const r = rows[0]!;

@@ -163,6 +163,17 @@ export class RedisStore implements MfaStore {
     await this.#client.del(`${this.#u(sub)}:x:${enc(key)}`);
   }
 
+  async resetFailuresByPrefix(sub: string, prefix: string): Promise<number> {
+    // An admin operation, rare: SCAN the user's failure keys (glob characters escaped, so the
+    // prefix and the user id match literally).
+    const glob = `${this.#u(sub)}:x:${enc(prefix)}`.replace(/[*?[\]\\]/g, '\\$&');
+    let n = 0;
+    for await (const keys of this.#client.scanIterator({ MATCH: `${glob}*`, COUNT: 500 })) {
+      if (keys.length) n += await this.#client.del(keys);
+    }
+    return n;
+  }
+
   async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
     const r = (await this.#run('BEGIN_ATTEMPT', [`${this.#u(sub)}:x:${enc(key)}`], [now, policy.maxFailures, ATTEMPT_HOLD_MS, FAILURE_TTL_MS])) as (number | string)[];
     return Number(r[0]) === 1 ? { ok: true } : { ok: false, reason: r[1] as 'locked' | 'busy', retryAt: Number(r[2]) };

@@ -53,6 +53,7 @@ export class SplitStore implements MfaStore {
   getFailureState(sub: string, key: string): Promise<FailureState> { return this.#e.getFailureState(sub, key); }
   recordFailure(sub: string, key: string, now: number, policy: FailurePolicy) { return this.#e.recordFailure(sub, key, now, policy); }
   resetFailures(sub: string, key: string) { return this.#e.resetFailures(sub, key); }
+  resetFailuresByPrefix(sub: string, prefix: string) { return this.#e.resetFailuresByPrefix(sub, prefix); }
   beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
     return this.#e.beginAttempt(sub, key, now, policy);
   }

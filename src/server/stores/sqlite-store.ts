@@ -42,6 +42,8 @@ function prepareAll(db: Database.Database) {
       'SELECT revoked_at FROM session_revocations WHERE sub = ? AND session = ? AND expires_at > ?'),
     purgeRevocations: db.prepare<[number]>('DELETE FROM session_revocations WHERE expires_at <= ?'),
     resetFailures: db.prepare<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
+    // substr, not LIKE: a prefix is literal text (no % or _ wildcards).
+    resetFailuresByPrefix: db.prepare<[string, string, string]>('DELETE FROM failures WHERE sub = ? AND substr(key, 1, length(?)) = ?'),
     deleteCodes: db.prepare<[string]>('DELETE FROM recovery_codes WHERE sub = ?'),
     // OR IGNORE: a duplicate hash in the new set is one code, not an error.
     insertCode: db.prepare<[string, string]>('INSERT OR IGNORE INTO recovery_codes (sub, hash, used_at) VALUES (?, ?, NULL)'),
@@ -268,6 +270,10 @@ export class SqliteStore implements MfaStore {
 
   async resetFailures(sub: string, key: string): Promise<void> {
     this.q.resetFailures.run(sub, key);
+  }
+
+  async resetFailuresByPrefix(sub: string, prefix: string): Promise<number> {
+    return this.q.resetFailuresByPrefix.run(sub, prefix, prefix).changes;
   }
 
   // IMMEDIATE: the write lock is taken before the read, so processes sharing the file (WAL)

@@ -163,6 +163,11 @@ export interface MfaStore {
   /** A success: consecutive failures and lock history go back to zero. */
   resetFailures(sub: string, key: string): Promise<void>;
   /**
+   * `resetFailures` for every key of `sub` that starts with `prefix` (e.g. `kba:`, the question
+   * flows, whose keys the server cannot list otherwise). Returns how many keys it cleared.
+   */
+  resetFailuresByPrefix(sub: string, prefix: string): Promise<number>;
+  /**
    * Reserve-then-verify, one atomic step (failure-math.ts `reserveAttempt`): refuses while the
    * pair is locked or its failures plus answers in flight reach `maxFailures`; otherwise counts
    * one more answer in flight. Only a granted reservation may be checked.

@@ -34,6 +34,12 @@ export interface TokenConfig {
   lifetime: number;
   /** JWS `alg` name written into new tokens (`EdDSA` or `Ed25519`); both are accepted. */
   alg?: TokenAlg;
+  /**
+   * Seconds of clock difference allowed on `exp` and `iat`/`nbf` (not on `max_age` or the lifetime
+   * rule, which are policy): `clockToleranceSec`, default 30, as docs/verify-anywhere.md asks of
+   * every verifier, so a token gets one verdict wherever it is checked.
+   */
+  clockTolerance?: number;
 }
 
 const b64url = (json: string) => Buffer.from(json).toString('base64url');
@@ -45,6 +51,13 @@ function keyObjectOf(key: CryptoKey): KeyObject {
   if (!k) keyObjects.set(key, (k = KeyObject.from(key as Parameters<typeof KeyObject.from>[0])));
   return k;
 }
+
+/**
+ * Until when a used (one-time) or revoked token must be remembered: as long as any verifier may
+ * still accept it, i.e. its `exp` plus the clock tolerance. Forgetting it at `exp` would let a
+ * spent token through again during the tolerance.
+ */
+export const acceptedUntilMs = (config: TokenConfig, exp: number): number => (exp + (config.clockTolerance ?? 0)) * 1000;
 
 export async function signStepUpToken(
   keys: SigningKeys,
@@ -111,13 +124,14 @@ export async function verifyTokenSignature(keys: SigningKeys, config: TokenConfi
       ...(subject !== undefined && { subject }),
       requiredClaims: ['jti', 'sid', 'ssn', 'resource', 'action', 'acr', 'amr', 'auth_time', 'iat', 'exp'],
       currentDate: new Date(now),
-      clockTolerance: 0,
+      clockTolerance: config.clockTolerance ?? 0,
     });
     const claims = payload as unknown as StepUpClaims;
     const nowSec = Math.floor(now / 1000);
     // Shapes this server never issues, even when signed with its key: refuse them too.
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || typeof claims.auth_time !== 'number') return null;
-    if (claims.iat > nowSec || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
+    // Issued "in the future" by an instance whose clock runs ahead: allowed within the tolerance.
+    if (claims.iat > nowSec + (config.clockTolerance ?? 0) || claims.exp - claims.iat > config.lifetime || claims.auth_time > claims.iat) return null;
     if (typeof claims.ssn !== 'string' || typeof claims.jti !== 'string' || typeof claims.sid !== 'string') return null;
     if (!Array.isArray(claims.amr) || !claims.amr.every((a) => typeof a === 'string')) return null;
     if (typeof claims.resource !== 'string' || typeof claims.action !== 'string' || typeof claims.acr !== 'string') return null;

@@ -60,6 +60,8 @@ export interface StepState {
   locked?: boolean;
   /** The "use another method" list is shown. */
   listing?: boolean;
+  /** The blocked footer's primary button, when not "Try again" ("Add a passkey"). */
+  retryLabel?: string;
 }
 
 const states = new WeakMap<PromptHost, StepState>();
