@@ -5,8 +5,22 @@
 //    export per tag (test/unit/manifest.test.ts compares them with what it really registers);
 //  - a class without a tag (the shared modal base class) is a class, not a custom element;
 //  - events are DOM event names: an identifier the analyzer took for one (the context object
-//    passed to a ContextEvent) is dropped.
+//    passed to a ContextEvent) is dropped;
+//  - internal reactive state (`{ state: true }` in a class's static `properties`) is not API: no
+//    attribute, no member.
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+
+/** Names declared `{ state: true }` in the static `properties` of the source file at `path`. */
+function stateNames(path) {
+  let text;
+  try {
+    text = readFileSync(path.replace(/^\//, ''), 'utf8');
+  } catch {
+    return new Set();
+  }
+  return new Set([...text.matchAll(/^\s+(\w+): \{ state: true \}/gm)].map((m) => m[1]));
+}
 
 const shipped = (path) => path.replace(/^\/?src\//, 'dist/').replace(/\.ts$/, '.js');
 
@@ -30,7 +44,12 @@ function shippedManifest() {
         fix(mod.declarations);
         fix(mod.exports);
         mod.exports = mod.exports?.filter((e) => e.kind !== 'custom-element-definition'); // defineElement's own `tag` parameter
+        const states = stateNames(source);
         for (const d of mod.declarations ?? []) {
+          if (states.size) {
+            d.attributes = d.attributes?.filter((a) => !states.has(a.fieldName));
+            d.members = d.members?.filter((m) => !states.has(m.name));
+          }
           if (d.customElement && !d.tagName) delete d.customElement;
           if (d.events) d.events = d.events.filter((e) => /^[a-z][a-z0-9-]*$/.test(e.name));
           if (d.customElement) definitions.push({ kind: 'custom-element-definition', name: d.tagName, declaration: { name: d.name, module: mod.path } });

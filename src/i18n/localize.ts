@@ -6,7 +6,7 @@
  * key, so a partial override or an incomplete locale still shows every string.
  */
 import { en, type MfaStrings, type PluralForms } from './en.js';
-import { LOCALE_LOADERS } from './locale-loaders.js';
+import { LOCALE_FILES } from './locale-files.js';
 
 export type { MfaStrings, PluralForms } from './en.js';
 
@@ -55,7 +55,7 @@ export function stringsFor(tag: string | undefined): MfaStrings {
  * when something new arrived (the caller re-renders). An unknown tag warns once and stays English.
  */
 export async function loadLocale(tag: string | undefined): Promise<boolean> {
-  const known = (t: string) => t === 'en' || Object.hasOwn(LOCALE_LOADERS, t);
+  const known = (t: string) => t === 'en' || Object.hasOwn(LOCALE_FILES, t);
   const key = match(tag, known);
   const lower = (tag || 'en').toLowerCase();
   // match() falls back to English; a tag that is not English really asked for something we lack.
@@ -67,6 +67,9 @@ export async function loadLocale(tag: string | undefined): Promise<boolean> {
     return false;
   }
   if (builtIn.has(key)) return false;
+  // The loaders (one dynamic import per locale, each a chunk name a bundler writes in full) come
+  // in their own small chunk, so a page in English carries none of them (docs/performance.md).
+  const { LOCALE_LOADERS } = await import('./locale-loaders.js');
   builtIn.set(key, (await LOCALE_LOADERS[key]()).default);
   merged.clear();
   return true;

@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { isStrongFactorType } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
@@ -68,15 +67,24 @@ const isStrong = (f: { type: string }) => isStrongFactorType(f.type);
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
 export class MfaAuthenticators extends MfaModalElement {
+
+  /** Reactive properties, declared statically (no decorator helpers in the bundles, docs/packaging.md). */
+  static override properties: PropertyDeclarations = {
+    list: { state: true },
+    view: { state: true },
+    status: { state: true },
+    statusOk: { state: true },
+    busy: { state: true },
+  };
   static override styles = [modalStyles, recoveryCodesStyles, authenticatorsStyles];
   protected override readonly hasCodeInput = false;
 
-  @state() private list?: FactorList;
-  @state() private view: View = { kind: 'list' };
-  @state() private status = '';
+  private list?: FactorList;
+  private view: View = { kind: 'list' };
+  private status = '';
   /** The status is a confirmation ("Your changes are saved."), not an error. */
-  @state() private statusOk = false;
-  @state() private busy = false;
+  private statusOk = false;
+  private busy = false;
   /** Where focus goes after the next render (a view change would otherwise drop it on <body>). */
   #focusNext?: string;
 

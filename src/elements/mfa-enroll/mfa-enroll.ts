@@ -1,5 +1,4 @@
-import { html, nothing, unsafeCSS } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, unsafeCSS, type PropertyDeclarations } from 'lit';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { MfaError } from '../../core/errors.js';
 import type { CodeEnrollment, ConfirmEnrollmentResponse, EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
@@ -79,29 +78,45 @@ type Phase = 'loading' | 'choose' | 'address' | 'scan' | 'passkey' | 'verifying'
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
 export class MfaEnroll extends MfaModalElement {
+
+  /** Reactive properties, declared statically (no decorator helpers in the bundles, docs/packaging.md). */
+  static override properties: PropertyDeclarations = {
+    type: { reflect: true },
+    label: {},
+    phase: { state: true },
+    kind: { state: true },
+    available: { state: true },
+    enrollment: { state: true },
+    resendAt: { state: true },
+    qr: { state: true },
+    recoveryCodes: { state: true },
+    status: { state: true },
+    statusOk: { state: true },
+    copied: { state: true },
+  };
   static override styles = [modalStyles, recoveryCodesStyles, enrollStyles, unsafeCSS(stepsCss)];
 
   /**
    * The factor to add: `totp` (default), `webauthn` (passkey or security key), `phone`, `email`,
    * or `choose` to let the user pick among what the server can add.
    */
-  @property({ reflect: true }) type: EnrollableFactorType | 'choose' = 'totp';
+  type: EnrollableFactorType | 'choose' = 'totp';
   /** Name of the new factor as the user will see it in their list. */
-  @property() label?: string;
+  label?: string;
 
-  @state() private phase: Phase = 'loading';
+  private phase: Phase = 'loading';
   /** The kind being added (the `type`, or the user's choice). */
-  @state() private kind: EnrollableFactorType = 'totp';
-  @state() private available: EnrollableFactorType[] = [];
-  @state() private enrollment?: TotpEnrollment | CodeEnrollment;
+  private kind: EnrollableFactorType = 'totp';
+  private available: EnrollableFactorType[] = [];
+  private enrollment?: TotpEnrollment | CodeEnrollment;
   /** Phone/email: when "Send a new code" opens (ms), null when no more may be sent. */
-  @state() private resendAt: number | null = null;
-  @state() private qr?: { size: number; d: string };
-  @state() private recoveryCodes: string[] = [];
-  @state() private status = '';
+  private resendAt: number | null = null;
+  private qr?: { size: number; d: string };
+  private recoveryCodes: string[] = [];
+  private status = '';
   /** The status is good news ("We sent a new code"), not an error: shown in the normal tone. */
-  @state() private statusOk = false;
-  @state() private copied = false;
+  private statusOk = false;
+  private copied = false;
 
   constructor() {
     super();

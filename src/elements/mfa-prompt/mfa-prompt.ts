@@ -1,5 +1,4 @@
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { MfaError } from '../../core/errors.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse, IdpErrorReason } from '../../core/types.js';
@@ -65,53 +64,76 @@ import { latest } from './latest-request.js';
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
 export class MfaPrompt extends MfaModalElement implements PromptHost {
+
+  /** Lit's reactive properties, declared statically rather than by decorators: no decorator helpers on the prompt path (docs/packaging.md). */
+  static override properties: PropertyDeclarations = {
+    resource: { reflect: true },
+    action: { reflect: true },
+    factor: {},
+    force: { type: Boolean },
+    message: {},
+    reason: {},
+    maxAge: { attribute: 'max-age', type: Number },
+    enrollIfMissing: { attribute: 'enroll-if-missing', type: Boolean },
+    acr: {},
+    heading: {},
+    details: { attribute: false },
+    d: { state: true },
+    phase: { state: true },
+    challenge: { state: true },
+    status: { state: true },
+    statusUrgent: { state: true },
+    statusInfo: { state: true },
+    retry: { state: true },
+    steps: { state: true },
+  };
   static override styles = [modalStyles, promptStyles];
 
   /** What the step-up protects, e.g. `payments`. */
-  @property({ reflect: true }) resource = 'app';
+  resource = 'app';
   /** The action on it, e.g. `transfer`. */
-  @property({ reflect: true }) action = 'confirm';
+  action = 'confirm';
   /** Preferred factor type (`totp`, `webauthn`, `phone`, `email`, `recovery`; `kba` for an integration's questions). */
-  @property() factor?: FactorType;
+  factor?: FactorType;
   /** Always ask, even when the server says the user stepped up recently. */
-  @property({ type: Boolean }) force = false;
+  force = false;
   /** Optional text shown above the input (e.g. what is about to happen). */
-  @property() message?: string;
+  message?: string;
   /** Why the app asks (recorded in the audit event; Q2 `promptForMFA({ code })`). */
-  @property() reason?: string;
+  reason?: string;
   /** Seconds: an earlier step-up older than this does not count (the route's RFC 9470 `max_age`). */
-  @property({ attribute: 'max-age', type: Number }) maxAge?: number;
+  maxAge?: number;
   /** A user without any factor sets one up here, in the same dialog, then steps up. */
-  @property({ attribute: 'enroll-if-missing', type: Boolean }) enrollIfMissing = false;
+  enrollIfMissing = false;
   /**
    * The level the route asks for (its RFC 9470 `acr_values`): `phr` offers passkeys only and, when
    * the user has none, says so (and offers to add one with `enroll-if-missing`). Default `mfa`.
    */
-  @property() acr?: 'mfa' | 'phr';
+  acr?: 'mfa' | 'phr';
   /** When a lockout ends (ms): reported with a `locked` outcome as `retryAt`. */
   private retryAt?: number;
   /** The heading, e.g. "Send money" (a bound route's `describe`); default: one for the action, else "Confirm it's you". */
-  @property() heading?: string;
+  heading?: string;
   /** The transaction to confirm, label → value (shown as text; the token is bound to it, docs/server.md). */
-  @property({ attribute: false }) details?: Record<string, string>;
+  details?: Record<string, string>;
   /** The bound route's `binding` for `details` (a property only); the server refuses a mismatch. */
   binding?: string;
   /** prompt-details.ts, loaded when there is a title or a transaction to show. */
-  @state() private d?: typeof import('./prompt-details.js');
+  private d?: typeof import('./prompt-details.js');
   private detailsReady?: Promise<unknown>;
 
   /** @internal */
-  @state() phase: PromptPhase = 'loading';
+  phase: PromptPhase = 'loading';
   /** @internal */
-  @state() challenge?: ChallengedResponse;
-  @state() private status = '';
-  @state() private statusUrgent = false;
+  challenge?: ChallengedResponse;
+  private status = '';
+  private statusUrgent = false;
   /** Progress rather than an error ("Checking…"): shown muted. */
-  @state() private statusInfo = false;
+  private statusInfo = false;
   /** Action offered with a blocking error (retry a failed start, start over after expiry). */
-  @state() private retry: (() => void) | null = null;
+  private retry: (() => void) | null = null;
   /** The lazily loaded step renderers (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
-  @state() private steps?: typeof import('./prompt-steps.js');
+  private steps?: typeof import('./prompt-steps.js');
 
   constructor() {
     super();

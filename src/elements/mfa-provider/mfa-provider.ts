@@ -1,6 +1,5 @@
-import { provide } from '@lit/context';
-import { LitElement, css, html, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { ContextProvider } from '@lit/context';
+import { LitElement, css, html, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { MfaClient } from '../../client/mfa-client.js';
 import { mfaConfigContext, type MfaConfig } from '../shared/config-context.js';
 
@@ -18,21 +17,32 @@ export class MfaProvider extends LitElement {
     }
   `;
 
-  /** Base URL of the server's MFA endpoints for the elements inside. */
-  @property({ attribute: 'api-base' }) apiBase?: string;
-  /** Locale for the elements inside (BCP 47), unless they set their own. */
-  @property() locale?: string;
-  /** A client for the elements inside (takes precedence over `api-base`). */
-  @property({ attribute: false }) client?: MfaClient;
+  /** Reactive properties, declared statically (no decorator helpers in the bundles, docs/packaging.md). */
+  static override properties: PropertyDeclarations = {
+    apiBase: { attribute: 'api-base' },
+    locale: {},
+    client: { attribute: false },
+  };
 
-  @provide({ context: mfaConfigContext })
-  @property({ attribute: false })
-  config: MfaConfig = {};
+  /** Base URL of the server's MFA endpoints for the elements inside. */
+  apiBase?: string;
+  /** Locale for the elements inside (BCP 47), unless they set their own. */
+  locale?: string;
+  /** A client for the elements inside (takes precedence over `api-base`). */
+  client?: MfaClient;
+
+  /** What the elements inside receive (@lit/context). */
+  private readonly provider = new ContextProvider(this, { context: mfaConfigContext, initialValue: {} });
+
+  /** The configuration the elements inside use now. */
+  get config(): MfaConfig {
+    return this.provider.value;
+  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('apiBase') || changed.has('locale') || changed.has('client')) {
       const client = this.client ?? (this.apiBase ? new MfaClient({ apiBase: this.apiBase }) : undefined);
-      this.config = { apiBase: this.apiBase, locale: this.locale, client };
+      this.provider.setValue({ apiBase: this.apiBase, locale: this.locale, client });
     }
   }
 

@@ -4,8 +4,7 @@
  * close-button cancellation, focus to the input on open and back to the opener on close,
  * locale and direction, and the client the element talks to.
  */
-import { LitElement, html, isServer, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { LitElement, html, isServer, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { IdpAuthResponse, MfaOutcome } from '../../core/types.js';
 import { getDefaultClient } from '../../client/default-client.js';
 import { MfaClient } from '../../client/mfa-client.js';
@@ -17,18 +16,28 @@ import { emit } from './events.js';
 import { deepActiveElement } from './focus.js';
 
 export abstract class MfaModalElement extends LitElement {
+
+  /** Lit's reactive properties, declared statically rather than by decorators: no decorator helpers on the prompt path (docs/packaging.md). */
+  static override properties: PropertyDeclarations = {
+    apiBase: { attribute: 'api-base' },
+    locale: { reflect: true },
+    inline: { type: Boolean, reflect: true },
+    open: { type: Boolean, reflect: true },
+    theme: { reflect: true },
+    client: { attribute: false },
+  };
   /** Base URL of the server's MFA endpoints. */
-  @property({ attribute: 'api-base' }) apiBase?: string;
+  apiBase?: string;
   /** BCP 47 language tag; defaults to the nearest `lang` attribute, then English. */
-  @property({ reflect: true }) locale?: string;
+  locale?: string;
   /** Render in place instead of as a modal dialog. */
-  @property({ type: Boolean, reflect: true }) inline = false;
+  inline = false;
   /** Whether the element is showing. Setting it opens or closes it. */
-  @property({ type: Boolean, reflect: true }) open = false;
+  open = false;
   /** `light` or `dark`; unset follows `prefers-color-scheme`. */
-  @property({ reflect: true }) theme?: 'light' | 'dark';
+  theme?: 'light' | 'dark';
   /** The client to use (default: the page-wide one from `configure()`). */
-  @property({ attribute: false }) client?: MfaClient;
+  client?: MfaClient;
 
   protected get dialog(): HTMLDialogElement | null {
     return this.renderRoot?.querySelector('dialog') ?? null;
