@@ -67,3 +67,15 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
   await client.close();
 }
+
+/** redis-server arguments for a private server that keeps every write on disk in `dir` (outage tests restart it). */
+export const persistentRedisArgs = (dir: string) => ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+
+/** Kills a private server at once (SIGKILL, a crash), resolving when it is gone; nothing to do if it already is. */
+export function killNow(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
+}

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance, type PendingChallenge } from '../helpers/instance-server.js';
 import { createDatabase, startCluster, type Cluster } from '../helpers/postgres-server.js';
-import { freePort, spawnRedis } from '../helpers/redis-server.js';
+import { freePort, killNow, persistentRedisArgs, spawnRedis } from '../helpers/redis-server.js';
 
 let cluster: Cluster | undefined;
 let redisDir: string;
@@ -34,21 +34,11 @@ let redisPort: number;
 let redis: ChildProcess | undefined;
 let instance: Instance | undefined;
 
-const persistent = () => ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir];
-
-function killRedis(): Promise<void> {
-  const proc = redis;
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
-  });
-}
+const persistent = () => persistentRedisArgs(redisDir);
+const killRedis = () => killNow(redis);
 
 // Even if the run ends without `after` (instances and clusters clean up after themselves the same way).
-process.once('exit', () => {
-  if (redis && redis.exitCode === null && redis.signalCode === null) redis.kill('SIGKILL');
-});
+process.once('exit', () => void killNow(redis));
 
 before(async () => {
   cluster = await startCluster();

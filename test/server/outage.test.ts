@@ -23,28 +23,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
-import { freePort, spawnRedis } from '../helpers/redis-server.js';
+import { freePort, killNow, persistentRedisArgs, spawnRedis } from '../helpers/redis-server.js';
 
 let dir: string;
 let port: number;
 let redis: ChildProcess | undefined;
 let instance: Instance | undefined;
 
-const persistent = () => ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-
-function killRedis(): Promise<void> {
-  const proc = redis;
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
-  });
-}
+const persistent = () => persistentRedisArgs(dir);
+const killRedis = () => killNow(redis);
 
 // Even if the run ends without `after` (instances clean up after themselves the same way).
-process.once('exit', () => {
-  if (redis && redis.exitCode === null && redis.signalCode === null) redis.kill('SIGKILL');
-});
+process.once('exit', () => void killNow(redis));
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mfa-outage-'));
