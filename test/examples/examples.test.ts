@@ -110,7 +110,9 @@ describe('example backends', () => {
           const node = await observe(await fetch(`${service.url}/transfer`, { method: 'POST', headers }));
           assert.equal(node.status, 401, what);
           assert.match(node['www-authenticate']!, /^Bearer error="insufficient_user_authentication", acr_values="mfa", max_age=300$/);
-          assert.deepEqual(ex, node, what);
+          // The same answer, but for `likely_factor`: a hint only the MFA server can give (it knows
+          // the user's factors); a backend that verifies tokens on its own leaves it out.
+          assert.deepEqual(ex, withoutHint(node), what);
         }
         const statements = await observe(await fetch(`${backends.get(lang)!.url}/statements`, { headers: { cookie } }));
         assert.deepEqual(statements, await observe(await fetch(`${service.url}/statements`, { headers: { cookie } })));
@@ -143,3 +145,10 @@ describe('example backends', () => {
     });
   }
 });
+
+/** An observed 401 without the optional `likely_factor` hint of the step-up body. */
+function withoutHint<T extends { body?: string }>(observed: T): T {
+  if (!observed.body) return observed;
+  const { likely_factor: _hint, ...body } = JSON.parse(observed.body) as Record<string, unknown>;
+  return { ...observed, body: JSON.stringify(body) };
+}
