@@ -100,7 +100,8 @@ describe('a lockout tells the app when to try again', () => {
         return input && !input.disabled && document.activeElement === input ? p : null;
       }, 5000, `code input (attempt ${i + 1})`);
       await typeCode(wrong);
-      if (i < 9) await until(() => statusOf(el).length > 0 && !el.querySelector('input')!.disabled, 5000, 'answer checked');
+      // This very answer was checked (the count went down), not the previous one still shown.
+      if (i < 9) await until(() => statusOf(el).includes(`${9 - i} attempt`) && !el.querySelector('input')!.disabled, 5000, `answer ${i + 1} checked`);
     }
     const el = await promptWithStatus('Too many wrong codes');
     shadow(el).querySelector<HTMLButtonElement>('footer button')!.click();

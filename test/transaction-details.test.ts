@@ -9,7 +9,7 @@ import { getDefaultClient, interceptFetch, mfaFetch, openAuthIdpModal } from '..
 import '../src/define.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
-import { visiblePrompt } from './helpers/drive.js';
+import { settled, visiblePrompt } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number; to: string }[];
@@ -89,6 +89,7 @@ describe('a bound transfer, against the real server', () => {
     await until(() => prompt.querySelector('input') === document.activeElement && rowsOf(prompt)[0]?.[0] === 'סכום', 5000, 'code step in Hebrew');
     expect(rowsOf(prompt)).to.deep.equal([['סכום', '₪1,250.00'], ['אל', 'Acme Ltd'], ['memo', 'rent']]);
     expect(prompt.shadowRoot!.querySelector('[part~="title"]')!.textContent!.trim()).to.equal('אישור ההעברה');
+    await settled(prompt); // the opening animation is over (axe measures real colors)
     await expect(prompt).to.be.accessible();
     prompt.hide();
   });

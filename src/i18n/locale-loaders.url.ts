@@ -5,9 +5,8 @@
  */
 import type { Loader } from './locale-loaders.js';
 import { LOCALE_FILES } from './locale-files.js';
+import { scriptBase as base } from '../core/script-base.js';
 
-// Read while the script runs: `currentScript` is only set during its first evaluation.
-const base = (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || globalThis.location?.href;
 
 export const LOCALE_LOADERS: Record<string, Loader> = Object.fromEntries(
   Object.entries(LOCALE_FILES).map(([tag, file]) => [tag, () => import(/* @vite-ignore */ new URL(`locales/${file}.js`, base).href)]),

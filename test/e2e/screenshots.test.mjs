@@ -63,7 +63,8 @@ test('screenshots of the main states', { timeout: 120_000 }, async () => {
   await rtl.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
   await rtl.locator('mfa-prompt > input').waitFor();
   await rtl.waitForFunction(() => document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('dialog')?.getAttribute('dir') === 'rtl');
-  await rtl.waitForFunction(() => /[\u0600-\u06FF]/.test(document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('h2')?.textContent ?? ''));
+  // The title is the route's own words ("Send money", the app's to translate); the prompt's are Arabic.
+  await rtl.waitForFunction(() => /[\u0600-\u06FF]/.test(document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('[part~="details"]')?.textContent ?? ''));
   await shot(rtl, 'prompt-rtl-ar');
   await rtl.close();
 
@@ -115,6 +116,9 @@ test('screenshots of every factor and challenge shape', { timeout: 120_000 }, as
     await prompt.getByRole('button', { name: 'Use another method' }).click();
     await prompt.locator('[part~="method-button"]').first().waitFor();
     if (scheme === 'light') await shot(page, 'prompt-methods');
+    // Escape goes back from the list to the code, and from there cancels the step-up.
+    await page.keyboard.press('Escape');
+    await prompt.locator('[part~="resend-button"]').waitFor();
     await page.keyboard.press('Escape');
     await page.getByText('Transfer cancelled. Nothing was changed.').waitFor();
     await page.close();

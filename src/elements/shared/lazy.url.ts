@@ -6,8 +6,7 @@
 type Steps = typeof import('../mfa-prompt/prompt-steps.js');
 type Passkeys = typeof import('./passkeys.js');
 
-// Read while the script runs: `currentScript` is only set during its first evaluation.
-const base = (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || globalThis.location?.href;
+import { scriptBase as base } from '../../core/script-base.js';
 
 export const loadSteps = (): Promise<Steps> => import(/* @vite-ignore */ new URL('mfa-prompt-steps.js', base).href);
 export const loadPasskeys = (): Promise<Passkeys> => import(/* @vite-ignore */ new URL('mfa-passkeys.js', base).href);
