@@ -67,36 +67,18 @@ $('setup-offer-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll').addEventListener('resolve', () => {
   say('Authenticator app added.');
   $('setup-offer').hidden = true;
-  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
-if (/^[\d.]+$|^\[/.test(location.hostname)) {
-  $('ip-note').hidden = false;
-  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
-}
-
-void refresh();
+  void refresh();
 });
 $('add-method-button').addEventListener('click', () => $('enroll-any').show());
 $('enroll-any').addEventListener('resolve', (e) => {
   say(`${KIND[e.detail.factorType] ?? 'Method'} added.`);
   $('setup-offer').hidden = true;
-  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
-if (/^[\d.]+$|^\[/.test(location.hostname)) {
-  $('ip-note').hidden = false;
-  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
-}
-
-void refresh();
+  void refresh();
 });
 // The console lists, renames and removes factors; changes step up by themselves (mfa/manage).
 $('console-button').addEventListener('click', async () => {
   await openAuthConsoleModal();
-  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
-if (/^[\d.]+$|^\[/.test(location.hostname)) {
-  $('ip-note').hidden = false;
-  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
-}
-
-void refresh();
+  void refresh();
 });
 
 // The button says what it will do; the prompt will show the same amount and payee.
@@ -119,13 +101,7 @@ $('transfer-button').addEventListener('click', async () => {
   const body = await response.json();
   say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
   offerSetup(response);
-  // On http://127.0.0.1:8787 passkeys cannot work (an IP is no WebAuthn RP ID): say so, link localhost.
-if (/^[\d.]+$|^\[/.test(location.hostname)) {
-  $('ip-note').hidden = false;
-  $('ip-link').href = `${location.protocol}//localhost:${location.port}${location.pathname}`;
-}
-
-void refresh();
+  void refresh();
 });
 
 $('delete-button').addEventListener('click', async () => {
