@@ -10,32 +10,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
-import { call, codeAt, currentStep, startInstance, type Answer, type Instance } from '../helpers/instance-server.js';
-import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
+import { call, codeAt, currentStep, instancesOnRedis, type Answer } from '../helpers/instance-server.js';
 
 const REPLAYS = 50;
 const SCOPE = { resource: 'payments', action: 'transfer' };
 const show = (a: Answer) => `${a.status} ${JSON.stringify(a.body)}`;
 
 describe('attack: replay one step-up token across two instances', { timeout: 60_000 }, () => {
-  let pair: [Instance, Instance];
-  let url: string;
-  const prefix = uniquePrefix('attack-replay');
-
-  before(async () => {
-    url = await redisUrl();
-    const env = { MFA_STORE_KIND: 'redis', REDIS_URL: url, MFA_PREFIX: prefix, MFA_KEY_HEX: randomBytes(32).toString('hex') };
-    pair = await Promise.all([startInstance(env), startInstance(env)]) as [Instance, Instance];
-  });
-  after(async () => {
-    await Promise.all(pair.map((i) => i.kill()));
-    await dropPrefix(url, prefix);
-  });
+  const instances = instancesOnRedis('attack-replay');
 
   it(`${REPLAYS} concurrent requests with one token: the guarded handler runs once`, async () => {
-    const [a, b] = pair;
+    const [a, b] = instances();
     const sub = `mallory-victim-${randomBytes(4).toString('hex')}`;
     const e = await call(a.url, 'POST', '/mfa/factors', { user: sub, body: { type: 'totp' } });
     assert.equal(e.status, 201, show(e));
@@ -50,7 +37,7 @@ describe('attack: replay one step-up token across two instances', { timeout: 60_
     const token = verified.body.token as string;
 
     const answers = await Promise.all(Array.from({ length: REPLAYS }, (_, i) =>
-      call(pair[i % 2]!.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: token } })));
+      call(instances()[i % 2]!.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: token } })));
     const statuses = answers.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 1, `exactly one request got through: ${statuses.join(' ')}`);
     for (const r of answers.filter((x) => x.status !== 200)) {
@@ -59,6 +46,6 @@ describe('attack: replay one step-up token across two instances', { timeout: 60_
       assert.equal(r.body.resource, 'payments');
     }
     // Later, on either instance, it is still spent.
-    for (const i of pair) assert.equal((await call(i.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: token } })).status, 401);
+    for (const i of instances()) assert.equal((await call(i.url, 'POST', '/api/transfer', { user: sub, headers: { [STEP_UP_HEADER]: token } })).status, 401);
   });
 });

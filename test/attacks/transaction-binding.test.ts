@@ -13,12 +13,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
 import { bindingOf } from '../../src/server/binding.js';
 import { assertErrorShape, makeServer, type Harness } from '../server/harness.js';
-import { call, codeAt, currentStep, startInstance, type Answer, type Instance } from '../helpers/instance-server.js';
-import { dropPrefix, redisUrl, uniquePrefix } from '../helpers/redis-server.js';
+import { call, codeAt, currentStep, instancesOnRedis, type Answer, type Instance } from '../helpers/instance-server.js';
 
 const SCOPE = { resource: 'payments', action: 'pay' };
 const PAY = { amount: '100.00', to: 'Savings' };
@@ -142,23 +141,11 @@ describe('attack: swap the transaction behind a step-up (one process)', () => {
 });
 
 describe('attack: swap the transaction across two instances on Redis', { timeout: 60_000 }, () => {
-  let pair: [Instance, Instance];
-  let url: string;
-  const prefix = uniquePrefix('attack-binding');
-
-  before(async () => {
-    url = await redisUrl();
-    const env = { MFA_STORE_KIND: 'redis', REDIS_URL: url, MFA_PREFIX: prefix, MFA_KEY_HEX: randomBytes(32).toString('hex') };
-    pair = await Promise.all([startInstance(env), startInstance(env)]) as [Instance, Instance];
-  });
-  after(async () => {
-    await Promise.all(pair.map((i) => i.kill()));
-    await dropPrefix(url, prefix);
-  });
+  const instances = instancesOnRedis('attack-binding');
 
   /** A user confirms the transaction of a 401 from instance `a` by answering on instance `b`. */
   async function confirm(challenge: Answer): Promise<{ sub: string; token: string }> {
-    const [a, b] = pair;
+    const [a, b] = instances();
     const sub = `victim-${randomBytes(4).toString('hex')}`;
     const e = await call(a.url, 'POST', '/mfa/factors', { user: sub, body: { type: 'totp' } });
     const step = currentStep();
@@ -174,7 +161,7 @@ describe('attack: swap the transaction across two instances on Redis', { timeout
   }
 
   it('changed amount, changed payee, a second use: refused on either instance; the exact body once', async () => {
-    const [a, b] = pair;
+    const [a, b] = instances();
     const asked = await call(a.url, 'POST', '/api/pay', { user: 'anyone', body: PAY });
     assert.equal(asked.status, 401, show(asked));
     assert.deepEqual(asked.body.details, DETAILS);
@@ -185,13 +172,13 @@ describe('attack: swap the transaction across two instances on Redis', { timeout
     assert.equal((await pay(b, { ...PAY, amount: '1000.00' })).status, 401, 'changed amount');
     assert.equal((await pay(a, { ...PAY, to: 'Mallory' })).status, 401, 'changed payee');
     // The original body, fired at both instances at once: exactly one is carried out.
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => pay(pair[i % 2]!, PAY)));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => pay(instances()[i % 2]!, PAY)));
     assert.equal(answers.filter((r) => r.status === 200).length, 1, answers.map(show).join('\n'));
-    for (const i of pair) assert.equal((await pay(i, PAY)).status, 401, 'spent on every instance');
+    for (const i of instances()) assert.equal((await pay(i, PAY)).status, 401, 'spent on every instance');
   });
 
   it('an unbound token of the same user does not open the bound route on the other instance', async () => {
-    const [a, b] = pair;
+    const [a, b] = instances();
     const unbound = await confirm({ status: 401, body: SCOPE, headers: new Headers(), ms: 0 });
     const res = await call(b.url, 'POST', '/api/pay', { user: unbound.sub, body: PAY, headers: { [STEP_UP_HEADER]: unbound.token } });
     assert.equal(res.status, 401, show(res));

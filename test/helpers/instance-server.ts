@@ -33,6 +33,8 @@ import { Hono } from 'hono';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { STEP_UP_HEADER } from '../../src/core/types.js';
 import { createMfaServer } from '../../src/server/mfa-server.js';
@@ -43,6 +45,7 @@ import { connectStore } from '../../src/server/stores/connect-store.js';
 import type { MfaStore } from '../../src/server/stores/store.js';
 // @ts-expect-error: plain JS shared with the e2e tests (no declaration file); typed just below.
 import * as authenticator from '../e2e/authenticator.mjs';
+import { dropPrefix, redisUrl, uniquePrefix } from './redis-server.js';
 
 /** An authenticator app's code for `step` (RFC 6238, SHA1, 6 digits), independent of the server's TOTP. */
 export const codeAt: (secret: string, step: number) => string = authenticator.codeAt;
@@ -295,4 +298,25 @@ export function userSteps(base: () => string) {
     transfer: (user: string, token?: string) =>
       call(base(), 'POST', '/api/transfer', { user, headers: token ? { [STEP_UP_HEADER]: token } : {} }),
   };
+}
+
+/**
+ * Two `startInstance` servers sharing one Redis (a private key prefix, one at-rest key), started
+ * before the enclosing suite's tests and stopped, with their keys dropped, after them. Call it
+ * inside `describe`; read the pair from the returned function once the tests run.
+ */
+export function instancesOnRedis(name: string): () => [Instance, Instance] {
+  let pair: [Instance, Instance];
+  let url: string;
+  const prefix = uniquePrefix(name);
+  before(async () => {
+    url = await redisUrl();
+    const env = { MFA_STORE_KIND: 'redis', REDIS_URL: url, MFA_PREFIX: prefix, MFA_KEY_HEX: randomBytes(32).toString('hex') };
+    pair = (await Promise.all([startInstance(env), startInstance(env)])) as [Instance, Instance];
+  });
+  after(async () => {
+    await Promise.all(pair.map((i) => i.kill()));
+    await dropPrefix(url, prefix);
+  });
+  return () => pair;
 }
