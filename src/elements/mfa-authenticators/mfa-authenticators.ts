@@ -117,10 +117,12 @@ export class MfaAuthenticators extends MfaModalElement {
     this.status = '';
     try {
       const next = await change();
+      // Refresh first: the view changes in the same render that moves focus, so focus never
+      // sits on <body> while the new list loads (the rename input is gone by then).
+      await this.refresh();
       this.go(next ?? { kind: 'list' }, focusAfter);
       this.status = this.strings.consoleChanged;
       this.statusOk = true;
-      await this.refresh();
     } catch (err) {
       this.fail(err);
     } finally {
