@@ -228,7 +228,8 @@ export function createDemoApp(options = {}) {
 
   // The transfer form's route, bound to the transaction (docs/server.md "Binding a step-up to the
   // transaction"): the prompt shows the amount and the payee, and the token approves exactly those;
-  // a retry with another amount or payee is refused. (/api/transfer above stays unbound.)
+  // a retry with another amount or payee is refused. Every page of the demo transfers through it;
+  // /api/transfer above is the unbound form (README's first example), kept for the API tests.
   const transferOf = (body) => ({
     amount: Number.isFinite(body?.amount) ? body.amount : 100,
     to: typeof body?.to === 'string' && body.to ? body.to : 'Savings',

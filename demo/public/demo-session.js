@@ -36,15 +36,23 @@ export async function securityLog() {
   return events.map((e) => `${e.at.slice(11, 19)} ${e.type} ${e.resource ? `${e.resource}/${e.action}` : ''} ${e.status}`);
 }
 
+/** The transfer the framework pages send: what the request carries… */
+const TRANSFER = { amount: 100, to: 'Savings' };
 /**
- * The guarded action, sent with the step-up token the prompt earned.
+ * …and what the prompt shows for it (`details`), exactly as `POST /api/payments` derives it from
+ * the request: the step-up token approves these values only, so a changed amount or payee is refused.
+ */
+export const TRANSFER_DETAILS = { amount: '$100.00', to: 'Savings' };
+
+/**
+ * The guarded action (bound to the transaction), sent with the step-up token the prompt earned.
  * @param {string | null} token @returns {Promise<string>} what to tell the user
  */
 export async function transfer(token) {
-  const response = await fetch('/api/transfer', {
+  const response = await fetch('/api/payments', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { 'Step-Up-Token': token } : {}) },
-    body: JSON.stringify({ amount: 100, to: 'Savings' }),
+    body: JSON.stringify(TRANSFER),
   });
   const body = await response.json();
   return response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : `Transfer not sent: ${body.error.message}`;

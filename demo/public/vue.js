@@ -3,7 +3,7 @@
 // code is usually a template — `<mfa-prompt :open="stepUp" @resolve="…">` — compiled at build time,
 // with `compilerOptions.isCustomElement = (tag) => tag.startsWith('mfa-')` (docs/frameworks.md).
 import { createApp, h, onMounted, ref } from '/vendor/vue.runtime.esm-browser.prod.js';
-import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer, TRANSFER_DETAILS } from '/demo-session.js';
 
 // The script-tag bundle defined the elements before this module ran.
 const { getAccessToken, clearMfa } = window.MfaElements;
@@ -73,6 +73,7 @@ const App = {
       h('mfa-prompt', {
         ...SCOPE,
         message: 'Transfer $100 to Savings',
+        details: TRANSFER_DETAILS, // a property (Vue sets it as one: the element has it)
         open: stepUp.value,
         onResolve: stepUpDone,
         onReject: (e) => (result.value = notVerified(e.detail)),

@@ -10,7 +10,7 @@ import { Component, CUSTOM_ELEMENTS_SCHEMA, provideZonelessChangeDetection, sign
 import { bootstrapApplication } from '@angular/platform-browser';
 import 'mfa-elements/define.js'; // define before Angular renders them
 import { clearMfa, getAccessToken, type IdpAuthResponse } from 'mfa-elements';
-import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer, TRANSFER_DETAILS } from '../public/demo-session.js';
 
 const SCOPE = { resource: 'payments', action: 'transfer' };
 
@@ -50,6 +50,7 @@ const SCOPE = { resource: 'payments', action: 'transfer' };
       [resource]="scope.resource"
       [action]="scope.action"
       message="Transfer $100 to Savings"
+      [details]="details"
       [open]="stepUp()"
       (resolve)="stepUpDone()"
       (reject)="notSent($event)"
@@ -64,6 +65,7 @@ class DemoApp {
   readonly result = signal('');
   readonly enrolling = signal(false);
   readonly stepUp = signal(false);
+  readonly details = TRANSFER_DETAILS;
 
   constructor() {
     void this.refresh();

@@ -8,7 +8,7 @@ import { createRoot } from 'react-dom/client';
 import 'mfa-elements/define.js'; // define before React renders them: props then arrive as properties
 import { clearMfa, getAccessToken, type MfaOutcome } from 'mfa-elements';
 import type {} from 'mfa-elements/react'; // JSX types of <mfa-prompt>, <mfa-enroll>
-import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer } from '../public/demo-session.js';
+import { currentUser, focusWhenShown, notVerified, securityLog, signIn, signOut, transfer, TRANSFER_DETAILS } from '../public/demo-session.js';
 
 const SCOPE = { resource: 'payments', action: 'transfer' } as const;
 
@@ -78,6 +78,7 @@ function App() {
         resource={SCOPE.resource}
         action={SCOPE.action}
         message="Transfer $100 to Savings"
+        details={TRANSFER_DETAILS}
         open={stepUp}
         onresolve={stepUpDone}
         onreject={(e: CustomEvent<MfaOutcome>) => setResult(notVerified(e.detail))}
