@@ -33,7 +33,42 @@ export async function securityLog() {
   if (!response.ok) return [];
   /** @type {{ events: AuditEvent[] }} */
   const { events } = await response.json();
-  return events.map((e) => `${e.at.slice(11, 19)} ${e.type} ${e.resource ? `${e.resource}/${e.action}` : ''} ${e.status}`);
+  return events.map(describeEvent);
+}
+
+/** What each audit event means to the account's owner (the log's raw `type` names are for machines). */
+/** @type {Record<string, string>} */
+const EVENT_WORDS = {
+  'verify.success': 'Verified it was you',
+  'verify.failure': 'A wrong code was entered',
+  'verify.replay': 'A code that was already used was refused',
+  'factor.locked': 'Locked after too many wrong codes',
+  'factor.enrolled': 'Sign-in method added',
+  'factor.removed': 'Sign-in method removed',
+  'factor.renamed': 'Sign-in method renamed',
+  'recovery.issued': 'Recovery codes created',
+  'recovery.regenerated': 'New recovery codes created (the old ones stopped working)',
+  'recovery.used': 'A recovery code was used',
+  'code.sent': 'A code was sent',
+  'code.delivery_failed': 'A code could not be sent',
+  'token.issued': 'Step-up granted',
+  'token.consumed': 'Step-up used',
+  'session.cleared': 'Step-ups of this session ended',
+  'hotp.resynced': 'Security key resynchronized',
+  'webauthn.counter_regression': 'A passkey answered with an old counter (possible copy)',
+  'mfa.reset': 'Two-step verification reset',
+  'admin.unlock': 'Unlocked by support',
+  'admin.reset': 'Two-step verification reset by support',
+};
+
+/**
+ * One line of the security log, e.g. "18:22:01 Verified it was you — payments/transfer".
+ * @param {AuditEvent} e @returns {string}
+ */
+export function describeEvent(e) {
+  const what = EVENT_WORDS[e.type] ?? e.type;
+  const scope = e.resource ? ` — ${e.resource}/${e.action}` : '';
+  return `${e.at.slice(11, 19)} ${what}${scope}${e.status === 'success' ? '' : ` (${e.status})`}`;
 }
 
 /** The transfer the framework pages send: what the request carries… */

@@ -1,5 +1,5 @@
 // The demo page's own script: everything MFA goes through the global `MfaElements`.
-import { showOutbox } from './demo-session.js';
+import { describeEvent, showOutbox } from './demo-session.js';
 const $ = (id) => document.getElementById(id);
 const { mfaFetch, openAuthConsoleModal } = window.MfaElements;
 
@@ -39,7 +39,7 @@ async function refresh() {
   $('audit').replaceChildren(
     ...events.map((e) => {
       const li = document.createElement('li');
-      li.textContent = `${e.at.slice(11, 19)} ${e.type} ${e.resource ? `${e.resource}/${e.action}` : ''} ${e.status}`;
+      li.textContent = describeEvent(e);
       return li;
     }),
   );
