@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, type Answer, type Instance } from '../helpers/instance-server.js';
+import { runAcross, untilServing } from '../helpers/outage-run.js';
 import { createDatabase, startCluster, type Cluster } from '../helpers/postgres-server.js';
 
 let cluster: Cluster | undefined;
@@ -59,69 +60,26 @@ describe('a Postgres outage', { timeout: 120_000 }, () => {
   });
 
   it('fails closed while Postgres is down: 503, generic, prompt, never 200', async (t) => {
-    type Entry = { start: number; what: string; answer?: Answer; error?: unknown };
-    const run: Entry[] = [];
-    let running = true;
-    const record = async (what: string, p: Promise<Answer>) => {
-      const entry: Entry = { start: Date.now(), what };
-      run.push(entry);
-      try { entry.answer = await p; } catch (error) { entry.error = error; }
-      return entry.answer;
-    };
-    const worker = async () => {
-      while (running) {
-        const created = await record('create', call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE }));
-        if (created?.status === 201) await record('resume', resume(bob, { id: created.body.challengeId, guid: created.body.challenges[0].guid }, wrongCode(bob0.secret)));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const workers = Array.from({ length: 4 }, () => worker());
-
-    await new Promise((r) => setTimeout(r, 300));
-    cluster!.stop('immediate');
-    const downAt = Date.now();
-
     const rightCode = codeAt(bob0.secret, bob0.step + 1);
-    const outage: [string, Answer][] = [];
-    for (const ch of pending) outage.push(['verify with the right code', await resume(bob, ch, rightCode)]);
-    outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE })]);
-    outage.push(['list factors', await call(url(), 'GET', '/mfa/factors', { user: bob })]);
-    outage.push(['enroll', await call(url(), 'POST', '/mfa/factors', { user: `carol-${process.pid}`, body: { type: 'totp' } })]);
-    outage.push(['confirm', await call(url(), 'POST', `/mfa/factors/${pending[0]!.id}/confirm`, { user: bob, body: { code: rightCode } })]);
-    outage.push(['valid token on the guarded route', await transfer(alice, token)]);
-    for (const [what, a] of outage) assertGeneric503(a, what);
-
-    await new Promise((r) => setTimeout(r, 1_000));
-    running = false;
-    await Promise.all(workers);
-
-    assert.deepEqual(run.filter((e) => e.error).map((e) => `${e.what}: ${e.error}`), [], 'no request hung or broke the connection');
-    assert.equal(run.filter((e) => e.answer!.status === 200).length, 0, 'no verification succeeded');
-    const before = run.filter((e) => e.start < downAt);
-    const during = run.filter((e) => e.start >= downAt);
-    assert.ok(before.some((e) => e.what === 'resume' && e.answer!.status === 403), 'the run verified before the crash');
-    assert.ok(during.length >= 4, `the run went on during the outage (${during.length} requests)`);
-    for (const e of during) assertGeneric503(e.answer!, `run ${e.what}`);
-    t.diagnostic(`run: ${before.length} requests before the crash, ${during.length} during the outage; slowest outage answer ` +
-      `${Math.round(Math.max(...during.map((e) => e.answer!.ms), ...outage.map(([, a]) => a.ms)))} ms`);
-    assert.equal(instance!.proc.exitCode, null, 'the instance is still running');
+    const seen = await runAcross({ instance: () => instance!, user: bob, secret: bob0.secret, stop: () => cluster!.stop('immediate'), during: async () => {
+      const outage: [string, Answer][] = [];
+      for (const ch of pending) outage.push(['verify with the right code', await resume(bob, ch, rightCode)]);
+      outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE })]);
+      outage.push(['list factors', await call(url(), 'GET', '/mfa/factors', { user: bob })]);
+      outage.push(['enroll', await call(url(), 'POST', '/mfa/factors', { user: `carol-${process.pid}`, body: { type: 'totp' } })]);
+      outage.push(['confirm', await call(url(), 'POST', `/mfa/factors/${pending[0]!.id}/confirm`, { user: bob, body: { code: rightCode } })]);
+      outage.push(['valid token on the guarded route', await transfer(alice, token)]);
+      for (const [what, a] of outage) assertGeneric503(a, what);
+    } });
+    t.diagnostic(`run: ${seen.before} requests before the crash, ${seen.during} during the outage; slowest outage answer ${seen.slowest} ms`);
   });
 
   it('recovers when Postgres returns, without restarting the instance', async (t) => {
     const pid = instance!.proc.pid;
     cluster!.start();
     const upAt = Date.now();
-    let ch: { id: string; guid: string } | undefined;
-    while (!ch) {
-      assert.ok(Date.now() - upAt < 5_000, 'service resumed within 5 s');
-      const r = await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE });
-      if (r.status === 201) ch = { id: r.body.challengeId, guid: r.body.challenges[0].guid };
-      else {
-        assertGeneric503(r, 'while reconnecting');
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-    t.diagnostic(`service resumed ${Date.now() - upAt} ms after Postgres accepted connections again`);
+    const { challenge: ch, polls } = await untilServing(url, bob);
+    t.diagnostic(`service resumed ${Date.now() - upAt} ms (${polls} polls) after Postgres accepted connections again`);
 
     const rightCode = codeAt(bob0.secret, bob0.step + 1);
     const ok = await resume(bob, ch, rightCode);

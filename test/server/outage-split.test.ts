@@ -24,7 +24,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance, type PendingChallenge } from '../helpers/instance-server.js';
+import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, type Answer, type Instance, type PendingChallenge } from '../helpers/instance-server.js';
+import { runAcross, untilServing } from '../helpers/outage-run.js';
 import { createDatabase, startCluster, type Cluster } from '../helpers/postgres-server.js';
 import { freePort, killNow, persistentRedisArgs, spawnRedis } from '../helpers/redis-server.js';
 
@@ -66,62 +67,6 @@ after(async () => {
 const sub = (name: string) => `${name}-${process.pid}`;
 const url = () => instance!.url;
 const { enroll, startChallenge, resume, transfer } = userSteps(url);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Runs 4 workers that start a challenge and answer it with a wrong code, over and over; calls
- * `stop` 300 ms in, then `during()` (the outage checks) and 1 s more of the run. Returns what the
- * run saw before and after `stop`, having checked that nothing hung and nothing verified.
- */
-async function runAcross(user: string, secret: string, stop: () => Promise<void> | void, during: () => Promise<void>) {
-  type Entry = { start: number; what: string; answer?: Answer; error?: unknown };
-  const run: Entry[] = [];
-  let running = true;
-  const record = async (what: string, p: Promise<Answer>) => {
-    const entry: Entry = { start: Date.now(), what };
-    run.push(entry);
-    try { entry.answer = await p; } catch (error) { entry.error = error; }
-    return entry.answer;
-  };
-  const worker = async () => {
-    while (running) {
-      const created = await record('create', call(url(), 'POST', '/mfa/challenges', { user, body: SCOPE }));
-      if (created?.status === 201) await record('resume', resume(user, { id: created.body.challengeId, guid: created.body.challenges[0].guid }, wrongCode(secret)));
-      await pause(10);
-    }
-  };
-  const workers = Array.from({ length: 4 }, () => worker());
-  await pause(300);
-  await stop();
-  const downAt = Date.now();
-  try {
-    await during();
-    await pause(1_000);
-  } finally {
-    running = false;
-    await Promise.all(workers);
-  }
-  assert.deepEqual(run.filter((e) => e.error).map((e) => `${e.what}: ${e.error}`), [], 'no request hung or broke the connection');
-  assert.equal(run.filter((e) => e.answer!.status === 200).length, 0, 'no verification succeeded');
-  const beforeStop = run.filter((e) => e.start < downAt);
-  const duringOutage = run.filter((e) => e.start >= downAt);
-  assert.ok(beforeStop.some((e) => e.what === 'resume' && e.answer!.status === 403), 'the run verified before the outage');
-  assert.ok(duringOutage.length >= 4, `the run went on during the outage (${duringOutage.length} requests)`);
-  for (const e of duringOutage) assertGeneric503(e.answer!, `run ${e.what}`);
-  assert.equal(instance!.proc.exitCode, null, 'the instance is still running');
-  return { before: beforeStop.length, during: duringOutage.length, slowest: Math.round(Math.max(...duringOutage.map((e) => e.answer!.ms))) };
-}
-
-/** Polls challenge creation until the instance serves again (at most 50 polls, 100 ms apart). */
-async function untilServing(user: string): Promise<{ challenge: PendingChallenge; polls: number }> {
-  for (let polls = 0; ; polls++) {
-    assert.ok(polls < 50, 'service resumed within 50 polls');
-    const r = await call(url(), 'POST', '/mfa/challenges', { user, body: SCOPE });
-    if (r.status === 201) return { challenge: { id: r.body.challengeId, guid: r.body.challenges[0].guid }, polls };
-    assertGeneric503(r, 'while reconnecting');
-    await pause(100);
-  }
-}
 
 /** Verifies `user` with `code` on a new challenge → the step-up token. */
 async function stepUp(user: string, code: string): Promise<string> {
@@ -151,7 +96,7 @@ describe('Postgres with Redis: an outage of either store', { timeout: 180_000 },
     for (let i = 0; i < 5; i++) pending.push(await startChallenge(bob));
 
     const rightCode = codeAt(b.secret, b.step + 1);
-    const seen = await runAcross(bob, b.secret, () => cluster!.stop('immediate'), async () => {
+    const seen = await runAcross({ instance: () => instance!, user: bob, secret: b.secret, stop: () => cluster!.stop('immediate'), during: async () => {
       const outage: [string, Answer][] = [];
       for (const ch of pending) outage.push(['verify with the right code', await resume(bob, ch, rightCode)]);
       outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE })]);
@@ -163,12 +108,12 @@ describe('Postgres with Redis: an outage of either store', { timeout: 180_000 },
       assert.equal((await transfer(alice)).status, 401, 'no token, no entry');
       assert.equal((await transfer(frank, unspent)).status, 200, 'a token obtained before the crash opens the route once');
       assert.equal((await transfer(frank, unspent)).status, 401, '…and only once');
-    });
+    } });
     t.diagnostic(`Postgres crash: ${seen.before} requests before, ${seen.during} during; slowest outage answer ${seen.slowest} ms`);
 
     cluster!.start();
     const upAt = Date.now();
-    const { challenge, polls } = await untilServing(bob);
+    const { challenge, polls } = await untilServing(url, bob);
     t.diagnostic(`service resumed ${Date.now() - upAt} ms (${polls} polls) after Postgres accepted connections again`);
     const ok = await resume(bob, challenge, rightCode);
     assert.equal(ok.status, 200, `the right code verifies: ${show(ok)}`);
@@ -197,7 +142,7 @@ describe('Postgres with Redis: an outage of either store', { timeout: 180_000 },
     for (let i = 0; i < 5; i++) pending.push(await startChallenge(erin));
 
     const rightCode = codeAt(e.secret, e.step + 1);
-    const seen = await runAcross(erin, e.secret, killRedis, async () => {
+    const seen = await runAcross({ instance: () => instance!, user: erin, secret: e.secret, stop: killRedis, during: async () => {
       const outage: [string, Answer][] = [];
       for (const ch of pending) outage.push(['verify with the right code', await resume(erin, ch, rightCode)]);
       outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: erin, body: SCOPE })]);
@@ -210,12 +155,12 @@ describe('Postgres with Redis: an outage of either store', { timeout: 180_000 },
         assert.ok(answer.status === 401 || answer.status === 503, `${what}: ${show(answer)}`);
         if (answer.status === 503) assertGeneric503(answer, what);
       }
-    });
+    } });
     t.diagnostic(`Redis kill: ${seen.before} requests before, ${seen.during} during; slowest outage answer ${seen.slowest} ms`);
 
     redis = await spawnRedis(redisPort, persistent());
     const upAt = Date.now();
-    const { challenge, polls } = await untilServing(erin);
+    const { challenge, polls } = await untilServing(url, erin);
     t.diagnostic(`service resumed ${Date.now() - upAt} ms (${polls} polls) after Redis answered again`);
     const ok = await resume(erin, challenge, rightCode);
     assert.equal(ok.status, 200, `the right code verifies: ${show(ok)}`);

@@ -22,7 +22,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, wrongCode, type Answer, type Instance } from '../helpers/instance-server.js';
+import { assertGeneric503, call, codeAt, SCOPE, show, startInstance, userSteps, type Answer, type Instance } from '../helpers/instance-server.js';
+import { runAcross, untilServing } from '../helpers/outage-run.js';
 import { freePort, killNow, persistentRedisArgs, spawnRedis } from '../helpers/redis-server.js';
 
 let dir: string;
@@ -85,78 +86,35 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
 
   it('fails closed while Redis is down: 503, generic, prompt, never 200', async (t) => {
     // A run of verifications (start a challenge, answer it) that keeps going across the kill.
-    type Entry = { start: number; what: string; answer?: Answer; error?: unknown };
-    const run: Entry[] = [];
-    let running = true;
-    const record = async (what: string, p: Promise<Answer>): Promise<Answer | undefined> => {
-      const entry: Entry = { start: Date.now(), what };
-      run.push(entry);
-      try {
-        entry.answer = await p;
-      } catch (error) {
-        entry.error = error;
+    const seen = await runAcross({ instance: () => instance!, user: bob, secret: bobSecret, stop: killRedis, during: async () => {
+      // While the run goes on: the right code on challenges started before the outage.
+      const rightCode = codeAt(bobSecret, bobStep + 1);
+      const outage: [string, Answer][] = [];
+      for (const ch of pending) outage.push(['verify with the right code', await resume(bob, ch, rightCode)]);
+      outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE })]);
+      outage.push(['list factors', await call(url(), 'GET', '/mfa/factors', { user: bob })]);
+      outage.push(['enroll', await call(url(), 'POST', '/mfa/factors', { user: sub('carol'), body: { type: 'totp' } })]);
+      outage.push(['confirm', await call(url(), 'POST', `/mfa/factors/${pending[0]!.id}/confirm`, { user: bob, body: { code: rightCode } })]);
+      for (const [what, a] of outage) assertGeneric503(a, what);
+
+      // The guarded route: a valid signature is not enough while the store cannot say whether the
+      // token's session was ended since (revocation at logout): 503, never 200.
+      const valid = await transfer(alice, token);
+      assertGeneric503(valid, 'valid token during the outage');
+      const [h, p, s] = token.split('.') as [string, string, string];
+      const forged = `${h}.${p}.${s.slice(0, -4)}${s.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+      const guarded: [string, Answer][] = [
+        ['no token', await transfer(alice)],
+        ['forged signature', await transfer(alice, forged)],
+        ['someone else\'s token', await transfer(bob, token)],
+        ['garbage token', await transfer(alice, 'not.a.token')],
+      ];
+      for (const [what, a] of guarded) {
+        assert.ok(a.status === 401 || a.status === 503, `${what}: ${show(a)}`);
+        if (a.status === 503) assertGeneric503(a, what);
       }
-      return entry.answer;
-    };
-    const worker = async () => {
-      while (running) {
-        const created = await record('create', call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE }));
-        if (created?.status === 201) {
-          const ch = { id: created.body.challengeId, guid: created.body.challenges[0].guid };
-          await record('resume', resume(bob, ch, wrongCode(bobSecret)));
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const workers = Array.from({ length: 4 }, () => worker());
-
-    await new Promise((r) => setTimeout(r, 300));
-    await killRedis();
-    const downAt = Date.now();
-
-    // While the run goes on: the right code on challenges started before the outage.
-    const rightCode = codeAt(bobSecret, bobStep + 1);
-    const outage: [string, Answer][] = [];
-    for (const ch of pending) outage.push(['verify with the right code', await resume(bob, ch, rightCode)]);
-    outage.push(['start a challenge', await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE })]);
-    outage.push(['list factors', await call(url(), 'GET', '/mfa/factors', { user: bob })]);
-    outage.push(['enroll', await call(url(), 'POST', '/mfa/factors', { user: sub('carol'), body: { type: 'totp' } })]);
-    outage.push(['confirm', await call(url(), 'POST', `/mfa/factors/${pending[0]!.id}/confirm`, { user: bob, body: { code: rightCode } })]);
-    for (const [what, a] of outage) assertGeneric503(a, what);
-
-    // The guarded route: a valid signature is not enough while the store cannot say whether the
-    // token's session was ended since (revocation at logout): 503, never 200.
-    const valid = await transfer(alice, token);
-    assertGeneric503(valid, 'valid token during the outage');
-    const [h, p, s] = token.split('.') as [string, string, string];
-    const forged = `${h}.${p}.${s.slice(0, -4)}${s.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
-    const guarded: [string, Answer][] = [
-      ['no token', await transfer(alice)],
-      ['forged signature', await transfer(alice, forged)],
-      ['someone else\'s token', await transfer(bob, token)],
-      ['garbage token', await transfer(alice, 'not.a.token')],
-    ];
-    for (const [what, a] of guarded) {
-      assert.ok(a.status === 401 || a.status === 503, `${what}: ${show(a)}`);
-      if (a.status === 503) assertGeneric503(a, what);
-    }
-
-    await new Promise((r) => setTimeout(r, 1_000));
-    running = false;
-    await Promise.all(workers);
-
-    assert.deepEqual(run.filter((e) => e.error).map((e) => `${e.what}: ${e.error}`), [], 'no request hung or broke the connection');
-    assert.equal(run.filter((e) => e.answer!.status === 200).length, 0, 'no verification succeeded');
-    const before = run.filter((e) => e.start < downAt);
-    const during = run.filter((e) => e.start >= downAt);
-    assert.ok(before.some((e) => e.what === 'resume' && e.answer!.status === 403), 'the run verified before the kill');
-    assert.ok(during.length >= 4, `the run went on during the outage (${during.length} requests)`);
-    for (const e of during) assertGeneric503(e.answer!, `run ${e.what}`);
-    t.diagnostic(`run: ${before.length} requests before the kill, ${during.length} during the outage; ` +
-      `slowest outage answer ${Math.round(Math.max(...during.map((e) => e.answer!.ms), ...outage.map(([, a]) => a.ms)))} ms`);
-
-    assert.equal(instance!.proc.exitCode, null, 'the instance is still running');
-    assert.equal(instance!.proc.signalCode, null);
+    } });
+    t.diagnostic(`run: ${seen.before} requests before the kill, ${seen.during} during the outage; slowest outage answer ${seen.slowest} ms`);
   });
 
   it('recovers when Redis returns, without restarting the instance', async (t) => {
@@ -164,18 +122,8 @@ describe('a Redis outage', { timeout: 120_000 }, () => {
     redis = await spawnRedis(port, persistent());
     const upAt = Date.now();
 
-    // Poll until the instance's client has reconnected (at most 50 polls, 100 ms apart).
-    let ch: { id: string; guid: string } | undefined;
-    for (let polls = 0; !ch; polls++) {
-      assert.ok(polls < 50, 'service resumed within 50 polls');
-      const r = await call(url(), 'POST', '/mfa/challenges', { user: bob, body: SCOPE });
-      if (r.status === 201) ch = { id: r.body.challengeId, guid: r.body.challenges[0].guid };
-      else {
-        assertGeneric503(r, 'while reconnecting');
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-    t.diagnostic(`service resumed ${Date.now() - upAt} ms after Redis answered again`);
+    const { challenge: ch, polls } = await untilServing(url, bob);
+    t.diagnostic(`service resumed ${Date.now() - upAt} ms (${polls} polls) after Redis answered again`);
 
     const rightCode = codeAt(bobSecret, bobStep + 1);
     const ok = await resume(bob, ch, rightCode);
