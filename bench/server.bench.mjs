@@ -34,7 +34,9 @@ const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 10);
 const USERS = Number(process.env.BENCH_SERVER_USERS ?? (SMOKE ? 500 : 10_000));
 
 function startChild(store, redis, pg) {
-  const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the server process only, e.g. "--cpu-prof".
+  const execArgv = [...process.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type) =>
     new Promise((resolve, reject) => {
       const onMessage = (msg) => {
