@@ -52,6 +52,12 @@ function startChild(store, redis, pg) {
     pg: pg && { adminUrl: pg.adminUrl, version: pg.version, owned: pg.owned }, users: USERS });
   return {
     ready,
+    /** CPU µs the server process has used so far. */
+    async cpu() {
+      const answer = next('cpu');
+      child.send({ type: 'cpu' });
+      return (await answer).micros;
+    },
     async stop() {
       const stopped = next('stopped');
       child.send({ type: 'stop' });
@@ -172,19 +178,36 @@ async function sliceFlow(autocannon, port, pool, duration, acc) {
  * moves 2× between slices on a shared machine) does not decide the figure. The ratio of the
  * totals is kept next to it.
  */
-async function measure(autocannon, port, pool) {
+async function measure(autocannon, port, pool, cpu) {
   await sliceBare(autocannon, port, WARMUP, { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 });
   await sliceFlow(autocannon, port, pool, WARMUP, { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} });
   const bare = { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 };
   const flow = { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} };
-  const bareRates = [await sliceBare(autocannon, port, DURATION / SLICES, bare)];
+  // Server CPU time per unit of work, summed over the slices: load elsewhere on the machine moves
+  // it far less than it moves requests per second.
+  const cpuUse = { bare: 0, flow: 0 };
+  const timed = async (kind, fn) => {
+    const before = await cpu();
+    const rate = await fn();
+    cpuUse[kind] += (await cpu()) - before;
+    return rate;
+  };
+  const bareRates = [await timed('bare', () => sliceBare(autocannon, port, DURATION / SLICES, bare))];
   const sliceRatios = [];
   for (let i = 0; i < SLICES; i++) {
-    const verifiedPerSecond = await sliceFlow(autocannon, port, pool, DURATION / SLICES, flow);
-    bareRates.push(await sliceBare(autocannon, port, DURATION / SLICES, bare));
+    const verifiedPerSecond = await timed('flow', () => sliceFlow(autocannon, port, pool, DURATION / SLICES, flow));
+    bareRates.push(await timed('bare', () => sliceBare(autocannon, port, DURATION / SLICES, bare)));
     sliceRatios.push(verifiedPerSecond / ((bareRates[i] + bareRates[i + 1]) / 2));
   }
+  const cpuPerBareRequestUs = cpuUse.bare / Math.max(1, bare.requests);
+  const cpuPerVerificationUs = cpuUse.flow / Math.max(1, flow.verified);
   return {
+    cpu: {
+      perBareRequestUs: round(cpuPerBareRequestUs, 1),
+      perVerificationUs: round(cpuPerVerificationUs, 1),
+      // How many bare requests one verification costs in server CPU (includes the HTTP stack).
+      bareRequestsPerVerification: round(cpuPerVerificationUs / cpuPerBareRequestUs, 2),
+    },
     sliceRatios: sliceRatios.map((r) => round(r, 4)),
     medianSliceRatio: round(quantile(sliceRatios, 0.5), 4),
     bare: {
@@ -230,7 +253,7 @@ await main('server', async () => {
         const ready = await child.ready;
         console.log(`${target.store}: ${fmt(USERS)} users enrolled in ${(ready.enrollMs / 1000).toFixed(1)} s; server on 127.0.0.1:${ready.port}`);
         const pool = { secrets: Buffer.from(ready.secrets, 'base64'), users: USERS, step: stepOf(ready.t), next: 0, exhausted: 0 };
-        const { bare, flow, sliceRatios, medianSliceRatio } = await measure(autocannon, ready.port, pool);
+        const { bare, flow, sliceRatios, medianSliceRatio, cpu } = await measure(autocannon, ready.port, pool, child.cpu);
         console.log(`${target.store}: bare route ${fmt(bare.requestsPerSecond)} req/s; ${fmt(flow.roundTripsPerSecond)} verifications/s`);
         results.push({
           store: target.store,
@@ -245,6 +268,7 @@ await main('server', async () => {
           ratioRoundTripsToBareRequests: medianSliceRatio,
           ratioOfTotals: round(flow.roundTripsPerSecond / bare.requestsPerSecond, 4),
           sliceRatios,
+          serverCpu: cpu,
           ratioHttpRequestsToBareRequests: round(flow.httpRequestsPerSecond / bare.requestsPerSecond, 4),
         });
         if (pool.exhausted > 0) console.log(`${target.store}: WARNING: ${pool.exhausted} round trips had no fresh code left (raise BENCH_SERVER_USERS)`);
@@ -281,6 +305,7 @@ await main('server', async () => {
   );
   if (!redis.available) console.log(`redis: skipped: ${redis.reason}`);
   for (const r of results) {
+    console.log(`${r.store}: server CPU ${r.serverCpu.perVerificationUs} µs per verification, ${r.serverCpu.perBareRequestUs} µs per bare request: one verification = ${r.serverCpu.bareRequestsPerVerification} bare requests`);
     console.log(`${r.store}: verifications/s ÷ bare req/s = ${r.ratioRoundTripsToBareRequests} (median of ${r.sliceRatios.length} slices: ${r.sliceRatios.join(', ')}; ratio of totals ${r.ratioOfTotals}); HTTP req/s ÷ bare = ${r.ratioHttpRequestsToBareRequests}`);
   }
 
