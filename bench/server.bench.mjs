@@ -29,12 +29,15 @@ import { ensurePackages, scratchRequire } from './lib/scratch.mjs';
 // --smoke: one 1 s slice per measurement after 0.3 s of warm-up, a pool of 500 users.
 const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? (SMOKE ? 1 : 6));
 const WARMUP = SMOKE ? 0.3 : 1;
-const SLICES = SMOKE ? 1 : 3;
+// Full runs: 6 flow slices of 1 s, each between two bare slices of 1 s (7 bare slices).
+const SLICES = Number(process.env.BENCH_SERVER_SLICES ?? (SMOKE ? 1 : 6));
 const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 10);
 const USERS = Number(process.env.BENCH_SERVER_USERS ?? (SMOKE ? 500 : 10_000));
 
 function startChild(store, redis, pg) {
-  const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the server process only, e.g. "--cpu-prof".
+  const execArgv = [...process.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type) =>
     new Promise((resolve, reject) => {
       const onMessage = (msg) => {
@@ -49,6 +52,12 @@ function startChild(store, redis, pg) {
     pg: pg && { adminUrl: pg.adminUrl, version: pg.version, owned: pg.owned }, users: USERS });
   return {
     ready,
+    /** CPU µs the server process has used so far. */
+    async cpu() {
+      const answer = next('cpu');
+      child.send({ type: 'cpu' });
+      return (await answer).micros;
+    },
     async stop() {
       const stopped = next('stopped');
       child.send({ type: 'stop' });
@@ -89,6 +98,7 @@ async function sliceBare(autocannon, port, duration, acc) {
   acc.requests += r.requests.total;
   acc.seconds += r.duration;
   acc.errors += r.errors + r.timeouts;
+  return r.requests.total / r.duration;
 }
 
 /** One autocannon slice of verification round trips with codes from the pool; adds to `acc`. */
@@ -103,6 +113,7 @@ async function sliceFlow(autocannon, port, pool, duration, acc) {
     const u = i % pool.users;
     return { sub: `user-${u}`, client: clientOf(u), code: codeFor(pool.secrets.subarray(u * SECRET_BYTES, (u + 1) * SECRET_BYTES), pool.step - 1 + Math.min(round, 2)) };
   };
+  const verifiedBefore = acc.verified;
   const r = await autocannon({
     url: origin,
     connections: CONNECTIONS,
@@ -156,22 +167,49 @@ async function sliceFlow(autocannon, port, pool, duration, acc) {
   acc.requests += r.requests.total;
   acc.seconds += r.duration;
   acc.errors += r.errors + r.timeouts;
+  return (acc.verified - verifiedBefore) / r.duration;
 }
 
 /**
- * Bare route and verification flow in alternating slices (bare, flow, bare, flow, …), so a
- * change in the machine's load during the run falls on both.
+ * Bare route and verification flow in alternating slices (bare, flow, bare, …, flow, bare), so a
+ * change in the machine's load during the run falls on both. Each flow slice is compared with
+ * the mean of the bare slices just before and after it; the reported ratio is the median of
+ * these per-slice ratios, so one slice in which another process took the CPU (the bare route
+ * moves 2× between slices on a shared machine) does not decide the figure. The ratio of the
+ * totals is kept next to it.
  */
-async function measure(autocannon, port, pool) {
+async function measure(autocannon, port, pool, cpu) {
   await sliceBare(autocannon, port, WARMUP, { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 });
   await sliceFlow(autocannon, port, pool, WARMUP, { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} });
   const bare = { latencies: [], requests: 0, seconds: 0, errors: 0, failures: 0 };
   const flow = { latencies: [], httpLatencies: [], requests: 0, seconds: 0, errors: 0, verified: 0, failures: {} };
+  // Server CPU time per unit of work, summed over the slices: load elsewhere on the machine moves
+  // it far less than it moves requests per second.
+  const cpuUse = { bare: 0, flow: 0 };
+  const timed = async (kind, fn) => {
+    const before = await cpu();
+    const rate = await fn();
+    cpuUse[kind] += (await cpu()) - before;
+    return rate;
+  };
+  const bareRates = [await timed('bare', () => sliceBare(autocannon, port, DURATION / SLICES, bare))];
+  const sliceRatios = [];
   for (let i = 0; i < SLICES; i++) {
-    await sliceBare(autocannon, port, DURATION / SLICES, bare);
-    await sliceFlow(autocannon, port, pool, DURATION / SLICES, flow);
+    const verifiedPerSecond = await timed('flow', () => sliceFlow(autocannon, port, pool, DURATION / SLICES, flow));
+    bareRates.push(await timed('bare', () => sliceBare(autocannon, port, DURATION / SLICES, bare)));
+    sliceRatios.push(verifiedPerSecond / ((bareRates[i] + bareRates[i + 1]) / 2));
   }
+  const cpuPerBareRequestUs = cpuUse.bare / Math.max(1, bare.requests);
+  const cpuPerVerificationUs = cpuUse.flow / Math.max(1, flow.verified);
   return {
+    cpu: {
+      perBareRequestUs: round(cpuPerBareRequestUs, 1),
+      perVerificationUs: round(cpuPerVerificationUs, 1),
+      // How many bare requests one verification costs in server CPU (includes the HTTP stack).
+      bareRequestsPerVerification: round(cpuPerVerificationUs / cpuPerBareRequestUs, 2),
+    },
+    sliceRatios: sliceRatios.map((r) => round(r, 4)),
+    medianSliceRatio: round(quantile(sliceRatios, 0.5), 4),
     bare: {
       requestsPerSecond: round(bare.requests / bare.seconds),
       requests: bare.requests,
@@ -215,7 +253,7 @@ await main('server', async () => {
         const ready = await child.ready;
         console.log(`${target.store}: ${fmt(USERS)} users enrolled in ${(ready.enrollMs / 1000).toFixed(1)} s; server on 127.0.0.1:${ready.port}`);
         const pool = { secrets: Buffer.from(ready.secrets, 'base64'), users: USERS, step: stepOf(ready.t), next: 0, exhausted: 0 };
-        const { bare, flow } = await measure(autocannon, ready.port, pool);
+        const { bare, flow, sliceRatios, medianSliceRatio, cpu } = await measure(autocannon, ready.port, pool, child.cpu);
         console.log(`${target.store}: bare route ${fmt(bare.requestsPerSecond)} req/s; ${fmt(flow.roundTripsPerSecond)} verifications/s`);
         results.push({
           store: target.store,
@@ -226,7 +264,11 @@ await main('server', async () => {
           poolExhausted: pool.exhausted,
           bare,
           flow,
-          ratioRoundTripsToBareRequests: round(flow.roundTripsPerSecond / bare.requestsPerSecond, 4),
+          // The figure to compare: median over flow slices of (verifications/s ÷ neighbouring bare req/s).
+          ratioRoundTripsToBareRequests: medianSliceRatio,
+          ratioOfTotals: round(flow.roundTripsPerSecond / bare.requestsPerSecond, 4),
+          sliceRatios,
+          serverCpu: cpu,
           ratioHttpRequestsToBareRequests: round(flow.httpRequestsPerSecond / bare.requestsPerSecond, 4),
         });
         if (pool.exhausted > 0) console.log(`${target.store}: WARNING: ${pool.exhausted} round trips had no fresh code left (raise BENCH_SERVER_USERS)`);
@@ -257,13 +299,14 @@ await main('server', async () => {
   if (!redis.available) rows.push(['verify round trip, redis', 'skipped', '—', '—', '—', '—', '—']);
   if (!pg.available) rows.push(['verify round trip, postgres', 'skipped', '—', '—', '—', '—', '—']);
   printTable(
-    `Server over HTTP on 127.0.0.1 (autocannon, ${CONNECTIONS} connections, ${DURATION} s each in ${SLICES} alternating slices)`,
+    `Server over HTTP on 127.0.0.1 (autocannon, ${CONNECTIONS} connections, ${DURATION} s each in ${SLICES} alternating slices; ratio: median per slice)`,
     ['target', 'HTTP req/s', 'verifications/s', 'HTTP p50 / p99 ms', 'round trip p50 / p99 ms', 'verif. ÷ bare req', 'errors'],
     rows,
   );
   if (!redis.available) console.log(`redis: skipped: ${redis.reason}`);
   for (const r of results) {
-    console.log(`${r.store}: verifications/s ÷ bare req/s = ${r.ratioRoundTripsToBareRequests}; HTTP req/s ÷ bare = ${r.ratioHttpRequestsToBareRequests}`);
+    console.log(`${r.store}: server CPU ${r.serverCpu.perVerificationUs} µs per verification, ${r.serverCpu.perBareRequestUs} µs per bare request: one verification = ${r.serverCpu.bareRequestsPerVerification} bare requests`);
+    console.log(`${r.store}: verifications/s ÷ bare req/s = ${r.ratioRoundTripsToBareRequests} (median of ${r.sliceRatios.length} slices: ${r.sliceRatios.join(', ')}; ratio of totals ${r.ratioOfTotals}); HTTP req/s ÷ bare = ${r.ratioHttpRequestsToBareRequests}`);
   }
 
   writeResult('server', {

@@ -33,11 +33,15 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   app.notFound(() => errorResponse(new MfaError('not_found', 'No such endpoint.')));
 
   app.use('*', async (c, next) => {
+    // Everything is private unless it says otherwise: public documents (JWKS, discovery, OpenAPI)
+    // set their own caching, and every Response built outside `c.json`/`c.body` (errors.ts, the
+    // guard, discovery.ts) sets its own. Set before the handler runs, not read back from `c.res`
+    // after: reading a finished response's headers makes @hono/node-server build a second,
+    // full web Response (docs/performance.md).
+    c.header('cache-control', 'no-store');
     await next();
     // A store that groups writes commits them before the answer leaves (stores/store.ts `flush`).
     await ctx.store.flush?.();
-    // Public documents (JWKS, discovery, OpenAPI) set their own caching; everything else is private.
-    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
 
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */

@@ -28,8 +28,9 @@ function cacheable(c: Context, body: unknown, maxAge: number): Response {
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   const headers = { etag, 'cache-control': `public, max-age=${maxAge}`, 'content-type': 'application/json' };
   const match = c.req.header('if-none-match');
-  if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return new Response(null, { status: 304, headers });
-  return new Response(text, { status: 200, headers });
+  // Through `c.body`, so these headers replace the app's `no-store` default (http/app.ts).
+  if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
+  return c.body(text, 200, headers);
 }
 
 /** `amr` values this configuration can put into a token. */

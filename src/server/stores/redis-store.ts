@@ -107,11 +107,13 @@ export class RedisStore implements MfaStore {
   }
 
   async listFactors(sub: string): Promise<StoredFactor[]> {
-    const ids = await this.#client.zRange(`${this.#u(sub)}:fidx`, 0, -1);
-    if (ids.length === 0) return [];
-    const multi = this.#client.multi();
-    for (const id of ids) multi.hGetAll(this.#factor(sub, id));
-    const rows = (await multi.exec()) as unknown as Record<string, string>[];
+    // One script: the index and every hash it names (redis-scripts.ts LIST_FACTORS).
+    const flat = (await this.#run('LIST_FACTORS', [`${this.#u(sub)}:fidx`], [this.#factor(sub, '')])) as string[][];
+    const rows = flat.map((pairs) => {
+      const h: Record<string, string> = {};
+      for (let i = 0; i + 1 < pairs.length; i += 2) h[pairs[i]!] = pairs[i + 1]!;
+      return h;
+    });
     return rows.filter((h) => h && h.id).sort((a, b) => Number(a.createdAt) - Number(b.createdAt) || Number(a.seq) - Number(b.seq)).map(toFactor);
   }
 
