@@ -25,6 +25,8 @@ import type {
 
 /** Expired rows of ephemeral tables are swept at most this often per instance, off the hot path. */
 const SWEEP_EVERY_MS = 60_000;
+/** Rows one sweep statement deletes at most. */
+const SWEEP_BATCH = 1_000;
 /** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
 const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
 
@@ -33,6 +35,7 @@ export class PostgresStore implements MfaStore {
   readonly #owned: boolean;
   #lastSweep = 0;
   #sweeping: Promise<void> | undefined;
+  #closing = false;
 
   private constructor(pool: pg.Pool, owned: boolean) {
     this.#pool = pool;
@@ -73,15 +76,23 @@ export class PostgresStore implements MfaStore {
     return transaction(this.#pool, fn);
   }
 
-  /** Deletes expired ephemeral rows at most once a minute (of the callers' clock), without waiting. */
+  /**
+   * Deletes expired ephemeral rows at most once a minute (of the callers' clock), without waiting:
+   * in batches of SWEEP_BATCH rows found through each table's expiry index, each batch its own
+   * short statement, so a backlog (a burst of sign-ins a window ago) never becomes one long
+   * DELETE holding locks and a connection while requests wait.
+   */
   #maybeSweep(now: number): void {
     if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#sweeping) return;
     this.#lastSweep = now;
     this.#sweeping = (async () => {
-      for (const table of ['used_tokens', 'session_revocations', 'freshness']) {
-        await this.#q(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
+      for (const [table, column] of [['used_tokens', 'expires_at'], ['session_revocations', 'expires_at'], ['freshness', 'expires_at'], ['rate_limits', 'reset_at']]) {
+        for (;;) {
+          const { rowCount } = await this.#q(`DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM ${table} WHERE ${column} <= $1 LIMIT ${SWEEP_BATCH}))`, [now]);
+          if ((rowCount ?? 0) < SWEEP_BATCH || this.#closing) break;
+        }
       }
-      await this.#q('DELETE FROM rate_limits WHERE reset_at <= $1', [now]);
     })().catch(() => {}).finally(() => { this.#sweeping = undefined; });
   }
 
@@ -329,6 +340,7 @@ export class PostgresStore implements MfaStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#sweeping;
     if (this.#owned && !this.#pool.ended) await this.#pool.end();
   }

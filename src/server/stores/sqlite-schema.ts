@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 export const SCHEMA = `
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS session_revocations (
   sub TEXT NOT NULL, session TEXT NOT NULL, revoked_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (sub, session)
 );
+CREATE INDEX IF NOT EXISTS session_revocations_expires ON session_revocations (expires_at);
 CREATE TABLE IF NOT EXISTS recovery_codes (
   sub TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER,
   PRIMARY KEY (sub, hash)
@@ -89,6 +90,8 @@ export function migrate(db: Database.Database): void {
       db.exec(`ALTER TABLE challenges ADD COLUMN details TEXT;
         ALTER TABLE challenges ADD COLUMN binding TEXT`);
     }
+    // Version 5 databases sweep session revocations without an index: the CREATE INDEX IF NOT
+    // EXISTS in SCHEMA adds it (version 6), as it added the other expiry indexes before.
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

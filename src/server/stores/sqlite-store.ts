@@ -291,7 +291,7 @@ export class SqliteStore implements MfaStore {
 
   async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
     this.q.purgeTokens.run(now);
-    return this.q.useToken.run(jti, expiresAt).changes === 1;
+    return this.q.useToken.run(jti, expiresAt, now).changes === 1;
   }
 
   async isTokenUsed(jti: string, now: number): Promise<boolean> {
