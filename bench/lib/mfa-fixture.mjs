@@ -42,6 +42,20 @@ export async function openStore(kind, { redis, pg, db = 0 } = {}) {
       kind,
       label: `PostgreSQL ${pg.version} (PostgresStore${kind === 'postgres' ? '' : ` + Redis ${redis.version} for ephemeral data, SplitStore`}; ${pg.owned ? 'cluster started by the benchmark' : 'PG_URL'})`,
       store,
+      /**
+       * Waits (at most `maxMs`) until no autovacuum worker runs on this database: after a bulk
+       * seed Postgres vacuums and analyzes the new tables once, a one-off a store that grew over
+       * months does not see while it serves.
+       */
+      async settle(maxMs = 120_000) {
+        const until = Date.now() + maxMs;
+        let quiet = 0;
+        while (Date.now() < until && quiet < 3) {
+          const [{ n }] = await pgQuery(database.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()");
+          quiet = n === 0 ? quiet + 1 : 0;
+          await new Promise((r) => setTimeout(r, 1_000));
+        }
+      },
       /** The database's size on disk (+ Redis `used_memory` for the split store). */
       sizeBytes: async () => (await pgBytes()) + (kind === 'postgres' ? 0 : await redisUsedMemory(redis.url)),
       async close() {

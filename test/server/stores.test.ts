@@ -103,12 +103,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 5', async () => {
+  it('runs in WAL mode with schema version 6', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 5);
+      assert.equal(raw.pragma('user_version', { simple: true }), 6);
     } finally {
       raw.close();
     }
@@ -116,7 +116,7 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 6');
+    raw.pragma('user_version = 7');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
   });
@@ -174,6 +174,27 @@ describe('SqliteStore (file-specific)', () => {
     const bound = { id: 'new', sub: 'alice', resource: 'r', action: 'a', factorId: '', stepGuid: 'g', createdAt: 1, expiresAt: 9999999999999, details: { amount: '$1' }, binding: 'b'.repeat(43) };
     await store.insertChallenge(bound);
     assert.deepEqual(await store.getChallenge('new'), bound);
+  });
+
+  it('upgrades a version 5 database: every sweep finds its rows through an index, none scans its table', async () => {
+    const raw = new Database(file);
+    raw.exec(`CREATE TABLE session_revocations (sub TEXT NOT NULL, session TEXT NOT NULL, revoked_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, PRIMARY KEY (sub, session))`);
+    raw.prepare("INSERT INTO session_revocations VALUES ('alice', 's1', 5, 9999999999999)").run();
+    raw.pragma('user_version = 5');
+    raw.close();
+    const store = openStore();
+    assert.equal(await store.sessionRevokedAt('alice', 's1', 10), 5);
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    try {
+      for (const [table, column] of [['session_revocations', 'expires_at'], ['rate_limits', 'reset_at'], ['used_tokens', 'expires_at'], ['challenges', 'expires_at']]) {
+        const plan = check.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${table} WHERE ${column} <= ? LIMIT 100`).all(1) as { detail: string }[];
+        assert.match(plan.map((r) => r.detail).join('; '), /USING (COVERING )?INDEX/, `${table}: ${JSON.stringify(plan)}`);
+      }
+    } finally {
+      check.close();
+    }
   });
 
   it('enforces the atomic rules across two instances sharing one file', async () => {

@@ -8,57 +8,34 @@
  *    row only while it runs (postgres-schema.ts, mirroring failure-math.ts);
  *  - the first signing key is chosen under a transaction-scoped advisory lock.
  *
- * Fail closed: connecting gives up after `connectTimeoutMs` and every query after
- * `queryTimeoutMs`, so an outage makes calls throw promptly (→ 503) instead of hanging; the pool
- * opens new connections by itself once Postgres is back. No session state is used (no SET, no
+ * Fail closed (postgres-pool.ts): an outage makes calls throw promptly (→ 503) instead of
+ * hanging, and service resumes by itself once Postgres is back. No session state is used (no SET, no
  * named prepared statements, only transaction-scoped advisory locks), so PgBouncer in
  * transaction mode works (docs/operating.md "Postgres").
  */
 import type pg from 'pg';
-import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
-import { challengeColumns, keyParams, toAuditEvent, typesOf, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+import { createPool, query, transaction, type PostgresStoreOptions, type Q } from './postgres-pool.js';
+import { challengeColumns, keyParams, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
+export type { PostgresStoreOptions } from './postgres-pool.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
 
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:5432/db` (default: `PG_URL`, then libpq's PG* variables). */
-  connectionString?: string;
-  /** An already configured pool (then the other connection options are ignored; the store does not own it). */
-  pool?: pg.Pool;
-  /** Connections per instance (default 10). */
-  max?: number;
-  /** Give up opening a connection after this many ms (default 2000). */
-  connectTimeoutMs?: number;
-  /**
-   * Give up waiting for a free pooled connection after this many ms (default 10000): under a
-   * burst requests queue for the pool; this only bounds the queue, a dead server fails at once.
-   */
-  acquireTimeoutMs?: number;
-  /** Give up on a query after this many ms, client side (default 5000). */
-  queryTimeoutMs?: number;
-  /**
-   * Also ask the server to cancel statements after `queryTimeoutMs` (a `statement_timeout`
-   * startup parameter; default true). PgBouncer refuses unknown startup parameters: set false
-   * there (or list it in `ignore_startup_parameters`).
-   */
-  statementTimeout?: boolean;
-}
-
 /** Expired rows of ephemeral tables are swept at most this often per instance, off the hot path. */
 const SWEEP_EVERY_MS = 60_000;
+/** Rows one sweep statement deletes at most. */
+const SWEEP_BATCH = 1_000;
 /** As failure-math.ts reads the policy: a limit of 0 or less locks on the first failure. */
 const maxFailures = (policy: FailurePolicy) => Math.max(1, Math.floor(policy.maxFailures));
-
-type Q = Pick<pg.PoolClient, 'query'>;
 
 export class PostgresStore implements MfaStore {
   readonly #pool: pg.Pool;
   readonly #owned: boolean;
   #lastSweep = 0;
   #sweeping: Promise<void> | undefined;
+  #closing = false;
 
   private constructor(pool: pg.Pool, owned: boolean) {
     this.#pool = pool;
@@ -67,25 +44,7 @@ export class PostgresStore implements MfaStore {
 
   /** Connects and applies the schema migrations (postgres-schema.ts) before resolving. */
   static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const timeout = options.queryTimeoutMs ?? 5_000;
-    const connectMs = options.connectTimeoutMs ?? 2_000;
-    const driver = requirePeer<typeof pg>('pg', 'PostgresStore'); // loaded on first use: docs/packaging.md
-    // pg-pool uses one setting both to open a connection and to wait in its queue: the client
-    // gets the short connect timeout, the pool the longer queue bound.
-    class Client extends driver.Client {
-      constructor(config?: pg.ClientConfig) {
-        super({ ...config, connectionTimeoutMillis: connectMs });
-      }
-    }
-    const pool = options.pool ?? new driver.Pool({
-      connectionString: options.connectionString ?? process.env.PG_URL,
-      max: options.max ?? 10,
-      Client,
-      connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
-      query_timeout: timeout,
-      ...(options.statementTimeout !== false && { statement_timeout: timeout }),
-      types: typesOf(driver),
-    });
+    const pool = options.pool ?? createPool(options);
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const store = new PostgresStore(pool, !options.pool);
@@ -106,44 +65,34 @@ export class PostgresStore implements MfaStore {
   }
 
   #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    // Postgres text cannot hold U+0000, so no stored key contains it: a lookup or compare-and-set
-    // keyed by such a string (an id from a URL) finds nothing, as on every other store, instead of
-    // failing as an outage would.
-    if (/^\s*(SELECT|UPDATE|DELETE) /.test(sql) && !sql.includes('mfa_') && params.some((p) => typeof p === 'string' && p.includes('\u0000'))) {
-      return Promise.resolve({ rows: [], rowCount: 0 } as unknown as pg.QueryResult<Row>);
-    }
-    return this.#pool.query(sql, params);
+    return query(this.#pool, sql, params);
   }
 
   async #changed(sql: string, params: unknown[]): Promise<boolean> {
     return (await this.#q(sql, params)).rowCount === 1;
   }
 
-  /** One transaction on one connection; a failed one is rolled back and its connection discarded. */
-  async #tx<T>(fn: (c: Q) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release(err instanceof Error ? err : new Error(String(err)));
-      throw err;
-    }
+  #tx<T>(fn: (c: Q) => Promise<T>): Promise<T> {
+    return transaction(this.#pool, fn);
   }
 
-  /** Deletes expired ephemeral rows at most once a minute (of the callers' clock), without waiting. */
+  /**
+   * Deletes expired ephemeral rows at most once a minute (of the callers' clock), without waiting:
+   * in batches of SWEEP_BATCH rows found through each table's expiry index, each batch its own
+   * short statement, so a backlog (a burst of sign-ins a window ago) never becomes one long
+   * DELETE holding locks and a connection while requests wait.
+   */
   #maybeSweep(now: number): void {
     if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#sweeping) return;
     this.#lastSweep = now;
     this.#sweeping = (async () => {
-      for (const table of ['used_tokens', 'session_revocations', 'freshness']) {
-        await this.#q(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
+      for (const [table, column] of [['used_tokens', 'expires_at'], ['session_revocations', 'expires_at'], ['freshness', 'expires_at'], ['rate_limits', 'reset_at']]) {
+        for (;;) {
+          const { rowCount } = await this.#q(`DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM ${table} WHERE ${column} <= $1 LIMIT ${SWEEP_BATCH}))`, [now]);
+          if ((rowCount ?? 0) < SWEEP_BATCH || this.#closing) break;
+        }
       }
-      await this.#q('DELETE FROM rate_limits WHERE reset_at <= $1', [now]);
     })().catch(() => {}).finally(() => { this.#sweeping = undefined; });
   }
 
@@ -391,6 +340,7 @@ export class PostgresStore implements MfaStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#sweeping;
     if (this.#owned && !this.#pool.ended) await this.#pool.end();
   }

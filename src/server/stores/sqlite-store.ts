@@ -4,97 +4,9 @@ import { nextFailureState, reserveAttempt, settleAttemptState, type AttemptOutco
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor, TotpAlgorithm,
 } from './store.js';
-import {
-  SCHEMA, SCHEMA_VERSION, challengeColumns, toAttempt, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey,
-  type AuditRow, type ChallengeRow, type FactorRow, type FailureRow, type FreshnessRow, type SigningKeyRow,
-} from './sqlite-rows.js';
-
-function prepareAll(db: Database.Database) {
-  const statements = {
-    insertFactor: db.prepare(`INSERT INTO factors (sub, id, type, label, secret_enc, algorithm, digits, period,
-      confirmed, created_at, last_used_at, last_step) VALUES (@sub, @id, @type, @label, @secret_enc, @algorithm,
-      @digits, @period, @confirmed, @created_at, @last_used_at, @last_step)`),
-    getFactor: db.prepare<[string, string], FactorRow>('SELECT * FROM factors WHERE sub = ? AND id = ?'),
-    listFactors: db.prepare<[string], FactorRow>('SELECT * FROM factors WHERE sub = ? ORDER BY created_at, rowid'),
-    confirmFactor: db.prepare<[string, string]>('UPDATE factors SET confirmed = 1 WHERE sub = ? AND id = ? AND confirmed = 0'),
-    renameFactor: db.prepare<[string, string, string]>('UPDATE factors SET label = ? WHERE sub = ? AND id = ?'),
-    touchFactor: db.prepare<[number, string, string]>('UPDATE factors SET last_used_at = ? WHERE sub = ? AND id = ?'),
-    deleteFactor: db.prepare<[string, string]>('DELETE FROM factors WHERE sub = ? AND id = ?'),
-    deletePending: db.prepare<[string, number]>('DELETE FROM factors WHERE sub = ? AND confirmed = 0 AND created_at < ?'),
-    // One compare-and-set: of several instances racing on the same step, exactly one changes the row.
-    advanceLastStep: db.prepare<[number, number, string, string, number]>(
-      'UPDATE factors SET last_step = ?, last_used_at = ? WHERE sub = ? AND id = ? AND last_step < ?'),
-    getFailure: db.prepare<[string, string], FailureRow>(
-      'SELECT failures, locked_until, lock_count, pending, pending_until FROM failures WHERE sub = ? AND key = ?'),
-    putFailure: db.prepare<[string, string, number, number, number]>(
-      `INSERT INTO failures (sub, key, failures, locked_until, lock_count) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (sub, key) DO UPDATE SET failures = excluded.failures,
-         locked_until = excluded.locked_until, lock_count = excluded.lock_count`),
-    putAttempt: db.prepare<[string, string, number, number, number, number, number]>(
-      `INSERT INTO failures (sub, key, failures, locked_until, lock_count, pending, pending_until) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sub, key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until,
-         lock_count = excluded.lock_count, pending = excluded.pending, pending_until = excluded.pending_until`),
-    revokeSession: db.prepare<[string, string, number, number]>(
-      `INSERT INTO session_revocations (sub, session, revoked_at, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (sub, session) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at),
-         expires_at = MAX(expires_at, excluded.expires_at)`),
-    sessionRevokedAt: db.prepare<[string, string, number], { revoked_at: number }>(
-      'SELECT revoked_at FROM session_revocations WHERE sub = ? AND session = ? AND expires_at > ?'),
-    purgeRevocations: db.prepare<[number]>('DELETE FROM session_revocations WHERE expires_at <= ?'),
-    resetFailures: db.prepare<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
-    // substr, not LIKE: a prefix is literal text (no % or _ wildcards).
-    resetFailuresByPrefix: db.prepare<[string, string, string]>('DELETE FROM failures WHERE sub = ? AND substr(key, 1, length(?)) = ?'),
-    deleteCodes: db.prepare<[string]>('DELETE FROM recovery_codes WHERE sub = ?'),
-    // OR IGNORE: a duplicate hash in the new set is one code, not an error.
-    insertCode: db.prepare<[string, string]>('INSERT OR IGNORE INTO recovery_codes (sub, hash, used_at) VALUES (?, ?, NULL)'),
-    consumeCode: db.prepare<[number, string, string]>(
-      'UPDATE recovery_codes SET used_at = ? WHERE sub = ? AND hash = ? AND used_at IS NULL'),
-    countCodes: db.prepare<[string], { n: number }>(
-      'SELECT COUNT(*) AS n FROM recovery_codes WHERE sub = ? AND used_at IS NULL'),
-    insertChallenge: db.prepare(`INSERT INTO challenges (id, sub, resource, action, factor_id, step_guid, reason,
-      created_at, expires_at, state, details, binding) VALUES (@id, @sub, @resource, @action, @factor_id, @step_guid, @reason,
-      @created_at, @expires_at, @state, @details, @binding)`),
-    // Compare-and-set on the verifier's state: of two racing updates exactly one changes the row.
-    updateChallenge: db.prepare(`UPDATE challenges SET factor_id = @factor_id, step_guid = @step_guid, state = @state
-      WHERE id = @id AND state IS @expected`),
-    getChallenge: db.prepare<[string], ChallengeRow>('SELECT * FROM challenges WHERE id = ?'),
-    deleteChallenge: db.prepare<[string]>('DELETE FROM challenges WHERE id = ?'),
-    // Expired at expiresAt itself, matching a TTL-based backend.
-    deleteExpired: db.prepare<[number]>('DELETE FROM challenges WHERE expires_at <= ?'),
-    // Inserts only into an empty table, so a losing candidate never lands next to the winner.
-    insertFirstKey: db.prepare<[string, string, string, string, number]>(
-      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at)
-       SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)`),
-    firstKey: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid LIMIT 1'),
-    putFreshness: db.prepare(`INSERT OR REPLACE INTO freshness (sub, session, resource, action, auth_time, acr, amr,
-      expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    listFreshness: db.prepare<[string, string, number], FreshnessRow>(
-      'SELECT * FROM freshness WHERE sub = ? AND session = ? AND expires_at > ? ORDER BY rowid'),
-    purgeFreshness: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ? AND expires_at <= ?'),
-    clearFreshnessSession: db.prepare('DELETE FROM freshness WHERE sub = ? AND session = ?'),
-    clearFreshnessUser: db.prepare('DELETE FROM freshness WHERE sub = ?'),
-    hit: db.prepare<[string, number], { count: number }>(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?, ?, 1)
-      ON CONFLICT (key, reset_at) DO UPDATE SET count = count + 1 RETURNING count`),
-    purgeHits: db.prepare('DELETE FROM rate_limits WHERE reset_at <= ?'),
-    useToken: db.prepare('INSERT OR IGNORE INTO used_tokens (jti, expires_at) VALUES (?, ?)'),
-    purgeTokens: db.prepare('DELETE FROM used_tokens WHERE expires_at <= ?'),
-    tokenUsed: db.prepare<[string, number], { n: number }>('SELECT 1 AS n FROM used_tokens WHERE jti = ? AND expires_at > ?'),
-    listKeys: db.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
-    insertKey: db.prepare<[string, string, string, string, number, number | null, number | null]>(
-      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at, activate_at, retire_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-    // Keeps the earlier retirement: a later rotation never extends a key's life.
-    retireKey: db.prepare<[number, number, string]>(
-      'UPDATE signing_keys SET retire_at = CASE WHEN retire_at IS NULL OR retire_at > ? THEN ? ELSE retire_at END WHERE kid = ?'),
-    insertAudit: db.prepare(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity,
-      status, metadata, ip) VALUES (@id, @at, @type, @sub, @resource, @action, @factor, @severity, @status,
-      @metadata, @ip)`),
-    listAudit: db.prepare<[string, number], AuditRow>(
-      'SELECT * FROM audit_events WHERE sub = ? ORDER BY at DESC, rowid DESC LIMIT ?'),
-  };
-  return statements;
-}
-
-type Statements = ReturnType<typeof prepareAll>;
+import { challengeColumns, toAttempt, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey } from './sqlite-rows.js';
+import { migrate } from './sqlite-schema.js';
+import { prepareAll, type Statements } from './sqlite-statements.js';
 
 /**
  * Stores of this process with a write group open. Before one opens its group it commits the
@@ -102,25 +14,6 @@ type Statements = ReturnType<typeof prepareAll>;
  * each other's lock with the only thread that could release it.
  */
 const openGroups = new Set<SqliteStore>();
-
-/**
- * Every writing statement first joins the open write group (`begin`); reading ones first commit
- * the groups other stores of this process hold (`see`), and read inside their own group when one
- * is open, so a store reads its own writes and every store in the process reads the others'.
- */
-function grouped(q: Statements, begin: () => void, see: () => void): Statements {
-  const out: Record<string, unknown> = {};
-  for (const [name, st] of Object.entries(q)) {
-    const s = st as Database.Statement<unknown[], unknown>;
-    const before = st.reader ? see : begin;
-    out[name] = {
-      run: (...a: unknown[]) => { before(); return s.run(...a); },
-      get: (...a: unknown[]) => { before(); return s.get(...a); },
-      all: (...a: unknown[]) => { before(); return s.all(...a); },
-    };
-  }
-  return out as Statements;
-}
 
 /**
  * Durable store for a single host; WAL lets several processes on that host share the file.
@@ -150,8 +43,8 @@ export class SqliteStore implements MfaStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
-      this.migrate();
-      this.q = grouped(prepareAll(this.db), () => this.begin(), () => this.seeOthers());
+      migrate(this.db);
+      this.q = prepareAll(this.db, () => this.begin(), () => this.seeOthers());
       const ctl = (sql: string) => this.db.prepare(sql);
       this.control = { begin: ctl('BEGIN IMMEDIATE'), commit: ctl('COMMIT'), rollback: ctl('ROLLBACK') };
     } catch (err) {
@@ -398,7 +291,7 @@ export class SqliteStore implements MfaStore {
 
   async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
     this.q.purgeTokens.run(now);
-    return this.q.useToken.run(jti, expiresAt).changes === 1;
+    return this.q.useToken.run(jti, expiresAt, now).changes === 1;
   }
 
   async isTokenUsed(jti: string, now: number): Promise<boolean> {
@@ -431,35 +324,5 @@ export class SqliteStore implements MfaStore {
     if (!this.db.open) return;
     this.commit();
     this.db.close();
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    // Refuse rather than guess: an older binary must not write into a newer schema.
-    if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than supported (${SCHEMA_VERSION})`);
-    this.db.transaction(() => {
-      this.db.exec(SCHEMA);
-      // Version 1 databases (TOTP only) lack the challenge state column.
-      const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(challenges)').all();
-      if (!columns.some((c) => c.name === 'state')) this.db.exec('ALTER TABLE challenges ADD COLUMN state TEXT');
-      // Version 2 databases count no answers in flight (reserve-then-verify came with version 3).
-      const failureColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(failures)').all();
-      if (!failureColumns.some((c) => c.name === 'pending')) {
-        this.db.exec(`ALTER TABLE failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE failures ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0`);
-      }
-      // Version 3 databases have one signing key and no rotation schedule.
-      const keyColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(signing_keys)').all();
-      if (!keyColumns.some((c) => c.name === 'activate_at')) {
-        this.db.exec(`ALTER TABLE signing_keys ADD COLUMN activate_at INTEGER;
-          ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER`);
-      }
-      // Version 4 databases keep no bound transaction with a challenge.
-      if (!columns.some((c) => c.name === 'details')) {
-        this.db.exec(`ALTER TABLE challenges ADD COLUMN details TEXT;
-          ALTER TABLE challenges ADD COLUMN binding TEXT`);
-      }
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
   }
 }
