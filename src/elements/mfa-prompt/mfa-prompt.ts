@@ -66,7 +66,6 @@ import { wellFormedCode } from './code-shape.js';
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
 export class MfaPrompt extends MfaModalElement implements PromptView {
-
   /** Lit's reactive properties, declared statically rather than by decorators: no decorator helpers on the prompt path (docs/packaging.md). */
   static override properties: PropertyDeclarations = {
     resource: { reflect: true },
@@ -128,9 +127,9 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
   phase: PromptPhase = 'loading';
   /** @internal */
   challenge?: ChallengedResponse;
-  /** @internal */
+  /** @internal The live region's text; `statusUrgent`: said assertively (role=alert). */
   status = '';
-  /** @internal Said assertively (role=alert). */
+  /** @internal */
   statusUrgent = false;
   /** @internal Progress rather than an error ("Checking…"): shown muted. */
   statusInfo = false;
@@ -243,11 +242,15 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     if (keep && this.submitted) void this.verify();
   }
 
-  /** After this render: the dialog shows (once, content in place: one layout), focus to the code input or `sel`. */
+  /** After this render: the dialog shows (once, content in place: one layout), focus to the code input or `sel` (an
+   * `autofocus` while showModal() runs, so the dialog's own focusing lands there, not on the close button first). */
   private showStep(sel?: string | false): void {
     void this.updateComplete.then(() => {
+      const input = this.codeInput.input;
+      input.autofocus = !sel;
       this.present();
-      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : this.codeInput.input)?.focus();
+      input.autofocus = false;
+      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : input)?.focus();
     });
   }
 
@@ -341,7 +344,6 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     this.phase = phase;
     this.retry = retry;
   }
-
   /** @internal */
   report(reason: IdpErrorReason | undefined): void {
     this.pendingFailure = reason;
