@@ -16,6 +16,8 @@ export const minifyCssTemplates = (source) => source.replace(/\bcss\s*`([^`]*)`/
   .replace(/\s*\/\s*/g, '/')
   .replace(/\s+!important/g, '!important')
   .replace(/;}/g, '}')
+  // `0.5rem` → `.5rem`: a leading zero CSS never needs (not after a letter, digit, dot, `#` or `-`).
+  .replace(/(^|[^\w.#-])0\.(\d)/g, '$1.$2')
   .trim() + '`');
 
 const minifyLitCss = {

@@ -1,4 +1,4 @@
-import { html, nothing, type PropertyDeclarations } from 'lit';
+import { html, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { MfaError } from '../../core/errors.js';
 import type { ChallengedResponse, ChallengeResponse, FactorType, IdpAuthResponse, IdpErrorReason } from '../../core/types.js';
@@ -9,8 +9,10 @@ import { loadSteps } from '../shared/lazy.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { promptStyles } from './mfa-prompt.styles.js';
-import type { PromptHost, PromptPhase } from './prompt-host.js';
+import type { PromptPhase } from './prompt-host.js';
+import { renderBody, renderFooter, type PromptView } from './prompt-view.js';
 import { latest } from './latest-request.js';
+import { wellFormedCode } from './code-shape.js';
 
 /**
  * @summary The step-up modal: starts a challenge, asks for what the server asks (an app code, a texted
@@ -63,8 +65,7 @@ import { latest } from './latest-request.js';
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
  * @cssprop --mfa-backdrop - Backdrop behind the modal (default rgb(0 0 0 / 0.45)).
  */
-export class MfaPrompt extends MfaModalElement implements PromptHost {
-
+export class MfaPrompt extends MfaModalElement implements PromptView {
   /** Lit's reactive properties, declared statically rather than by decorators: no decorator helpers on the prompt path (docs/packaging.md). */
   static override properties: PropertyDeclarations = {
     resource: { reflect: true },
@@ -118,29 +119,32 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   details?: Record<string, string>;
   /** The bound route's `binding` for `details` (a property only); the server refuses a mismatch. */
   binding?: string;
-  /** prompt-details.ts, loaded when there is a title or a transaction to show. */
-  private d?: typeof import('./prompt-details.js');
+  /** @internal prompt-details.ts, loaded when there is a title or a transaction to show. */
+  d?: typeof import('./prompt-details.js');
   private detailsReady?: Promise<unknown>;
 
   /** @internal */
   phase: PromptPhase = 'loading';
   /** @internal */
   challenge?: ChallengedResponse;
-  private status = '';
-  private statusUrgent = false;
-  /** Progress rather than an error ("Checking…"): shown muted. */
-  private statusInfo = false;
-  /** Action offered with a blocking error (retry a failed start, start over after expiry). */
-  private retry: (() => void) | null = null;
-  /** The lazily loaded step renderers (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
-  private steps?: typeof import('./prompt-steps.js');
+  /** @internal The live region's text; `statusUrgent`: said assertively (role=alert). */
+  status = '';
+  /** @internal */
+  statusUrgent = false;
+  /** @internal Progress rather than an error ("Checking…"): shown muted. */
+  statusInfo = false;
+  /** @internal Action offered with a blocking error (retry a failed start, start over after expiry). */
+  retry: (() => void) | null = null;
+  /** @internal The lazily loaded step renderers (sent codes, questions, choices, passkeys, the method list): prompt-steps.ts. */
+  steps?: typeof import('./prompt-steps.js');
 
   constructor() {
     super();
     this.codeInput.onSubmit = () => void this.verify();
   }
 
-  private get usingRecovery(): boolean {
+  /** @internal */
+  get usingRecovery(): boolean {
     return this.challenge?.factor.type === 'recovery';
   }
 
@@ -149,13 +153,20 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     return { resource: this.resource, action: this.action, ...(this.pendingFailure === 'locked' && this.retryAt !== undefined && { retryAt: this.retryAt }) };
   }
 
-  protected override begin(): void {
+  /** Opening starts the challenge before the first render: the request leaves at once, and an early
+   * code step (start()) is what that first render shows: the dialog opens with one render, one layout. */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (!changed.has('open') || !this.open || changed.get('open')) return;
     this.retryAt = undefined;
     this.detailsReady = this.details || this.heading ? import('./prompt-details.js').then((m) => (this.d = m)) : undefined;
+    void this.start(this.factor);
+  }
+
+  protected override begin(): void {
     // Shown only once there is something to show: a still-fresh step-up resolves without a
     // flash; a slow server still gets a visible "Loading…" after a moment.
     setTimeout(() => this.present(), 400);
-    void this.start(this.factor);
   }
 
   /** Enter or Verify before the challenge id arrived: verify as soon as it is here. */
@@ -219,10 +230,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     // codes), and the answer asks for that very code: keep it.
     const keep = this.phase == 'code' && answer.factor.type == 'totp';
     this.challenge = answer;
-    this.codeInput.configure({
-      mode: step.inputMode || 'numeric',
-      length: step.length,
-    });
+    this.codeInput.configure({ mode: step.inputMode || 'numeric', length: step.length });
     if (!keep) this.codeInput.clear();
     this.codeInput.setInvalid(false);
     this.codeInput.disabled = false;
@@ -234,14 +242,15 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     if (keep && this.submitted) void this.verify();
   }
 
-  /**
-   * After this render: the dialog shows (once, with its content in place, so one layout) and
-   * focus goes to the code input, or to the first control matching `sel`.
-   */
+  /** After this render: the dialog shows (once, content in place: one layout), focus to the code input or `sel` (an
+   * `autofocus` while showModal() runs, so the dialog's own focusing lands there, not on the close button first). */
   private showStep(sel?: string | false): void {
     void this.updateComplete.then(() => {
+      const input = this.codeInput.input;
+      input.autofocus = !sel;
       this.present();
-      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : this.codeInput.input)?.focus();
+      input.autofocus = false;
+      (sel ? this.renderRoot.querySelector<HTMLElement>(sel) : input)?.focus();
     });
   }
 
@@ -269,11 +278,7 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     // An empty code field ('') goes on to the shape check below, which says what is missing.
     const value = code ? this.codeInput.value : given ?? this.steps?.answerOf(this);
     if (value === undefined) return;
-    // Check the shape here too, so an obvious typo costs no round trip (and never an attempt).
-    const wellFormed = !code || (this.usingRecovery
-      ? /^[a-z2-7]{16}$/i.test(value.replace(/-/g, ''))
-      : new RegExp(`^[0-9]{${step?.length ?? 6}}$`).test(value));
-    if (!wellFormed) return this.retype(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits: this.digits }).text);
+    if (code && !wellFormedCode(value, this.usingRecovery, step?.length)) return this.retype(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits: this.digits }).text);
     this.setStatus(s.verifying, false, true);
     // Sent once the challenge id arrives (handleAnswer); typing stays possible until then.
     if (!step) return void (this.submitted = true);
@@ -323,12 +328,14 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
    * Escape (or ×) in the "use another method" list goes back to the code entry, as Back does;
    * only the footer's Close ends the step-up there.
    */
-  protected override requestClose(): void {
+  /** @internal */
+  override requestClose(): void {
     if (this.steps?.listing(this) && this.retry) return this.retry();
     super.requestClose();
   }
 
-  private closeAll(): void {
+  /** @internal */
+  closeAll(): void {
     super.requestClose();
   }
 
@@ -337,7 +344,6 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
     this.phase = phase;
     this.retry = retry;
   }
-
   /** @internal */
   report(reason: IdpErrorReason | undefined): void {
     this.pendingFailure = reason;
@@ -365,7 +371,8 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   }
 
   /** "Use another method": the list of the user's other factors (prompt-steps.ts). */
-  private switchFactor(): void {
+  /** @internal */
+  switchFactor(): void {
     void this.withSteps().then((m) => m.showMethods(this));
   }
 
@@ -378,51 +385,11 @@ export class MfaPrompt extends MfaModalElement implements PromptHost {
   }
 
   protected override renderBody() {
-    const s = this.strings;
-    if (this.phase === 'enroll') return this.steps!.renderEnroll(this);
-    const c = this.challenge;
-    const canSwitch = c && c.factors.length > 1 && this.phase !== 'loading';
-    return html`
-      ${this.message ? html`<p class="message" part="message">${this.message}</p>` : nothing}
-      ${this.d?.renderDetails(html, s, this.details)}
-      <p id="intro" class="muted">
-        ${this.phase === 'loading' ? s.loading : this.steps?.introOf(this) ?? (this.phase === 'blocked' ? '' : this.usingRecovery ? s.recoveryIntro : s.promptIntro)}
-      </p>
-      <div class="field" ?hidden=${this.phase === 'loading' || this.phase === 'blocked' || (c && c.challenges[0].type != 'code')}>
-        <span class="label" aria-hidden="true">${this.usingRecovery ? s.recoveryCodeLabel : s.codeLabel}</span>
-        <slot name="code"></slot>
-      </div>
-      ${this.steps?.renderStep(this)}
-      <p
-        class="status"
-        part="status"
-        role=${this.statusUrgent ? 'alert' : 'status'}
-        aria-live=${this.statusUrgent ? 'assertive' : 'polite'}
-        data-kind=${this.statusInfo ? 'info' : 'error'}
-      >${this.status}</p>
-      ${canSwitch && this.phase !== 'blocked'
-        ? html`<button class="link" part="button switch-button" @click=${this.switchFactor}>
-            ${s.useAnotherMethod}
-          </button>`
-        : nothing}
-    `;
+    return renderBody(this);
   }
 
   protected override renderFooter() {
-    const s = this.strings;
-    if (this.phase === 'enroll') return nothing; // the embedded enrollment has its own buttons
-    if (this.phase === 'blocked') {
-      return html`
-        <button part="button" @click=${this.closeAll}>${s.close}</button>
-        ${this.retry ? html`<button class="primary" part="button" @click=${this.retry}>${this.steps?.retryLabel(this) ?? s.tryAgain}</button>` : nothing}
-      `;
-    }
-    return html`
-      <button part="button cancel-button" @click=${this.requestClose}>${s.cancel}</button>
-      <button class="primary" part="button verify-button" ?disabled=${this.phase !== 'code'} @click=${() => this.verify()}>
-        ${this.phase === 'verifying' ? s.verifying : this.steps?.verifyLabel(this) ?? s.verify}
-      </button>
-    `;
+    return renderFooter(this);
   }
 }
 

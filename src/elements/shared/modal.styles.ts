@@ -152,7 +152,11 @@ export const modalStyles = css`
     border-radius: calc(var(--_radius) / 1.5);
     background: var(--_bg);
     color: var(--_fg);
-    font: 600 1.5rem/1.2 ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    /* The dialog's own font with equal-width digits: a monospace stack would be a second family
+       to look up and load while the dialog opens (docs/performance.md "Time to open"). */
+    font: 600 1.5rem/1.2 sans-serif;
+    font-family: inherit;
+    font-variant-numeric: tabular-nums;
     letter-spacing: 0.2em;
   }
   ::slotted(input:focus-visible) {
