@@ -30,7 +30,7 @@ export const summarize = (f: StoredFactor): FactorSummary => ({
 async function requireManage(ctx: MfaContext, scope: Scope): Promise<void> {
   // Reusable for its short life in its own session: adding a factor is two calls (enroll, then
   // confirm) that the user approved as one, "manage my factors" (docs/server.md "One step-up, one request").
-  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true, acrValues: [ctx.manageAcr] }) : null;
+  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true, acrValues: [ctx.policy.manageAcr] }) : null;
   if (refused) throw new GuardRefusal(refused);
 }
 

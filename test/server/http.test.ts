@@ -165,7 +165,7 @@ describe('challenges', () => {
     assert.equal(p.sid, v.sid);
     // Install-specific default issuer, derived from the encryption key (docs/server.md).
     assert.match(p.iss!, /^urn:mfa-elements:[0-9a-f]{24}$/);
-    assert.equal(p.iss, h.mfa.context.token.issuer);
+    assert.equal(p.iss, h.mfa.context.policy.token.issuer);
     assert.equal(p.aud, 'mfa-elements:step-up');
 
     // The challenge is spent: answering it again is a 404, not a second token.
