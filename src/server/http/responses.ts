@@ -36,6 +36,8 @@ export const stepUpRequiredSchema = errorSchema.extend({
 
 export const factorSummarySchema = z.strictObject({
   id: z.string(), type: factorType, label: z.string(), createdAt: isoTime, lastUsedAt: isoTime.nullable(),
+  /** How much the factor proves alone (core/factor-strength.ts): the elements read it instead of deriving it from `type`. */
+  strength: z.enum(['strong', 'standard', 'restricted']),
 });
 export const factorListSchema = z.strictObject({
   factors: z.array(factorSummarySchema), recoveryCodesLeft: z.number().int().min(0), available: z.array(enrollable),
