@@ -1,4 +1,5 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { LABEL_MAX_LENGTH } from '../../core/factor-label.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
@@ -253,7 +254,7 @@ export class MfaAuthenticators extends MfaModalElement {
       ].join(' · ')}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
-            <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
+            <input class="name" .value=${f.label} maxlength=${LABEL_MAX_LENGTH} aria-label=${format(s.renameLabel, { label: f.label })} required />
             <button class="primary" part="button save-button" ?disabled=${this.busy}>${s.save}</button>
             <button type="button" part="button" @click=${() => this.go({ kind: 'list' }, `[part~=rename-button][data-id="${f.id}"]`)}>${s.cancel}</button>
           </form>`
