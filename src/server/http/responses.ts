@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 const isoTime = z.iso.datetime();
-const factorType = z.enum(['totp', 'phone', 'email', 'webauthn', 'recovery', 'kba']);
+/** A built-in type (`totp`, `hotp`, `phone`, `email`, `webauthn`, `recovery`, `kba`) or an app's own (`createMfaServer({ factors })`). */
+const factorType = z.string().min(1).meta({ description: "totp, hotp, phone, email, webauthn, recovery, kba, or the type of an app's own factor", examples: ['totp', 'hotp'] });
 const enrollable = z.enum(['totp', 'webauthn', 'phone', 'email']);
 
 export const errorSchema = z.strictObject({
