@@ -14,7 +14,7 @@ import { issueRecoveryCodes } from './factors/recovery-factor.js';
 import { notifyUser } from './factors/notices.js';
 import { aloneAndRestricted, isEnabled, parseInput, type FactorEnrollment, type ServerFactor } from './factors/server-factor.js';
 import { GuardRefusal } from './http/errors.js';
-import type { Scope } from './http/request-scope.js';
+import type { Scope } from './request-scope.js';
 import type { StoredFactor } from './stores/store.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

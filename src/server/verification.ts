@@ -16,7 +16,7 @@ import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
 import { startDecoy } from './factors/decoy.js';
 import { notFound, type FactorEnv, type ServerFactor } from './factors/server-factor.js';
 import { findFresh, recordFresh } from './freshness.js';
-import type { Scope } from './http/request-scope.js';
+import type { Scope } from './request-scope.js';
 import { sessionClaim } from './session.js';
 import { limitChallenges } from './rate-limit.js';
 import type { StoredChallenge } from './stores/store.js';

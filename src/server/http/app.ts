@@ -13,7 +13,7 @@ import { recordUserAction } from '../audit/user-action.js';
 import { resendChallengeCode, resumeChallenge, startChallenge } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
-import { runInRequestScope, type RequestScope, type Scope } from './request-scope.js';
+import { runInRequestScope, type RequestScope, type Scope } from '../request-scope.js';
 import { mountPublicRoutes } from './discovery.js';
 import { mountServerApi } from './server-api.js';
 import { SESSION_ROUTES } from './routes.js';
