@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The demo application (DESIGN §10): a toy bank with a cookie session, the reference MFA server
+ * The demo application (README "Two commands"): a toy bank with a cookie session, the reference MFA server
  * mounted at /mfa, two guarded routes, the dev outbox and the audit log. Used by `npm start`
  * (demo/server.mjs), by the browser tests (mounted inside web-test-runner) and by the e2e tests.
  * The session is deliberately minimal: it stands in for the app's own sign-in. It lives in the
@@ -149,7 +149,7 @@ export function createDemoApp(options = {}) {
 
   const app = new Hono();
 
-  // Demo pages: no framing, no caching, scripts from this origin only (DESIGN §7).
+  // Demo pages: no framing, no caching, scripts from this origin only.
   app.use('*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');

@@ -11,8 +11,9 @@ const BUILT_IN: Record<string, FactorStrength> = {
   totp: 'strong', webauthn: 'strong', hotp: 'strong', email: 'standard', phone: 'restricted',
 };
 
-/** The strength of a factor type; an unknown (app-defined) type counts as `standard`. */
+/**
+ * The strength of a built-in factor type; an unknown (app-defined) type counts as `standard`
+ * unless its `ServerFactor` says otherwise. The server sends each factor's strength on the wire
+ * (`FactorSummary.strength`); elements fall back to this only for a server too old to send it.
+ */
 export const strengthOf = (type: string): FactorStrength => BUILT_IN[type] ?? 'standard';
-
-/** True for a type that alone is strong enough. */
-export const isStrongFactorType = (type: string): boolean => strengthOf(type) === 'strong';

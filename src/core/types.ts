@@ -2,6 +2,7 @@
  * Wire types shared by the browser client, the elements and the reference server.
  * Isomorphic: no DOM and no Node APIs here.
  */
+import type { FactorStrength } from './factor-strength.js';
 
 /** What `openAuthIdpModal` resolves with and what `<mfa-prompt>`'s `resolve` / `reject` events carry. */
 export type IdpAuthResponse = IdpAuthSuccess | IdpAuthFailure;
@@ -70,6 +71,11 @@ export interface FactorSummary {
   label: string;
   createdAt: string;
   lastUsedAt: string | null;
+  /**
+   * How much the factor proves alone, as the server's registry says (an app's own factor
+   * included); absent from servers older than this field (then `strengthOf(type)`).
+   */
+  strength?: FactorStrength;
 }
 
 export interface FactorList {

@@ -1,7 +1,7 @@
 /**
- * Options of the reference server and their defaults, resolved once into `MfaContext`,
- * the object every service function receives (time, randomness and policy are injected here
- * so tests freeze the clock instead of sleeping).
+ * Options of the reference server and their defaults, resolved once into `MfaContext`:
+ * services, policy and per-factor options (time, randomness and policy are injected here so
+ * tests freeze the clock instead of sleeping).
  */
 import { randomBytes } from 'node:crypto';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -167,7 +167,19 @@ export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** How long an enrollment may stay unconfirmed. */
 export const PENDING_FACTOR_TTL_MS = 15 * 60_000;
 
-export interface MfaContext {
+/**
+ * What every service function receives, in three parts: the services it calls (store, clock,
+ * randomness, keys, audit, senders: injected so tests freeze the clock instead of sleeping), the
+ * `policy` it enforces, and the `factorOptions` only the factors read. Built once from
+ * `MfaServerOptions` by `createMfaServer` (docs/architecture.md "Where is X").
+ */
+export interface MfaContext extends MfaServices {
+  policy: MfaPolicy;
+  factorOptions: FactorOptions;
+}
+
+/** The collaborators: the store and everything with a side effect or a source of entropy. */
+export interface MfaServices {
   store: MfaStore;
   /** The factors of this server, built-in and the app's own. */
   factors: FactorRegistry;
@@ -177,33 +189,42 @@ export interface MfaContext {
    * few times a minute); `force`: re-read now (after this process rotated the keys).
    */
   keys: (opts?: { fresh?: boolean; force?: boolean }) => Promise<SigningKeys>;
+  audit: AuditLog;
+  senders: { sms?: SmsSender; email?: EmailSender };
+  notify?: NotifyHook;
+  /** Operational warnings (sender failures); never gets a code or an address. */
+  logger: { warn(message: string): void };
+  now: () => number;
+  random: (n: number) => Buffer;
+}
+
+/** The rules the services enforce: tokens, limits, lockout, freshness, who may call what. */
+export interface MfaPolicy {
   token: TokenConfig;
-  acceptBearer: boolean;
-  publicUrl?: string;
-  admin: { token?: string; clients?: Record<string, string> };
-  totp: TotpParams;
   lockout: FailurePolicy;
   freshness: FreshnessPolicy;
   rateLimits: Required<RateLimits & AuditRateLimits>;
   smsPolicy: ResolvedSmsPolicy;
   sendBudgets: SendBudgets;
+  /** Level of `mfa`/`manage` step-ups (`manageAcr`). */
+  manageAcr: StepUpAcr;
+  notifyRecoveryCodeUse: boolean;
+  origins?: string[];
+  acceptBearer: boolean;
+  admin: { token?: string; clients?: Record<string, string> };
   clientIp?: (request: Request) => string | undefined;
+  publicUrl?: string;
+}
+
+/** Options only the built-in factors read. */
+export interface FactorOptions {
+  totp: TotpParams;
+  /** `otpauth://` issuer of TOTP factors; the default relying-party name of passkeys. */
   appName: string;
   accountName: (sub: string) => string;
-  origins?: string[];
-  now: () => number;
-  random: (n: number) => Buffer;
-  audit: AuditLog;
-  senders: { sms?: SmsSender; email?: EmailSender };
   /** null: passkeys are off. */
   webauthn: { rpName: string; rpID?: string } | null;
   kba?: KbaPlugin;
-  notifyRecoveryCodeUse: boolean;
-  /** Level of `mfa`/`manage` step-ups (`manageAcr`). */
-  manageAcr: StepUpAcr;
-  notify?: NotifyHook;
-  /** Operational warnings (sender failures); never gets a code or an address. */
-  logger: { warn(message: string): void };
 }
 
 export const defaultRandom = randomBytes;

@@ -5,6 +5,7 @@
  * the factor's own business (factors/server-factor.ts); this file looks it up in the registry.
  */
 import { MfaError } from '../core/errors.js';
+import { strengthOf } from '../core/factor-strength.js';
 import { MANAGE_SCOPE, type ConfirmEnrollmentResponse, type EnrollableFactorType, type FactorList, type FactorSummary } from '../core/types.js';
 import { enrollmentChallengeId, readState } from './challenge-state.js';
 import { PENDING_FACTOR_TTL_MS, type MfaContext } from './config.js';
@@ -13,24 +14,26 @@ import { issueRecoveryCodes } from './factors/recovery-factor.js';
 import { notifyUser } from './factors/notices.js';
 import { aloneAndRestricted, isEnabled, parseInput, type FactorEnrollment, type ServerFactor } from './factors/server-factor.js';
 import { GuardRefusal } from './http/errors.js';
-import type { Scope } from './http/request-scope.js';
+import type { Scope } from './request-scope.js';
 import type { StoredFactor } from './stores/store.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const summarize = (f: StoredFactor): FactorSummary => ({
+/** A factor as the client sees it, with its strength from the registry (defined once, sent on the wire). */
+export const summarize = (ctx: MfaContext, f: StoredFactor): FactorSummary => ({
   id: f.id,
   type: f.type,
   label: f.label,
   createdAt: iso(f.createdAt)!,
   lastUsedAt: iso(f.lastUsedAt),
+  strength: ctx.factors.get(f.type)?.strength ?? strengthOf(f.type),
 });
 
 /** Refuses with the guard's own answer (401 + RFC 9470 challenge) unless the request carries a fresh `mfa`/`manage` token at the server's `manageAcr`. */
 async function requireManage(ctx: MfaContext, scope: Scope): Promise<void> {
   // Reusable for its short life in its own session: adding a factor is two calls (enroll, then
   // confirm) that the user approved as one, "manage my factors" (docs/server.md "One step-up, one request").
-  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true, acrValues: [ctx.manageAcr] }) : null;
+  const refused = scope.checkStepUp ? await scope.checkStepUp({ ...MANAGE_SCOPE, reusable: true, acrValues: [ctx.policy.manageAcr] }) : null;
   if (refused) throw new GuardRefusal(refused);
 }
 
@@ -46,7 +49,7 @@ export function availableTypes(ctx: MfaContext): EnrollableFactorType[] {
 }
 
 export async function listFactors(ctx: MfaContext, sub: string): Promise<FactorList> {
-  const factors = (await ctx.store.listFactors(sub)).filter((f) => f.confirmed).map(summarize);
+  const factors = (await ctx.store.listFactors(sub)).filter((f) => f.confirmed).map((f) => summarize(ctx, f));
   return { factors, recoveryCodesLeft: await ctx.store.countRecoveryCodes(sub), available: availableTypes(ctx) };
 }
 
@@ -130,7 +133,7 @@ export async function confirmEnrollment(ctx: MfaContext, scope: Scope, factorId:
   await ctx.store.touchFactor(sub, factor.id, ctx.now());
   await ctx.audit.record({ type: 'factor.enrolled', sub, factor: factor.type, metadata: { factorId: factor.id } });
   notifyUser(ctx, { type: 'factor.added', sub, factor: { type: factor.type, label: factor.label } }, factor.id);
-  const confirmed = summarize({ ...factor, confirmed: true, lastUsedAt: ctx.now() });
+  const confirmed = summarize(ctx, { ...factor, confirmed: true, lastUsedAt: ctx.now() });
   const notice = (await aloneAndRestricted(ctx, sub, factor.type)) ? { notice: 'restricted' as const } : {};
   if (!recoveryCodes) return { factor: confirmed, ...notice };
   await ctx.audit.record({ type: 'recovery.issued', sub, factor: 'recovery', metadata: { count: recoveryCodes.length } });
@@ -140,7 +143,7 @@ export async function confirmEnrollment(ctx: MfaContext, scope: Scope, factorId:
 export async function renameFactor(ctx: MfaContext, sub: string, id: string, label: string): Promise<FactorSummary> {
   if (!(await ctx.store.renameFactor(sub, id, label))) throw new MfaError('not_found', 'No such factor.');
   await ctx.audit.record({ type: 'factor.renamed', sub, metadata: { factorId: id } });
-  return summarize((await ctx.store.getFactor(sub, id))!);
+  return summarize(ctx, (await ctx.store.getFactor(sub, id))!);
 }
 
 /** Removing a confirmed factor needs a fresh `mfa`/`manage` step-up; an abandoned enrollment does not. */

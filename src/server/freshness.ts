@@ -72,12 +72,12 @@ export async function findFresh(
   scope: { resource: string; action: string; maxAge?: number },
   acr: string,
 ): Promise<FreshnessRecord | null> {
-  const rule = ruleFor(ctx.freshness, scope.resource);
+  const rule = ruleFor(ctx.policy.freshness, scope.resource);
   // Factor management always asks: its token could add a factor, so an earlier step-up for a
   // payment must never mint one, and neither may an earlier management step-up.
   if (rule.reuse === 'none' || scope.resource === MANAGE_SCOPE.resource) return null;
   const now = ctx.now();
-  const oldest = Math.floor(now / 1000) - freshWindow(rule.maxAge, scope.maxAge ?? ctx.token.lifetime);
+  const oldest = Math.floor(now / 1000) - freshWindow(rule.maxAge, scope.maxAge ?? ctx.policy.token.lifetime);
   if (oldest > Math.floor(now / 1000)) return null;
   const records = await ctx.store.listFreshness(user.sub, sessionOf(user), now);
   const usable = records.filter(
@@ -88,7 +88,7 @@ export async function findFresh(
 }
 
 export async function recordFresh(ctx: MfaContext, user: SessionUser, record: FreshnessRecord): Promise<void> {
-  const expiresAt = record.authTime * 1000 + longestMaxAge(ctx.freshness) * 1000;
+  const expiresAt = record.authTime * 1000 + longestMaxAge(ctx.policy.freshness) * 1000;
   await ctx.store.putFreshness(user.sub, sessionOf(user), record, expiresAt);
 }
 

@@ -48,4 +48,4 @@ export { attemptCode, assertNotLocked } from './factors/attempt.js';
 export { codeStep } from './factors/totp-factor.js';
 export { hotpFactor, importHotpToken, type HotpOptions, type HotpTokenInput } from './factors/hotp-factor.js';
 export { sendCode, attemptSentCode, assertMayResend, sentCodeStep, type SentCodeState } from './factors/sent-code.js';
-export type { Scope, RequestScope } from './http/request-scope.js';
+export type { Scope, RequestScope } from './request-scope.js';

@@ -101,37 +101,41 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       const records = stale ? reload(t) : loaded!.records;
       return viewAt(await records, cache, t);
     },
-    token: {
-      // Install-specific, not one constant every deployment shares: a token of one installation
-      // must not satisfy another's verifier that only checks the issuer name.
-      issuer: options.issuer ?? `urn:mfa-elements:${box.mac('token-issuer').slice(0, 24)}`,
-      audience: options.audience ?? 'mfa-elements:step-up',
-      lifetime: options.tokenLifetime ?? 300,
-      alg,
-      clockTolerance: tolerance,
-    },
-    acceptBearer: options.acceptBearer ?? false,
-    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
-    admin: options.admin ?? {},
-    totp: { ...DEFAULT_TOTP, ...options.totp },
-    lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
-    freshness: options.freshness ?? {},
-    rateLimits: { ...DEFAULT_RATE_LIMITS, ...DEFAULT_AUDIT_RATE_LIMITS, ...options.rateLimits },
-    smsPolicy: resolveSmsPolicy(options.smsPolicy),
-    sendBudgets: { ...DEFAULT_SEND_BUDGETS, ...options.sendBudgets },
-    clientIp: options.clientIp,
-    appName: options.appName ?? 'mfa-elements',
-    accountName: options.accountName ?? ((sub) => sub),
-    origins: options.origins,
     now,
     random: options.randomBytes ?? defaultRandom,
     audit: new AuditLog(store, now, options.audit),
     senders: { sms: options.sms, email: options.email },
-    webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
-    kba: options.kba,
-    notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
-    manageAcr: options.manageAcr ?? ACR_MFA,
     notify: options.notify,
+    policy: {
+      token: {
+        // Install-specific, not one constant every deployment shares: a token of one installation
+        // must not satisfy another's verifier that only checks the issuer name.
+        issuer: options.issuer ?? `urn:mfa-elements:${box.mac('token-issuer').slice(0, 24)}`,
+        audience: options.audience ?? 'mfa-elements:step-up',
+        lifetime: options.tokenLifetime ?? 300,
+        alg,
+        clockTolerance: tolerance,
+      },
+      lockout: { ...DEFAULT_LOCKOUT, ...options.lockout },
+      freshness: options.freshness ?? {},
+      rateLimits: { ...DEFAULT_RATE_LIMITS, ...DEFAULT_AUDIT_RATE_LIMITS, ...options.rateLimits },
+      smsPolicy: resolveSmsPolicy(options.smsPolicy),
+      sendBudgets: { ...DEFAULT_SEND_BUDGETS, ...options.sendBudgets },
+      manageAcr: options.manageAcr ?? ACR_MFA,
+      notifyRecoveryCodeUse: options.notifyRecoveryCodeUse ?? true,
+      origins: options.origins,
+      acceptBearer: options.acceptBearer ?? false,
+      admin: options.admin ?? {},
+      clientIp: options.clientIp,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    },
+    factorOptions: {
+      totp: { ...DEFAULT_TOTP, ...options.totp },
+      appName: options.appName ?? 'mfa-elements',
+      accountName: options.accountName ?? ((sub) => sub),
+      webauthn: options.webauthn === false ? null : { rpName: options.appName ?? 'mfa-elements', ...options.webauthn },
+      kba: options.kba,
+    },
     logger: { warn: (message) => console.warn(message) },
   };
 

@@ -48,8 +48,8 @@ export async function enforceLimit(
 
 /** Both challenge limits for one request. */
 export async function limitChallenges(ctx: MfaContext, sub: string, ip: string | undefined): Promise<void> {
-  await enforceLimit(ctx, `challenge-user:${sub}`, ctx.rateLimits.challengesPerUser, sub);
-  if (ip) await enforceLimit(ctx, `challenge-ip:${ipKey(ip)}`, ctx.rateLimits.challengesPerIp, sub);
+  await enforceLimit(ctx, `challenge-user:${sub}`, ctx.policy.rateLimits.challengesPerUser, sub);
+  if (ip) await enforceLimit(ctx, `challenge-ip:${ipKey(ip)}`, ctx.policy.rateLimits.challengesPerIp, sub);
 }
 
 /**

@@ -72,10 +72,10 @@ export function resolveSmsPolicy(policy: SmsPolicy = {}): ResolvedSmsPolicy {
  */
 export function checkSendPolicy(ctx: MfaContext, type: ContactType, contact: Contact): void {
   if (type !== 'phone') return;
-  if (contact.channel === 'voice' && !ctx.smsPolicy.voice) {
+  if (contact.channel === 'voice' && !ctx.policy.smsPolicy.voice) {
     throw new MfaError('unsupported_channel', 'Codes by voice call are not available. Choose a text message.');
   }
-  const allowed = ctx.smsPolicy.allowedCountries;
+  const allowed = ctx.policy.smsPolicy.allowedCountries;
   if (allowed && !allowed.has(callingCode(contact.address))) {
     throw new MfaError('country_not_allowed', 'Codes cannot be sent to numbers of this country.');
   }
@@ -108,7 +108,7 @@ export interface SendRequest {
  */
 export async function limitSends(ctx: MfaContext, { sub, ip, type, contact, confirmed }: SendRequest): Promise<void> {
   checkSendPolicy(ctx, type, contact);
-  const b = ctx.sendBudgets;
+  const b = ctx.policy.sendBudgets;
   await spend(ctx, 'send-user', sub, b.perUser, sub);
   if (ip) await spend(ctx, 'send-ip', ipKey(ip), b.perIp, sub);
   // Anyone can type any number into an enrollment, so those sends share one budget across all

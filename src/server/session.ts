@@ -12,7 +12,7 @@ import { forgetFresh } from './freshness.js';
 import { acceptedUntilMs } from './tokens/step-up-token.js';
 
 /** How long a revocation must be kept: until the last token issued before it stops being accepted. */
-const revokedUntil = (ctx: MfaContext, now: number) => acceptedUntilMs(ctx.token, Math.ceil(now / 1000) + ctx.token.lifetime);
+const revokedUntil = (ctx: MfaContext, now: number) => acceptedUntilMs(ctx.policy.token, Math.ceil(now / 1000) + ctx.policy.token.lifetime);
 
 /** The token's `ssn` claim: a hash, so a token never reveals the app's session id. */
 export const sessionClaim = (user: SessionUser): string =>

@@ -16,8 +16,9 @@ import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
 import { startDecoy } from './factors/decoy.js';
 import { notFound, type FactorEnv, type ServerFactor } from './factors/server-factor.js';
 import { findFresh, recordFresh } from './freshness.js';
-import type { Scope } from './http/request-scope.js';
+import type { Scope } from './request-scope.js';
 import { sessionClaim } from './session.js';
+import { limitChallenges } from './rate-limit.js';
 import type { StoredChallenge } from './stores/store.js';
 import { signStepUpToken } from './tokens/step-up-token.js';
 import { bindingOf, type TransactionDetails } from './binding.js';
@@ -58,7 +59,7 @@ export interface StartInput {
  * `manageAcr` for factor management (that rule is the server's, whatever the client says).
  */
 export function wantedAcr(ctx: MfaContext, input: StartInput): StepUpAcr {
-  if (input.resource === MANAGE_SCOPE.resource && ctx.manageAcr === ACR_PHR) return ACR_PHR;
+  if (input.resource === MANAGE_SCOPE.resource && ctx.policy.manageAcr === ACR_PHR) return ACR_PHR;
   return input.acr ?? ACR_MFA;
 }
 
@@ -82,6 +83,7 @@ function wantedFactor(ctx: MfaContext, input: StartInput): ServerFactor | undefi
 
 export async function startChallenge(ctx: MfaContext, scope: Scope, input: StartInput): Promise<ChallengeResponse> {
   const { user } = scope;
+  await limitChallenges(ctx, user.sub, scope.ip); // per user and per IP, before any other work
   const env: FactorEnv = { ctx, scope };
   const now = ctx.now();
   // The server computes the binding itself; the client's copy only catches a details/binding mix-up.
@@ -183,7 +185,7 @@ async function issueToken(
   const now = ctx.now();
   const sid = randomUUID();
   const { sub } = user;
-  const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.token, {
+  const { token, exp } = await signStepUpToken(await ctx.keys(), ctx.policy.token, {
     sub, sid, ssn: sessionClaim(user), resource, action, acr, amr, authTime, now, txn,
   });
   await ctx.audit.record({ type: 'token.issued', sub, resource, action, metadata: { sid, exp, ...(fresh && { fresh: true }), ...(acr !== ACR_MFA && { acr }), ...(txn && { txn }) } });

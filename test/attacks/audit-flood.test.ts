@@ -83,7 +83,7 @@ describe('POST /mfa/audit rate limits', () => {
     const off = makeServer({ rateLimits: { auditPerUser: false } });
     for (let i = 0; i < 70; i++) assert.equal((await off.post('/mfa/audit', event(), 'alice')).status, 204);
     // Challenge limits keep their defaults when only audit limits are given.
-    assert.deepEqual(off.mfa.context.rateLimits.challengesPerUser, { limit: 30, windowMs: 10 * MIN });
+    assert.deepEqual(off.mfa.context.policy.rateLimits.challengesPerUser, { limit: 30, windowMs: 10 * MIN });
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Issue #4, "Fail closed and recover", kill -9: one real instance on SQLite (WAL) in a temp
+ * Fail closed and recover (docs/operating.md "Fail closed, and coming back"), kill -9: one real instance on SQLite (WAL) in a temp
  * DATA_DIR is killed with SIGKILL at various moments of an enrollment, then restarted on the
  * same folder. Each time, while it is down, the database file (opened read-only) must pass
  * `PRAGMA integrity_check`, and every factor must be either confirmed — then its user has the

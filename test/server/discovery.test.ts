@@ -15,7 +15,7 @@ describe('discovery document', () => {
     assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
     const d = (await res.json()) as Record<string, unknown>;
     assert.deepEqual(d, {
-      issuer: h.mfa.context.token.issuer,
+      issuer: h.mfa.context.policy.token.issuer,
       jwks_uri: 'http://localhost/mfa/jwks.json',
       introspection_endpoint: 'http://localhost/mfa/introspect',
       introspection_endpoint_auth_methods_supported: ['bearer'],
@@ -47,11 +47,11 @@ describe('discovery document', () => {
 describe('default issuer', () => {
   test('install-specific: derived from the encryption key, the same on every instance sharing it', () => {
     const make = (byte: number) => createMfaServer({ store: new MemoryStore(), encryptionKey: Buffer.alloc(32, byte), authenticate: () => null, origins: ['http://localhost'] });
-    const a = make(1).context.token.issuer;
+    const a = make(1).context.policy.token.issuer;
     assert.match(a, /^urn:mfa-elements:[0-9a-f]{24}$/);
-    assert.equal(make(1).context.token.issuer, a);
-    assert.notEqual(make(2).context.token.issuer, a);
-    assert.equal(createMfaServer({ store: new MemoryStore(), encryptionKey: Buffer.alloc(32, 1), authenticate: () => null, origins: ['http://x'], issuer: 'https://mfa.example' }).context.token.issuer, 'https://mfa.example');
+    assert.equal(make(1).context.policy.token.issuer, a);
+    assert.notEqual(make(2).context.policy.token.issuer, a);
+    assert.equal(createMfaServer({ store: new MemoryStore(), encryptionKey: Buffer.alloc(32, 1), authenticate: () => null, origins: ['http://x'], issuer: 'https://mfa.example' }).context.policy.token.issuer, 'https://mfa.example');
   });
 });
 

@@ -49,7 +49,7 @@ async function forge(
   const nowS = Math.floor(h.now() / 1000);
   const sid = randomUUID();
   const payload: Record<string, unknown> = {
-    iss: h.mfa.context.token.issuer,
+    iss: h.mfa.context.policy.token.issuer,
     aud: 'mfa-elements:step-up',
     sub: A,
     sid,
@@ -302,7 +302,7 @@ describe('signing keys', () => {
     assert.equal(key.d, undefined, 'no private part');
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks as any), {
       algorithms: ['EdDSA'],
-      issuer: h.mfa.context.token.issuer,
+      issuer: h.mfa.context.policy.token.issuer,
       audience: 'mfa-elements:step-up',
       typ: STEP_UP_TOKEN_TYPE,
       currentDate: new Date(h.now()),

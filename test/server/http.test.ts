@@ -60,8 +60,9 @@ describe('enrollment', () => {
     const list = await h.listFactors(A);
     assert.equal(list.recoveryCodesLeft, 10);
     assert.equal(list.factors.length, 1);
-    assert.deepEqual(Object.keys(list.factors[0]!).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'type']);
+    assert.deepEqual(Object.keys(list.factors[0]!).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'strength', 'type']);
     assert.equal(list.factors[0]!.id, e.factorId);
+    assert.equal((list.factors[0] as { strength?: string }).strength, 'strong', "the registry's strength is on the wire");
     assert.match(list.factors[0]!.createdAt, ISO);
 
     // A second factor (needs mfa/manage) is confirmed without new codes.
@@ -165,7 +166,7 @@ describe('challenges', () => {
     assert.equal(p.sid, v.sid);
     // Install-specific default issuer, derived from the encryption key (docs/server.md).
     assert.match(p.iss!, /^urn:mfa-elements:[0-9a-f]{24}$/);
-    assert.equal(p.iss, h.mfa.context.token.issuer);
+    assert.equal(p.iss, h.mfa.context.policy.token.issuer);
     assert.equal(p.aud, 'mfa-elements:step-up');
 
     // The challenge is spent: answering it again is a 404, not a second token.

@@ -47,7 +47,7 @@ function setup(opts: { questions?: () => KbaQuestion[] | null; flowId?: KbaPlugi
 }
 
 /** The lockout key of the default bank questions for `scope`, as the server computes it. */
-const lockKey = (h: Harness, scope: { resource: string; action: string }) => kbaLockKey(h.mfa.context.kba!, A, scope, bankQuestions());
+const lockKey = (h: Harness, scope: { resource: string; action: string }) => kbaLockKey(h.mfa.context.factorOptions.kba!, A, scope, bankQuestions());
 
 async function start(h: Harness, user = A, scope: { resource: string; action: string } = PAY) {
   const res = await h.post('/mfa/challenges', { ...scope, factorType: 'kba' }, user);

@@ -1,5 +1,5 @@
 /**
- * Issue #4, "Fail closed and recover": a private redis-server (AOF, fsync on every write, so its
+ * Fail closed and recover (docs/operating.md "Fail closed, and coming back"): a private redis-server (AOF, fsync on every write, so its
  * data survives a kill -9) and one real instance process. Redis is SIGKILLed in the middle of a
  * run of verifications:
  *  - during the outage every verification answers 503 with a generic body and never 200,

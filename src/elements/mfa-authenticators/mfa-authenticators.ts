@@ -1,5 +1,6 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { isStrongFactorType } from '../../core/factor-strength.js';
+import { LABEL_MAX_LENGTH } from '../../core/factor-label.js';
+import { strengthOf } from '../../core/factor-strength.js';
 import type { FactorList, FactorSummary } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
@@ -18,8 +19,9 @@ const LOW_RECOVERY_CODES = 2;
 
 type View = { kind: 'list' } | { kind: 'rename'; factor: FactorSummary } | { kind: 'remove'; factor: FactorSummary } | { kind: 'regenerate' } | { kind: 'codes'; codes: string[] };
 
-/** Strong enough alone (an app, a passkey, a token; a phone is restricted): core/factor-strength.ts. */
-const isStrong = (f: { type: string }) => isStrongFactorType(f.type);
+/** How much a factor proves alone, as the server says (core/factor-strength.ts for a server too old to say). */
+const strength = (f: FactorSummary) => f.strength ?? strengthOf(f.type);
+const isStrong = (f: FactorSummary) => strength(f) === 'strong';
 
 /**
  * @summary The user's MFA console: lists their factors (type, name, added, last used), renames and
@@ -232,7 +234,7 @@ export class MfaAuthenticators extends MfaModalElement {
             </div>
             <p id="regenerate-note" class="muted">${s.regenerateNote}</p>
             ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}
-            ${factors.some((f) => f.type === 'phone') && !factors.some(isStrong) ? html`<p class="warning" part="warning">${s.phoneRestricted}</p>` : nothing}`
+            ${factors.some((f) => strength(f) === 'restricted') && !factors.some(isStrong) ? html`<p class="warning" part="warning">${s.phoneRestricted}</p>` : nothing}`
         : nothing}
       ${status}
     `;
@@ -252,7 +254,7 @@ export class MfaAuthenticators extends MfaModalElement {
       ].join(' · ')}</span>
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
-            <input class="name" .value=${f.label} maxlength="64" aria-label=${format(s.renameLabel, { label: f.label })} required />
+            <input class="name" .value=${f.label} maxlength=${LABEL_MAX_LENGTH} aria-label=${format(s.renameLabel, { label: f.label })} required />
             <button class="primary" part="button save-button" ?disabled=${this.busy}>${s.save}</button>
             <button type="button" part="button" @click=${() => this.go({ kind: 'list' }, `[part~=rename-button][data-id="${f.id}"]`)}>${s.cancel}</button>
           </form>`

@@ -4,9 +4,10 @@
  * recovery codes. The element keeps the state and the flow (mfa-enroll.ts).
  */
 import { html, nothing, svg } from 'lit';
-import type { EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
+import type { CodeEnrollment, EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
 import { format, type MfaStrings } from '../../i18n/localize.js';
 import { recoveryCodesList } from '../shared/recovery-codes.js';
+import { resendButton } from '../shared/resend.js';
 
 /** `JBSWY3DPEHPK3PXP` → `JBSW Y3DP EHPK 3PXP`: groups of four are easier to read and type. */
 export const groupSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');
@@ -63,6 +64,39 @@ export function totpSetupView(s: MfaStrings, totp: TotpEnrollment, qr: { size: n
     <p>${format(s.enrollCodePrompt, { digits: totp.digits })}</p>
   `;
 }
+
+/**
+ * Asking for the code that confirms a factor: the app's QR code and setup key, or where a code
+ * was sent (with the restricted-factor notice and the resend countdown); the code field itself
+ * is the element's slotted `<mfa-code-input>`.
+ */
+export function codeStepView(s: MfaStrings, o: {
+  enrollment?: TotpEnrollment | CodeEnrollment; qr?: { size: number; d: string }; copied: boolean; loading: boolean;
+  asking: boolean; codeLabel: string; resendAt: number | null | undefined; copy: (secret: string) => void; resend: () => void;
+}) {
+  const e = o.enrollment;
+  const asking = !!e && o.asking;
+  const totp = e?.type === 'totp' && o.qr ? e : undefined;
+  const sentTo = e && e.type !== 'totp' ? e : undefined;
+  return html`
+    <p id="intro" class="muted">
+      ${o.loading ? s.loading : asking ? (sentTo ? format(s.codeSentTo, { to: sentTo.sentTo }) : s.enrollScan) : ''}
+    </p>
+    ${asking && sentTo?.notice ? html`<p class="notice" part="notice">${s.phoneRestricted}</p>` : nothing}
+    ${asking && totp ? totpSetupView(s, totp, o.qr!, o.copied, () => o.copy(totp.secret)) : nothing}
+    <div class="field" ?hidden=${!asking}>
+      <span class="label" aria-hidden="true">${o.codeLabel}</span>
+      <slot name="code"></slot>
+    </div>
+    ${asking && sentTo ? resendButton(html, s, o.resendAt, o.resend) : nothing}
+  `;
+}
+
+/** A failure the user cannot type through: Close, and Try again unless the account is locked. */
+export const blockedFooter = (s: MfaStrings, close: () => void, retry?: () => void) => html`
+  <button part="button" @click=${close}>${s.close}</button>
+  ${retry ? html`<button class="primary" part="button" @click=${retry}>${s.tryAgain}</button>` : nothing}
+`;
 
 /** The recovery codes, shown once after the first factor. */
 export const codesView = (s: MfaStrings, codes: string[], copied: boolean) => html`

@@ -1,21 +1,22 @@
-import { html, nothing, unsafeCSS, type PropertyDeclarations } from 'lit';
+import { html, unsafeCSS, type PropertyDeclarations } from 'lit';
 import { asMfaError } from '../shared/as-mfa-error.js';
 import { MfaError } from '../../core/errors.js';
+import { parseCodeOfLength } from '../../core/code-format.js';
 import type { CodeEnrollment, ConfirmEnrollmentResponse, EnrollableFactorType, TotpEnrollment } from '../../core/types.js';
 import { enConsole } from '../../i18n/en-console.js';
 import { enEnroll } from '../../i18n/en-enroll.js';
 import { enSteps } from '../../i18n/en-steps.js';
-import { format, type MfaStrings } from '../../i18n/localize.js';
+import type { MfaStrings } from '../../i18n/localize.js';
 import { emit } from '../shared/events.js';
 import { MfaModalElement } from '../shared/modal-element.js';
 import { modalStyles } from '../shared/modal.styles.js';
 import { enrollStyles } from './mfa-enroll.styles.js';
 import { qrPath } from './qr-path.js';
 import { copyText, downloadRecoveryCodes, recoveryCodesStyles } from '../shared/recovery-codes.js';
-import { accountOf, addressView, chooseView, codesFooter, codesView, stepFooter, totpSetupView } from './enroll-views.js';
+import { accountOf, addressView, blockedFooter, chooseView, codeStepView, codesFooter, codesView, stepFooter } from './enroll-views.js';
 import { describeError } from '../shared/describe-error.js';
 import { addPasskey, addressRefusal, resendCode, sendToAddress } from './enroll-requests.js';
-import { resendButton, tickUntil } from '../shared/resend.js';
+import { tickUntil } from '../shared/resend.js';
 import { stepsCss } from '../shared/steps-css.js';
 
 /**
@@ -255,8 +256,9 @@ export class MfaEnroll extends MfaModalElement {
     if (this.phase !== 'scan' || !this.enrollment) return;
     const s = this.strings;
     const digits = this.enrollment.type === 'totp' ? this.enrollment.digits : 6;
-    const value = this.codeInput.value;
-    if (!new RegExp(`^[0-9]{${digits}}$`).test(value)) {
+    // The server's own rule (core/code-format.ts): a malformed code costs no attempt and no request.
+    const value = parseCodeOfLength(this.codeInput.value, digits);
+    if (value === null) {
       this.codeInput.setInvalid(true);
       this.setStatus(describeError(new MfaError('malformed_code'), s, this.resolvedLocale, { digits }).text);
       this.codeInput.focus();
@@ -368,34 +370,17 @@ export class MfaEnroll extends MfaModalElement {
     if (this.phase === 'address' || (this.phase === 'verifying' && !this.enrollment)) {
       return html`${addressView(s, this.kind === 'phone', this.phase === 'address', () => void this.sendCode())}${status}`;
     }
-    const e = this.enrollment;
-    const asking = e && (this.phase === 'scan' || this.phase === 'verifying');
-    const totp = e?.type === 'totp' && this.qr ? e : undefined;
-    const sentTo = e && e.type !== 'totp' ? e : undefined;
-    return html`
-      <p id="intro" class="muted">
-        ${this.phase === 'loading' ? s.loading : asking ? (sentTo ? format(s.codeSentTo, { to: sentTo.sentTo }) : s.enrollScan) : ''}
-      </p>
-      ${asking && sentTo?.notice ? html`<p class="notice" part="notice">${s.phoneRestricted}</p>` : nothing}
-      ${asking && totp ? totpSetupView(s, totp, this.qr!, this.copied, () => void this.copy(totp.secret)) : nothing}
-      <div class="field" ?hidden=${!asking}>
-        <span class="label" aria-hidden="true">${this.codeInputLabel()}</span>
-        <slot name="code"></slot>
-      </div>
-      ${asking && sentTo ? resendButton(html, s, this.resendAt, () => void this.resend()) : nothing}
-      ${status}
-    `;
+    return html`${codeStepView(s, {
+      enrollment: this.enrollment, qr: this.qr, copied: this.copied, loading: this.phase === 'loading',
+      asking: this.phase === 'scan' || this.phase === 'verifying', codeLabel: this.codeInputLabel(), resendAt: this.resendAt,
+      copy: (secret) => void this.copy(secret), resend: () => void this.resend(),
+    })}${status}`;
   }
 
   protected override renderFooter() {
     const s = this.strings;
     if (this.phase === 'codes') return codesFooter(s, () => void this.copy(this.recoveryCodes.join('\n')), () => this.downloadCodes(), () => this.hide());
-    if (this.phase === 'blocked') {
-      return html`
-        <button part="button" @click=${this.requestClose}>${s.close}</button>
-        ${this.pendingFailure === 'locked' ? nothing : html`<button class="primary" part="button" @click=${this.start}>${s.tryAgain}</button>`}
-      `;
-    }
+    if (this.phase === 'blocked') return blockedFooter(s, () => this.requestClose(), this.pendingFailure === 'locked' ? undefined : () => void this.start());
     const cancel = () => this.requestClose();
     if (this.phase === 'choose') return stepFooter(s, cancel);
     if (this.phase === 'passkey' || (this.kind === 'webauthn' && this.phase === 'verifying')) {

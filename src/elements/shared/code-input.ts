@@ -6,7 +6,7 @@
  * update (the visible label lives in the shadow root, which ARIA ids cannot reach).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { normalizeTypedCode } from '../../core/code-format.js';
+import { normalizeTypedCode, parseCodeOfLength } from '../../core/code-format.js';
 
 export interface CodeInputMode {
   /** `numeric` for one-time codes, `text` for recovery codes. */
@@ -86,7 +86,7 @@ export class CodeInput implements ReactiveController {
   }
 
   isComplete(): boolean {
-    return this.mode.mode === 'numeric' && !!this.mode.length && new RegExp(`^[0-9]{${this.mode.length}}$`).test(this.value);
+    return this.mode.mode === 'numeric' && !!this.mode.length && parseCodeOfLength(this.value, this.mode.length) !== null;
   }
 
   setInvalid(invalid: boolean): void {

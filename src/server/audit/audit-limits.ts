@@ -31,8 +31,8 @@ export const MAX_AUDIT_METADATA_KEYS = 20;
 
 /** Both audit limits for one request (per user first, then per IP — IPv6 per /64 — when the IP is known). */
 export async function limitAudit(ctx: MfaContext, sub: string, ip: string | undefined): Promise<void> {
-  await enforceLimit(ctx, `audit-user:${sub}`, ctx.rateLimits.auditPerUser, sub);
-  if (ip) await enforceLimit(ctx, `audit-ip:${ipKey(ip)}`, ctx.rateLimits.auditPerIp, sub);
+  await enforceLimit(ctx, `audit-user:${sub}`, ctx.policy.rateLimits.auditPerUser, sub);
+  if (ip) await enforceLimit(ctx, `audit-ip:${ipKey(ip)}`, ctx.policy.rateLimits.auditPerIp, sub);
 }
 
 /** Refuses metadata with too many keys (400) or too large once serialized (413). */

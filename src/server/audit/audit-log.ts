@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, MfaStore } from '../stores/store.js';
 import { consoleAuditLogger, type AuditLogger, type AuditOptions, type AuditSink } from './sinks.js';
 import { WebhookSink, type WebhookStatus } from './webhooks.js';
-import { currentRequestScope } from '../http/request-scope.js';
+import { currentRequestScope } from '../request-scope.js';
 
 export type AuditInput = Omit<AuditEvent, 'id' | 'at' | 'severity' | 'status'> &
   Partial<Pick<AuditEvent, 'severity' | 'status'>>;

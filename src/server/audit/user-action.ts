@@ -4,11 +4,12 @@
  * is reserved for the server's own events (a client cannot raise a page); the app's own word is
  * kept in the metadata. `webhookNotification` is kept in the metadata; the webhook sinks
  * (webhooks.ts) send a `user.action` event only when it is set, from a queue of their own.
- * Rate limits and the metadata bounds are in audit-limits.ts.
+ * Rate limited per user and per client IP (429 + Retry-After) before anything is checked; the
+ * limits and the metadata bounds are in audit-limits.ts.
  */
 import type { MfaContext } from '../config.js';
 import type { AuditEvent } from '../stores/store.js';
-import { checkAuditMetadata } from './audit-limits.js';
+import { checkAuditMetadata, limitAudit } from './audit-limits.js';
 
 const SEVERITY: Record<string, AuditEvent['severity']> = {
   low: 'info', info: 'info', medium: 'warning', warning: 'warning', high: 'warning', critical: 'warning',
@@ -27,6 +28,7 @@ export async function recordUserAction(
   event: UserAction,
   opts: { webhookNotification?: boolean; ip?: string },
 ): Promise<void> {
+  await limitAudit(ctx, sub, opts.ip);
   checkAuditMetadata(event.metadata);
   await ctx.audit.record({
     type: 'user.action',

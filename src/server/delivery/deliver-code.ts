@@ -53,8 +53,8 @@ async function deliver(ctx: MfaContext, type: ContactType, sub: string, contact:
     if (!ctx.senders.email) throw new Error('no email sender configured');
     await ctx.senders.email.sendEmail({
       to: contact.address,
-      subject: `${code} is your ${ctx.appName} code`,
-      text: `Your ${ctx.appName} verification code is ${code}. It expires in ${minutes} minutes. If you did not ask for it, someone may know your password: change it.`,
+      subject: `${code} is your ${ctx.factorOptions.appName} code`,
+      text: `Your ${ctx.factorOptions.appName} verification code is ${code}. It expires in ${minutes} minutes. If you did not ask for it, someone may know your password: change it.`,
       code,
       sub,
     });
@@ -68,7 +68,7 @@ async function deliver(ctx: MfaContext, type: ContactType, sub: string, contact:
   await ctx.senders.sms.sendSms({
     to: contact.address,
     channel,
-    text: `${code} is your ${ctx.appName} verification code. It expires in ${minutes} minutes.${webOtp}`,
+    text: `${code} is your ${ctx.factorOptions.appName} verification code. It expires in ${minutes} minutes.${webOtp}`,
     code,
     sub,
   });

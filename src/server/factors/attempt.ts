@@ -40,25 +40,25 @@ export async function attemptCode(
    */
   resetOnSuccess: boolean | (() => boolean) = true,
 ): Promise<void> {
-  const grant = await ctx.store.beginAttempt(sub, key, ctx.now(), ctx.lockout);
+  const grant = await ctx.store.beginAttempt(sub, key, ctx.now(), ctx.policy.lockout);
   if (!grant.ok) throw lockedError(grant.retryAt, ctx.now());
   let ok: boolean | 'used';
   try {
     ok = await verify();
   } catch (err) {
     // The check itself failed (store or plugin outage): it proved nothing, so it frees the slot.
-    await ctx.store.settleAttempt(sub, key, ctx.now(), ctx.lockout, 'release').catch(() => {});
+    await ctx.store.settleAttempt(sub, key, ctx.now(), ctx.policy.lockout, 'release').catch(() => {});
     throw err;
   }
   const now = ctx.now();
   if (ok === true) {
     const reset = typeof resetOnSuccess === 'function' ? resetOnSuccess() : resetOnSuccess;
-    const state = await ctx.store.settleAttempt(sub, key, now, ctx.lockout, reset ? 'success' : 'release');
+    const state = await ctx.store.settleAttempt(sub, key, now, ctx.policy.lockout, reset ? 'success' : 'release');
     // A lock set meanwhile (the reservation outlived its hold) wins over the right answer.
     if (state.lockedUntil > now) throw lockedError(state.lockedUntil, now);
     return;
   }
-  const state = await ctx.store.settleAttempt(sub, key, now, ctx.lockout, 'failure');
+  const state = await ctx.store.settleAttempt(sub, key, now, ctx.policy.lockout, 'failure');
   await ctx.audit.record({ type: 'verify.failure', sub, factor: auditFactor, status: 'failure', severity: 'warning' });
   if (state.lockedUntil > now) {
     // Only the answer that set the lock reports it (lockCount went up with failures back at 0).
@@ -68,7 +68,7 @@ export async function attemptCode(
     }
     throw lockedError(state.lockedUntil, now);
   }
-  const attemptsLeft = ctx.lockout.maxFailures - state.failures;
+  const attemptsLeft = ctx.policy.lockout.maxFailures - state.failures;
   // A right code already used still counts as a failure; saying so tells the user to wait for the
   // next code and tells an attacker nothing they did not have (they held that code already).
   if (ok === 'used') throw new MfaError('code_used', 'That code was already used. Wait for a new one.', { attemptsLeft });

@@ -21,7 +21,7 @@ export async function startDecoy({ ctx }: FactorEnv, { draft }: ChallengeStart, 
   const state: DecoyState = { kind: 'decoy', lockKey: `decoy:${factorId}` };
   await assertNotLocked(ctx, draft.sub, state.lockKey); // a decoy locks like a real factor
   const challenge = await saveStep(ctx, draft, state);
-  return { challenge, ref: { id: factorId, type: 'totp', label: DEFAULT_TOTP_LABEL }, step: codeStep(ctx.totp.digits, draft.stepGuid) };
+  return { challenge, ref: { id: factorId, type: 'totp', label: DEFAULT_TOTP_LABEL }, step: codeStep(ctx.factorOptions.totp.digits, draft.stepGuid) };
 }
 
 export const decoyFactor: ServerFactor = {
@@ -31,7 +31,7 @@ export const decoyFactor: ServerFactor = {
   challenge: () => Promise.reject(new Error('a decoy starts through startDecoy')),
   async verify({ ctx }, challenge, state, value) {
     // Same parsing, same counting, never a success: indistinguishable from a wrong code.
-    parseTotpCode(value, ctx.totp.digits);
+    parseTotpCode(value, ctx.factorOptions.totp.digits);
     await attemptCode(ctx, challenge.sub, (state as DecoyState).lockKey, async () => false, 'totp');
     throw new MfaError('invalid_code', 'That code is not valid.');
   },

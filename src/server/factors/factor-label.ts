@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { LABEL_CHARACTERS, LABEL_MAX_LENGTH } from '../../core/factor-label.js';
 
 /**
- * A factor's name, shown back to the user in lists and notices. Control characters (and NUL,
- * which Postgres cannot store) are malformed input, on enroll and rename alike.
+ * A factor's name as every enroll and rename body takes it (core/factor-label.ts has the rule):
+ * control characters are malformed input, on enroll and rename alike.
  */
-// eslint-disable-next-line no-control-regex
-export const factorLabel = z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+export const factorLabel = z.string().trim().min(1).max(LABEL_MAX_LENGTH).regex(LABEL_CHARACTERS, 'no control characters');

@@ -26,8 +26,8 @@ interface KbaState extends ChallengeState {
 const REF: ChallengeFactorRef = { id: KBA_KEY, type: 'kba', label: 'Security questions' };
 
 async function kbaQuestions(ctx: MfaContext, c: Pick<StoredChallenge, 'sub' | 'resource' | 'action'>): Promise<KbaQuestion[]> {
-  if (!ctx.kba) throw new MfaError('unsupported_factor', 'Security questions are not enabled on this server.');
-  const list = await ctx.kba.questions(c.sub, { resource: c.resource, action: c.action });
+  if (!ctx.factorOptions.kba) throw new MfaError('unsupported_factor', 'Security questions are not enabled on this server.');
+  const list = await ctx.factorOptions.kba.questions(c.sub, { resource: c.resource, action: c.action });
   if (!list || list.length === 0) throw new MfaError('not_enrolled', 'There are no security questions for this account.');
   return list;
 }
@@ -58,7 +58,7 @@ export const kbaFactor: ServerFactor = {
   async challenge(env, { draft }) {
     const { ctx } = env;
     const questions = await kbaQuestions(ctx, draft);
-    await assertNotLocked(ctx, draft.sub, kbaLockKey(ctx.kba!, draft.sub, draft, questions));
+    await assertNotLocked(ctx, draft.sub, kbaLockKey(ctx.factorOptions.kba!, draft.sub, draft, questions));
     const asked = await ask(env, draft, INSERT, questions[0], 0);
     return { ...asked, ref: REF };
   },
@@ -73,7 +73,7 @@ export const kbaFactor: ServerFactor = {
     // A right answer to an easy question must not wipe the failures of a hard one: only the
     // last answer resets the count.
     const last = index + 1 >= questions.length;
-    const lockKey = kbaLockKey(ctx.kba!, challenge.sub, challenge, questions);
+    const lockKey = kbaLockKey(ctx.factorOptions.kba!, challenge.sub, challenge, questions);
     if (q.type === 'code') {
       if (!sent) throw notFound();
       await attemptSentCode(ctx, challenge.sub, lockKey, challenge.id, sent, value, KBA_AMR, last);
@@ -96,7 +96,7 @@ export const kbaFactor: ServerFactor = {
     const questions = await kbaQuestions(ctx, challenge);
     const q = questions[index];
     if (!q?.sendTo) throw new MfaError('conflict', 'This step sent no code.');
-    await assertMayResend(ctx, challenge.sub, kbaLockKey(ctx.kba!, challenge.sub, challenge, questions), sent);
+    await assertMayResend(ctx, challenge.sub, kbaLockKey(ctx.factorOptions.kba!, challenge.sub, challenge, questions), sent);
     const { type, ...contact } = q.sendTo;
     const stored = await sendCode(ctx, challenge, challenge.state, sent, (next): KbaState => ({ kind: 'kba', index, sent: next }), { type, contact, from: env.scope });
     return challenged(stored.challenge, REF, [REF], sentCodeStep(challenge.stepGuid, maskContact(type, contact.address), stored.sent, ctx.now()));

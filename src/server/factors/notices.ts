@@ -53,7 +53,7 @@ function text(n: SecurityNotice): string {
  * not hear about itself (the one just added).
  */
 export function notifyUser(ctx: MfaContext, notice: Omit<SecurityNotice, 'at'>, skipFactorId?: string): void {
-  if (notice.type === 'recovery.used' && !ctx.notifyRecoveryCodeUse) return;
+  if (notice.type === 'recovery.used' && !ctx.policy.notifyRecoveryCodeUse) return;
   void deliverNotice(ctx, { ...notice, at: new Date(ctx.now()).toISOString() }, skipFactorId).catch(() => {});
 }
 
@@ -79,7 +79,7 @@ async function deliverNotice(ctx: MfaContext, notice: SecurityNotice, skipFactor
   let sent = 0;
   for (const factor of emails) {
     try {
-      await sender.sendEmail({ to: openContact(ctx, factor).address, subject: `${SUBJECTS[notice.type]} on your ${ctx.appName} account`, text: text(notice), sub: notice.sub });
+      await sender.sendEmail({ to: openContact(ctx, factor).address, subject: `${SUBJECTS[notice.type]} on your ${ctx.factorOptions.appName} account`, text: text(notice), sub: notice.sub });
       sent++;
     } catch (err) {
       ctx.logger.warn(`[mfa] ${notice.type} notice failed (${err instanceof Error ? err.name : typeof err})`);

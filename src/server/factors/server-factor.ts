@@ -10,7 +10,7 @@ import type { FactorStrength } from '../../core/factor-strength.js';
 import type { ChallengeFactorRef, ChallengeStep, ChallengedResponse, Enrollment } from '../../core/types.js';
 import type { ChallengeState } from '../challenge-state.js';
 import type { MfaContext } from '../config.js';
-import type { Scope } from '../http/request-scope.js';
+import type { Scope } from '../request-scope.js';
 import type { StoredChallenge, StoredFactor } from '../stores/store.js';
 
 /** What every factor call gets: the server's services and policy, and the request's scope. */

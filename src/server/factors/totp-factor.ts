@@ -32,7 +32,7 @@ async function createTotpFactor(ctx: MfaContext, sub: string, label?: string): P
     type: 'totp',
     label: label ?? DEFAULT_TOTP_LABEL,
     secretEnc: ctx.box.seal(secret, secretAad({ sub, id })),
-    ...ctx.totp,
+    ...ctx.factorOptions.totp,
     confirmed: false,
     createdAt: ctx.now(),
     lastUsedAt: null,
@@ -44,8 +44,8 @@ async function createTotpFactor(ctx: MfaContext, sub: string, label?: string): P
     factorId: id,
     type: 'totp',
     secret: secretText,
-    otpauthUri: otpauthUri({ secret: secretText, issuer: ctx.appName, account: ctx.accountName(sub), ...ctx.totp }),
-    ...ctx.totp,
+    otpauthUri: otpauthUri({ secret: secretText, issuer: ctx.factorOptions.appName, account: ctx.factorOptions.accountName(sub), ...ctx.factorOptions.totp }),
+    ...ctx.factorOptions.totp,
   };
 }
 

@@ -48,9 +48,9 @@ function openCredential(ctx: MfaContext, f: StoredFactor): SealedCredential {
 }
 
 export function relyingParty(ctx: MfaContext, origin: string | undefined): RelyingParty {
-  if (!ctx.webauthn) throw new MfaError('unsupported_factor', 'Passkeys are not enabled on this server.');
+  if (!ctx.factorOptions.webauthn) throw new MfaError('unsupported_factor', 'Passkeys are not enabled on this server.');
   if (!origin) throw new MfaError('malformed_request', 'Passkeys need the request Origin.');
-  return { origin, rpID: ctx.webauthn.rpID ?? new URL(origin).hostname };
+  return { origin, rpID: ctx.factorOptions.webauthn.rpID ?? new URL(origin).hostname };
 }
 
 /** RFC 8176: a device-bound key is hardware (`hwk`); a synced passkey is treated as software (`swk`). */
@@ -58,9 +58,9 @@ const amrOf = (deviceType: string) => (deviceType === 'singleDevice' ? 'hwk' : '
 
 export async function registrationOptions(ctx: MfaContext, sub: string, rp: RelyingParty, existing: StoredFactor[]) {
   return generateRegistrationOptions({
-    rpName: ctx.webauthn!.rpName,
+    rpName: ctx.factorOptions.webauthn!.rpName,
     rpID: rp.rpID,
-    userName: ctx.accountName(sub),
+    userName: ctx.factorOptions.accountName(sub),
     // A stable opaque handle, not the user id itself (it is stored on the authenticator).
     userID: new Uint8Array(Buffer.from(ctx.box.mac(`webauthn-user:${sub}`), 'hex').subarray(0, 32)),
     attestationType: 'none',
@@ -195,7 +195,7 @@ export const webauthnFactor: ServerFactor = {
   // Assertions always require user verification (authenticationOptions, verifyAuthentication).
   phishingResistant: true,
   kinds: ['webauthn', ENROLL_KIND],
-  enabled: (ctx) => ctx.webauthn !== null,
+  enabled: (ctx) => ctx.factorOptions.webauthn !== null,
   enrollInput: z.strictObject({ type: z.literal('webauthn'), label: factorLabel.optional() }),
 
   async enroll({ ctx, scope }, input: { label?: string }) {

@@ -116,7 +116,7 @@ async function likelyFactorOf(ctx: MfaContext, sub: string): Promise<string | un
 export function stepUpTokenOf(ctx: MfaContext, request: Request): string | null {
   const header = request.headers.get(STEP_UP_HEADER);
   if (header) return header;
-  if (!ctx.acceptBearer) return null;
+  if (!ctx.policy.acceptBearer) return null;
   const m = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i.exec(request.headers.get('authorization') ?? '');
   return m ? m[1]! : null;
 }
@@ -134,7 +134,7 @@ export async function checkStepUp(
     return { ok: false, response: errorResponse(err) };
   }
   if (!user) return { ok: false, response: json(401, errorBody('unauthenticated', 'Sign in first.')) };
-  const maxAge = req.maxAge ?? ctx.token.lifetime;
+  const maxAge = req.maxAge ?? ctx.policy.token.lifetime;
   let txn: BoundTransaction | undefined;
   if (req.bind) {
     const bound = await boundTransaction(request, req);
@@ -160,7 +160,7 @@ export async function checkStepUp(
     }
   }
   const claims = token && keys
-    ? await verifyStepUpToken(keys, ctx.token, token, {
+    ? await verifyStepUpToken(keys, ctx.policy.token, token, {
         sub: user.sub,
         ssn: sessionClaim(user),
         resource: req.resource,
@@ -183,7 +183,7 @@ export async function checkStepUp(
     // Logout / clearMfa() ended the session after this token was issued: step up again.
     if (await isRevoked(ctx, user.sub, claims.ssn, claims.iat)) return refuse();
     // A used one-time token is answered like a missing one: step up again.
-    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.token, claims.exp), ctx.now()))) {
+    if (!req.reusable && !(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.policy.token, claims.exp), ctx.now()))) {
       return refuse('This step-up was used already; confirm again.');
     }
     // The mark is committed before the protected action runs (stores/store.ts `flush`).

@@ -10,12 +10,10 @@ import * as enrollment from '../enrollment.js';
 import { checkStepUp as checkRequestStepUp } from '../guard/step-up-guard.js';
 import { currentUser, endSession } from '../session.js';
 import { recordUserAction } from '../audit/user-action.js';
-import { limitAudit } from '../audit/audit-limits.js';
-import { limitChallenges } from '../rate-limit.js';
 import { resendChallengeCode, resumeChallenge, startChallenge } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
-import { runInRequestScope, type RequestScope, type Scope } from './request-scope.js';
+import { runInRequestScope, type RequestScope, type Scope } from '../request-scope.js';
 import { mountPublicRoutes } from './discovery.js';
 import { mountServerApi } from './server-api.js';
 import { SESSION_ROUTES } from './routes.js';
@@ -45,7 +43,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   });
 
   /** The option's answer, else the socket address that @hono/node-server hands over in `env`. */
-  const clientIp = (c: Context<Env>) => ctx.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
+  const clientIp = (c: Context<Env>) => ctx.policy.clientIp?.(c.req.raw) ?? c.env?.incoming?.socket?.remoteAddress;
 
   // Every request under the mount point, known or not: an oversized body is a 413 before anything else.
   app.use('*', limitBody());
@@ -70,7 +68,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   // written while handling it carries its client IP (request-scope.ts). Attached per route, not
   // to `*`, so an unknown path is a 404 before any session check.
   const withSession: MiddlewareHandler<Env>[] = [
-    checkOrigin(ctx.origins),
+    checkOrigin(ctx.policy.origins),
     async (c, next) => {
       const user = await currentUser(ctx, authenticate, c.req.raw);
       if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
@@ -121,7 +119,6 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
 
   app.post('/challenges', async (c) => {
     const input = await readJson(c, startChallengeSchema);
-    await limitChallenges(ctx, c.get('sub'), c.get('scope').ip);
     const answer = await startChallenge(ctx, c.get('scope'), input);
     // 201 when a challenge was created; 200 when a fresh step-up answered at once.
     return c.json(answer, answer.status === 'CHALLENGED' ? 201 : 200);
@@ -149,8 +146,7 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   // trackUserAction(): the app's own audit events, next to ours.
   app.post('/audit', async (c) => {
     const { webhookNotification, ...event } = await readJson(c, auditSchema);
-    await limitAudit(ctx, c.get('sub'), c.get('scope').ip); // per user and per IP: 429 + Retry-After
-    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification });
+    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification, ip: c.get('scope').ip });
     return c.body(null, 204);
   });
 

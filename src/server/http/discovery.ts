@@ -17,7 +17,7 @@ export const JWKS_MAX_AGE = 300;
 
 /** The mount point's public URL (`…/mfa`): the `publicUrl` option, else what the request says. */
 export function baseUrl(ctx: MfaContext, c: Context, suffix: string): string {
-  if (ctx.publicUrl) return ctx.publicUrl;
+  if (ctx.policy.publicUrl) return ctx.policy.publicUrl;
   const url = new URL(c.req.url);
   return url.origin + url.pathname.slice(0, url.pathname.length - suffix.length);
 }
@@ -37,35 +37,35 @@ function cacheable(c: Context, body: unknown, maxAge: number): Response {
 function amrValues(ctx: MfaContext): string[] {
   return [
     'otp', 'rec',
-    ...(ctx.webauthn ? ['hwk', 'swk'] : []),
-    ...(ctx.senders.sms ? ['sms', ...(ctx.smsPolicy.voice ? ['tel'] : [])] : []),
+    ...(ctx.factorOptions.webauthn ? ['hwk', 'swk'] : []),
+    ...(ctx.senders.sms ? ['sms', ...(ctx.policy.smsPolicy.voice ? ['tel'] : [])] : []),
     ...(ctx.senders.email ? ['email'] : []),
-    ...(ctx.kba ? ['kba'] : []),
+    ...(ctx.factorOptions.kba ? ['kba'] : []),
   ];
 }
 
 export function discoveryDocument(ctx: MfaContext, base: string) {
-  const serverApi = !!(ctx.admin.token || (ctx.admin.clients && Object.keys(ctx.admin.clients).length));
+  const serverApi = !!(ctx.policy.admin.token || (ctx.policy.admin.clients && Object.keys(ctx.policy.admin.clients).length));
   return {
-    issuer: ctx.token.issuer,
+    issuer: ctx.policy.token.issuer,
     jwks_uri: `${base}/jwks.json`,
     ...(serverApi && {
       introspection_endpoint: `${base}/introspect`,
       introspection_endpoint_auth_methods_supported: [
-        ...(ctx.admin.clients && Object.keys(ctx.admin.clients).length ? ['client_secret_basic'] : []),
-        ...(ctx.admin.token ? ['bearer'] : []),
+        ...(ctx.policy.admin.clients && Object.keys(ctx.policy.admin.clients).length ? ['client_secret_basic'] : []),
+        ...(ctx.policy.admin.token ? ['bearer'] : []),
       ],
     }),
-    acr_values_supported: [ACR_MFA, ...(ctx.webauthn ? [ACR_PHR] : []), ...(ctx.kba ? [ACR_KBA] : [])],
+    acr_values_supported: [ACR_MFA, ...(ctx.factorOptions.webauthn ? [ACR_PHR] : []), ...(ctx.factorOptions.kba ? [ACR_KBA] : [])],
     amr_values_supported: amrValues(ctx),
     token_type: STEP_UP_TOKEN_TYPE,
     token_header: STEP_UP_HEADER,
-    token_authorization_bearer: ctx.acceptBearer,
-    token_audience: ctx.token.audience,
+    token_authorization_bearer: ctx.policy.acceptBearer,
+    token_audience: ctx.policy.token.audience,
     token_signing_alg_values_supported: [...ED25519_ALGS],
-    token_lifetime: ctx.token.lifetime,
+    token_lifetime: ctx.policy.token.lifetime,
     /** The guard's `max_age` when a route sets none: the token lifetime. */
-    default_max_age: ctx.token.lifetime,
+    default_max_age: ctx.policy.token.lifetime,
     openapi_uri: `${base}/openapi.json`,
   };
 }

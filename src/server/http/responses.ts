@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 const isoTime = z.iso.datetime();
-const factorType = z.enum(['totp', 'phone', 'email', 'webauthn', 'recovery', 'kba']);
+/** A built-in type (`totp`, `hotp`, `phone`, `email`, `webauthn`, `recovery`, `kba`) or an app's own (`createMfaServer({ factors })`). */
+const factorType = z.string().min(1).meta({ description: "totp, hotp, phone, email, webauthn, recovery, kba, or the type of an app's own factor", examples: ['totp', 'hotp'] });
 const enrollable = z.enum(['totp', 'webauthn', 'phone', 'email']);
 
 export const errorSchema = z.strictObject({
@@ -36,6 +37,8 @@ export const stepUpRequiredSchema = errorSchema.extend({
 
 export const factorSummarySchema = z.strictObject({
   id: z.string(), type: factorType, label: z.string(), createdAt: isoTime, lastUsedAt: isoTime.nullable(),
+  /** How much the factor proves alone (core/factor-strength.ts): the elements read it instead of deriving it from `type`. */
+  strength: z.enum(['strong', 'standard', 'restricted']),
 });
 export const factorListSchema = z.strictObject({
   factors: z.array(factorSummarySchema), recoveryCodesLeft: z.number().int().min(0), available: z.array(enrollable),

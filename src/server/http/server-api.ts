@@ -15,8 +15,8 @@ import { requireServerCaller, type ServerCaller } from './server-auth.js';
 import { auditQuery, emptyAdminSchema, introspectSchema, rotateSchema, subParam } from './server-schemas.js';
 
 export function mountServerApi(app: Hono<any>, ctx: MfaContext, clientIp: (c: Context) => string | undefined): void {
-  const hasClients = !!ctx.admin.clients && Object.keys(ctx.admin.clients).length > 0;
-  if (!ctx.admin.token && !hasClients) return;
+  const hasClients = !!ctx.policy.admin.clients && Object.keys(ctx.policy.admin.clients).length > 0;
+  if (!ctx.policy.admin.token && !hasClients) return;
 
   app.post('/introspect', requireServerCaller(ctx, clientIp, true), async (c) => {
     const input = await readBody(c, introspectSchema, { form: true });
@@ -32,7 +32,7 @@ export function mountServerApi(app: Hono<any>, ctx: MfaContext, clientIp: (c: Co
     return c.json(answer);
   });
 
-  if (!ctx.admin.token) return;
+  if (!ctx.policy.admin.token) return;
   const admin = [requireServerCaller(ctx, clientIp, false)] as const;
   const sub = (c: Context) => {
     const parsed = subParam.safeParse(c.req.param('sub'));

@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { MfaError } from '../../core/errors.js';
-import type { MfaContext } from '../config.js';
+import type { MfaContext, MfaPolicy } from '../config.js';
 import { enforceLimit, ipKey, type Limit } from '../rate-limit.js';
 import { errorResponse } from './errors.js';
 
@@ -25,7 +25,7 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 export const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 /** Refuses configured secrets that are too short to stand online guessing (start-up error). */
-export function checkServerSecrets(admin: MfaContext['admin']): void {
+export function checkServerSecrets(admin: MfaPolicy['admin']): void {
   if (admin.token !== undefined && admin.token.length < MIN_SECRET_LENGTH) {
     throw new Error(`mfa-elements configuration error: the admin token must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`);
   }
@@ -41,8 +41,8 @@ function identify(ctx: MfaContext, header: string | undefined, allowBasic: boole
   const m = /^(Bearer|Basic)[ ]+(\S+)[ ]*$/i.exec(header ?? '');
   if (!m) return null;
   const [, scheme, value] = m as unknown as [string, string, string];
-  if (scheme.toLowerCase() === 'bearer') return ctx.admin.token !== undefined && sameSecret(value, ctx.admin.token) ? { kind: 'admin' } : null;
-  if (!allowBasic || !ctx.admin.clients) return null;
+  if (scheme.toLowerCase() === 'bearer') return ctx.policy.admin.token !== undefined && sameSecret(value, ctx.policy.admin.token) ? { kind: 'admin' } : null;
+  if (!allowBasic || !ctx.policy.admin.clients) return null;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
@@ -54,7 +54,7 @@ function identify(ctx: MfaContext, header: string | undefined, allowBasic: boole
   } catch {
     return null;
   }
-  const expected = Object.prototype.hasOwnProperty.call(ctx.admin.clients, id) ? ctx.admin.clients[id]! : undefined;
+  const expected = Object.prototype.hasOwnProperty.call(ctx.policy.admin.clients, id) ? ctx.policy.admin.clients[id]! : undefined;
   // Compare even for an unknown id, so timing does not reveal which ids exist.
   const ok = sameSecret(secret, expected ?? '\0unknown-client');
   return ok && expected !== undefined ? { kind: 'client', clientId: id } : null;
@@ -68,7 +68,7 @@ function identify(ctx: MfaContext, header: string | undefined, allowBasic: boole
 export function requireServerCaller(ctx: MfaContext, clientIp: (c: Context) => string | undefined, allowBasic: boolean): MiddlewareHandler {
   return async (c, next) => {
     const origin = c.req.header('origin');
-    if (origin !== undefined && !(ctx.origins ?? []).includes(origin)) {
+    if (origin !== undefined && !(ctx.policy.origins ?? []).includes(origin)) {
       return errorResponse(new MfaError('forbidden_origin', 'This endpoint is for server-to-server calls.'));
     }
     const caller = identify(ctx, c.req.header('authorization'), allowBasic);
@@ -81,7 +81,7 @@ export function requireServerCaller(ctx: MfaContext, clientIp: (c: Context) => s
       });
       if (ip) await enforceLimit(ctx, `server-auth-ip:${ipKey(ip)}`, SERVER_AUTH_FAILURES, NO_USER, { name: 'server-auth-ip', severity: 'critical' });
       const res = errorResponse(new MfaError('unauthenticated', 'Present the admin token or client credentials.'));
-      res.headers.set('www-authenticate', allowBasic && ctx.admin.clients ? 'Basic realm="mfa"' : 'Bearer realm="mfa"');
+      res.headers.set('www-authenticate', allowBasic && ctx.policy.admin.clients ? 'Basic realm="mfa"' : 'Bearer realm="mfa"');
       return res;
     }
     c.set('caller' as never, caller as never);

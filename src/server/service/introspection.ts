@@ -27,13 +27,13 @@ export async function introspect(ctx: MfaContext, input: IntrospectionInput, cli
   const now = ctx.now();
   let keys = await ctx.keys();
   if (unknownKid(keys, input.token)) keys = await ctx.keys({ fresh: true });
-  const claims = await verifyTokenSignature(keys, ctx.token, input.token, now);
+  const claims = await verifyTokenSignature(keys, ctx.policy.token, input.token, now);
   if (!claims) return { active: false };
   if ((input.sub !== undefined && claims.sub !== input.sub) || (input.ssn !== undefined && claims.ssn !== input.ssn)) return { active: false };
   if ((input.resource !== undefined && claims.resource !== input.resource) || (input.action !== undefined && claims.action !== input.action)) return { active: false };
   if (await isRevoked(ctx, claims.sub, claims.ssn, claims.iat)) return { active: false };
   if (input.consume) {
-    if (!(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.token, claims.exp), now))) return { active: false };
+    if (!(await ctx.store.useTokenOnce(claims.jti, acceptedUntilMs(ctx.policy.token, claims.exp), now))) return { active: false };
     await ctx.audit.record({ type: 'token.consumed', sub: claims.sub, resource: claims.resource, action: claims.action, metadata: { sid: claims.sid, via: 'introspection', ...(clientId && { client: clientId }) } });
   } else if (await ctx.store.isTokenUsed(claims.jti, now)) {
     return { active: false };

@@ -30,7 +30,7 @@ export async function rotateKeys(ctx: MfaContext, opts: { immediate: boolean }) 
   const { next, retired } = await rotateSigningKey(ctx.store, ctx.box, ctx.now(), {
     publishAheadMs: PUBLISH_AHEAD_MS,
     // The old key's last token is accepted until its exp plus the clock tolerance.
-    tokenLifetimeMs: (ctx.token.lifetime + (ctx.token.clockTolerance ?? 0)) * 1000,
+    tokenLifetimeMs: (ctx.policy.token.lifetime + (ctx.policy.token.clockTolerance ?? 0)) * 1000,
     immediate: opts.immediate,
   });
   await ctx.keys({ force: true });

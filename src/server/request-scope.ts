@@ -7,8 +7,8 @@
  * Outside a request (timers, CLI, tests calling services directly) there is no ambient scope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SessionUser } from '../config.js';
-import type { StepUpRequirement } from '../guard/step-up-guard.js';
+import type { SessionUser } from './config.js';
+import type { StepUpRequirement } from './guard/step-up-guard.js';
 
 export interface RequestScope {
   /** The client IP as the `clientIp` option (or the socket) gives it. */
