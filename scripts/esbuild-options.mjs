@@ -64,9 +64,10 @@ export const iifeOptions = {
 
 /**
  * The IIFE's companion modules, fetched from beside it (lazy.url.ts): self-contained ES modules
- * (no splitting, so the passkey code is inside the steps file too) without Lit of their own.
+ * (no splitting, so the passkey code is inside the steps file too) without Lit of their own. The QR
+ * encoder is one too: ~7 KB brotli that only enrollment needs, kept out of the script-tag bundle.
  */
 export const iifeCompanions = {
-  entryPoints: { 'mfa-prompt-steps': 'src/elements/mfa-prompt/prompt-steps.ts', 'mfa-passkeys': 'src/elements/shared/passkeys.ts' },
+  entryPoints: { 'mfa-prompt-steps': 'src/elements/mfa-prompt/prompt-steps.ts', 'mfa-passkeys': 'src/elements/shared/passkeys.ts', 'mfa-qr': 'src/elements/mfa-enroll/qr-encoder.ts' },
   format: 'esm',
 };

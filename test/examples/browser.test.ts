@@ -52,7 +52,7 @@ describe('example backends behind one origin with the browser', () => {
       const route = (): Promise<void> | void => {
         if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
         // The script-tag bundle and the companions it loads from beside it (docs/packaging.md).
-        const companion = /^\/dist\/(mfa-elements\.iife|mfa-prompt-steps|mfa-passkeys)\.js$/.exec(url);
+        const companion = /^\/dist\/(mfa-elements\.iife|mfa-prompt-steps|mfa-passkeys|mfa-qr)\.js$/.exec(url);
         if (companion) return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(join(ROOT, url.slice(1))));
         if (prefix === 'mfa') return forward(req, res, service.url + url);
         const backend = backends.get(prefix);

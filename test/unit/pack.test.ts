@@ -48,7 +48,7 @@ test('the tarball has what a user needs', async (t) => {
     'dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/define.d.ts',
     'dist/mfa-elements.js', 'dist/mfa-elements.iife.js', 'dist/mfa-elements.iife.d.ts',
     // …and the prompt's other steps and the passkey ceremony from beside itself too (lazy.url.ts).
-    'dist/mfa-prompt-steps.js', 'dist/mfa-passkeys.js',
+    'dist/mfa-prompt-steps.js', 'dist/mfa-passkeys.js', 'dist/mfa-qr.js',
     'dist/react.js', 'dist/react.d.ts', 'dist/vue.js', 'dist/vue.d.ts',
     // require() of each entry (docs/packaging.md).
     'dist/index.cjs', 'dist/index.d.cts', 'dist/define.cjs', 'dist/server/entry.cjs', 'dist/server/entry.d.cts',

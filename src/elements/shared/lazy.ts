@@ -1,6 +1,6 @@
 /**
  * Code that loads on first use, so the size-budgeted prompt path (a TOTP step-up) does not carry
- * it: the prompt's other steps and the passkey ceremony. The script-tag build swaps in
+ * it: the prompt's other steps, the passkey ceremony and the QR encoder. The script-tag build swaps in
  * lazy.url.ts, which fetches the same code as companion files beside the IIFE.
  *
  * Keep these modules out of index.ts's static exports: esbuild puts a module that is both
@@ -8,3 +8,4 @@
  */
 export const loadSteps = () => import('../mfa-prompt/prompt-steps.js');
 export const loadPasskeys = () => import('./passkeys.js');
+export const loadQrEncoder = () => import('../mfa-enroll/qr-encoder.js');
