@@ -28,7 +28,10 @@ function cacheable(c: Context, body: unknown, maxAge: number): Response {
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   const headers = { etag, 'cache-control': `public, max-age=${maxAge}`, 'content-type': 'application/json' };
   const match = c.req.header('if-none-match');
-  // Through `c.body`, so these headers replace the app's `no-store` default (http/app.ts).
+  // The app's `no-store` default (http/app.ts) is removed from the context, not only overridden
+  // here: a host app's middleware around the mount (CORS in `mfa-elements serve`) makes Hono copy
+  // the context's earlier headers onto the final response, which would put `no-store` back.
+  c.header('cache-control', undefined);
   if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
   return c.body(text, 200, headers);
 }
