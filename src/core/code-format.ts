@@ -15,8 +15,11 @@ export const isOneTimeCode = (value: string): boolean => /^[0-9]{6,8}$/.test(str
  */
 export function parseCodeOfLength(value: string, digits: number): string | null {
   const code = stripSpaces(value);
-  return code.length === digits && /^[0-9]+$/.test(code) ? code : null;
+  return isCodeOfLength(code, digits) ? code : null;
 }
+
+/** Exactly `digits` ASCII digits, nothing else: the rule itself, for a value already without spaces. */
+export const isCodeOfLength = (code: string, digits: number): boolean => code.length === digits && /^[0-9]+$/.test(code);
 
 /** RFC 4648 base32 alphabet (recovery codes and TOTP secrets). */
 export const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -6,7 +6,7 @@
  * update (the visible label lives in the shadow root, which ARIA ids cannot reach).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { normalizeTypedCode } from '../../core/code-format.js';
+import { isCodeOfLength, normalizeTypedCode } from '../../core/code-format.js';
 
 export interface CodeInputMode {
   /** `numeric` for one-time codes, `text` for recovery codes. */
@@ -86,9 +86,8 @@ export class CodeInput implements ReactiveController {
   }
 
   isComplete(): boolean {
-    // core/code-format.ts parseCodeOfLength on a value normalizeTypedCode already cleaned, inlined:
-    // the prompt path's byte budget has no room for the general form.
-    return this.mode.mode === 'numeric' && this.value.length === this.mode.length && /^\d+$/.test(this.value);
+    // The server's rule (core/code-format.ts) on a value normalizeTypedCode already cleaned.
+    return this.mode.mode === 'numeric' && isCodeOfLength(this.value, this.mode.length!);
   }
 
   setInvalid(invalid: boolean): void {

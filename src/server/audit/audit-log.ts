@@ -6,7 +6,7 @@
  * (fail closed) and the event goes nowhere else. Then every sink (custom ones, then webhooks)
  * gets a frozen copy, fire-and-forget: a sink's failure is logged, never thrown, never awaited.
  */
-import { randomUUID } from 'node:crypto';
+import { auditEventId } from './event-id.js';
 import type { AuditEvent, MfaStore } from '../stores/store.js';
 import { consoleAuditLogger, type AuditLogger, type AuditOptions, type AuditSink } from './sinks.js';
 import { WebhookSink, type WebhookStatus } from './webhooks.js';
@@ -66,7 +66,7 @@ export class AuditLog {
       // Every event written during an HTTP request carries its client IP (request-scope.ts),
       // unless the caller gave one.
       ip: input.ip ?? currentRequestScope()?.ip,
-      id: randomUUID(),
+      id: auditEventId(this.now()),
       at: new Date(this.now()).toISOString(),
     };
     // `metadata: undefined` and the like: absent, as every store and JSON sink would show it.
