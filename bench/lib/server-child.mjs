@@ -6,6 +6,9 @@
 // the clock 3 steps before T (through the HTTP protocol in process: enrollUsers), freezes the
 // clock at T, listens, and answers {type:'ready', port, t, secrets (base64, 20 bytes per user),
 // enrollMs}. {type:'stop'} closes all.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { freePort } from './common.mjs';
@@ -13,6 +16,11 @@ import { SECRET_BYTES, STEP_MS, createBenchServer, enrollUsers, openStore } from
 
 let server;
 let opened;
+// BENCH_SERVER_PROFILE=<dir>: a CPU profile of the serving phase only (after enrollment), written
+// to <dir>/<store>.cpuprofile at stop — what to read when a server figure moves.
+const PROFILE_DIR = process.env.BENCH_SERVER_PROFILE;
+let profiler;
+let profileName;
 process.on('disconnect', () => process.exit(0)); // the benchmark went away
 
 process.on('message', async (msg) => {
@@ -35,6 +43,13 @@ process.on('message', async (msg) => {
       await new Promise((resolve) => {
         server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, resolve);
       });
+      if (PROFILE_DIR) {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+        profileName = `${msg.store.replace(/\W/g, '-')}.cpuprofile`;
+      }
       process.send({ type: 'ready', port, t, secrets: secrets.toString('base64'), enrollMs, label: opened.label });
     } else if (msg.type === 'cpu') {
       // CPU time this process used so far (µs): the benchmark divides its growth over a slice by
@@ -43,6 +58,7 @@ process.on('message', async (msg) => {
       process.send({ type: 'cpu', micros: user + system });
     } else if (msg.type === 'stop') {
       await new Promise((r) => (server ? server.close(r) : r()));
+      if (profiler) writeFileSync(join(PROFILE_DIR, profileName), JSON.stringify((await profiler.post('Profiler.stop')).profile));
       await new Promise((r) => setTimeout(r, 200)); // requests the load tool abandoned at its deadline finish first
       await opened?.close();
       process.send({ type: 'stopped' }, () => process.exit(0));

@@ -30,7 +30,8 @@ const openGroups = new Set<SqliteStore>();
 export class SqliteStore implements MfaStore {
   private readonly db: Database.Database;
   private readonly q: Statements;
-  private commitScheduled = false;
+  /** The scheduled commit of the open write group: what `flush` waits for. */
+  private groupCommitted: Promise<void> | undefined;
   private readonly control: Record<'begin' | 'commit' | 'rollback', Database.Statement>;
 
   constructor(opts: { path: string }) {
@@ -53,22 +54,27 @@ export class SqliteStore implements MfaStore {
     }
   }
 
-  /** Joins the open write group, or opens one (committed by `flush` or on the next turn). */
+  /** Joins the open write group, or opens one (committed on the next turn of the event loop). */
   private begin(): void {
     if (this.db.inTransaction) return;
     this.seeOthers();
     this.control.begin.run();
     openGroups.add(this);
-    if (!this.commitScheduled) {
-      this.commitScheduled = true;
-      setImmediate(() => {
-        this.commitScheduled = false;
-        try {
-          this.commit();
-        } catch (err) {
-          console.error('[mfa] SQLite commit failed:', err instanceof Error ? err.message : err);
-        }
+    if (!this.groupCommitted) {
+      this.groupCommitted = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.groupCommitted = undefined;
+          try {
+            this.commit();
+            resolve();
+          } catch (err) {
+            console.error('[mfa] SQLite commit failed:', err instanceof Error ? err.message : err);
+            reject(err);
+          }
+        });
       });
+      // Nobody may be waiting (a write outside a request): the failure is logged above.
+      this.groupCommitted.catch(() => {});
     }
   }
 
@@ -94,8 +100,13 @@ export class SqliteStore implements MfaStore {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * Waits for the commit of the group its writes joined, shared by every request that wrote in
+   * the same turn of the event loop (a group commit): one WAL commit for all of them instead of
+   * one each, and still none of them answered before its writes are durable.
+   */
   async flush(): Promise<void> {
-    this.commit();
+    if (this.groupCommitted) await this.groupCommitted;
   }
 
   // Factors
