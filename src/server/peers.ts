@@ -33,6 +33,11 @@ export function requirePeer<T>(name: string, what: string): T {
   }
 }
 
+/** Where a peer that `requirePeer` already loaded lives (a worker thread loads the same copy). */
+export function resolvePeer(name: string): string {
+  return require.resolve(name);
+}
+
 /**
  * Loads an entry point whose static imports need `names`: checks them all first (so one line lists
  * every missing package), then imports it.

@@ -1,0 +1,94 @@
+/**
+ * WAL checkpoints off the request path (docs/operating.md "SQLite: durability and one host").
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages: that one
+ * commit copies every page back into the database file and syncs it, ~10 ms on this machine kind
+ * during which the only thread that answers requests does nothing else — the store's p99. Here
+ * the store turns the automatic checkpoint off and a worker thread with its own connection
+ * checkpoints instead:
+ * - PASSIVE, a few times a second when something was committed: copies what no reader still
+ *   needs, never blocks a writer;
+ * - RESTART, after a PASSIVE pass, once the WAL holds more than `restartPages` frames: a WAL
+ *   only starts over from its beginning when a write begins with every frame copied, which a
+ *   busy server never offers by itself, so without it the file would grow as long as the load
+ *   lasts. RESTART waits for the writer and holds new ones back while it copies the few frames
+ *   written since the PASSIVE pass — a short pause, once per `restartPages` pages instead of ten
+ *   per 10,000.
+ * If the worker cannot start or dies, the store's own automatic checkpoint comes back.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** The worker, as source: a worker file would have to be found next to whichever build (ESM, CJS, tsx) loaded us. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+const commits = new Int32Array(workerData.commits);
+parentPort.postMessage({ ready: true });
+let seen = 0;
+const pass = () => {
+  const now = Atomics.load(commits, 0);
+  if (now === seen) return;
+  seen = now;
+  const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+  if (passive.log > workerData.restartPages) db.pragma('wal_checkpoint(RESTART)');
+};
+const timer = setInterval(() => {
+  try { pass(); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
+}, workerData.intervalMs);
+parentPort.on('message', () => { clearInterval(timer); try { db.close(); } finally { process.exit(0); } });
+`;
+
+export interface Checkpointer {
+  /** Called after each commit (one atomic add; the worker looks a few times a second). */
+  noteCommit(): void;
+  /** Resolves once the worker has its connection open (tests wait for it; the store need not). */
+  readonly ready: Promise<void>;
+  /** Stops the worker and closes its connection. */
+  close(): Promise<void>;
+}
+
+export function startCheckpointer(opts: {
+  path: string;
+  /** The resolved path of better-sqlite3, the driver the store itself loaded. */
+  driver: string;
+  /** Called once if the worker fails: the store turns its automatic checkpoint back on. */
+  onFailure: (reason: string) => void;
+  intervalMs?: number;
+  restartPages?: number;
+}): Checkpointer {
+  const commits = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384 },
+  });
+  worker.unref(); // never what keeps a process alive
+  let failed = false;
+  let closing = false;
+  const fail = (reason: string) => {
+    if (failed || closing) return;
+    failed = true;
+    opts.onFailure(reason);
+    void worker.terminate();
+  };
+  let markReady: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  worker.on('message', (msg: { error?: string; ready?: true }) => (msg.ready ? markReady() : msg.error && fail(msg.error)));
+  worker.on('error', (err) => fail(err.message));
+  worker.on('exit', (code) => fail(`worker exited (${code})`));
+  return {
+    ready,
+    noteCommit: () => {
+      Atomics.add(commits, 0, 1);
+    },
+    async close() {
+      if (closing || failed) return;
+      closing = true;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.ref(); // an unreferenced worker's exit would not keep this wait alive
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
