@@ -80,9 +80,12 @@ if (growth) {
     fmt(r.throughput.atSmall.verificationsPerSecond),
     `${fmt(r.throughput.atLargeSameActiveUsers.verificationsPerSecond)} (${r.throughput.ratioLargeToSmall.toFixed(2)}×)`,
     `${fmt(r.throughput.atLargeRandomUsers.verificationsPerSecond)} (${r.throughput.ratioLargeRandomToSmall.toFixed(2)}×)`,
+    // CPU per verification (small ÷ large): what load elsewhere on the machine barely moves.
+    r.throughput.cpuRatioLargeToSmall === undefined ? '—'
+      : `${fmt(r.throughput.atSmall.cpuUsPerVerification)} / ${fmt(r.throughput.atLargeSameActiveUsers.cpuUsPerVerification)} / ${fmt(r.throughput.atLargeRandomUsers.cpuUsPerVerification)} (${r.throughput.cpuRatioLargeToSmall.toFixed(2)}×, ${r.throughput.cpuRatioLargeRandomToSmall.toFixed(2)}×)`,
   ]);
-  if (!growth.redis.available) rows.push(['redis', `skipped: ${growth.redis.skipped}`, '', '', '', '', '', '']);
-  out.push(table(['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k open challenges', 'store / 10k open challenges', `verif./s, ${fmt(growth.config.smallUsers)} users`, `${fmt(growth.config.largeUsers)} users, same 1,000 active`, `${fmt(growth.config.largeUsers)} users, random users`], rows));
+  if (!growth.redis.available) rows.push(['redis', `skipped: ${growth.redis.skipped}`, '', '', '', '', '', '', '']);
+  out.push(table(['store', 'heap / 10k users', 'store / 10k users', 'heap / 10k open challenges', 'store / 10k open challenges', `verif./s, ${fmt(growth.config.smallUsers)} users`, `${fmt(growth.config.largeUsers)} users, same 1,000 active`, `${fmt(growth.config.largeUsers)} users, random users`, 'CPU µs / verification: small / same active / random (small ÷ large)'], rows));
 }
 
 console.log(out.join('\n'));
