@@ -1,6 +1,7 @@
 /**
- * How the Redis store talks to Redis (docs/performance.md "Redis"): the cost of a verification on
- * Redis is mostly per command and per round trip in the client, so this file keeps both down.
+ * How the Redis store talks to Redis (docs/operating.md "Fail closed, and coming back"): on Redis,
+ * what a verification costs beyond the memory store is mostly per command and per round trip in
+ * the client, so this file keeps both down.
  *
  * - Scripts run by EVALSHA, sent as raw commands (the first time on a connection by EVAL).
  * - One timer bounds every call: a call Redis has not answered after `timeoutMs` fails (→ 503),

@@ -76,6 +76,16 @@ export class RedisStore implements MfaStore {
   #challenge(id: string) { return `${this.#p}{c:${enc(id)}}`; }
 
   #run(...args: Parameters<RedisLink['run']>) { return this.#link.run(...args); }
+  /** HGETALL as a plain object, sent raw (the hot reads skip the client's command layer). */
+  async #hash(key: string): Promise<Record<string, string>> {
+    const reply = (await this.#link.send(['HGETALL', key])) as string[] | Map<string, string> | Record<string, string>;
+    if (reply instanceof Map) return Object.fromEntries(reply);
+    if (!Array.isArray(reply)) return reply;
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) h[reply[i]!] = reply[i + 1]!;
+    return h;
+  }
+
   /** A client call, failing when Redis does not answer in time. */
   #c<T>(p: Promise<T>): Promise<T> { return this.#link.call(p); }
 
@@ -92,7 +102,7 @@ export class RedisStore implements MfaStore {
   }
 
   async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
-    const h = await this.#c(this.#client.hGetAll(this.#factor(sub, id)));
+    const h = await this.#hash(this.#factor(sub, id));
     return h.id ? toFactor(h) : null;
   }
 
@@ -140,7 +150,7 @@ export class RedisStore implements MfaStore {
   // Failures
 
   async getFailureState(sub: string, key: string): Promise<FailureState> {
-    const h = await this.#c(this.#client.hGetAll(`${this.#u(sub)}:x:${enc(key)}`));
+    const h = await this.#hash(`${this.#u(sub)}:x:${enc(key)}`);
     return { failures: Number(h.failures ?? 0), lockedUntil: Number(h.lockedUntil ?? 0), lockCount: Number(h.lockCount ?? 0) };
   }
 
@@ -191,7 +201,7 @@ export class RedisStore implements MfaStore {
   }
 
   countRecoveryCodes(sub: string): Promise<number> {
-    return this.#c(this.#client.sCard(`${this.#u(sub)}:rc`));
+    return this.#link.send(['SCARD', `${this.#u(sub)}:rc`]) as Promise<number>;
   }
 
   async deleteRecoveryCodes(sub: string): Promise<void> {
@@ -210,7 +220,7 @@ export class RedisStore implements MfaStore {
   }
 
   async getChallenge(id: string): Promise<StoredChallenge | null> {
-    const json = await this.#c(this.#client.get(this.#challenge(id)));
+    const json = (await this.#link.send(['GET', this.#challenge(id)])) as string | null;
     return json ? (JSON.parse(json) as StoredChallenge) : null;
   }
 
@@ -220,7 +230,7 @@ export class RedisStore implements MfaStore {
   }
 
   async deleteChallenge(id: string): Promise<boolean> {
-    return (await this.#c(this.#client.del(this.#challenge(id)))) === 1;
+    return (await this.#link.send(['DEL', this.#challenge(id)])) === 1;
   }
 
   async deleteExpiredChallenges(now: number): Promise<number> {
@@ -265,7 +275,7 @@ export class RedisStore implements MfaStore {
   }
 
   async sessionRevokedAt(sub: string, session: string): Promise<number> {
-    return Number((await this.#c(this.#client.get(`${this.#u(sub)}:rv:${enc(session)}`))) ?? 0);
+    return Number((await this.#link.send(['GET', `${this.#u(sub)}:rv:${enc(session)}`])) ?? 0);
   }
 
   // Rate limits
