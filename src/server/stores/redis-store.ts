@@ -170,9 +170,12 @@ export class RedisStore implements MfaStore {
     // prefix and the user id match literally).
     const glob = `${this.#u(sub)}:x:${enc(prefix)}`.replace(/[*?[\]\\]/g, '\\$&');
     let n = 0;
-    for await (const keys of this.#client.scanIterator({ MATCH: `${glob}*`, COUNT: 500 })) {
-      if (keys.length) n += await this.#c(this.#client.del(keys));
-    }
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.#link.send(['SCAN', cursor, 'MATCH', `${glob}*`, 'COUNT', '500'])) as [string, string[]];
+      cursor = next;
+      if (keys.length) n += Number(await this.#link.send(['DEL', ...keys]));
+    } while (cursor !== '0');
     return n;
   }
 
