@@ -5,7 +5,7 @@
  *    hanging — the client's per-command timer is off, the store's one timer does it;
  *  - writes nobody waits on (audit events, freshness) are awaited by `flush()`: while Redis is
  *    down `flush()` throws (the HTTP answer is a 503), and once Redis is back the next `flush()`
- *    writes them, exactly once;
+ *    writes them, exactly once; one that Redis refuses is reported by the next `flush()`;
  *  - a script is ordered with the commands after it, even the first time it is used on a
  *    connection and after Redis restarted and forgot every script.
  */
@@ -19,6 +19,7 @@ import { freePort, killNow, spawnRedis, uniquePrefix } from '../helpers/redis-se
 let port: number;
 let redis: ChildProcess | undefined;
 let store: RedisStore;
+const prefix = uniquePrefix('link');
 
 const event = (id: string, at = 1_700_000_000_000): AuditEvent =>
   ({ id, at: new Date(at).toISOString(), type: 'verify.success', sub: 'alice', severity: 'info', status: 'success' });
@@ -38,7 +39,7 @@ async function eventually<T>(fn: () => Promise<T>): Promise<T> {
 before(async () => {
   port = await freePort();
   redis = await spawnRedis(port);
-  store = await RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix: uniquePrefix('link') });
+  store = await RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix });
 });
 
 after(async () => {
@@ -54,6 +55,22 @@ describe('RedisStore connection discipline', { timeout: 60_000 }, () => {
     // No await, no flush: the list is sent after both appends on the same connection.
     assert.deepEqual((await store.listAuditEvents('alice', 10)).map((e) => e.id), ['e2', 'e1']);
     await store.flush();
+  });
+
+  it('reports a write Redis refuses at the next flush, once, without sending it again', async () => {
+    const { createClient } = await import('redis');
+    const raw = createClient({ url: `redis://127.0.0.1:${port}` });
+    await raw.connect();
+    try {
+      // The freshness hash's key holds a string: Redis answers WRONGTYPE to the script.
+      await raw.set(`${prefix}{u:bob}:fr:s1`, 'x');
+      await store.putFreshness('bob', 's1', { resource: 'r', action: 'a', authTime: 1, acr: 'mfa', amr: ['otp'] }, 61_000);
+      await assert.rejects(store.flush(), /WRONGTYPE/);
+      await store.flush();
+      assert.equal(await raw.get(`${prefix}{u:bob}:fr:s1`), 'x');
+    } finally {
+      await raw.close();
+    }
   });
 
   it('fails a call when Redis stops answering, instead of waiting for ever', async () => {

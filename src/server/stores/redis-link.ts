@@ -163,7 +163,14 @@ export class RedisLink {
   }
 }
 
-/** An error reply from Redis itself (the client names it ErrorReply), as opposed to a connection failure. */
+/**
+ * An error reply from Redis itself (the client's ErrorReply and its subclasses, e.g. SimpleError
+ * for a script's error), as opposed to a connection failure. By class name along the prototype
+ * chain: the `redis` package is loaded only when a RedisStore connects (docs/packaging.md).
+ */
 function isErrorReply(err: unknown): boolean {
-  return err instanceof Error && err.constructor.name.endsWith('ErrorReply');
+  for (let proto = err instanceof Error ? Object.getPrototypeOf(err) : null; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
 }
