@@ -150,11 +150,31 @@ redis.call('SET', KEYS[1], string.format('%.0f', math.max(prev, tonumber(ARGV[1]
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`;
 
-/** KEYS: audit ids set, audit zset, user seq. ARGV: id, score (ms), json. */
+/**
+ * KEYS: audit ids set, audit zset, user seq. ARGV: id, score (ms), json. An id already stored is
+ * left as it is (0): the same event sent again after a lost answer (redis-link.ts) is kept once.
+ */
 export const APPEND_AUDIT = `
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('audit event exists') end
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[2], ARGV[2], string.format('%016d', seq) .. '\\n' .. ARGV[3])
+return 1`;
+
+/** KEYS: the window's counter. ARGV: ttlMs. One hit; the counter expires with its window (plus grace). */
+export const HIT_RATE_LIMIT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * KEYS: the session's freshness hash, the user's set of sessions. ARGV: field, json, ttlMs, session.
+ * Records (or replaces) one step-up; both keys live as long as the newest record.
+ */
+export const PUT_FRESHNESS = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1`;
 
 /** KEYS: challenge key. ARGV: json, ttlMs. Refuses a duplicate id like a primary key would. */
@@ -197,6 +217,6 @@ return 1`;
 
 export const SCRIPTS = {
   LIST_FACTORS, INSERT_FACTOR, ADVANCE_LAST_STEP, CONFIRM_FACTOR, RENAME_FACTOR, RECORD_FAILURE, APPEND_AUDIT, INSERT_CHALLENGE,
-  UPDATE_CHALLENGE, TOUCH_FACTOR, BEGIN_ATTEMPT, SETTLE_ATTEMPT, REVOKE_SESSION, RETIRE_SIGNING_KEY,
+  UPDATE_CHALLENGE, TOUCH_FACTOR, BEGIN_ATTEMPT, SETTLE_ATTEMPT, REVOKE_SESSION, RETIRE_SIGNING_KEY, HIT_RATE_LIMIT, PUT_FRESHNESS,
 };
 export type ScriptName = keyof typeof SCRIPTS;

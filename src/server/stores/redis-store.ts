@@ -10,12 +10,14 @@
  * is the only store (docs/operating.md).
  *
  * Fail closed: the client does not queue commands while disconnected, so an outage makes every
- * call throw at once (→ 503) instead of hanging, and the client reconnects by itself.
+ * call throw at once (→ 503) instead of hanging, and the client reconnects by itself; a Redis that
+ * stops answering fails each call after 5 s. How calls are sent, timed and (for writes nobody
+ * waits on) deferred to `flush()` is redis-link.ts.
  */
 import type { createClient } from 'redis';
 import { requirePeer } from '../peers.js';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
-import { SCRIPTS, type ScriptName } from './redis-scripts.js';
+import { RedisLink } from './redis-link.js';
 import type {
   AttemptGrant, AuditEvent, FailurePolicy, FailureState, FreshnessRecord, MfaStore, SigningKeyRecord, StoredChallenge, StoredFactor,
 } from './store.js';
@@ -34,18 +36,21 @@ export interface RedisStoreOptions {
 /** Extra lifetime of ephemeral keys beyond their logical expiry, so clock skew never cuts one short. */
 const GRACE_MS = 60_000;
 const FAILURE_TTL_MS = 48 * 3600_000;
+/** How long a call waits for Redis before it fails (the client's own default). */
+const CALL_TIMEOUT_MS = 5_000;
 const enc = encodeURIComponent;
 
 export class RedisStore implements MfaStore {
   readonly #client: Client;
   readonly #owned: boolean;
   readonly #p: string;
-  #shas = new Map<ScriptName, string>();
+  readonly #link: RedisLink;
 
   private constructor(client: Client, owned: boolean, prefix: string) {
     this.#client = client;
     this.#owned = owned;
     this.#p = prefix;
+    this.#link = new RedisLink(client, CALL_TIMEOUT_MS);
   }
 
   static async connect(options: RedisStoreOptions = {}): Promise<RedisStore> {
@@ -55,6 +60,8 @@ export class RedisStore implements MfaStore {
       requirePeer<{ createClient: typeof createClient }>('redis', 'RedisStore').createClient({
         url: options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         disableOfflineQueue: true,
+        // No per-command timer: RedisLink bounds every call with one shared timer instead.
+        commandOptions: { timeout: 0 },
         socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
       });
     // Without a listener, a connection error would crash the process; the store reports it per call.
@@ -68,26 +75,19 @@ export class RedisStore implements MfaStore {
   #factor(sub: string, id: string) { return `${this.#u(sub)}:f:${enc(id)}`; }
   #challenge(id: string) { return `${this.#p}{c:${enc(id)}}`; }
 
-  /** EVALSHA with the script loaded on demand (again after a Redis restart: NOSCRIPT). */
-  async #run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const argv = args.map(String);
-    for (let attempt = 0; ; attempt++) {
-      let sha = this.#shas.get(name);
-      if (!sha) {
-        sha = await this.#client.scriptLoad(SCRIPTS[name]);
-        this.#shas.set(name, sha);
-      }
-      try {
-        return await this.#client.evalSha(sha, { keys, arguments: argv });
-      } catch (err) {
-        if (attempt === 0 && err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-          this.#shas.delete(name);
-          continue;
-        }
-        throw err;
-      }
-    }
+  #run(...args: Parameters<RedisLink['run']>) { return this.#link.run(...args); }
+  /** HGETALL as a plain object, sent raw (the hot reads skip the client's command layer). */
+  async #hash(key: string): Promise<Record<string, string>> {
+    const reply = (await this.#link.send(['HGETALL', key])) as string[] | Map<string, string> | Record<string, string>;
+    if (reply instanceof Map) return Object.fromEntries(reply);
+    if (!Array.isArray(reply)) return reply;
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) h[reply[i]!] = reply[i + 1]!;
+    return h;
   }
+
+  /** A client call, failing when Redis does not answer in time. */
+  #c<T>(p: Promise<T>): Promise<T> { return this.#link.call(p); }
 
   // Factors
 
@@ -102,7 +102,7 @@ export class RedisStore implements MfaStore {
   }
 
   async getFactor(sub: string, id: string): Promise<StoredFactor | null> {
-    const h = await this.#client.hGetAll(this.#factor(sub, id));
+    const h = await this.#hash(this.#factor(sub, id));
     return h.id ? toFactor(h) : null;
   }
 
@@ -131,7 +131,7 @@ export class RedisStore implements MfaStore {
   }
 
   async deleteFactor(sub: string, id: string): Promise<boolean> {
-    const [deleted] = (await this.#client.multi().del(this.#factor(sub, id)).zRem(`${this.#u(sub)}:fidx`, id).exec()) as unknown as number[];
+    const [deleted] = (await this.#c(this.#client.multi().del(this.#factor(sub, id)).zRem(`${this.#u(sub)}:fidx`, id).exec())) as unknown as number[];
     return deleted === 1;
   }
 
@@ -150,7 +150,7 @@ export class RedisStore implements MfaStore {
   // Failures
 
   async getFailureState(sub: string, key: string): Promise<FailureState> {
-    const h = await this.#client.hGetAll(`${this.#u(sub)}:x:${enc(key)}`);
+    const h = await this.#hash(`${this.#u(sub)}:x:${enc(key)}`);
     return { failures: Number(h.failures ?? 0), lockedUntil: Number(h.lockedUntil ?? 0), lockCount: Number(h.lockCount ?? 0) };
   }
 
@@ -162,7 +162,7 @@ export class RedisStore implements MfaStore {
   }
 
   async resetFailures(sub: string, key: string): Promise<void> {
-    await this.#client.del(`${this.#u(sub)}:x:${enc(key)}`);
+    await this.#c(this.#client.del(`${this.#u(sub)}:x:${enc(key)}`));
   }
 
   async resetFailuresByPrefix(sub: string, prefix: string): Promise<number> {
@@ -170,9 +170,12 @@ export class RedisStore implements MfaStore {
     // prefix and the user id match literally).
     const glob = `${this.#u(sub)}:x:${enc(prefix)}`.replace(/[*?[\]\\]/g, '\\$&');
     let n = 0;
-    for await (const keys of this.#client.scanIterator({ MATCH: `${glob}*`, COUNT: 500 })) {
-      if (keys.length) n += await this.#client.del(keys);
-    }
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.#link.send(['SCAN', cursor, 'MATCH', `${glob}*`, 'COUNT', '500'])) as [string, string[]];
+      cursor = next;
+      if (keys.length) n += Number(await this.#link.send(['DEL', ...keys]));
+    } while (cursor !== '0');
     return n;
   }
 
@@ -193,32 +196,34 @@ export class RedisStore implements MfaStore {
   async replaceRecoveryCodes(sub: string, hashes: string[]): Promise<void> {
     const multi = this.#client.multi().del(`${this.#u(sub)}:rc`);
     if (hashes.length) multi.sAdd(`${this.#u(sub)}:rc`, hashes);
-    await multi.exec();
+    await this.#c(multi.exec());
   }
 
   async consumeRecoveryCode(sub: string, hash: string): Promise<boolean> {
-    return (await this.#client.sRem(`${this.#u(sub)}:rc`, hash)) === 1;
+    return (await this.#c(this.#client.sRem(`${this.#u(sub)}:rc`, hash))) === 1;
   }
 
   countRecoveryCodes(sub: string): Promise<number> {
-    return this.#client.sCard(`${this.#u(sub)}:rc`);
+    return this.#link.send(['SCARD', `${this.#u(sub)}:rc`]) as Promise<number>;
   }
 
   async deleteRecoveryCodes(sub: string): Promise<void> {
-    await this.#client.del(`${this.#u(sub)}:rc`);
+    await this.#c(this.#client.del(`${this.#u(sub)}:rc`));
   }
 
   // Challenges
 
   async insertChallenge(c: StoredChallenge): Promise<void> {
     const ttl = Math.max(1, c.expiresAt - c.createdAt) + GRACE_MS;
-    await this.#run('INSERT_CHALLENGE', [this.#challenge(c.id)], [JSON.stringify(c), ttl]);
-    // The expiry index lives in its own slot; it only serves cleanup, so it need not be atomic with the challenge.
-    await this.#client.zAdd(`${this.#p}{challenges}:expiry`, { score: c.expiresAt, value: c.id });
+    const inserted = this.#run('INSERT_CHALLENGE', [this.#challenge(c.id)], [JSON.stringify(c), ttl]);
+    // The expiry index lives in its own slot; it only serves cleanup, so it need not be atomic with
+    // the challenge: sent with it (one round trip), awaited by `flush()`.
+    this.#link.later(() => this.#client.zAdd(`${this.#p}{challenges}:expiry`, { score: c.expiresAt, value: c.id }));
+    await inserted;
   }
 
   async getChallenge(id: string): Promise<StoredChallenge | null> {
-    const json = await this.#client.get(this.#challenge(id));
+    const json = (await this.#link.send(['GET', this.#challenge(id)])) as string | null;
     return json ? (JSON.parse(json) as StoredChallenge) : null;
   }
 
@@ -228,44 +233,42 @@ export class RedisStore implements MfaStore {
   }
 
   async deleteChallenge(id: string): Promise<boolean> {
-    return (await this.#client.del(this.#challenge(id))) === 1;
+    return (await this.#link.send(['DEL', this.#challenge(id)])) === 1;
   }
 
   async deleteExpiredChallenges(now: number): Promise<number> {
     const index = `${this.#p}{challenges}:expiry`;
-    const ids = await this.#client.zRangeByScore(index, '-inf', now);
+    const ids = await this.#c(this.#client.zRangeByScore(index, '-inf', now));
     let n = 0;
-    for (const id of ids) n += await this.#client.del(this.#challenge(id));
-    if (ids.length) await this.#client.zRem(index, ids);
+    for (const id of ids) n += await this.#c(this.#client.del(this.#challenge(id)));
+    if (ids.length) await this.#c(this.#client.zRem(index, ids));
     return n;
   }
 
   // Freshness
 
   async putFreshness(sub: string, session: string, record: FreshnessRecord, expiresAt: number): Promise<void> {
-    const key = `${this.#u(sub)}:fr:${enc(session)}`;
     const ttl = Math.max(1, expiresAt - record.authTime * 1000) + GRACE_MS;
-    await this.#client.multi()
-      .hSet(key, `${enc(record.resource)}|${enc(record.action)}`, JSON.stringify({ record, expiresAt }))
-      .pExpire(key, ttl)
-      .sAdd(`${this.#u(sub)}:frs`, session)
-      .pExpire(`${this.#u(sub)}:frs`, ttl)
-      .exec();
+    const field = `${enc(record.resource)}|${enc(record.action)}`;
+    const keys = [`${this.#u(sub)}:fr:${enc(session)}`, `${this.#u(sub)}:frs`];
+    const args = [field, JSON.stringify({ record, expiresAt }), ttl, session];
+    // Nobody reads the answer: written before the HTTP answer leaves (`flush`), seen by every later command.
+    this.#link.later(() => this.#run('PUT_FRESHNESS', keys, args));
   }
 
   async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
     const key = `${this.#u(sub)}:fr:${enc(session)}`;
-    const all = Object.entries(await this.#client.hGetAll(key)).map(([field, json]) => ({ field, ...(JSON.parse(json) as { record: FreshnessRecord; expiresAt: number }) }));
+    const all = Object.entries(await this.#c(this.#client.hGetAll(key))).map(([field, json]) => ({ field, ...(JSON.parse(json) as { record: FreshnessRecord; expiresAt: number }) }));
     const expired = all.filter((e) => e.expiresAt <= now).map((e) => e.field);
-    if (expired.length) await this.#client.hDel(key, expired);
+    if (expired.length) await this.#c(this.#client.hDel(key, expired));
     return all.filter((e) => e.expiresAt > now).map((e) => e.record);
   }
 
   async clearFreshness(sub: string, session?: string): Promise<void> {
-    const sessions = session === undefined ? await this.#client.sMembers(`${this.#u(sub)}:frs`) : [session];
+    const sessions = session === undefined ? await this.#c(this.#client.sMembers(`${this.#u(sub)}:frs`)) : [session];
     const multi = this.#client.multi();
     for (const s of sessions) multi.del(`${this.#u(sub)}:fr:${enc(s)}`).sRem(`${this.#u(sub)}:frs`, s);
-    await multi.exec();
+    await this.#c(multi.exec());
   }
 
   // Session revocation
@@ -275,7 +278,7 @@ export class RedisStore implements MfaStore {
   }
 
   async sessionRevokedAt(sub: string, session: string): Promise<number> {
-    return Number((await this.#client.get(`${this.#u(sub)}:rv:${enc(session)}`)) ?? 0);
+    return Number((await this.#link.send(['GET', `${this.#u(sub)}:rv:${enc(session)}`])) ?? 0);
   }
 
   // Rate limits
@@ -283,7 +286,7 @@ export class RedisStore implements MfaStore {
   async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
     const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
     const k = `${this.#p}{rl:${enc(key)}}:${resetAt}`;
-    const [count] = (await this.#client.multi().incr(k).pExpire(k, windowMs + GRACE_MS).exec()) as unknown as number[];
+    const count = Number(await this.#run('HIT_RATE_LIMIT', [k], [windowMs + GRACE_MS]));
     return { count, resetAt };
   }
 
@@ -291,28 +294,28 @@ export class RedisStore implements MfaStore {
 
   async useTokenOnce(jti: string, expiresAt: number, now: number): Promise<boolean> {
     const ttl = Math.max(1, expiresAt - now) + GRACE_MS;
-    return (await this.#client.set(`${this.#p}{jti:${enc(jti)}}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
+    return (await this.#c(this.#client.set(`${this.#p}{jti:${enc(jti)}}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } }))) === 'OK';
   }
 
   async isTokenUsed(jti: string): Promise<boolean> {
     // The mark expires by its TTL (a grace minute after the token), like a row past `expires_at`.
-    return (await this.#client.exists(`${this.#p}{jti:${enc(jti)}}`)) === 1;
+    return (await this.#c(this.#client.exists(`${this.#p}{jti:${enc(jti)}}`))) === 1;
   }
 
   // Signing keys
 
   async getOrInsertSigningKey(candidate: SigningKeyRecord): Promise<SigningKeyRecord> {
     const key = `${this.#p}{keys}:signing`;
-    await this.#client.set(key, JSON.stringify(candidate), { condition: 'NX' });
-    return JSON.parse((await this.#client.get(key))!) as SigningKeyRecord;
+    await this.#c(this.#client.set(key, JSON.stringify(candidate), { condition: 'NX' }));
+    return JSON.parse((await this.#c(this.#client.get(key)))!) as SigningKeyRecord;
   }
 
   // Later keys (rotation) live in a hash beside the first one; retirements in their own hash, so
   // the first key's record never has to be rewritten. All three share the `{keys}` slot.
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const [first, ring, retire] = (await this.#client.multi()
+    const [first, ring, retire] = (await this.#c(this.#client.multi()
       .get(`${this.#p}{keys}:signing`).hGetAll(`${this.#p}{keys}:ring`).hGetAll(`${this.#p}{keys}:retire`)
-      .exec()) as unknown as [string | null, Record<string, string>, Record<string, string>];
+      .exec())) as unknown as [string | null, Record<string, string>, Record<string, string>];
     const all = [...(first ? [first] : []), ...Object.values(ring)].map((j) => JSON.parse(j) as SigningKeyRecord);
     for (const k of all) if (retire[k.kid] !== undefined) k.retireAt = Number(retire[k.kid]);
     return all.sort((a, b) => a.createdAt - b.createdAt);
@@ -320,7 +323,7 @@ export class RedisStore implements MfaStore {
 
   async insertSigningKey(record: SigningKeyRecord): Promise<void> {
     const { retireAt, ...rest } = record;
-    if (!(await this.#client.hSetNX(`${this.#p}{keys}:ring`, record.kid, JSON.stringify(rest)))) throw new Error(`signing key ${record.kid} already exists`);
+    if (!(await this.#c(this.#client.hSetNX(`${this.#p}{keys}:ring`, record.kid, JSON.stringify(rest))))) throw new Error(`signing key ${record.kid} already exists`);
     if (retireAt !== undefined) await this.retireSigningKey(record.kid, retireAt);
   }
 
@@ -333,17 +336,26 @@ export class RedisStore implements MfaStore {
 
   async appendAuditEvent(event: AuditEvent): Promise<void> {
     const u = this.#u(event.sub);
-    await this.#run('APPEND_AUDIT', [`${u}:auids`, `${u}:au`, `${u}:seq`], [event.id, Date.parse(event.at), JSON.stringify(event)]);
+    const keys = [`${u}:auids`, `${u}:au`, `${u}:seq`];
+    const args = [event.id, Date.parse(event.at), JSON.stringify(event)];
+    // Nobody reads the answer: written before the HTTP answer leaves (`flush`), seen by every later command.
+    this.#link.later(() => this.#run('APPEND_AUDIT', keys, args));
   }
 
   async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
     const n = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.trunc(limit), 10_000));
     if (n === 0) return [];
-    const members = await this.#client.zRange(`${this.#u(sub)}:au`, '+inf', '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: n } });
+    const members = await this.#c(this.#client.zRange(`${this.#u(sub)}:au`, '+inf', '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: n } }));
     return members.map((m) => JSON.parse(m.slice(m.indexOf('\n') + 1)) as AuditEvent);
   }
 
+  /** Waits for the writes sent without waiting (audit events, freshness, the expiry index). */
+  flush(): Promise<void> {
+    return this.#link.flush();
+  }
+
   async close(): Promise<void> {
+    await this.#link.close();
     if (this.#owned && this.#client.isOpen) await this.#client.close();
   }
 }
