@@ -35,9 +35,9 @@ export async function openStore(kind, { redis, pg, db = 0 } = {}) {
     const prefix = `mfa-bench-${process.pid}-${Date.now()}:`;
     const redisDb = redis && new URL(redis.url);
     if (redisDb) redisDb.pathname = `/${db}`;
+    const ephemeral = () => RedisStore.connect({ url: redisDb.href, prefix });
     const store = kind === 'postgres' ? durable
       : new SplitStore({ durable, ephemeral: await ephemeral() });
-    const ephemeral = () => RedisStore.connect({ url: redisDb.href, prefix });
     const pgBytes = async () => Number((await pgQuery(database.url, 'SELECT pg_database_size(current_database()) AS n'))[0].n);
     return {
       kind,
