@@ -44,14 +44,6 @@ export async function openStore(kind, { redis, pg, db = 0 } = {}) {
       label: `PostgreSQL ${pg.version} (PostgresStore${kind === 'postgres' ? '' : ` + Redis ${redis.version} for ephemeral data, SplitStore`}; ${pg.owned ? 'cluster started by the benchmark' : 'PG_URL'})`,
       store,
       /**
-       * A second store on the same database with a larger pool, for seeding many users fast
-       * (bench:growth): the measured server keeps the default pool of 10.
-       */
-      async seedingStore() {
-        const seeding = await PostgresStore.connect({ connectionString: database.url, max: 40 });
-        return kind === 'postgres' ? seeding : new SplitStore({ durable: seeding, ephemeral: await ephemeral() });
-      },
-      /**
        * Waits (at most `maxMs`) until no autovacuum worker runs on this database: after a bulk
        * seed Postgres vacuums and analyzes the new tables once, a one-off a store that grew over
        * months does not see while it serves.
