@@ -40,13 +40,14 @@ describe('SQLite checkpoints in a worker', () => {
     const file = tempDb();
     const db = openWal(file);
     const insert = db.prepare('INSERT OR REPLACE INTO t (id, v) VALUES (?, randomblob(3000))');
-    const restartPages = 64;
-    const ckpt = startCheckpointer({ path: file, driver, intervalMs: 5, restartPages, onFailure: (r) => assert.fail(r) });
+    const ckpt = startCheckpointer({ path: file, driver, intervalMs: 5, restartPages: 64, onFailure: (r) => assert.fail(r) });
     await ckpt.ready;
     try {
       // ~4,000 pages written in commits that follow each other without a gap: 60× restartPages.
       let largest = 0;
       for (let i = 0; i < 4_000; i++) {
+        // What SqliteStore does before each write group: the RESTART the worker asked for.
+        if (ckpt.takeRestart()) db.pragma('wal_checkpoint(RESTART)');
         db.prepare('BEGIN IMMEDIATE').run();
         insert.run(i % 500);
         db.prepare('COMMIT').run();

@@ -8,12 +8,14 @@
  * checkpoints instead:
  * - PASSIVE, a few times a second when something was committed: copies what no reader still
  *   needs, never blocks a writer;
- * - RESTART, after a PASSIVE pass, once the WAL holds more than `restartPages` frames: a WAL
- *   only starts over from its beginning when a write begins with every frame copied, which a
- *   busy server never offers by itself, so without it the file would grow as long as the load
- *   lasts. RESTART waits for the writer and holds new ones back while it copies the few frames
- *   written since the PASSIVE pass — a short pause, once per `restartPages` pages instead of ten
- *   per 10,000.
+ * - a RESTART, once a PASSIVE pass leaves more than `restartPages` frames in the WAL: a WAL only
+ *   starts over from its beginning when a write begins with every frame copied, which a busy
+ *   server never offers by itself, so without it the file would grow as long as the load lasts.
+ *   The worker cannot run it: a RESTART needs the write lock, which the request thread takes
+ *   back after every commit, so under load the worker would starve. It raises a flag instead,
+ *   and the store runs the RESTART itself before its next write group (`takeRestart`): a pause
+ *   of a few milliseconds (the frames since the PASSIVE pass, one sync) once per
+ *   `restartPages` pages.
  * If the worker cannot start or dies, the store's own automatic checkpoint comes back.
  */
 import { Worker } from 'node:worker_threads';
@@ -32,7 +34,7 @@ const pass = () => {
   if (now === seen) return;
   seen = now;
   const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
-  if (passive.log > workerData.restartPages) db.pragma('wal_checkpoint(RESTART)');
+  if (passive.log > workerData.restartPages) Atomics.store(commits, 1, 1); // the store restarts it (takeRestart)
 };
 const timer = setInterval(() => {
   try { pass(); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
@@ -43,6 +45,8 @@ parentPort.on('message', () => { clearInterval(timer); try { db.close(); } final
 export interface Checkpointer {
   /** Called after each commit (one atomic add; the worker looks a few times a second). */
   noteCommit(): void;
+  /** True once per time the worker asked for a RESTART, which the store then runs before its next write. */
+  takeRestart(): boolean;
   /** Resolves once the worker has its connection open (tests wait for it; the store need not). */
   readonly ready: Promise<void>;
   /** Stops the worker and closes its connection. */
@@ -58,7 +62,8 @@ export function startCheckpointer(opts: {
   intervalMs?: number;
   restartPages?: number;
 }): Checkpointer {
-  const commits = new Int32Array(new SharedArrayBuffer(4));
+  // [0]: commits so far (store → worker); [1]: 1 when the WAL should restart (worker → store).
+  const commits = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384 },
@@ -79,6 +84,7 @@ export function startCheckpointer(opts: {
   worker.on('exit', (code) => fail(`worker exited (${code})`));
   return {
     ready,
+    takeRestart: () => Atomics.exchange(commits, 1, 0) === 1,
     noteCommit: () => {
       Atomics.add(commits, 0, 1);
     },

@@ -37,7 +37,13 @@ export class SqliteStore implements MfaStore {
   /** Checkpoints the WAL in a worker thread (sqlite-checkpointer.ts); none for an in-memory database. */
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(opts: { path: string }) {
+  constructor(opts: {
+    path: string;
+    /** WAL frames after which the WAL starts over (default 16,384 = 64 MiB; sqlite-checkpointer.ts). */
+    walRestartPages?: number;
+    /** How often the checkpoint worker looks for new commits (default 200 ms). */
+    walCheckpointMs?: number;
+  }) {
     const Sqlite = requirePeer<typeof Database>('better-sqlite3', 'SqliteStore'); // loaded on first use: docs/packaging.md
     for (const other of openGroups) other.commit(); // migrate() below may need the write lock
     this.db = new Sqlite(opts.path);
@@ -61,6 +67,8 @@ export class SqliteStore implements MfaStore {
         this.checkpointer = startCheckpointer({
           path: opts.path,
           driver: resolvePeer('better-sqlite3'),
+          restartPages: opts.walRestartPages,
+          intervalMs: opts.walCheckpointMs,
           onFailure: (reason) => {
             console.error(`[mfa] SQLite checkpoints are back in the commits: the checkpoint worker failed (${reason})`);
             if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
@@ -77,6 +85,7 @@ export class SqliteStore implements MfaStore {
   private begin(): void {
     if (this.db.inTransaction) return;
     this.seeOthers();
+    if (this.checkpointer?.takeRestart()) this.db.pragma('wal_checkpoint(RESTART)');
     this.control.begin.run();
     openGroups.add(this);
     if (!this.groupCommitted) {
