@@ -20,9 +20,9 @@ const openGroups = new Set<SqliteStore>();
  * Durable store for a single host; WAL lets several processes on that host share the file.
  *
  * Writes are grouped: the first write opens one IMMEDIATE transaction, and everything written
- * until it commits joins it — the commit comes from `flush()` (the HTTP app calls it before each
- * answer leaves) or, at the latest, on the next turn of the event loop. One commit per request
- * instead of one per statement is most of the store's cost (docs/performance.md). Each
+ * until it commits joins it — the commit comes on the next turn of the event loop, and `flush()`
+ * (which the HTTP app awaits before each answer leaves) waits for it: one commit for every
+ * request that wrote in that turn instead of one per statement (docs/performance.md). Each
  * operation stays exactly as atomic as before: better-sqlite3 runs one statement at a time on
  * one connection, the compare-and-set statements are unchanged, the read-then-write operations
  * still run as one (nested) transaction, and another process waits on the write lock as it
@@ -53,9 +53,10 @@ export class SqliteStore implements MfaStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
-      // 64 MiB of page cache instead of SQLite's 2 MiB: with 100,000 users the pages one request
-      // touches (factor, attempt and rate-limit rows, spread over their indexes) no longer fit in
-      // 2 MiB, and every miss is a read from the file (docs/performance.md "Growth").
+      // 64 MiB of page cache instead of better-sqlite3's 16 MB, and the file memory-mapped: with
+      // 100,000 users the pages one request touches (factor, attempt and rate-limit rows, spread
+      // over their indexes) no longer fit, and every miss was a read from the file
+      // (docs/performance.md "Growth"; the memory map's trade-off: docs/operating.md).
       this.db.pragma('cache_size = -65536');
       this.db.pragma('mmap_size = 1073741824');
       migrate(this.db);
