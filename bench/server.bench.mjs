@@ -41,12 +41,15 @@ function startChild(store, redis, pg) {
   const child = fork(join(BENCH_DIR, 'lib/server-child.mjs'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type) =>
     new Promise((resolve, reject) => {
+      // Both listeners go once the answer is in: one pair per IPC call would pile up on the child.
+      const done = () => { child.off('message', onMessage); child.off('exit', onExit); };
       const onMessage = (msg) => {
-        if (msg.type === type) { child.off('message', onMessage); resolve(msg); }
-        else if (msg.type === 'error') { child.off('message', onMessage); reject(new Error(`server process: ${msg.message}`)); }
+        if (msg.type === type) { done(); resolve(msg); }
+        else if (msg.type === 'error') { done(); reject(new Error(`server process: ${msg.message}`)); }
       };
+      const onExit = (code) => { done(); reject(new Error(`server process exited (${code})`)); };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`server process exited (${code})`)));
+      child.on('exit', onExit);
     });
   const ready = next('ready');
   child.send({ type: 'start', store, redis: redis && { url: redis.url, version: redis.version, owned: redis.owned },
