@@ -12,7 +12,8 @@
 //      webpack: zero configuration, `mode: 'production'` (its own terser).
 //  - IIFE: the shipped dist/mfa-elements.iife.js (a script tag loads it as is).
 // Bytes are deterministic for a given lockfile, so exceeding a budget fails the build.
-// `--json` prints the rows as JSON (for the README table).
+// `--json` prints the rows as JSON. The README's size table is generated from these rows: the
+// check fails when it no longer matches what was measured; `--write` rewrites it.
 import { build, transform } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +122,37 @@ for (const r of rows) {
 const { lazy } = rows[0];
 console.log(`lazy, on first use (esbuild, brotli): prompt steps ${n(lazy.steps)} · passkey ceremony ${n(lazy.passkeys)} · mfaFetch ${n(lazy.mfaFetch)}`);
 console.log(`size: ${Date.now() - started} ms`);
+
+// The README table between its markers, from this run's rows (one source for the figures).
+const README = new URL('../README.md', import.meta.url);
+const MARKERS = /(<!-- size:start[^>]*-->\n)[\s\S]*?(<!-- size:end -->)/;
+const label = (r) => r.name.startsWith('IIFE')
+  ? '**IIFE** — `<script src="dist/mfa-elements.iife.js">` as shipped: every element, the whole API, English'
+  : { esbuild: `esbuild ${version('esbuild')} (bundle, minify, splitting, ES2022)`, Rollup: `Rollup ${version('rollup')} (node-resolve; chunks minified with esbuild)`, webpack: `webpack ${version('webpack')} (zero configuration, production)` }[r.name.split(' ')[3]];
+const iifeSteps = measure([readFileSync(join(app.dir, 'node_modules/mfa-elements/dist/mfa-prompt-steps.js'), 'utf8')]).brotli;
+const table = [
+  '| prompt path (`<mfa-prompt>`, client, English), bundled by | raw | gzip | brotli | budget |',
+  '|---|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${label(r)} | ${n(r.raw)} | ${n(r.gzip)} | **${n(r.brotli)}** | ${n(r.budget)} |`),
+  '',
+  `Loaded on first use and not counted above (esbuild, brotli): the prompt's other steps (sent codes, questions, choices, the method list, with their CSS) ${n(lazy.steps)} · the passkey ceremony (@simplewebauthn/browser) ${n(lazy.passkeys)} · \`mfaFetch\` ${n(lazy.mfaFetch)}; other languages and the QR encoder too. The IIFE's companion \`mfa-prompt-steps.js\` (steps and passkeys together): ${n(iifeSteps)}.`,
+  '',
+].join('\n');
+const readme = readFileSync(README, 'utf8');
+const fresh = readme.replace(MARKERS, (_, start, end) => start + table + end);
+if (!MARKERS.test(readme)) {
+  console.error('size: README.md has no <!-- size:start --> … <!-- size:end --> block');
+  over = true;
+} else if (fresh !== readme) {
+  if (process.argv.includes('--write')) {
+    writeFileSync(README, fresh);
+    console.log('size: README.md size table rewritten');
+  } else {
+    console.error('size: the README.md size table differs from these figures; run `npm run size -- --write`');
+    over = true;
+  }
+}
 if (over) {
-  console.error('size: over budget');
+  console.error('size: failed');
   process.exit(1);
 }
