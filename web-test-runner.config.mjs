@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
 import { holdChallenges } from './test/helpers/hold-challenges.mjs';
+import { ssrRender } from './test/helpers/ssr-render.mjs';
 import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/helpers/webauthn-plugin.mjs';
 import { NO_SEND_BUDGETS, createDemoApp } from './demo/app.mjs';
@@ -56,7 +57,8 @@ export default {
   // IP address as RP ID, so 127.0.0.1 would break the passkey tests.
   hostname: 'localhost',
   // holdChallenges: tests may hold a challenge start in flight (test/helpers/hold-challenges.mjs).
-  middleware: [holdChallenges(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
+  // ssrRender: GET /__ssr, the elements as @lit-labs/ssr renders them (test/helpers/ssr-render.mjs).
+  middleware: [holdChallenges(), ssrRender(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
     cjsPrebundlePlugin({
       'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',
