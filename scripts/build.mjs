@@ -12,13 +12,14 @@ const started = Date.now();
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
-import { common, iifeCompanions, iifeOptions, minifyCssTemplates } from './esbuild-options.mjs';
+import { HTML_TRIMMED, common, iifeCompanions, iifeOptions, minifyCssTemplates, trimHtmlTemplates } from './esbuild-options.mjs';
 
 // The styles as apps bundle them: their bundlers do not minify CSS inside template literals.
 for (const file of readdirSync('dist/elements', { recursive: true })) {
   if (!String(file).endsWith('.js')) continue;
   const source = readFileSync(`dist/elements/${file}`, 'utf8');
   if (/\bcss\s*`/.test(source)) writeFileSync(`dist/elements/${file}`, minifyCssTemplates(source));
+  if (HTML_TRIMMED.test(String(file))) writeFileSync(`dist/elements/${file}`, trimHtmlTemplates(readFileSync(`dist/elements/${file}`, 'utf8')));
 }
 
 // The QR encoder: qrcode's core (CommonJS) bundled into the lazy module the enroll element imports,

@@ -20,10 +20,70 @@ export const minifyCssTemplates = (source) => source.replace(/\bcss\s*`([^`]*)`/
   .replace(/(^|[^\w.#-])0\.(\d)/g, '$1.$2')
   .trim() + '`');
 
+/**
+ * The line breaks and indentation inside the dialog frame's and the prompt's html`…` templates
+ * (bundlers leave template text alone): gone next to a tag, one space elsewhere (between
+ * attributes, between two bindings). Fewer bytes and no whitespace text nodes for Lit to clone and
+ * the first layout to walk (docs/performance.md "Time to open"). Only files listed here: their
+ * templates put elements on separate lines only inside blocks, flex and grid containers, where that
+ * whitespace is never rendered (between inline elements it would be a visible space).
+ */
+export const HTML_TRIMMED = /(shared[\\/]modal-element|mfa-prompt[\\/]prompt-view)\.(ts|js)$/;
+export function trimHtmlTemplates(source) {
+  let out = '';
+  let i = 0;
+  const trim = (text) => text.replace(/(.?)[ \t]*\n\s*(.?)/g, (_, before, after) => before + (before == '>' || after == '<' ? '' : ' ') + after);
+  // A template literal from its opening backtick: its text trimmed when `html` tags it, its
+  // `${…}` expressions copied (with the templates inside them handled the same way).
+  const template = (tagged) => {
+    out += source[i++];
+    let text = '';
+    while (i < source.length) {
+      const c = source[i];
+      if (c == '\\') text += source[i++] + source[i++];
+      else if (c == '`' || (c == '$' && source[i + 1] == '{')) {
+        out += tagged ? trim(text) : text;
+        text = '';
+        if (c == '`') return void (out += source[i++]);
+        out += '${';
+        i += 2;
+        code(1);
+      } else text += source[i++];
+    }
+    out += text;
+  };
+  // Code until the brace that closes `depth` (0: the whole file): strings skipped, templates handled.
+  const code = (depth) => {
+    while (i < source.length) {
+      const c = source[i];
+      if (c == '`') template(/\bhtml\s*$/.test(source.slice(Math.max(0, i - 10), i)));
+      else if (c == '"' || c == "'") {
+        const end = source.indexOf(c, i + 1);
+        out += source.slice(i, end + 1);
+        i = end + 1;
+      } else if (c == '/' && (source[i + 1] == '/' || source[i + 1] == '*')) {
+        const end = source[i + 1] == '/' ? source.indexOf('\n', i) : source.indexOf('*/', i) + 2;
+        out += source.slice(i, end);
+        i = end;
+      } else {
+        if (c == '{') depth++;
+        else if (c == '}' && --depth == 0) return void (out += source[i++]);
+        // (at the top level depth starts below zero, so it never returns early)
+        out += source[i++];
+      }
+    }
+  };
+  code(-Infinity);
+  return out;
+}
+
 const minifyLitCss = {
   name: 'minify-lit-css',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]elements[\\/].+\.ts$/ }, async (args) => ({ contents: minifyCssTemplates(await readFile(args.path, 'utf8')), loader: 'ts' }));
+    b.onLoad({ filter: /[\\/]src[\\/]elements[\\/].+\.ts$/ }, async (args) => {
+      const source = minifyCssTemplates(await readFile(args.path, 'utf8'));
+      return { contents: HTML_TRIMMED.test(args.path) ? trimHtmlTemplates(source) : source, loader: 'ts' };
+    });
   },
 };
 
