@@ -81,11 +81,14 @@ $('console-button').addEventListener('click', async () => {
   void refresh();
 });
 
+/** $100, $12.50: whole dollars without cents, as the button and the result say them. */
+const dollars = (amount) => (Number.isInteger(amount) ? `$${amount}` : `$${amount.toFixed(2)}`);
+
 // The button says what it will do; the prompt will show the same amount and payee.
 const transferInput = () => ({ amount: Number($('transfer-amount').value) || 100, to: $('transfer-to').value.trim() || 'Savings' });
 const labelTransfer = () => {
   const { amount, to } = transferInput();
-  $('transfer-button').textContent = `Transfer $${amount} to ${to}`;
+  $('transfer-button').textContent = `Transfer ${dollars(amount)} to ${to}`;
 };
 $('transfer-amount').addEventListener('input', labelTransfer);
 $('transfer-to').addEventListener('input', labelTransfer);
@@ -93,15 +96,26 @@ $('transfer-to').addEventListener('input', labelTransfer);
 // mfaFetch answers the server's step-up challenge by opening the prompt, then retries. The route
 // is bound to the transaction: the prompt shows amount and payee, and the token approves only them.
 $('transfer-button').addEventListener('click', async () => {
-  const response = await mfaFetch('/api/payments', {
+  const response = await mfaFetch('/api/transfer', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(transferInput()),
   });
   const body = await response.json();
-  say(response.ok ? `Transferred $${body.transfer.amount} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
+  say(response.ok ? `Transferred ${dollars(body.transfer.amount)} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
   offerSetup(response);
   void refresh();
+});
+
+// Unbound: the prompt says what it is for ("See your statements") but shows no transaction; two
+// reads at once would share one prompt.
+$('statements-button').addEventListener('click', async () => {
+  const response = await mfaFetch('/api/statements');
+  const body = await response.json();
+  offerSetup(response);
+  if (!response.ok) return say(whyNot('Statements', response, body));
+  const { month, transfers } = body.statement;
+  say(`Statement for ${month}: ${transfers.length === 1 ? '1 transfer' : `${transfers.length} transfers`}${transfers.map((t) => `, ${dollars(t.amount)} to ${t.to}`).join('')}.`);
 });
 
 $('delete-button').addEventListener('click', async () => {
