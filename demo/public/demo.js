@@ -7,12 +7,15 @@ function say(text) {
   $('result').textContent = text;
 }
 
+/** A lockout's end as the user's clock says it ("14:32"); a minute's margin when the server named none. */
+const timeOf = (at) => new Date(at ?? Date.now() + 60_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
 /** What to tell the user when a step-up did not happen (`mfaReason` on the 401 mfaFetch returns). */
 function whyNot(what, response, body) {
   switch (response.mfaReason) {
     case 'cancelled': return `${what} cancelled. Nothing was changed.`;
     case 'not_enrolled': return `${what} needs two-step verification. Set up an authenticator app, a passkey, a phone or an email first.`;
-    case 'locked': return `${what} not done: too many wrong codes. Wait for the time shown, or use a recovery code.`;
+    case 'locked': return `${what} not done: too many wrong codes. Try again after ${timeOf(response.mfaRetryAt)}, or use a recovery code.`;
     case 'expired': return `${what} not done: the check took too long. Try again.`;
     case 'network': return `${what} not done: we couldn't reach the server. Check your connection and try again.`;
     case 'denied': return `${what} not done: sign in again, then retry.`;
