@@ -19,6 +19,7 @@ function whyNot(what, response, body) {
     case 'expired': return `${what} not done: the check took too long. Try again.`;
     case 'network': return `${what} not done: we couldn't reach the server. Check your connection and try again.`;
     case 'denied': return `${what} not done: sign in again, then retry.`;
+    case 'server': return `${what} not done: something went wrong on our side. Try again in a moment.`;
     default: return `${what} not done: ${body.error?.message ?? 'something went wrong'}`;
   }
 }
@@ -105,7 +106,10 @@ $('transfer-button').addEventListener('click', async () => {
     body: JSON.stringify(transferInput()),
   });
   const body = await response.json();
-  say(response.ok ? `Transferred ${dollars(body.transfer.amount)} to ${body.transfer.to}.` : whyNot('Transfer', response, body));
+  // A 400 names no transaction the server could show for confirmation (no payee, an amount below a cent).
+  say(response.ok ? `Transferred ${dollars(body.transfer.amount)} to ${body.transfer.to}.`
+    : response.status === 400 ? 'Transfer not sent: enter an amount in dollars and cents, and a payee.'
+      : whyNot('Transfer', response, body));
   offerSetup(response);
   void refresh();
 });

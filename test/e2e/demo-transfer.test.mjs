@@ -118,6 +118,11 @@ describe('the plain page (npm start): a bound transfer', () => {
         return [r.status, (await r.json()).error.code];
       })));
     assert.deepEqual(answers, Array(4).fill([400, 'malformed_request']));
+    // Through the form: no prompt opens for it, and the page says what to fix.
+    await page.getByLabel('Amount').fill('-5');
+    await page.getByRole('button', { name: /^Transfer / }).click();
+    await page.getByText('Transfer not sent: enter an amount in dollars and cents, and a payee.').waitFor();
+    assert.equal(await page.locator('mfa-prompt').count(), 0);
   });
 });
 
