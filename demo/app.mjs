@@ -225,7 +225,7 @@ export function createDemoApp(options = {}) {
   const transferOf = (body) => {
     const amount = body?.amount;
     const to = typeof body?.to === 'string' ? body.to.trim() : '';
-    if (typeof amount !== 'number' || !(amount > 0 && amount <= 1_000_000) || Math.round(amount * 100) !== amount * 100 || !to) {
+    if (typeof amount !== 'number' || !(amount > 0 && amount <= 1_000_000) || Number(amount.toFixed(2)) !== amount || !to) {
       throw new Error('a transfer is { amount: a positive number of dollars, to: a payee }');
     }
     return { amount, to };

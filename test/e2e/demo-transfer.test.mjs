@@ -118,6 +118,12 @@ describe('the plain page (npm start): a bound transfer', () => {
         return [r.status, (await r.json()).error.code];
       })));
     assert.deepEqual(answers, Array(4).fill([400, 'malformed_request']));
+    // Amounts in cents that binary floating point cannot hold exactly are still transactions: the step-up is asked.
+    const cents = await page.evaluate(async () => Promise.all([0.29, 19.99, 0.3].map(async (amount) => {
+      const r = await fetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount, to: 'Savings' }) });
+      return [r.status, (await r.json()).details];
+    })));
+    assert.deepEqual(cents, [[401, { amount: '$0.29', to: 'Savings' }], [401, { amount: '$19.99', to: 'Savings' }], [401, { amount: '$0.30', to: 'Savings' }]]);
     // Through the form: no prompt opens for it, and the page says what to fix.
     await page.getByLabel('Amount').fill('-5');
     await page.getByRole('button', { name: /^Transfer / }).click();
