@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { mountFetchApp } from './test/helpers/koa-fetch-bridge.mjs';
 import { holdChallenges } from './test/helpers/hold-challenges.mjs';
 import { ssrRender } from './test/helpers/ssr-render.mjs';
+import { serverClock } from './test/helpers/server-clock.mjs';
 import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/helpers/webauthn-plugin.mjs';
 import { NO_SEND_BUDGETS, createDemoApp } from './demo/app.mjs';
@@ -28,7 +29,9 @@ const port = Number(process.env.WTR_PORT) || await new Promise((resolve) => {
 const dataDir = mkdtempSync(join(tmpdir(), 'mfa-wtr-'));
 process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 // The browser suites send many codes from 127.0.0.1: budgets off (they have their own attack test).
-const demo = createDemoApp({ dataDir, sendBudgets: NO_SEND_BUDGETS });
+// The server's clock can be moved forward by a test (test/helpers/server-clock.mjs).
+const clock = serverClock();
+const demo = createDemoApp({ dataDir, sendBudgets: NO_SEND_BUDGETS, now: clock.now });
 
 /** Prints a plain "wtr: N passed, N failed, N skipped" line last (CI reads it). */
 function countReporter() {
@@ -58,7 +61,7 @@ export default {
   hostname: 'localhost',
   // holdChallenges: tests may hold a challenge start in flight (test/helpers/hold-challenges.mjs).
   // ssrRender: GET /__ssr, the elements as @lit-labs/ssr renders them (test/helpers/ssr-render.mjs).
-  middleware: [holdChallenges(), ssrRender(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
+  middleware: [holdChallenges(), clock.middleware, ssrRender(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
     cjsPrebundlePlugin({
       'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',

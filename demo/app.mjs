@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The demo application (README "Two commands"): a toy bank with a cookie session, the reference MFA server
- * mounted at /mfa, two guarded routes, the dev outbox and the audit log. Used by `npm start`
- * (demo/server.mjs), by the browser tests (mounted inside web-test-runner) and by the e2e tests.
+ * mounted at /mfa, guarded routes (a bound transfer, statements, account deletion, a bank
+ * connection), the dev outbox and the audit log. Used by `npm start` (demo/server.mjs), by the browser tests (mounted inside web-test-runner) and by the e2e tests.
  * The session is deliberately minimal: it stands in for the app's own sign-in. It lives in the
  * configured store (demo/sessions.mjs), so instances that share a store share sessions.
  */
@@ -217,36 +217,46 @@ export function createDemoApp(options = {}) {
     return c.json({ events: await mfa.context.audit.list(user.sub, 50) });
   });
 
-  app.post('/api/transfer', mfa.requireStepUp({ resource: 'payments', action: 'transfer' }), async (c) => {
-    const body = await c.req.json().catch(() => ({}));
-    const amount = Number.isFinite(body?.amount) ? body.amount : 100;
-    const transfer = { amount, to: String(body?.to ?? 'Savings').slice(0, 64), at: new Date().toISOString() };
+  // The transfer, bound to the transaction (docs/server.md "Binding a step-up to the transaction"):
+  // the prompt shows the amount and the payee, and the token approves exactly those, once; a retry
+  // with another amount or payee is refused. A body without a positive amount (cents at most) and a
+  // payee names no transaction: 400, never a transfer of some default.
+  /** @param {any} body @returns {{ amount: number, to: string }} */
+  const transferOf = (body) => {
+    const amount = body?.amount;
+    const to = typeof body?.to === 'string' ? body.to.trim() : '';
+    if (typeof amount !== 'number' || !(amount > 0 && amount <= 1_000_000) || Number(amount.toFixed(2)) !== amount || !to) {
+      throw new Error('a transfer is { amount: a positive number of dollars, to: a payee }');
+    }
+    return { amount, to };
+  };
+  app.post('/api/transfer', mfa.requireStepUp({
+    resource: 'payments',
+    action: 'transfer',
+    describe: 'Send money',
+    bind: async (req) => {
+      const { amount, to } = transferOf(await req.json().catch(() => null));
+      return { amount: `$${amount.toFixed(2)}`, to };
+    },
+  }), async (c) => {
+    const transfer = { ...transferOf(await c.req.json()), at: new Date().toISOString() };
     const by = c.get('stepUp').sub;
     transfers.set(by, [...(transfers.get(by) ?? []), transfer]);
     return c.json({ ok: true, transfer: { ...transfer, by } });
   });
 
-  // The transfer form's route, bound to the transaction (docs/server.md "Binding a step-up to the
-  // transaction"): the prompt shows the amount and the payee, and the token approves exactly those;
-  // a retry with another amount or payee is refused. Every page of the demo transfers through it;
-  // /api/transfer above is the unbound form (README's first example), kept for the API tests.
-  const transferOf = (body) => ({
-    amount: Number.isFinite(body?.amount) ? body.amount : 100,
-    to: typeof body?.to === 'string' && body.to ? body.to : 'Savings',
-  });
-  app.post('/api/payments', mfa.requireStepUp({
-    resource: 'payments',
-    action: 'transfer',
-    describe: 'Send money',
-    bind: async (req) => {
-      const { amount, to } = transferOf(await req.json().catch(() => ({})));
-      return { amount: `$${amount.toFixed(2)}`, to };
-    },
-  }), async (c) => {
-    const transfer = { ...transferOf(await c.req.json().catch(() => ({}))), at: new Date().toISOString() };
+  // Unbound and one-time: reading statements needs a fresh step-up, but no transaction is shown.
+  // Concurrent reads share one prompt, and each is retried with a token of its own.
+  /** `?month=YYYY-MM` (default: this month), checked before anyone is asked for a code. */
+  const monthOf = (/** @type {import('hono').Context} */ c) => c.req.query('month') ?? new Date().toISOString().slice(0, 7);
+  app.get('/api/statements', async (c, next) => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(monthOf(c))) return fail(c, 400, 'malformed_request', 'month: YYYY-MM.');
+    await next();
+  }, mfa.requireStepUp({ resource: 'statements', action: 'read', describe: 'See your statements' }), (c) => {
+    const month = monthOf(c);
     const by = c.get('stepUp').sub;
-    transfers.set(by, [...(transfers.get(by) ?? []), transfer]);
-    return c.json({ ok: true, transfer: { ...transfer, by } });
+    const lines = (transfers.get(by) ?? []).filter((t) => t.at.startsWith(month));
+    return c.json({ ok: true, statement: { month, transfers: lines, by } });
   });
 
   // The "bank connection" page: an MX-style question → options → code flow (KBA, acr "kba").

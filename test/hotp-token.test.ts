@@ -44,7 +44,7 @@ describe('HOTP hardware token', () => {
   it('steps up with the next code the token shows, and the token opens the guarded route', async () => {
     await signInNewUser('hotp');
     await enrollToken();
-    const el = await fixture<MfaPrompt>(html`<mfa-prompt resource="payments" action="transfer"></mfa-prompt>`);
+    const el = await fixture<MfaPrompt>(html`<mfa-prompt resource="statements" action="read"></mfa-prompt>`);
     el.show();
     await until(() => document.activeElement === el.querySelector('input'), 5000, 'code input focused');
     await settled(el);
@@ -52,8 +52,8 @@ describe('HOTP hardware token', () => {
     await typeCode(hotpCode(SECRET, 1));
     const { detail } = await resolved;
     expect(detail.success).to.equal(true);
-    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
-    const transfer = await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } });
-    expect(transfer.status).to.equal(200);
+    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
+    const statements = await fetch('/api/statements', { headers: { 'Step-Up-Token': token! } });
+    expect(statements.status).to.equal(200);
   });
 });

@@ -9,7 +9,10 @@ import { latestCode } from './helpers/outbox.js';
 import { otherOrigins, type OtherOrigins } from './helpers/other-origin.js';
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number }[];
-const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) });
+/** The demo's bound transfer (`POST /api/transfer {amount, to}`): the body the binding reads. */
+const postTransfer = (amount: number) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount, to: 'Savings' }) });
+/** The demo's unbound, one-time route: a statement for `month`. */
+const statementOf = async (response: Response) => (await response.json()).statement as { month: string };
 
 /** Counts dialogs that became visible while `run` ran. */
 async function shownDuring(run: () => Promise<unknown>): Promise<number> {
@@ -64,12 +67,12 @@ describe('mfaFetch and freshness, against the real server', () => {
     expect((await response.json()).connected).to.equal('Checking ••• 4821');
   });
 
-  it('shares one prompt between two concurrent guarded requests', async () => {
+  it('shares one prompt between two concurrent unbound requests; each is retried with a token of its own', async () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
     let responses: Response[] = [];
     const shown = await shownDuring(async () => {
-      const both = Promise.all([mfaFetch('/api/transfer', postTransfer(1)), mfaFetch('/api/transfer', postTransfer(2))]);
+      const both = Promise.all([mfaFetch('/api/statements?month=2026-10'), mfaFetch('/api/statements?month=2026-11')]);
       await visiblePrompt();
       expect(document.querySelectorAll('mfa-prompt').length).to.equal(1);
       await sendKeys({ type: await totpCode(secret, 1) });
@@ -78,7 +81,8 @@ describe('mfaFetch and freshness, against the real server', () => {
     });
     expect(shown).to.equal(1);
     expect(responses.map((r) => r.status)).to.deep.equal([200, 200]);
-    expect((await transfers()).map((t) => t.amount).sort()).to.deep.equal([1, 2]);
+    // The handler ran for each request (the route is one-time: one token could not open it twice).
+    expect((await Promise.all(responses.map(statementOf))).map((s) => s.month)).to.deep.equal(['2026-10', '2026-11']);
   });
 
   it('throws a typed MfaError on cancel when asked to, and runs nothing', async () => {
@@ -229,21 +233,21 @@ describe('mfaFetch and freshness, against the real server', () => {
       const { secret } = await enrollTotpFactor();
       // Trusted, so only the cache key (origin + method + path) keeps this origin's scope from it.
       const client = clientFor({ trustedOrigins: ['https://partner.example'] });
-      const pending = client.fetch('/api/transfer', postTransfer(42));
+      const pending = client.fetch('/api/statements');
       await visiblePrompt();
       await sendKeys({ type: await totpCode(secret, 1) });
       await sendKeys({ press: 'Enter' });
       expect((await pending).status).to.equal(200);
       // That request spent its token; hold another (still fresh: no prompt) for the same scope.
-      expect((await openAuthIdpModal({ resource: 'payments', action: 'transfer', client })).success).to.equal(true);
-      expect(client.token.getAccessToken({ resource: 'payments', action: 'transfer' })).to.be.a('string');
+      expect((await openAuthIdpModal({ resource: 'statements', action: 'read', client })).success).to.equal(true);
+      expect(client.token.getAccessToken({ resource: 'statements', action: 'read' })).to.be.a('string');
 
       let response!: Response;
       const shown = await shownDuring(async () => {
-        response = await client.fetch('https://partner.example/api/transfer', postTransfer(43));
+        response = await client.fetch('https://partner.example/api/statements');
       });
       const received = await others.requests();
-      expect(received.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST https://partner.example/api/transfer']);
+      expect(received.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['GET https://partner.example/api/statements']);
       expect(received[0].headers).to.not.have.property('step-up-token');
       expect((await response.json()).received.headers).to.not.have.property('step-up-token');
       expect(shown).to.equal(0);

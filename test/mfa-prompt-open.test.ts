@@ -39,11 +39,11 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     const { secret } = await enrollTotpFactor();
     getDefaultClient().likelyFactor = undefined;
     // The app's request meets the real guard: its 401 carries the hint the client keeps.
-    const refused = await fetch('/api/transfer', { method: 'POST' });
+    const refused = await fetch('/api/statements');
     expect(refused.status).to.equal(401);
     expect((await refused.json()).likely_factor).to.equal('totp');
     await arm();
-    const transfer = mfaFetch('/api/transfer', { method: 'POST' });
+    const statements = mfaFetch('/api/statements');
     await until(() => getDefaultClient().likelyFactor === 'totp', 5000, 'hint remembered from the 401');
     // Not forced: a still-fresh step-up could answer at once, so this prompt waits (no flash).
     await waitHeld();
@@ -52,12 +52,12 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     const first = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(first), 5000, 'input after the answer');
     first.hide();
-    expect((await transfer).status).to.equal(401);
+    expect((await statements).status).to.equal(401);
     await until(() => !prompt(), 5000, 'prompt gone');
 
     // Forced (always ask): the prompt opens before the answer.
     await arm();
-    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
     await waitHeld();
     const el = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
@@ -74,8 +74,8 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
 
     await release();
     expect((await outcome).success).to.equal(true);
-    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
-    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
+    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
+    expect((await fetch('/api/statements', { headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
   });
 
   it('a stale hint: the server asks which phone instead; focus moves inside the dialog to the choice, shown and announced once', async () => {
@@ -95,7 +95,7 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     const statusChanges: string[] = [];
     window.addEventListener('mfa-show', (e) => shows.push(e), true);
     await arm();
-    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
     await waitHeld();
     const el = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(el), 5000, 'code input focused early');
@@ -125,7 +125,7 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     const { secret } = await enrollTotpFactor();
     getDefaultClient().likelyFactor = 'totp';
     await arm();
-    const outcome = openAuthIdpModal({ resource: 'payments', action: 'transfer', forceStepUp: true });
+    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
     await waitHeld();
     const el = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(el), 5000, 'code input focused early');

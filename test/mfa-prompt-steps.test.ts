@@ -105,14 +105,15 @@ async function resolvedWithin(el: Element, resolved: Promise<CustomEvent<IdpAuth
   }
 }
 
-const transferWith = (token: string | null) => fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token ?? '' } });
+/** The demo's unbound route that wants `mfa` (statements/read). */
+const statementsWith = (token: string | null) => fetch('/api/statements', { headers: { 'Step-Up-Token': token ?? '' } });
 
 describe('<mfa-prompt> steps beyond a typed code', () => {
   it('phone: says where the code went, counts down to "Send a new code", and accepts the texted code', async () => {
     await signInNewUser('phone');
     await enrollPhoneViaApi(new MfaClient(), PHONE);
     const before = await newestId();
-    const el = await openAndFocus(await promptFor('payments', 'transfer'));
+    const el = await openAndFocus(await promptFor('statements', 'read'));
     await until(() => introOf(el).includes(PHONE_MASKED), 5000, 'sent-code intro');
     expect(introOf(el)).to.equal(`Enter the 6-digit code we sent to ${PHONE_MASKED}.`);
 
@@ -137,9 +138,9 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     await typeCode(code);
     const { detail } = await resolved;
     expect(detail.success).to.equal(true);
-    expect(detail.resource).to.equal('payments');
-    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
-    expect((await transferWith(token)).status).to.equal(200);
+    expect(detail.resource).to.equal('statements');
+    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
+    expect((await statementsWith(token)).status).to.equal(200);
   });
 
   it('phone: "Send a new code" after the countdown replaces the code; the old one is refused', async function () {
@@ -266,7 +267,7 @@ describe('<mfa-prompt> steps beyond a typed code', () => {
     expect(connect.status).to.equal(200);
     expect((await connect.json()).ok).to.equal(true);
     // Knowledge is not MFA: the same token (acr "kba") never opens a route that wants "mfa".
-    expect((await transferWith(token)).status).to.equal(401);
+    expect((await statementsWith(token)).status).to.equal(401);
   });
 
   it('picture question: choices show their pictures (data: PNGs); choosing "Blue" verifies', async () => {

@@ -27,22 +27,23 @@ describe('<mfa-prompt>', () => {
   it('verifies a real code against the server and fires resolve with an IdpAuthResponse, never the token', async () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
-    const el = await openPrompt();
+    // The demo's unbound route (statements/read): the prompt needs no transaction for it.
+    const el = await openPrompt({ resource: 'statements', action: 'read' });
     const resolved = oneEvent(el, 'resolve') as Promise<CustomEvent<IdpAuthResponse>>;
     await typeCode(await totpCode(secret, 1));
     const { detail } = await resolved;
     expect(detail.success).to.equal(true);
     expect(detail.sid).to.be.a('string').and.not.empty;
-    expect(detail.resource).to.equal('payments');
-    expect(detail.action).to.equal('transfer');
+    expect(detail.resource).to.equal('statements');
+    expect(detail.action).to.equal('read');
     expect(Math.abs(detail.timestamp - Date.now())).to.be.lessThan(10_000);
-    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
     expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(JSON.stringify(detail)).not.to.contain(token!);
     expect(el.open).to.equal(false);
     // The token it got opens the guarded route, and only that one.
-    const transfer = await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } });
-    expect(transfer.status).to.equal(200);
+    const statements = await fetch('/api/statements', { headers: { 'Step-Up-Token': token! } });
+    expect(statements.status).to.equal(200);
     const del = await fetch('/api/account', { method: 'DELETE', headers: { 'Step-Up-Token': token! } });
     expect(del.status).to.equal(401);
   });

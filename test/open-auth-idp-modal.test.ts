@@ -85,10 +85,17 @@ describe('openAuthIdpModal / promptForMFA / mfaFetch', () => {
     expect(response.status).to.equal(200);
     const body = await response.json();
     expect(body.transfer).to.include({ amount: 250, to: 'Rent' });
-    // The token is reused while valid: no second prompt.
-    const again = await mfaFetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expect(again.status).to.equal(200);
-    expect(document.querySelector('mfa-prompt')).to.equal(null);
+    // The route is bound and one-time: the same transfer again is a new transaction to confirm —
+    // the still-fresh step-up does not answer it, the prompt asks again and shows it.
+    const again = mfaFetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 250, to: 'Rent' }) });
+    const second = await openPrompt();
+    expect(second.shadowRoot!.querySelector('[part~="details"]')!.textContent).to.contain('$250.00');
+    await sendKeys({ press: 'Escape' });
+    const refused = await again;
+    expect(refused.status).to.equal(401);
+    expect((refused as Response & { mfaReason?: string }).mfaReason).to.equal('cancelled');
+    const { transfers } = await (await fetch('/demo/transfers')).json();
+    expect(transfers.map((t: { amount: number; to: string }) => [t.amount, t.to])).to.deep.equal([[250, 'Rent']]);
   });
 
   it('mfaFetch returns the original 401 when the user cancels', async () => {

@@ -111,23 +111,23 @@ describe('passkeys', () => {
     await until(() => !el.open, 5000, 'closed');
   });
 
-  it('steps up with the passkey: <mfa-prompt> runs the ceremony by itself; the token opens /api/transfer; signCount grows', async () => {
+  it('steps up with the passkey: <mfa-prompt> runs the ceremony by itself; the token opens /api/statements; signCount grows', async () => {
     await signInNewUser();
     authenticatorId = await addVirtualAuthenticator();
     await registerPasskey();
     const before = (await virtualCredentials(authenticatorId))[0].signCount;
 
-    const el = await fixture<MfaPrompt>(html`<mfa-prompt resource="payments" action="transfer"></mfa-prompt>`);
+    const el = await fixture<MfaPrompt>(html`<mfa-prompt resource="statements" action="read"></mfa-prompt>`);
     const resolved = nextEvent<IdpAuthResponse>(el, 'resolve');
     el.show();
     const { detail } = await resolved;
-    expect(detail).to.include({ success: true, resource: 'payments', action: 'transfer' });
+    expect(detail).to.include({ success: true, resource: 'statements', action: 'read' });
     expect(el.open).to.equal(false);
 
-    const token = getDefaultClient().token.getAccessToken({ resource: 'payments', action: 'transfer' });
+    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
     expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const transfer = await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token!, 'content-type': 'application/json' }, body: '{}' });
-    expect(transfer.status).to.equal(200);
+    const statements = await fetch('/api/statements', { headers: { 'Step-Up-Token': token! } });
+    expect(statements.status).to.equal(200);
     const after = (await virtualCredentials(authenticatorId))[0].signCount;
     expect(after).to.be.greaterThan(before);
   });

@@ -92,7 +92,7 @@ describe('a lockout tells the app when to try again', () => {
     const { secret } = await enrollTotpFactor();
     const wrong = await wrongCodeFor(secret);
     const before = Date.now();
-    const pending = mfaFetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const pending = mfaFetch('/api/statements');
     for (let i = 0; i < 10; i++) {
       const el = await until(() => {
         const p = document.querySelector('mfa-prompt');

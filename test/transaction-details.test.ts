@@ -1,15 +1,15 @@
 /**
  * What you see is what you sign, in the browser against the real server (the demo's bound
- * `POST /api/payments {amount, to}`): the prompt shows the route's title and the transaction, the
+ * `POST /api/transfer {amount, to}`): the prompt shows the route's title and the transaction, the
  * token it yields carries out exactly that transfer once, and hostile details render as text.
  */
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
-import { getDefaultClient, interceptFetch, mfaFetch, openAuthIdpModal } from '../src/index.js';
+import { MfaClient, getDefaultClient, interceptFetch, mfaFetch, openAuthIdpModal } from '../src/index.js';
 import '../src/define.js';
 import type { MfaPrompt } from '../src/elements/mfa-prompt/mfa-prompt.js';
 import { enrollTotpFactor, signInNewUser, until } from './helpers/session.js';
-import { settled, visiblePrompt } from './helpers/drive.js';
+import { settled, visiblePrompt, watchEvents } from './helpers/drive.js';
 import { totpCode } from './helpers/totp-webcrypto.js';
 
 const transfers = async () => (await (await fetch('/demo/transfers')).json()).transfers as { amount: number; to: string }[];
@@ -32,7 +32,7 @@ describe('a bound transfer, against the real server', () => {
   it('mfaFetch shows the title, amount and payee; the token carries out exactly that transfer, once', async () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
-    const pending = mfaFetch('/api/payments', pay(250, 'Savings'));
+    const pending = mfaFetch('/api/transfer', pay(250, 'Savings'));
     const prompt = await visiblePrompt();
     const root = prompt.shadowRoot!;
     expect(root.querySelector('[part~="title"]')!.textContent!.trim()).to.equal('Send money');
@@ -57,19 +57,19 @@ describe('a bound transfer, against the real server', () => {
     expect((await done).success).to.equal(true);
     const token = getDefaultClient().tokens.take('payments', 'transfer')!.token;
 
-    expect((await fetch('/api/payments', pay(7000, 'Landlord', token))).status).to.equal(401);
-    expect((await fetch('/api/payments', pay(70, 'Mallory', token))).status).to.equal(401);
-    expect((await fetch('/api/payments', pay(70, 'Landlord', token))).status).to.equal(200);
-    expect((await fetch('/api/payments', pay(70, 'Landlord', token))).status).to.equal(401);
+    expect((await fetch('/api/transfer', pay(7000, 'Landlord', token))).status).to.equal(401);
+    expect((await fetch('/api/transfer', pay(70, 'Mallory', token))).status).to.equal(401);
+    expect((await fetch('/api/transfer', pay(70, 'Landlord', token))).status).to.equal(200);
+    expect((await fetch('/api/transfer', pay(70, 'Landlord', token))).status).to.equal(401);
     expect((await transfers()).map((t) => [t.amount, t.to])).to.deep.equal([[70, 'Landlord']]);
   });
 
   it('interceptFetch: a plain fetch of the bound route shows the transaction too', async () => {
     await signInNewUser();
     const { secret } = await enrollTotpFactor();
-    const undo = await interceptFetch({ match: '/api/payments' });
+    const undo = await interceptFetch({ match: '/api/transfer' });
     try {
-      const pending = fetch('/api/payments', pay(12.5, 'Electric Co'));
+      const pending = fetch('/api/transfer', pay(12.5, 'Electric Co'));
       const prompt = await visiblePrompt();
       expect(rowsOf(prompt)).to.deep.equal([['Amount', '$12.50'], ['To', 'Electric Co']]);
       await sendKeys({ type: await totpCode(secret, 1) });
@@ -77,6 +77,49 @@ describe('a bound transfer, against the real server', () => {
       expect((await pending).status).to.equal(200);
     } finally {
       undo();
+    }
+  });
+
+  it('two bound transfers at once are confirmed one by one, each prompt showing its own amount and payee', async () => {
+    await signInNewUser();
+    // Enrolled with the previous step's code, so the current and the next step give a code for each transfer.
+    const enrollment = await new MfaClient().enroll('totp');
+    await new MfaClient().confirmEnrollment(enrollment.factorId, await totpCode(enrollment.secret, -1));
+    const codes = [await totpCode(enrollment.secret, 0), await totpCode(enrollment.secret, 1)];
+    const watch = watchEvents();
+    try {
+      const sent = [{ amount: 1, to: 'Alice' }, { amount: 2, to: 'Bob' }];
+      const settledWith: number[] = [];
+      const pending = sent.map((t) => mfaFetch('/api/transfer', pay(t.amount, t.to)).then((r) => (settledWith.push(t.amount), r)));
+      const shownRows: string[][][] = [];
+      for (const [i, code] of codes.entries()) {
+        // The next prompt: visible, with its own transaction (not the one just confirmed).
+        const prompt = await until(() => {
+          const p = document.querySelector('mfa-prompt');
+          return p && p.querySelector('input') === document.activeElement && rowsOf(p).length && JSON.stringify(rowsOf(p)) !== JSON.stringify(shownRows[i - 1]) ? p : null;
+        }, 5000, `prompt ${i + 1}`);
+        expect(document.querySelectorAll('mfa-prompt').length, 'one prompt at a time').to.equal(1);
+        expect(watch.shown()).to.equal(i + 1);
+        shownRows.push(rowsOf(prompt));
+        await sendKeys({ type: code });
+        await sendKeys({ press: 'Enter' });
+        // The transfer this prompt showed goes through, and only it, before the other is asked.
+        const shownAmount = Number(shownRows[i]![0]![1]!.slice(1));
+        const response = await pending[sent.findIndex((t) => t.amount === shownAmount)]!;
+        expect(response.status).to.equal(200);
+        expect((await response.json()).transfer).to.include({ amount: shownAmount });
+        if (i === 0) expect(settledWith, 'the other transfer waits for its own prompt').to.deep.equal([shownAmount]);
+      }
+      // Each prompt showed exactly one of the two, each once.
+      expect(shownRows.map((r) => JSON.stringify(r)).sort()).to.deep.equal([
+        JSON.stringify([['Amount', '$1.00'], ['To', 'Alice']]),
+        JSON.stringify([['Amount', '$2.00'], ['To', 'Bob']]),
+      ]);
+      expect((await Promise.all(pending)).map((r) => r.status)).to.deep.equal([200, 200]);
+      expect((await transfers()).map((t) => [t.amount, t.to]).sort()).to.deep.equal([[1, 'Alice'], [2, 'Bob']]);
+      expect(watch.shown()).to.equal(2);
+    } finally {
+      watch.stop();
     }
   });
 
@@ -134,7 +177,7 @@ describe('a bound transfer, against the real server', () => {
       expect((await refused.json()).error.code).to.equal('malformed_request');
     }
     // Through the page: the route refuses a 10 KB payee itself, and mfaFetch opens nothing.
-    const response = await mfaFetch('/api/payments', pay(1, 'x'.repeat(10_240)));
+    const response = await mfaFetch('/api/transfer', pay(1, 'x'.repeat(10_240)));
     expect(response.status).to.equal(400);
     expect(document.querySelector('mfa-prompt')).to.equal(null);
   });

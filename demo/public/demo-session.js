@@ -74,7 +74,7 @@ export function describeEvent(e) {
 /** The transfer the framework pages send: what the request carries… */
 const TRANSFER = { amount: 100, to: 'Savings' };
 /**
- * …and what the prompt shows for it (`details`), exactly as `POST /api/payments` derives it from
+ * …and what the prompt shows for it (`details`), exactly as `POST /api/transfer` derives it from
  * the request: the step-up token approves these values only, so a changed amount or payee is refused.
  */
 export const TRANSFER_DETAILS = { amount: '$100.00', to: 'Savings' };
@@ -84,7 +84,7 @@ export const TRANSFER_DETAILS = { amount: '$100.00', to: 'Savings' };
  * @param {string | null} token @returns {Promise<string>} what to tell the user
  */
 export async function transfer(token) {
-  const response = await fetch('/api/payments', {
+  const response = await fetch('/api/transfer', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { 'Step-Up-Token': token } : {}) },
     body: JSON.stringify(TRANSFER),

@@ -98,13 +98,14 @@ test('MFA_STORE=redis://…: sign in, enroll and step up; the data lives in Redi
   const listed = await api('GET', '/mfa/factors');
   assert.deepEqual(listed.body.factors.map((f) => f.id), [factorId]);
 
-  const challenge = await api('POST', '/mfa/challenges', { resource: 'payments', action: 'transfer' });
+  // The transfer route is bound: the challenge names the transaction the token will approve.
+  const challenge = await api('POST', '/mfa/challenges', { resource: 'payments', action: 'transfer', details: { amount: '$5.00', to: 'Savings' } });
   assert.equal(challenge.status, 201, JSON.stringify(challenge.body));
   const verified = await api('POST', `/mfa/challenges/${challenge.body.challengeId}/resume`, {
     answers: [{ guid: challenge.body.challenges[0].guid, value: codeAt(secret, step + 1) }],
   });
   assert.equal(verified.status, 200, JSON.stringify(verified.body));
-  const transfer = await api('POST', '/api/transfer', { amount: 5 }, { 'Step-Up-Token': verified.body.token });
+  const transfer = await api('POST', '/api/transfer', { amount: 5, to: 'Savings' }, { 'Step-Up-Token': verified.body.token });
   assert.equal(transfer.status, 200, JSON.stringify(transfer.body));
 
   // In Redis, under the prefix: the confirmed factor (secret sealed), its recovery code hashes,

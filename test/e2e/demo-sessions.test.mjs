@@ -96,7 +96,8 @@ function sharedSessionTests(instances) {
     const step = currentStep();
     const confirmed = await api(b, 'POST', `/mfa/factors/${enrolled.body.factorId}/confirm`, { cookie, body: { code: codeAt(enrolled.body.secret, step) } });
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-    const ch = await api(a, 'POST', '/mfa/challenges', { cookie, body: { resource: 'payments', action: 'transfer' } });
+    // The transfer route is bound: the challenge names the transaction the token will approve.
+    const ch = await api(a, 'POST', '/mfa/challenges', { cookie, body: { resource: 'payments', action: 'transfer', details: { amount: '$5.00', to: 'Savings' } } });
     assert.equal(ch.status, 201, JSON.stringify(ch.body));
     const verified = await api(b, 'POST', `/mfa/challenges/${ch.body.challengeId}/resume`, {
       cookie, body: { answers: [{ guid: ch.body.challenges[0].guid, value: codeAt(enrolled.body.secret, step + 1) }] },

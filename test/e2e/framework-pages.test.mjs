@@ -55,7 +55,7 @@ for (const { file, name, csp } of pages) {
     await page.getByText('Transferred $100 to Savings.').waitFor();
     await page.getByRole('listitem').filter({ hasText: 'payments/transfer' }).first().waitFor();
 
-    // The transfer is bound (POST /api/payments): freshness never answers it, so the next transfer
+    // The transfer is bound (POST /api/transfer): freshness never answers it, so the next transfer
     // asks again and shows what the token would approve (the framework set `details`); cancelling
     // it sends nothing.
     await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();

@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import type { MfaPrompt } from '../../src/elements/mfa-prompt/mfa-prompt.js';
 import de from '../../src/i18n/locales/de.js';
 import { enrollTotpFactor, signInNewUser, until } from '../helpers/session.js';
-import { checkResolved, enterNextCode, nextOutcome, pressEscape, watchPageErrors, type Outcome } from './drive.js';
+import { checkResolved, codeInputFocused, enterNextCode, nextOutcome, pressEscape, watchPageErrors, type Outcome } from './drive.js';
 
 type PageWindow = Window & typeof globalThis & { outcomes: Outcome[]; MfaElements?: Record<string, unknown> };
 
@@ -44,6 +44,9 @@ describe('plain HTML with the script-tag bundle (dist/mfa-elements.iife.js)', ()
     const transfer = doc.getElementById('transfer-prompt') as MfaPrompt;
     doc.getElementById('transfer')!.focus();
     doc.getElementById('transfer')!.click();
+    await codeInputFocused(transfer);
+    // The details property set by the page's plain script is what the user reads.
+    expect(transfer.shadowRoot!.querySelector('[part~="details"]')!.textContent).to.match(/\$100\.00[\s\S]*Savings/);
     await enterNextCode(transfer, secret);
     const first = await nextOutcome(win.outcomes, 0);
     expect(checkResolved(first, 'payments', 'transfer')).to.equal(null);
@@ -51,7 +54,14 @@ describe('plain HTML with the script-tag bundle (dist/mfa-elements.iife.js)', ()
     const getAccessToken = win.MfaElements!.getAccessToken as (s: { resource: string; action: string }) => string | null;
     const token = getAccessToken({ resource: 'payments', action: 'transfer' });
     expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect((await fetch('/api/transfer', { method: 'POST', headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
+    const send = (amount: number) => fetch('/api/transfer', {
+      method: 'POST',
+      headers: { 'Step-Up-Token': token!, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount, to: 'Savings' }),
+    });
+    // Another amount is refused; the one shown passes, once.
+    expect((await send(1000)).status).to.equal(401);
+    expect((await send(100)).status).to.equal(200);
 
     // 2. Another resource (a fresh step-up covers only `payments`), in German: strings come from
     //    dist/locales/de.js beside the bundle, fetched on first use. Escape cancels it.

@@ -45,6 +45,21 @@ describe('freshness', () => {
     assert.equal((await res.json()).action, 'refund');
   });
 
+  it('a step-up to view payments does not answer a transfer: the challenge asks for a code, the guard refuses its token', async () => {
+    const h = makeServer({ freshness: {} });
+    const { secret } = await h.enrollTotp('alice');
+    const view = await h.stepUp('alice', secret, 'payments', 'view');
+    const transfer = await h.post('/mfa/challenges', PAY, 'alice');
+    assert.equal(transfer.status, 201, 'fresh for payments/view only: a transfer asks again');
+    assert.equal((await transfer.json()).status, 'CHALLENGED');
+    // Nor does the view token itself open the transfer route.
+    const refused = await h.post('/api/transfer', {}, 'alice', { 'step-up-token': view.token });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /insufficient_user_authentication/);
+    // The view step-up is still fresh for what it was for.
+    assert.equal((await h.post('/mfa/challenges', { resource: 'payments', action: 'view', maxAge: 900 }, 'alice')).status, 200);
+  });
+
   it('never answers for factor management (resource mfa), whatever the policy', async () => {
     const { challenge } = await setUp({ freshness: { reuse: 'any' } });
     assert.equal((await challenge({ resource: 'mfa', action: 'manage' })).status, 201);
