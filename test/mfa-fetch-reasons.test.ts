@@ -81,6 +81,8 @@ describe('mfaFetch: why a step-up failed, as mfaReason on the 401', () => {
       return el && el.querySelector('input')?.getClientRects().length === 0 && statusOf(el) ? el : null;
     }, 5000, 'the prompt refusing the answer');
     const said = statusOf(prompt);
+    // What the user reads says what happened and what to do (not "something went wrong on our side").
+    expect(said).to.equal('You’re no longer signed in. Sign in again, then try once more.');
     await sendKeys({ press: 'Escape' });
     const response = await pending;
     expect(response.status).to.equal(401);

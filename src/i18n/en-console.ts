@@ -3,6 +3,8 @@
  * step up (the size-budgeted prompt path) do not carry them. Locales hold them like any other key.
  */
 export const enConsole = {
+  /** A refused request because the app session ended (signed out elsewhere, expired); here because every element that can meet it (the prompt's steps, enrollment, the console) loads this module. */
+  signedOut: 'You’re no longer signed in. Sign in again, then try once more.',
   consoleTitle: 'Two-step verification',
   consoleIntro: 'These are the ways you confirm it’s you when you do something sensitive.',
   consoleOff: 'Two-step verification is off. Add an authenticator app to protect your account.',

@@ -62,6 +62,8 @@ export function stepError(h: PromptHost, e: MfaError): boolean {
   const step = stepOf(h);
   if (e.code === 'locked') return lockedOut(h, e), true;
   if (e.code === 'not_enrolled') return notEnrolled(h), true;
+  // Signed out meanwhile: say so (not "something went wrong"); nothing here can fix it, so only Close.
+  if (e.code === 'unauthenticated') return h.block('denied', describeError(e, stringsOf(h), h.resolvedLocale).text, null), true;
   if (!step) return false;
   if (e.code === 'code_used') {
     // A right code that was used already (another tab, a second click): wait for the next one.

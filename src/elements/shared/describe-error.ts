@@ -43,6 +43,8 @@ export function describeError(e: MfaError, s: MfaStrings, locale: string, { digi
     : c == 'cancelled' || c == 'not_enrolled' ? { text: '', outcome: c }
     : c == 'expired' || c == 'not_found' ? { text: s.expired, outcome: 'expired' }
     : c == 'network' ? { text: s.networkError, outcome: c }
+    // The app session ended (signed out in another tab, expired): not a fault of ours to retry.
+    : c == 'unauthenticated' ? { text: s.signedOut, outcome: 'denied' }
     : { text: s.serverError, outcome: DENIED.test(c) ? 'denied' : 'server' };
 }
 

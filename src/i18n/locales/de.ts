@@ -134,6 +134,7 @@ const de: MfaStrings = {
   consoleChanged: 'Ihre Änderungen wurden gespeichert.',
   back: "Zurück",
   codeUsed: "Dieser Code wurde bereits verwendet. Warten Sie auf einen neuen.",
+  signedOut: "Sie sind nicht mehr angemeldet. Melden Sie sich erneut an und versuchen Sie es dann noch einmal.",
   lockedUntil: "Zu viele falsche Codes. Versuchen Sie es in {minutes} erneut ({time}).",
   passkeyNeedsDomain: "Passkeys brauchen einen Seitennamen wie localhost, keine IP-Adresse wie 127.0.0.1. Öffnen Sie diese Seite über ihren Namen und versuchen Sie es erneut.",
   regenerateTitle: "Neue Wiederherstellungscodes generieren?",

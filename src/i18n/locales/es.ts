@@ -137,6 +137,7 @@ const es: MfaStrings = {
   consoleChanged: 'Se han guardado los cambios.',
   back: "Atrás",
   codeUsed: "Ese código ya se usó. Espera uno nuevo.",
+  signedOut: "Ya no has iniciado sesión. Vuelve a iniciar sesión e inténtalo de nuevo.",
   lockedUntil: "Demasiados códigos incorrectos. Vuelve a intentarlo en {minutes} ({time}).",
   passkeyNeedsDomain: "Las llaves de acceso necesitan un nombre de sitio como localhost, no una dirección IP como 127.0.0.1. Abre esta página por su nombre e inténtalo de nuevo.",
   regenerateTitle: "¿Generar nuevos códigos de recuperación?",

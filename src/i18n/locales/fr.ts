@@ -138,6 +138,7 @@ const fr: MfaStrings = {
   consoleChanged: 'Vos modifications ont été enregistrées.',
   back: "Retour",
   codeUsed: "Ce code a déjà été utilisé. Attendez le suivant.",
+  signedOut: "Vous n’êtes plus connecté. Reconnectez-vous, puis réessayez.",
   lockedUntil: "Trop de codes erronés. Réessayez dans {minutes} ({time}).",
   passkeyNeedsDomain: "Les clés d’accès ont besoin d’un nom de site comme localhost, pas d’une adresse IP comme 127.0.0.1. Ouvrez cette page par son nom et réessayez.",
   regenerateTitle: "Générer de nouveaux codes de récupération ?",

@@ -141,6 +141,7 @@ const he: MfaStrings = {
   consoleChanged: 'השינויים נשמרו.',
   back: "חזרה",
   codeUsed: "הקוד הזה כבר נוצל. המתינו לקוד חדש.",
+  signedOut: "כבר אינכם מחוברים. התחברו מחדש ונסו שוב.",
   lockedUntil: "יותר מדי קודים שגויים. נסו שוב בעוד {minutes} (⁨{time}⁩).",
   passkeyNeedsDomain: "מפתחות גישה דורשים שם אתר כמו localhost, ולא כתובת IP כמו ⁦127.0.0.1⁩. פתחו את הדף לפי שמו ונסו שוב.",
   regenerateTitle: "ליצור קודי שחזור חדשים?",

@@ -137,6 +137,7 @@ const it: MfaStrings = {
   consoleChanged: 'Le modifiche sono state salvate.',
   back: "Indietro",
   codeUsed: "Questo codice è già stato usato. Attendi il prossimo.",
+  signedOut: "Non sei più connesso. Accedi di nuovo, poi riprova.",
   lockedUntil: "Troppi codici errati. Riprova tra {minutes} ({time}).",
   passkeyNeedsDomain: "Le passkey richiedono un nome di sito come localhost, non un indirizzo IP come 127.0.0.1. Apri questa pagina con il suo nome e riprova.",
   regenerateTitle: "Generare nuovi codici di recupero?",

@@ -132,6 +132,7 @@ const ja: MfaStrings = {
   consoleChanged: '変更を保存しました。',
   back: "戻る",
   codeUsed: "このコードはすでに使用されています。新しいコードをお待ちください。",
+  signedOut: "サインインが切れています。もう一度サインインしてから、やり直してください。",
   lockedUntil: "間違ったコードが多すぎます。{minutes}後（{time}）にもう一度お試しください。",
   passkeyNeedsDomain: "パスキーには 127.0.0.1 のような IP アドレスではなく、localhost のようなサイト名が必要です。名前でこのページを開いて、もう一度お試しください。",
   regenerateTitle: "新しい復旧コードを生成しますか？",

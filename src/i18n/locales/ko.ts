@@ -132,6 +132,7 @@ const ko: MfaStrings = {
   consoleChanged: '변경 사항이 저장되었습니다.',
   back: "뒤로",
   codeUsed: "이미 사용된 코드입니다. 새 코드를 기다려 주세요.",
+  signedOut: "로그인이 만료되었습니다. 다시 로그인한 후 다시 시도해 주세요.",
   lockedUntil: "잘못된 코드를 너무 많이 입력했습니다. {minutes} 후({time})에 다시 시도하세요.",
   passkeyNeedsDomain: "패스키에는 127.0.0.1 같은 IP 주소가 아니라 localhost 같은 사이트 이름이 필요합니다. 이름으로 이 페이지를 열고 다시 시도하세요.",
   regenerateTitle: "새 복구 코드를 생성할까요?",

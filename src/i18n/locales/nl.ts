@@ -131,6 +131,7 @@ const nl: MfaStrings = {
   consoleChanged: 'Je wijzigingen zijn opgeslagen.',
   back: "Terug",
   codeUsed: "Die code is al gebruikt. Wacht op een nieuwe.",
+  signedOut: "Je bent niet meer ingelogd. Log opnieuw in en probeer het dan nog eens.",
   lockedUntil: "Te veel onjuiste codes. Probeer het over {minutes} opnieuw ({time}).",
   passkeyNeedsDomain: "Passkeys hebben een sitenaam zoals localhost nodig, geen IP-adres zoals 127.0.0.1. Open deze pagina via de naam en probeer het opnieuw.",
   regenerateTitle: "Nieuwe herstelcodes genereren?",

@@ -140,6 +140,7 @@ const pl: MfaStrings = {
   consoleChanged: 'Zmiany zostały zapisane.',
   back: "Wstecz",
   codeUsed: "Ten kod został już użyty. Poczekaj na nowy.",
+  signedOut: "Nie jesteś już zalogowany. Zaloguj się ponownie i spróbuj jeszcze raz.",
   lockedUntil: "Zbyt wiele błędnych kodów. Spróbuj ponownie za {minutes} ({time}).",
   passkeyNeedsDomain: "Klucze dostępu wymagają nazwy witryny, np. localhost, a nie adresu IP, np. 127.0.0.1. Otwórz tę stronę przez jej nazwę i spróbuj ponownie.",
   regenerateTitle: "Wygenerować nowe kody odzyskiwania?",

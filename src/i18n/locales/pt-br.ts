@@ -137,6 +137,7 @@ const ptBr: MfaStrings = {
   consoleChanged: 'Suas alterações foram salvas.',
   back: "Voltar",
   codeUsed: "Esse código já foi usado. Aguarde um novo.",
+  signedOut: "Você não está mais conectado. Entre novamente e tente outra vez.",
   lockedUntil: "Muitos códigos incorretos. Tente novamente em {minutes} ({time}).",
   passkeyNeedsDomain: "Chaves de acesso precisam de um nome de site como localhost, não de um endereço IP como 127.0.0.1. Abra esta página pelo nome e tente novamente.",
   regenerateTitle: "Gerar novos códigos de recuperação?",

@@ -132,6 +132,7 @@ const tr: MfaStrings = {
   consoleChanged: 'Değişiklikleriniz kaydedildi.',
   back: "Geri",
   codeUsed: "Bu kod zaten kullanıldı. Yenisini bekleyin.",
+  signedOut: "Artık oturumunuz açık değil. Yeniden oturum açın, sonra tekrar deneyin.",
   lockedUntil: "Çok fazla yanlış kod. {minutes} sonra tekrar deneyin ({time}).",
   passkeyNeedsDomain: "Geçiş anahtarları 127.0.0.1 gibi bir IP adresi değil, localhost gibi bir site adı gerektirir. Bu sayfayı adıyla açıp tekrar deneyin.",
   regenerateTitle: "Yeni kurtarma kodları oluşturulsun mu?",

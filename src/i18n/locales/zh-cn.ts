@@ -132,6 +132,7 @@ const zhCn: MfaStrings = {
   consoleChanged: '您的更改已保存。',
   back: "返回",
   codeUsed: "该验证码已被使用。请等待新的验证码。",
+  signedOut: "您已退出登录。请重新登录，然后再试一次。",
   lockedUntil: "错误的验证码次数过多。请在{minutes}后（{time}）重试。",
   passkeyNeedsDomain: "通行密钥需要像 localhost 这样的网站名称，而不是像 127.0.0.1 这样的 IP 地址。请通过名称打开此页面后重试。",
   regenerateTitle: "生成新的恢复码？",
