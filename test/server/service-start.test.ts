@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,7 @@ after(() => { for (const dir of tmp) rmSync(dir, { recursive: true, force: true 
 const tempDir = (name: string) => { const d = mkdtempSync(join(tmpdir(), name)); tmp.push(d); return d; };
 
 describe('npx mfa-elements serve in a checkout whose first build failed', () => {
-  test('the failed prepare build leaves npx working: it says how to build, and serves once built; a failed rebuild keeps dist/', async () => {
+  test('the failed prepare build leaves npx working: it says how to build, and serves once built; a failed rebuild keeps dist/; edited sources are named', async () => {
     const base = tempDir('mfa-npx-');
     const repo = join(base, 'repo');
     checkout(repo);
@@ -132,6 +132,14 @@ describe('npx mfa-elements serve in a checkout whose first build failed', () => 
     const again = await run('npx', ['--yes', 'mfa-elements', '--help'], repo, env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^usage: mfa-elements <command>/);
+    assert.equal(again.stderr.includes('warning'), false, again.stderr);
+
+    // 4. A source edited after the build (npx does not build again): the command says dist/ is older.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(repo, 'src/server/service/defaults.ts'), later, later);
+    const stale = await run('npx', ['--yes', 'mfa-elements', '--help'], repo, env);
+    assert.equal(stale.code, 0, stale.stderr);
+    assert.match(stale.stderr, /^mfa-elements: warning: dist\/ is older than src\/server\/service\/defaults\.ts; to run your changes: \(cd .* && npm run build\)$/m);
   });
 });
 
