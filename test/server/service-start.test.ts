@@ -87,6 +87,7 @@ describe('npx mfa-elements serve in a checkout whose first build failed', () => 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH, HOME: home, npm_config_cache: join(base, 'npm-cache'),
       npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
+      npm_config_offline: 'true', // the checkout itself is what npx installs: nothing comes from the registry
       MFA_SESSION_SECRET: SECRET, PORT: '0',
     };
     const npx = ['--yes', 'mfa-elements', 'serve'];
