@@ -58,8 +58,8 @@ describe('mfa-elements serve: configuration errors stop start-up with one line',
     ['colon in the app name', { ...ok, MFA_APP_NAME: 'Acme: Bank' }, /MFA_APP_NAME must be non-empty and must not contain ":"/],
     ['bad token alg', { ...ok, MFA_TOKEN_ALG: 'HS256' }, /MFA_TOKEN_ALG must be EdDSA or Ed25519/],
   ];
-  // Each case in-process (the parser the CLI runs), and three as the real command: exit code 2, one line.
-  const spawned = new Set(['no session secret or JWKS', 'http issuer in production', 'bad encryption key']);
+  // Each case in-process (the parser the CLI runs), and the done-when's three (and an encryption key) as the real command: exit code 2, one line.
+  const spawned = new Set(['no session secret or JWKS', 'malformed JWKS URL', 'http issuer in production', 'bad encryption key']);
   for (const [name, env, message] of cases) {
     test(name, async () => {
       assert.throws(() => parseServiceEnv({ NODE_ENV: 'test', ...env }), (err: Error) => err instanceof ConfigError && message.test(err.message));
@@ -183,6 +183,65 @@ describe('mfa-elements serve: a browser and another backend over HTTP', () => {
     const denied = await runCli(['admin', 'factors', 'carol'], { MFA_URL: svc.url, MFA_ADMIN_TOKEN: 'x'.repeat(40) });
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /401 unauthenticated/);
+  });
+
+  test('admin unlock, reset and audit from the CLI: what an operator sees', async () => {
+    const env = { MFA_URL: svc.url, MFA_ADMIN_TOKEN: ADMIN };
+    const cli = async (...args: string[]) => {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+      return JSON.parse(r.stdout);
+    };
+    // Ulla locks herself out with wrong codes.
+    const auth = await assertion('ulla');
+    const e = await http(svc.url, 'POST', '/mfa/factors', { auth, body: { type: 'totp' } });
+    assert.equal((await http(svc.url, 'POST', `/mfa/factors/${e.body.factorId}/confirm`, { auth, body: { code: codeAt(e.body.secret, currentStep()) } })).status, 200);
+    const near = new Set([-1, 0, 1, 2].map((d) => codeAt(e.body.secret, currentStep() + d)));
+    const wrong = ['000000', '111111', '222222'].find((c) => !near.has(c))!;
+    let locked = false;
+    for (let i = 0; i < 20 && !locked; i++) {
+      const ch = await http(svc.url, 'POST', '/mfa/challenges', { auth, body: { resource: 'account', action: 'delete' } });
+      if (ch.status === 423) locked = true;
+      else {
+        assert.equal(ch.status, 201, JSON.stringify(ch.body));
+        await http(svc.url, 'POST', `/mfa/challenges/${ch.body.challengeId}/resume`, { auth, body: { answers: [{ guid: ch.body.challenges[0].guid, value: wrong }] } });
+      }
+    }
+    assert.ok(locked, 'locked out');
+    assert.notEqual((await cli('admin', 'factors', 'ulla')).factors[0].lockedUntil, null, 'the operator sees the lock');
+
+    // unlock: the answer says how many locks were lifted, and she can step up again.
+    assert.deepEqual(await cli('admin', 'unlock', 'ulla'), { unlocked: 1 });
+    assert.equal((await cli('admin', 'factors', 'ulla')).factors[0].lockedUntil, null);
+    assert.equal((await http(svc.url, 'POST', '/mfa/challenges', { auth, body: { resource: 'account', action: 'delete' } })).status, 201);
+
+    // reset: factors and recovery codes gone.
+    assert.deepEqual(await cli('admin', 'reset', 'ulla'), { removedFactors: 1, removedRecoveryCodes: 10 });
+    const after = await cli('admin', 'factors', 'ulla');
+    assert.deepEqual([after.factors, after.recoveryCodesLeft], [[], 0]);
+    assert.deepEqual((await http(svc.url, 'GET', '/mfa/factors', { auth })).body.factors, []);
+
+    // audit --limit 5: the newest five events, newest first, the reset and the unlock on top.
+    const audit = await cli('admin', 'audit', 'ulla', '--limit', '5');
+    assert.equal(audit.events.length, 5);
+    assert.deepEqual(audit.events.slice(0, 2).map((ev: { type: string; severity: string }) => [ev.type, ev.severity]), [['admin.reset', 'critical'], ['admin.unlock', 'warning']]);
+    assert.ok(audit.events.every((ev: { sub: string }) => ev.sub === 'ulla'));
+    const all = await cli('admin', 'audit', 'ulla');
+    assert.ok(all.events.length > 5, `more than five events in all (${all.events.length})`);
+    assert.deepEqual(all.events.slice(0, 5), audit.events);
+
+    // Mistakes: one line on stderr, exit 1 (the service refused) or 2 (usage).
+    const bad = await runCli(['admin', 'audit', 'ulla', '--limit', 'ten'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^mfa-elements: GET \/admin\/users\/ulla\/audit\?limit=ten → 400 malformed_request: limit: .+\n$/);
+    assert.equal(bad.stdout, '');
+    const usage = await runCli(['admin', 'reset'], env);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^mfa-elements: usage: mfa-elements <command>/);
+    const noToken = await runCli(['admin', 'unlock', 'ulla'], { MFA_URL: svc.url });
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.stderr, /^mfa-elements: set MFA_ADMIN_TOKEN/);
   });
 
   test('keys rotate / keys list from the CLI: the next key is published, the current one still signs', async () => {

@@ -35,6 +35,14 @@ export function mountServerApi(app: Hono<any>, ctx: MfaContext, clientIp: (c: Co
   if (!ctx.policy.admin.token) return;
   const admin = [requireServerCaller(ctx, clientIp, false)] as const;
   const sub = (c: Context) => {
+    // Hono hands over the raw text when a segment is not valid percent-encoded UTF-8 ("%E0%A4%A"):
+    // that would address the user literally named so. Refuse it instead.
+    const raw = new URL(c.req.url).pathname.split('/').at(-2) ?? ''; // …/admin/users/:sub/<verb>
+    try {
+      decodeURIComponent(raw);
+    } catch {
+      throw new MfaError('malformed_request', 'sub: not valid percent-encoded UTF-8.');
+    }
     const parsed = subParam.safeParse(c.req.param('sub'));
     if (!parsed.success) throw new MfaError('malformed_request', 'sub: 1 to 256 characters.');
     return parsed.data;
