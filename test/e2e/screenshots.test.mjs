@@ -44,6 +44,9 @@ test('screenshots of the main states', { timeout: 120_000 }, async () => {
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
     await page.locator('mfa-prompt > input').waitFor();
+    // The bound transfer: the picture shows what the code approves.
+    await page.locator('mfa-prompt [part~="details"]').getByText('$100.00').waitFor();
+    await page.locator('mfa-prompt [part~="details"]').getByText('Savings').waitFor();
     await shot(page, `prompt-${name}`);
     if (scheme === 'light') {
       await page.keyboard.type(codeAt(secret, step + 5)); // well-formed, not valid now
