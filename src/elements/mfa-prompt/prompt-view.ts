@@ -63,9 +63,10 @@ export function renderFooter(p: PromptView) {
       ${p.retry ? html`<button class="primary" part="button" @click=${p.retry}>${p.steps?.retryLabel(p) ?? s.tryAgain}</button>` : nothing}
     `;
   }
+  // Busy, Verify stays focusable (aria-disabled, not disabled): a disabled button drops focus to <body>.
   return html`
     <button part="button cancel-button" @click=${p.requestClose}>${s.cancel}</button>
-    <button class="primary" part="button verify-button" ?disabled=${p.phase !== 'code'} @click=${() => p.verify()}>
+    <button class="primary" part="button verify-button" aria-disabled=${p.phase === 'code' ? 'false' : 'true'} @click=${() => p.verify()}>
       ${p.phase === 'verifying' ? s.verifying : p.steps?.verifyLabel(p) ?? s.verify}
     </button>
   `;

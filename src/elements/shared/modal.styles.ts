@@ -127,7 +127,8 @@ export const modalStyles = css`
     font-size: 1.5rem;
     line-height: 1;
   }
-  button:disabled {
+  button:disabled,
+  button[aria-disabled='true']:not(.link) {
     opacity: 0.6;
     cursor: default;
   }
