@@ -142,3 +142,40 @@ test('5xx, offline, expired, reload mid-verify: said, code kept, the retry works
   await j.step('transferred-after-reload');
   await j.done();
 });
+
+test('adding a phone: when the countdown ends, "Send a new code" sends a new one, and the new code works', { timeout: 90_000 }, async () => {
+  const j = await journey(demo, 'enroll-resend', { viewport: { width: 320, height: 640 } });
+  const { page } = j;
+  // Nobody waits 30 s: the page's clock (Playwright's) and the server's (the harness's) move on together.
+  await page.clock.install();
+  const seen = { last: '' };
+  await signIn(page, demo.url, 'journey-kim');
+  await press(page, 'Add a passkey, phone or email');
+  await tabTo(page, page.locator('mfa-enroll#enroll-any [part~="factor-type-button"]', { hasText: 'Text message' }));
+  await page.keyboard.press('Enter');
+  await until(async () => (await focusOwner(page)).id === 'address', 5000, 'number field focused');
+  await page.keyboard.type('+1 555 010 9911');
+  await page.keyboard.press('Enter');
+  const first = await nextCodeOnPage(page, seen);
+  const resend = page.locator('mfa-enroll#enroll-any [part~="resend-button"]');
+  await until(async () => /in 0:\d\d/.test(await resend.textContent()), 5000, 'the countdown');
+  assert.equal(await resend.getAttribute('aria-disabled'), 'true');
+  await j.step('resend-counting');
+
+  demo.clock.advance(31_000);
+  await page.clock.fastForward(31_000);
+  await until(async () => (await resend.getAttribute('aria-disabled')) === 'false', 5000, 'resend open after the countdown');
+  assert.equal((await resend.textContent()).trim(), 'Send a new code');
+  await tabTo(page, resend);
+  await page.keyboard.press('Enter');
+  const second = await nextCodeOnPage(page, seen);
+  assert.notEqual(second, first, 'a new message with a new code');
+  await until(async () => (await statusOf(page, 'mfa-enroll#enroll-any'))?.text.startsWith('We sent a new code'), 5000, 'said: a new code was sent');
+  await j.step('resent'); // step() checks the tone: "We sent a new code" is good news, not an error
+  await tabTo(page, page.locator('mfa-enroll#enroll-any > input'), { back: true });
+  await page.keyboard.type(second);
+  await page.keyboard.press('Enter');
+  await page.locator('mfa-enroll#enroll-any [part~="recovery-codes"]').waitFor();
+  await j.step('phone-added-with-resent-code');
+  await j.done();
+});

@@ -50,9 +50,6 @@ export function renderMethods(h: PromptHost, c: ChallengedResponse) {
   const choose = (e: MethodEntry) => {
     st.listing = false;
     void h.start(e.type, e.id);
-    // The list gives way to "Loading…" until the method's step comes: keep focus in the dialog
-    // meanwhile, on Verify (inert while loading), not on <body>.
-    if (h.phase === 'loading') focusLater(h, 'footer .primary');
   };
   return html`<ul class="methods" part="methods">
     ${methods(c, st.locked).map((e) => html`<li>
