@@ -208,13 +208,6 @@ export function statusOf(page, tag) {
   }, tag);
 }
 
-/** Success and progress are never styled as an error (no bold alarm colour). */
-export function assertCalm(status, what) {
-  assert.ok(status, `${what}: no status`);
-  assert.notEqual(status.role, 'alert', `${what}: success announced as an alert`);
-  assert.ok(Number(status.weight) < 600, `${what}: "${status.text}" is bold like an error (${status.weight}, ${status.color})`);
-}
-
 /** The visible text of the demo page's result line (a live region). */
 export const result = (page) => page.locator('#result').textContent().then((t) => t.trim());
 
