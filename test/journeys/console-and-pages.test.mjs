@@ -1,6 +1,8 @@
-// Journey: the console (rename, remove with its confirmation, regenerate with its confirmation),
-// the bank's questions (wrong answer replaced, Enter on a choice), the theming page (keeps your
-// session, Reset works, stays at the top) — by keyboard, with a screenshot per step.
+// Journey: the console (rename, remove with its confirmation, regenerate with its confirmation, a
+// second method added and the first really removed), the bank's questions (wrong answer replaced,
+// Enter with no choice says so, Enter on a selected choice submits, through to connected), the
+// theming page (keeps your session, Reset works, stays at the top), the 127.0.0.1 page (the note,
+// and Chromium refusing a passkey there, said by the element) — by keyboard, a screenshot per step.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep } from '../e2e/authenticator.mjs';

@@ -1,8 +1,10 @@
 // Journey: things going wrong in the middle of a step-up, on a 320 px phone in dark mode, by
-// keyboard — the server fails (5xx from the gateway), the network drops and comes back, the
-// challenge expires (the server's clock moved on, nobody waits 5 minutes), the page is reloaded.
-// Each time the prompt says what happened, keeps what the user typed where that helps, and the
-// next try works. Runs against demo/app.mjs behind the harness's gateway (demo-harness.mjs).
+// keyboard — the server fails (5xx from the gateway, while verifying and when the challenge
+// starts), the network drops and comes back, the challenge expires (the server's clock moved on,
+// nobody waits 5 minutes), the page is reloaded. Each time the prompt says what happened, keeps
+// what the user typed where that helps, and the next try works. And adding a phone, the resend
+// once the countdown is over (the page's and the server's clocks moved together). Runs against
+// demo/app.mjs behind the harness's gateway (demo-harness.mjs).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt } from '../e2e/authenticator.mjs';
