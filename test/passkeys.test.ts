@@ -151,7 +151,7 @@ describe('passkeys', () => {
     expect(outcome).to.equal('');
     expect(shadow(el).querySelector('#intro')!.textContent!.trim()).to.equal(enSteps.passkeyIntro);
     const verify = part(el, 'verify-button') as HTMLButtonElement;
-    expect(verify.getAttribute('aria-disabled'), '"Use passkey" usable after a cancel').to.equal('false');
+    expect(verify.disabled, '"Use passkey" usable after a cancel').to.equal(false);
     expect(verify.textContent!.trim(), 'the button says what it does').to.equal(enSteps.usePasskey);
     await expect(el).to.be.accessible();
     checkNamesAndTargets(el);

@@ -127,8 +127,7 @@ export const modalStyles = css`
     font-size: 1.5rem;
     line-height: 1;
   }
-  button:disabled,
-  button[aria-disabled='true']:not(.link) {
+  button:disabled {
     opacity: 0.6;
     cursor: default;
   }
