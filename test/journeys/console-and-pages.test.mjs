@@ -120,7 +120,7 @@ test('console: rename, remove (Escape backs out), regenerate asks first; focus n
   await j.done();
 });
 
-test('bank questions: a wrong answer is replaced, Enter picks a choice; the answers stay readable', { timeout: 90_000 }, async () => {
+test('bank questions: a wrong answer is replaced, Enter on a selected choice submits; the answers stay readable', { timeout: 90_000 }, async () => {
   const j = await journey(demo, 'bank', {
     viewport: { width: 1280, height: 900 },
     allow: [expect(403, /^\/mfa\/challenges\/[^/]+\/resume$/)], // the wrong answer typed on purpose
