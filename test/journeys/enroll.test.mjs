@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDemo } from '../e2e/demo-server.mjs';
-import { focusOwner, journey, nextCodeOnPage, result, signIn, statusOf, until } from './journey.mjs';
+import { TRANSFER, expect, focusOwner, journey, nextCodeOnPage, press, result, signIn, statusOf, tabTo, until } from './journey.mjs';
 
 let demo;
 before(async () => { demo = await startDemo(); });
@@ -16,13 +16,12 @@ const enrollAny = (page) => page.locator('mfa-enroll#enroll-any');
 /** Opens "Add a passkey, phone or email" and picks `name` from the list, by keyboard. */
 async function chooseKind(j, name) {
   const { page } = j;
-  await page.getByRole('button', { name: 'Add a passkey, phone or email' }).focus();
-  await page.keyboard.press('Enter');
+  await press(page, 'Add a passkey, phone or email');
   const kind = enrollAny(page).locator('[part~="factor-type-button"]', { hasText: name });
   await kind.waitFor();
   await until(async () => (await focusOwner(page)).insideDialog, 5000, 'focus in the list');
   await j.step('choose-kind');
-  await kind.focus();
+  await tabTo(page, kind);
   await page.keyboard.press('Enter');
 }
 
@@ -33,12 +32,11 @@ async function saveRecoveryCodes(j, done = 'Done') {
   await codes.first().waitFor();
   assert.equal(await codes.count(), 10);
   await j.step('recovery-codes');
-  await enrollAny(page).locator('button', { hasText: done }).focus();
-  await page.keyboard.press('Enter');
+  await press(page, done, { within: enrollAny(page) });
 }
 
 test('add a phone at 320 px, then step up with a texted code', { timeout: 90_000 }, async () => {
-  const j = await journey(demo, 'enroll-phone', { viewport: { width: 320, height: 640 } });
+  const j = await journey(demo, 'enroll-phone', { viewport: { width: 320, height: 640 }, allow: [expect(401, TRANSFER)] });
   const { page } = j;
   const seen = { last: '' };
   await signIn(page, demo.url, 'journey-gil');
@@ -60,8 +58,7 @@ test('add a phone at 320 px, then step up with a texted code', { timeout: 90_000
   await page.getByText('Phone added.').waitFor();
   await j.step('phone-added');
 
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).focus();
-  await page.keyboard.press('Enter');
+  await press(page, 'Transfer $100 to Savings');
   await page.locator('mfa-prompt').getByText('Enter the 6-digit code we sent to +1 ••• 4477.').waitFor();
   await until(async () => (await focusOwner(page)).tag === 'INPUT', 5000, 'prompt code focused');
   const transferCode = await nextCodeOnPage(page, seen);
@@ -74,7 +71,8 @@ test('add a phone at 320 px, then step up with a texted code', { timeout: 90_000
 });
 
 test('add an email in dark mode, right to left (Arabic), then step up with an emailed code', { timeout: 90_000 }, async () => {
-  const j = await journey(demo, 'enroll-email', { colorScheme: 'dark' });
+  // Expected: the wrong code typed on purpose (403 of the confirm), the transfer's 401 challenge.
+  const j = await journey(demo, 'enroll-email', { colorScheme: 'dark', allow: [expect(403, /^\/mfa\/factors\/[^/]+\/confirm$/), expect(401, TRANSFER)] });
   const { page } = j;
   const seen = { last: '' };
   await signIn(page, demo.url, 'journey-hana');
@@ -104,8 +102,7 @@ test('add an email in dark mode, right to left (Arabic), then step up with an em
   await until(async () => /added/.test(await result(page)), 5000, 'added');
   await j.step('email-added');
 
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).focus();
-  await page.keyboard.press('Enter');
+  await press(page, 'Transfer $100 to Savings');
   await page.locator('mfa-prompt > input').waitFor();
   await until(async () => (await focusOwner(page)).tag === 'INPUT', 5000, 'prompt code focused');
   assert.equal(await page.locator('mfa-prompt').evaluate((el) => el.shadowRoot.querySelector('dialog').getAttribute('dir')), 'rtl');
@@ -119,7 +116,7 @@ test('add an email in dark mode, right to left (Arabic), then step up with an em
 });
 
 test('add a passkey (virtual authenticator), then step up with it', { timeout: 90_000 }, async () => {
-  const j = await journey(demo, 'enroll-passkey');
+  const j = await journey(demo, 'enroll-passkey', { allow: [expect(401, TRANSFER)] });
   const { page } = j;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -132,7 +129,7 @@ test('add a passkey (virtual authenticator), then step up with it', { timeout: 9
   await create.waitFor();
   await until(async () => (await focusOwner(page)).insideDialog, 5000, 'focus in the passkey step');
   await j.step('passkey-intro');
-  await create.focus();
+  await tabTo(page, create);
   await page.keyboard.press('Enter');
   await saveRecoveryCodes(j);
   await until(async () => /Passkey added/.test(await result(page)), 5000, 'passkey added');
@@ -142,8 +139,7 @@ test('add a passkey (virtual authenticator), then step up with it', { timeout: 9
   // The prompt asks the device at once; this time the person dismisses the device's sheet
   // (no user verification): the prompt says so and offers the passkey again.
   await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).focus();
-  await page.keyboard.press('Enter');
+  await press(page, 'Transfer $100 to Savings');
   const use = page.locator('mfa-prompt [part~="verify-button"]', { hasText: 'Use passkey' });
   await use.waitFor();
   await until(async () => (await statusOf(page, 'mfa-prompt'))?.text, 8000, 'passkey cancelled message');
@@ -151,7 +147,7 @@ test('add a passkey (virtual authenticator), then step up with it', { timeout: 9
   await until(async () => (await focusOwner(page)).insideDialog, 5000, 'focus in the prompt');
   await j.step('prompt-passkey-dismissed');
   await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
-  await use.focus();
+  await tabTo(page, use);
   await page.keyboard.press('Enter');
   await page.getByText('Transferred $100 to Savings.').waitFor();
   await j.step('transferred');

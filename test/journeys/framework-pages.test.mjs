@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep } from '../e2e/authenticator.mjs';
 import { startDemo } from '../e2e/demo-server.mjs';
-import { focusOwner, journey, until } from './journey.mjs';
+import { TRANSFER, expect, focusOwner, journey, press, tabTo, until } from './journey.mjs';
 
 let demo;
 before(async () => { demo = await startDemo(); });
@@ -19,20 +19,14 @@ const pages = [
   { file: 'react.html', name: 'react', viewport: { width: 640, height: 450 } }, // 200 % zoom of 1280×900
 ];
 
-/** Focuses a button by its name and presses Enter (a person tabbing to it). */
-async function press(page, name) {
-  const button = page.getByRole('button', { name, exact: true });
-  await button.focus();
-  await page.keyboard.press('Enter');
-}
-
 for (const { file, name, viewport, colorScheme } of pages) {
   test(`${name} page: sign in, set up the app, transfer with a step-up — by keyboard`, { timeout: 60_000 }, async () => {
-    const j = await journey(demo, `page-${name}`, { viewport, colorScheme });
+    // Expected: the transfer's 401 challenge (the protocol), nothing else.
+    const j = await journey(demo, `page-${name}`, { viewport, colorScheme, allow: [expect(401, TRANSFER)] });
     const { page } = j;
     await page.goto(`${demo.url}/${file}`);
     const user = `journey-${name}`;
-    await page.getByLabel('User name').focus();
+    await tabTo(page, page.getByLabel('User name'));
     await page.keyboard.type(user);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Signed in as ${user}` }).waitFor();

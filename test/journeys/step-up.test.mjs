@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep, waitForStep } from '../e2e/authenticator.mjs';
 import { startDemo } from '../e2e/demo-server.mjs';
-import { assertCalm, focusOwner, journey, result, statusOf, until } from './journey.mjs';
+import { TRANSFER, expect, focusOwner, journey, offline, press, result, signIn, statusOf, tabTo, until } from './journey.mjs';
 
 let demo;
 before(async () => { demo = await startDemo(); });
@@ -15,18 +15,18 @@ after(async () => { await demo?.stop(); });
 const promptStatus = (page) => statusOf(page, 'mfa-prompt').then((s) => s?.text ?? '');
 
 test('step up: not enrolled → enroll → wrong, right, reused → offline → lockout → recovery code', { timeout: 150_000 }, async () => {
-  // Expected here: the 401 challenges, 403 wrong codes, 409 not enrolled, 423 locked, and the
-  // requests that fail while the journey turns the network off.
-  const j = await journey(demo, 'step-up', { allow: [/status of 4(01|03|09|23)/, /ERR_INTERNET_DISCONNECTED/] });
+  const RESUME = /^\/mfa\/challenges\/[^/]+\/resume$/;
+  // Expected here: the transfer's and the deletion's 401 challenges, the challenge's 409 before
+  // anything is set up, the wrong codes typed on purpose (403), the lockout (423), and the resume
+  // that fails while the journey turns the network off.
+  const j = await journey(demo, 'step-up', {
+    allow: [expect(401, TRANSFER), expect(409, /^\/mfa\/challenges$/), expect(401, /^\/api\/account$/), expect(403, RESUME), expect(423, RESUME), offline(RESUME)],
+  });
   const { page } = j;
-  await page.goto(demo.url);
-  await page.locator('#username').focus();
-  await page.keyboard.type('journey-ana');
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Signed in as journey-ana' }).waitFor();
+  await signIn(page, demo.url, 'journey-ana');
 
   // Nothing set up yet: the transfer says why and offers the way.
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  await press(page, 'Transfer $100 to Savings');
   await until(async () => (await result(page)).includes('needs two-step verification'), 5000, 'not-enrolled message');
   const offer = page.getByRole('button', { name: 'Set up two-step verification' });
   await offer.waitFor();
@@ -48,14 +48,14 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   await codes.first().waitFor();
   const recovery = (await codes.allTextContents()).map((c) => c.trim());
   await j.step('recovery-codes');
-  await page.getByRole('button', { name: 'Copy' }).click();
-  assertCalm(await statusOf(page, 'mfa-enroll#enroll-any'), 'Copied');
-  await j.step('copied-calm');
-  await page.getByRole('button', { name: 'Done' }).click();
+  await press(page, 'Copy');
+  await until(async () => (await statusOf(page, 'mfa-enroll#enroll-any'))?.text === 'Copied', 5000, 'Copied');
+  await j.step('copied-calm'); // step() checks the tone: "Copied" is not an error
+  await press(page, 'Done');
   await page.getByText('Authenticator app added.').waitFor();
 
   // Transfer: empty Enter says what is missing; a wrong code; then the right one.
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  await press(page, 'Transfer $100 to Savings');
   const input = page.locator('mfa-prompt > input');
   await input.waitFor();
   await page.keyboard.press('Enter');
@@ -66,7 +66,7 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   await until(async () => (await promptStatus(page)).startsWith('That code didn’t work'), 5000, 'wrong-code message');
   await j.step('prompt-wrong-code');
   // "Use another method", then Escape: back on the code, the step-up still open.
-  await page.locator('mfa-prompt [part~="switch-button"]').focus();
+  await tabTo(page, page.locator('mfa-prompt [part~="switch-button"]'));
   await page.keyboard.press('Enter');
   await page.locator('mfa-prompt [part~="methods"]').waitFor();
   await until(async () => (await focusOwner(page)).text.startsWith('Recovery code'), 5000, 'first method focused');
@@ -83,7 +83,7 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   await j.step('transferred');
 
   // The same code again (Delete account, still within its 30 s): "already used".
-  await page.getByRole('button', { name: 'Delete account' }).click();
+  await press(page, 'Delete account');
   await input.waitFor();
   await page.keyboard.type(used);
   await page.keyboard.press('Enter');
@@ -104,23 +104,25 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   await j.step('deleted-after-retry');
 
   // A new account with an app, locked out by wrong codes: told until when, offered the recovery code.
-  if (await page.locator('#logout-button').isVisible()) await page.locator('#logout-button').click();
-  await page.locator('#username').fill('journey-ben');
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Signed in as journey-ben' }).waitFor();
-  await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+  if (await page.locator('#logout-button').isVisible()) {
+    await tabTo(page, page.locator('#logout-button'));
+    await page.keyboard.press('Enter');
+  }
+  await signIn(page, demo.url, 'journey-ben');
+  await press(page, 'Set up authenticator app');
   const secret2 = (await page.locator('mfa-enroll#enroll [part~="secret"]').textContent()).replace(/\s/g, '');
   await page.keyboard.type(codeAt(secret2, currentStep()));
   await page.keyboard.press('Enter');
   const codes2 = page.locator('mfa-enroll#enroll [part~="recovery-codes"] li');
   await codes2.first().waitFor();
   const recovery2 = (await codes2.allTextContents()).map((c) => c.trim());
-  await page.getByRole('button', { name: 'Done' }).click();
-  await page.getByRole('button', { name: 'Transfer $100 to Savings' }).click();
+  await press(page, 'Done');
+  await press(page, 'Transfer $100 to Savings');
   await input.waitFor();
   for (let i = 0; i < 10; i++) {
     if (await page.locator('mfa-prompt [part~="methods"]').count()) break;
-    await input.focus();
+    // After a wrong code the field has focus again, cleared: the next code is typed at once.
+    await until(async () => (await focusOwner(page)).tag === 'INPUT', 5000, `field focused for answer ${i}`);
     await page.keyboard.type('000000');
     await page.keyboard.press('Enter');
     await until(async () => (await promptStatus(page)) !== 'Checking…', 5000, `answer ${i}`);
@@ -131,7 +133,8 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   const intro = await page.locator('mfa-prompt #intro').textContent();
   assert.doesNotMatch(intro, /Enter the code/, 'no "Enter the code…" above a lockout');
   await j.step('lockout-offers-recovery');
-  await page.locator('mfa-prompt [part~="method-button"]', { hasText: 'Recovery code' }).press('Enter');
+  await tabTo(page, page.locator('mfa-prompt [part~="method-button"]', { hasText: 'Recovery code' }));
+  await page.keyboard.press('Enter');
   await until(async () => (await page.locator('mfa-prompt #intro').textContent()).includes('recovery codes you saved'), 5000, 'recovery step');
   await page.keyboard.type(recovery2[0]);
   await page.keyboard.press('Enter');

@@ -1,6 +1,10 @@
 import { css } from 'lit';
 
 export const authenticatorsStyles = css`
+  button[aria-disabled='true'] {
+    opacity: 0.6;
+    cursor: default;
+  }
   .factors {
     display: grid;
     gap: 0.5rem;

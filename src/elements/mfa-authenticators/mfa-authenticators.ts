@@ -99,6 +99,14 @@ export class MfaAuthenticators extends MfaModalElement {
     return { ...enEnroll, ...enConsole, ...super.strings };
   }
 
+  /**
+   * Busy, the buttons stay focusable (aria-disabled, not disabled): a disabled button under the
+   * keyboard drops focus to <body>. Their handlers do nothing meanwhile.
+   */
+  private get busyFlag(): 'true' | 'false' {
+    return this.busy ? 'true' : 'false';
+  }
+
   protected override begin(): void {
     this.present();
     this.view = { kind: 'list' };
@@ -115,6 +123,7 @@ export class MfaAuthenticators extends MfaModalElement {
 
   /** Runs a change; a cancelled step-up or a failure shows a message and leaves the list as it was. */
   private async act(change: () => Promise<View | void>, focusAfter?: string): Promise<void> {
+    if (this.busy) return; // one change at a time (the buttons stay focusable while busy)
     this.busy = true;
     this.status = '';
     try {
@@ -167,6 +176,7 @@ export class MfaAuthenticators extends MfaModalElement {
 
   /** Opens `<mfa-enroll>` over the console (registered by define.js or the app), then refreshes. */
   private addFactor(): void {
+    if (this.busy) return;
     const Enroll = customElements.get('mfa-enroll');
     if (!Enroll) {
       console.warn('[mfa-elements] <mfa-authenticators> adds factors with <mfa-enroll>: register it (mfa-elements/define.js).');
@@ -230,7 +240,7 @@ export class MfaAuthenticators extends MfaModalElement {
       ${factors.length
         ? html`<div class="row">
               <span>${plural(this.resolvedLocale, s.recoveryLeft, recoveryCodesLeft)}</span>
-              <button part="button regenerate-button" aria-describedby="regenerate-note" ?disabled=${this.busy} @click=${() => this.go({ kind: 'regenerate' })}>${s.regenerate}</button>
+              <button part="button regenerate-button" aria-describedby="regenerate-note" aria-disabled=${this.busyFlag} @click=${() => this.busy || this.go({ kind: 'regenerate' })}>${s.regenerate}</button>
             </div>
             <p id="regenerate-note" class="muted">${s.regenerateNote}</p>
             ${recoveryCodesLeft <= LOW_RECOVERY_CODES ? html`<p class="warning" part="warning">${s.recoveryLow}</p>` : nothing}
@@ -255,7 +265,7 @@ export class MfaAuthenticators extends MfaModalElement {
       ${renaming
         ? html`<form class="row" @submit=${(e: Event) => this.submitRename(f, e)}>
             <input class="name" .value=${f.label} maxlength=${LABEL_MAX_LENGTH} aria-label=${format(s.renameLabel, { label: f.label })} required />
-            <button class="primary" part="button save-button" ?disabled=${this.busy}>${s.save}</button>
+            <button class="primary" part="button save-button" aria-disabled=${this.busyFlag}>${s.save}</button>
             <button type="button" part="button" @click=${() => this.go({ kind: 'list' }, `[part~=rename-button][data-id="${f.id}"]`)}>${s.cancel}</button>
           </form>`
         : html`<div class="row">
@@ -297,18 +307,18 @@ export class MfaAuthenticators extends MfaModalElement {
     if (v.kind === 'regenerate') {
       return html`
         <button part="button" @click=${() => this.go({ kind: 'list' }, '[part~=regenerate-button]')}>${s.cancel}</button>
-        <button class="primary" part="button confirm-regenerate-button" ?disabled=${this.busy} @click=${this.regenerate}>${s.regenerate}</button>
+        <button class="primary" part="button confirm-regenerate-button" aria-disabled=${this.busyFlag} @click=${this.regenerate}>${s.regenerate}</button>
       `;
     }
     if (v.kind === 'remove') {
       return html`
         <button part="button" @click=${() => this.requestClose()}>${s.cancel}</button>
-        <button class="primary" part="button confirm-remove-button" ?disabled=${this.busy} @click=${() => this.act(() => this.api.removeFactor(v.factor.id))}>${s.remove}</button>
+        <button class="primary" part="button confirm-remove-button" aria-disabled=${this.busyFlag} @click=${() => this.act(() => this.api.removeFactor(v.factor.id))}>${s.remove}</button>
       `;
     }
     return html`
       <button part="button" @click=${this.requestClose}>${s.close}</button>
-      <button class="primary" part="button add-button" ?disabled=${this.busy} @click=${this.addFactor}>${s.addMethod}</button>
+      <button class="primary" part="button add-button" aria-disabled=${this.busyFlag} @click=${this.addFactor}>${s.addMethod}</button>
     `;
   }
 }

@@ -115,7 +115,9 @@ export const codesFooter = (s: MfaStrings, copy: () => void, download: () => voi
 export const stepFooter = (s: MfaStrings, cancel: () => void, primary?: { label: string; enabled: boolean; run: () => void }) => html`
   <button part="button cancel-button" @click=${cancel}>${s.cancel}</button>
   ${primary
-    ? html`<button class="primary" part="button confirm-button" ?disabled=${!primary.enabled} @click=${primary.run}>${primary.label}</button>`
+    ? // Busy, it stays focusable (aria-disabled, not disabled): a disabled button drops focus to <body>.
+      html`<button class="primary" part="button confirm-button" aria-disabled=${primary.enabled ? 'false' : 'true'}
+        @click=${() => primary.enabled && primary.run()}>${primary.label}</button>`
     : nothing}
 `;
 

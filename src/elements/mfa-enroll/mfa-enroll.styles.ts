@@ -1,6 +1,10 @@
 import { css } from 'lit';
 
 export const enrollStyles = css`
+  .primary[aria-disabled='true'] {
+    opacity: 0.6;
+    cursor: default;
+  }
   .qr {
     justify-self: center;
     width: min(14rem, 100%);

@@ -118,6 +118,8 @@ export class MfaEnroll extends MfaModalElement {
   /** The status is good news ("We sent a new code"), not an error: shown in the normal tone. */
   private statusOk = false;
   private copied = false;
+  /** An authenticator app picked from the list, its QR on the way. */
+  private pickedFromList = false;
 
   constructor() {
     super();
@@ -150,6 +152,7 @@ export class MfaEnroll extends MfaModalElement {
   }
 
   private async startKind(kind: EnrollableFactorType): Promise<void> {
+    if (this.phase === 'choose' && this.pickedFromList) return; // one pick at a time
     this.kind = kind;
     this.setStatus('');
     if (kind === 'phone' || kind === 'email') {
@@ -162,13 +165,18 @@ export class MfaEnroll extends MfaModalElement {
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('footer .primary')?.focus());
       return;
     }
-    this.phase = 'loading';
+    // Picked from the list, the list stays (and keeps focus on the pick) until the QR is there:
+    // a "Loading…" in its place would drop focus to <body> while the dialog is open.
+    if (this.phase === 'choose') this.pickedFromList = true;
+    else this.phase = 'loading';
     try {
       const enrollment = await this.api.enroll('totp', this.label ? { label: this.label } : {});
       this.qr = await qrPath(enrollment.otpauthUri);
       this.askCode(enrollment, enrollment.digits);
     } catch (err) {
       this.fail(err);
+    } finally {
+      this.pickedFromList = false;
     }
   }
 

@@ -203,6 +203,9 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
       this.showStep();
     } else {
       this.phase = 'loading';
+      // Started from the open dialog (Try again, another method): the control pressed goes with
+      // this render; focus waits on Verify (inert while loading), not on <body>.
+      if (this.dialog?.open) this.showStep('.primary');
       // Another likely step needs the steps module: fetch it beside the request.
       if (likely) void this.withSteps();
     }

@@ -63,9 +63,11 @@ export function renderFooter(p: PromptView) {
       ${p.retry ? html`<button class="primary" part="button" @click=${p.retry}>${p.steps?.retryLabel(p) ?? s.tryAgain}</button>` : nothing}
     `;
   }
+  // Verify is never disabled (a disabled button drops focus to <body>): verify() does nothing
+  // while loading or checking (the button then says "Checking…", or the intro "Loading…").
   return html`
     <button part="button cancel-button" @click=${p.requestClose}>${s.cancel}</button>
-    <button class="primary" part="button verify-button" ?disabled=${p.phase !== 'code'} @click=${() => p.verify()}>
+    <button class="primary" part="button verify-button" @click=${() => p.verify()}>
       ${p.phase === 'verifying' ? s.verifying : p.steps?.verifyLabel(p) ?? s.verify}
     </button>
   `;

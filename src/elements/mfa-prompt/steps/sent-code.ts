@@ -15,7 +15,7 @@ async function resend(h: PromptHost): Promise<void> {
   try {
     h.handleAnswer(await h.fresh(h.api.resend(h.challenge.challengeId)));
     const failed = !!stepOf(h)?.deliveryFailed;
-    h.setStatus(failed ? s.deliveryFailed : s.codeResent, failed, true);
+    h.setStatus(failed ? s.deliveryFailed : s.codeResent, failed, !failed); // a failed send is an error, not news
   } catch (err) {
     const e = err as MfaError;
     if (e.code === 'conflict') return; // another tab sent a new code just now: it is on its way
