@@ -132,6 +132,13 @@ describe('a bound transfer, against the real server', () => {
     await until(() => prompt.querySelector('input') === document.activeElement && rowsOf(prompt)[0]?.[0] === 'סכום', 5000, 'code step in Hebrew');
     expect(rowsOf(prompt)).to.deep.equal([['סכום', '₪1,250.00'], ['אל', 'Acme Ltd'], ['memo', 'rent']]);
     expect(prompt.shadowRoot!.querySelector('[part~="title"]')!.textContent!.trim()).to.equal('אישור ההעברה');
+    // A left-to-right value ("Acme Ltd") in a right-to-left dialog sits on the start (right) side of
+    // its cell, next to its label, not pushed to the far left edge.
+    for (const dd of prompt.shadowRoot!.querySelectorAll('dd')) {
+      const cell = dd.getBoundingClientRect();
+      const text = dd.querySelector('bdi')!.getBoundingClientRect();
+      expect(cell.right - text.right, `"${dd.textContent}" starts at the right of its cell`).to.be.below(2);
+    }
     await settled(prompt); // the opening animation is over (axe measures real colors)
     await expect(prompt).to.be.accessible();
     prompt.hide();
@@ -153,7 +160,8 @@ describe('a bound transfer, against the real server', () => {
     expect(root.querySelector('img')).to.equal(null);
     expect((window as { pwned?: number }).pwned).to.equal(undefined);
     expect(rowsOf(prompt)).to.deep.equal([['To', details.to], ['Payee', details.payee], ['iban', details.iban]]);
-    for (const dd of root.querySelectorAll('dd')) expect(dd.getAttribute('dir')).to.equal('auto');
+    // Each value is isolated with its own direction (a <bdi>), so the Hebrew payee cannot reorder its row.
+    for (const dd of root.querySelectorAll('dd')) expect(dd.firstElementChild?.localName).to.equal('bdi');
     const dialog = root.querySelector<HTMLElement>('[part~="dialog"]')!;
     expect(dialog.getBoundingClientRect().right).to.be.at.most(320);
     const body = root.querySelector<HTMLElement>('[part~="details"]')!;

@@ -4,8 +4,10 @@
  * use (a step-up with details or a title), so the size-budgeted TOTP prompt path does not carry it.
  *
  * Everything here is the server's or the app's text, so it is rendered through text bindings only
- * (never as HTML). Each value gets `dir="auto"`, which also isolates it, so a right-to-left payee
- * cannot reorder the amount beside it; long values wrap instead of widening the dialog.
+ * (never as HTML). Each label and value is a `<bdi>`: its direction comes from its own text and it
+ * is isolated, so a right-to-left payee cannot reorder the amount beside it, while the row keeps
+ * the dialog's direction (an English value in an Arabic dialog still sits on the start side, next
+ * to its label); long values wrap instead of widening the dialog.
  */
 import type { html as litHtml } from 'lit';
 import type { MfaStrings } from '../../i18n/en.js';
@@ -97,8 +99,8 @@ export function renderDetails(html: typeof litHtml, strings: MfaStrings, details
       <dl>
         ${rows.map(([label, value]) => html`
           <div class="detail" part="detail">
-            <dt dir="auto">${labelOf(s, label)}</dt>
-            <dd dir="auto">${value}</dd>
+            <dt><bdi>${labelOf(s, label)}</bdi></dt>
+            <dd><bdi>${value}</bdi></dd>
           </div>`)}
       </dl>
     </section>
