@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { codeAt, currentStep } from './authenticator.mjs';
 import { startDemo } from './demo-server.mjs';
-import { startDemoWithClock } from './demo-with-clock.mjs';
+// The journeys' harness: the demo with its server clock to move (and a gateway this file does not use).
+import { startHarnessDemo as startDemoWithClock } from '../journeys/demo-harness.mjs';
 
 /** Signs in through the page's form. */
 async function signIn(page, username) {

@@ -43,6 +43,8 @@ export async function startHarnessDemo() {
       now: () => Date.now() + offset,
       /** Moves the server's clock forward. */
       advance: (ms) => { offset += ms; },
+      /** Back to real time. */
+      reset: () => { offset = 0; },
     },
     /** The next `times` requests `method path` answer `status` from the gateway. */
     fail(method, path, status = 502, times = 1) {
