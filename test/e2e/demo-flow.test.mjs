@@ -6,6 +6,13 @@ import { after, before, test } from 'node:test';
 import { codeAt, currentStep, waitForStep } from './authenticator.mjs';
 import { startDemo } from './demo-server.mjs';
 
+/** A download's contents as text. */
+const streamText = async (stream) => {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
 let demo;
 before(async () => { demo = await startDemo(); });
 after(async () => { await demo?.stop(); });
@@ -40,6 +47,14 @@ test('sign in, enroll, step up for a transfer and an account deletion', { timeou
   const codes = page.locator('mfa-enroll [part~="recovery-codes"] li');
   await codes.first().waitFor();
   assert.equal(await codes.count(), 10);
+  // The downloaded file says what it is, for which site and account, and when: found again among others.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+  assert.equal(download.suggestedFilename(), `recovery-codes-${new URL(demo.url).hostname}.txt`);
+  const [title, about, blank, ...listed] = (await streamText(await download.createReadStream())).trimEnd().split('\n');
+  assert.equal(title, 'Recovery codes — each can be used once.');
+  assert.match(about, new RegExp(`^${new URL(demo.url).host.replace(/\./g, '\\.')} · mfa-elements demo:e2e-alice · \\d{4}-\\d{2}-\\d{2}$`));
+  assert.equal(blank, '');
+  assert.deepEqual(listed, await codes.allTextContents());
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByText('Authenticator app added.').waitFor();
 
