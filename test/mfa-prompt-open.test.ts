@@ -135,7 +135,7 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     // The session ends while the start is held: the real server refuses it when it arrives.
     await fetch('/demo/logout', { method: 'POST' });
     await release();
-    await until(() => statusOf(el) === 'Something went wrong on our side. Try again.', 5000, 'error shown');
+    await until(() => statusOf(el) === 'You’re no longer signed in. Sign in again, then try once more.', 5000, 'error shown');
     expect(inputOf(el).value, 'the typed code is kept').to.equal(code);
     const tryAgain = await until(() => [...shadow(el).querySelectorAll('footer button')].find((b) => b.textContent!.trim() === 'Try again') as HTMLButtonElement | undefined, 5000, 'Try again');
     expect(deepActive()?.closest('footer')).to.equal(shadow(el).querySelector('footer'));

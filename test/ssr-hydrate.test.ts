@@ -1,7 +1,7 @@
 // Server-rendered elements hydrate (docs/frameworks.md "Server rendering"): what @lit-labs/ssr renders
 // from the built package (GET /__ssr, test/helpers/ssr-render.mjs) is put into the page as a Lit
-// SSR host sends it, then the elements are defined with Lit's hydration support loaded first, as
-// such a host does. Hydration must take over the server's shadow DOM (same shadow root, same
+// SSR host sends it, then the built package's elements are defined with Lit's hydration support
+// loaded first, as such a host does. Hydration must take over the server's shadow DOM (same shadow root, same
 // <dialog> node: nothing re-rendered), report no mismatch, and leave elements that work: the
 // prompt steps up with a real code against the real server.
 //
@@ -38,7 +38,9 @@ describe('server-rendered elements hydrate', () => {
       });
       for (const { dialog } of before) expect(dialog).to.exist;
 
-      await import('../src/define.js');
+      // The same built package on both sides, as a host ships it (the build trims template
+      // whitespace, so the server's markup matches dist/'s templates, not src/'s).
+      await import('../dist/define.js');
       for (const [i, t] of TAGS.entries()) {
         const { el, root, dialog } = before[i];
         expect(customElements.get(t), `${t} defined`).to.exist;

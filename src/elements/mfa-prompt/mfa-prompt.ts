@@ -300,11 +300,11 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     const e = asMfaError(err);
     emit(this, 'mfa-error', { code: e.code, attemptsLeft: e.attemptsLeft });
     if (e.code === 'locked') this.retryAt = Date.now() + (e.retryAfter ?? 60) * 1000;
-    if (this.steps?.stepError(this, e)) return;
+    if (this.steps?.stepError(this, e, retry)) return;
     // Rarer answers (a code used already, a lockout with its ways out, no factor yet, the session
     // gone) live in the lazy steps.
     if (/^(code_used|locked|not_enrolled|unauthenticated)$/.test(e.code)) {
-      void this.withSteps().then((m) => m.stepError(this, e));
+      void this.withSteps().then((m) => m.stepError(this, e, retry));
       return;
     }
     const { text, outcome } = describeError(e, this.strings, this.resolvedLocale, { digits: this.digits });

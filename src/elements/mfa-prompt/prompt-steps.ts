@@ -58,12 +58,13 @@ export function answerOf(h: PromptHost): string | undefined {
 }
 
 /** Errors that mean "answer this step again", lockouts and a user without factors: true when handled here. */
-export function stepError(h: PromptHost, e: MfaError): boolean {
+export function stepError(h: PromptHost, e: MfaError, retry?: () => void): boolean {
   const step = stepOf(h);
   if (e.code === 'locked') return lockedOut(h, e), true;
   if (e.code === 'not_enrolled') return notEnrolled(h), true;
-  // Signed out meanwhile: say so (not "something went wrong"); nothing here can fix it, so only Close.
-  if (e.code === 'unauthenticated') return h.block('denied', describeError(e, stringsOf(h), h.resolvedLocale).text, null), true;
+  // Signed out meanwhile: say so (not "something went wrong"). The typed code stays, and Try again
+  // works once the user has signed in again (in another tab); Close reports `denied`.
+  if (e.code === 'unauthenticated') return h.block('denied', describeError(e, stringsOf(h), h.resolvedLocale).text, retry ?? null), true;
   if (!step) return false;
   if (e.code === 'code_used') {
     // A right code that was used already (another tab, a second click): wait for the next one.
