@@ -151,6 +151,10 @@ test('screenshots of every factor and challenge shape', { timeout: 120_000 }, as
   await bank.waitForFunction(() => document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('dialog')?.getAttribute('dir') === 'rtl');
   await prompt.getByRole('textbox').waitFor();
   await bank.waitForFunction(() => /[\u0600-\u06FF]/.test(document.querySelector('mfa-prompt')?.shadowRoot?.querySelector('#intro')?.textContent ?? ''));
+  // The bank's English question keeps its own direction but sits on the dialog's start side (the
+  // right, in Arabic) above the field, not at the far left edge.
+  const [field, question] = await prompt.evaluate((el) => [el.shadowRoot.querySelector('#answer'), el.shadowRoot.querySelector('.answer label bdi')].map((n) => n.getBoundingClientRect().right));
+  assert.ok(field - question < 2, `the question ends at the field's right edge (${question} vs ${field})`);
   await shot(bank, 'prompt-question-rtl-ar');
   await bank.close();
 });

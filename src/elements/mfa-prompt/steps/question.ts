@@ -38,7 +38,7 @@ export const textQuestion: StepRenderer = {
     return undefined;
   },
   render: (h, step) => kit.html`<div class="answer field">
-    <label class="label" for="answer" dir="auto">${step.label}</label>
+    <label class="label" for="answer"><bdi>${step.label}</bdi></label>
     ${picture(step)}
     <input id="answer" type="text" part="answer-input" autocomplete="off" aria-invalid=${stateOf(h).invalid ? 'true' : 'false'}
       placeholder=${stringsOf(h).answerLabel} @keydown=${onEnter(h)} />
@@ -64,7 +64,7 @@ export const choiceQuestion: StepRenderer = {
       h.setStatus('');
     };
     return html`<fieldset class="answer choices" part="choices" data-type=${step.type}>
-      <legend dir="auto">${step.label}</legend>
+      <legend><bdi>${step.label}</bdi></legend>
       ${picture(step)}
       ${(step.options ?? []).map((o) => html`<label class="choice" part="choice">
         <input type="radio" name="choice" .value=${o.value} .checked=${st.choice === o.value} @change=${() => pick(o.value)}
