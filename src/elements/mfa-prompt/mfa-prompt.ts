@@ -174,8 +174,7 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
 
   /** @internal */
   async start(factorType?: FactorType, factorId?: string): Promise<void> {
-    // The request leaves first; the dialog renders while it is in flight.
-    const answer = this.fresh(this.api.startChallenge({
+    const ask = () => this.fresh(this.api.startChallenge({
       resource: this.resource,
       action: this.action,
       acr: this.acr,
@@ -196,11 +195,14 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     // forced: otherwise a still-fresh step-up may answer at once, which must not flash a dialog.
     // Never before a transaction to confirm is on screen: the user first sees what the code approves.
     const likely = factorType ?? this.api.likelyFactor;
-    if (likely == 'totp' && this.force && !this.detailsReady) {
+    const early = likely == 'totp' && this.force && !this.detailsReady;
+    // The request leaves now (the dialog renders while it is in flight), or, opening early, right
+    // after the input has focus.
+    const answer = early ? this.showStep().then(ask) : ask();
+    if (early) {
       this.challenge = undefined;
       this.codeInput.configure({ mode: 'numeric', length: 6 });
       this.phase = 'code';
-      this.showStep();
     } else {
       this.phase = 'loading';
       // Started from the open dialog (Try again, another method): the control pressed goes with
@@ -247,8 +249,8 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
 
   /** After this render: the dialog shows (once, content in place: one layout), focus to the code input or `sel` (an
    * `autofocus` while showModal() runs, so the dialog's own focusing lands there, not on the close button first). */
-  private showStep(sel?: string | false): void {
-    void this.updateComplete.then(() => {
+  private showStep(sel?: string | false): Promise<void> {
+    return this.updateComplete.then(() => {
       const input = this.codeInput.input;
       input.autofocus = !sel;
       this.present();
