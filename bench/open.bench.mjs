@@ -5,8 +5,8 @@
 //   ours     dist/mfa-elements.iife.js, then openAuthIdpModal({ resource, action, forceStepUp })
 //            with the client knowing the user's likely first step (`likelyFactor = 'totp'`, what a
 //            401 step-up challenge or an earlier step-up on the page tells it): the prompt shows
-//            and focuses the code input while POST /mfa/challenges is in flight. The request is
-//            still made (its timing is recorded); Verify waits for its answer.
+//            and focuses the code input, then sends POST /mfa/challenges in the same task. The
+//            request is still made (its timing is recorded); Verify waits for its answer.
 //   oursCold the same call with nothing known (a fresh page's first, forced step-up): the prompt
 //            waits for the real demo server's CHALLENGED answer before it shows the code input,
 //            so this figure includes one HTTP round trip and a store write.
@@ -275,7 +275,7 @@ await main('open', async () => {
     ['page', 'motion', 'median', 'p90', 'from navigation: median', 'p90'],
     rows,
   );
-  console.log('\nBoth of ours make one POST /mfa/challenges round trip to the demo server (SQLite); "first step known" focuses the input while it is in flight, "nothing known" after its answer. The others make no request.');
+  console.log('\nBoth of ours make one POST /mfa/challenges round trip to the demo server (SQLite); "first step known" focuses the input, then sends it (typing starts while it is in flight), "nothing known" focuses after its answer. The others make no request.');
   for (const motion of MOTION) {
     for (const id of ['ours', 'oursCold']) {
       const r = results[motion][id].challengeRequestMs;
