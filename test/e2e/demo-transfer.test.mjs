@@ -186,7 +186,8 @@ describe('the plain page: what it says when a step-up does not happen', () => {
     await page.bringToFront();
     await page.keyboard.type(codeAt(secret, step + 1));
     await page.keyboard.press('Enter');
-    await page.locator('mfa-prompt [part~="status"]').filter({ hasText: /\S/ }).waitFor();
+    // The refusal itself (not "Checking…", which shows first: Escape then would cancel instead).
+    await page.locator('mfa-prompt [part~="status"]', { hasText: 'You’re no longer signed in' }).waitFor();
     await page.keyboard.press('Escape');
     await said('Transfer not done: sign in again, then retry.');
 
