@@ -67,10 +67,14 @@ export const modalStyles = css`
     gap: var(--_space);
     padding: var(--_space) var(--_space) calc(var(--_space) / 2);
   }
+  /* The title, the close button and the code share one size and weight: each new size or weight
+     of a font is one more synchronous font lookup while the dialog opens (docs/performance.md
+     "Time to open"). */
   h2 {
     min-width: 0;
     margin: 0;
     font-size: 1.25rem;
+    font-weight: 600;
     line-height: 1.3;
     overflow-wrap: anywhere;
   }
@@ -124,7 +128,8 @@ export const modalStyles = css`
   button.close {
     border: none;
     padding: 0.25rem;
-    font-size: 1.5rem;
+    font-size: 1.25rem;
+    font-weight: 600;
     line-height: 1;
   }
   button:disabled {
@@ -154,7 +159,7 @@ export const modalStyles = css`
     color: var(--_fg);
     /* The dialog's own font with equal-width digits: a monospace stack would be a second family
        to look up and load while the dialog opens (docs/performance.md "Time to open"). */
-    font: 600 1.5rem/1.2 sans-serif;
+    font: 600 1.25rem/1.2 sans-serif;
     font-family: inherit;
     font-variant-numeric: tabular-nums;
     letter-spacing: 0.2em;
