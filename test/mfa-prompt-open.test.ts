@@ -27,6 +27,19 @@ const waitHeld = async () => {
 const prompt = () => document.querySelector('mfa-prompt') as MfaPrompt | null;
 const dialogOf = (el: MfaPrompt) => shadow(el).querySelector('dialog')!;
 
+/** A new user with an app code opens a forced step-up early: the start is held, the input has focus. */
+async function openEarly(name: string) {
+  const user = await signInNewUser(name);
+  const { secret } = await enrollTotpFactor();
+  getDefaultClient().likelyFactor = 'totp';
+  await arm();
+  const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
+  await waitHeld();
+  const el = await until(() => prompt(), 5000, 'prompt');
+  await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
+  return { el, outcome, secret, user };
+}
+
 afterEach(async () => {
   await release();
   prompt()?.hide();
@@ -121,14 +134,7 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
   });
 
   it('a challenge start gone stale (signed out meanwhile) says so, keeps the typed code, and Try again verifies it', async () => {
-    const user = await signInNewUser('early-stale');
-    const { secret } = await enrollTotpFactor();
-    getDefaultClient().likelyFactor = 'totp';
-    await arm();
-    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
-    await waitHeld();
-    const el = await until(() => prompt(), 5000, 'prompt');
-    await until(() => document.activeElement === inputOf(el), 5000, 'code input focused early');
+    const { el, outcome, secret, user } = await openEarly('early-stale');
     const code = await totpCode(secret, 1);
     await sendKeys({ type: code });
 
@@ -150,14 +156,7 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
   });
 
   it('its first frame uses three font sizes and weights: each more is one more synchronous font lookup while it opens', async () => {
-    await signInNewUser('early-fonts');
-    await enrollTotpFactor();
-    getDefaultClient().likelyFactor = 'totp';
-    await arm();
-    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
-    await waitHeld();
-    const el = await until(() => prompt(), 5000, 'prompt');
-    await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
+    const { el, outcome } = await openEarly('early-fonts');
     // Every element that draws text in the first frame (its own text nodes, or the code input), as
     // Chromium keys a font: family, size, weight. The title, the close button and the code share
     // one (docs/architecture.md "Time to open"); before, they were three of five.

@@ -23,6 +23,11 @@ export const expect = (status, path) => ({ text: new RegExp(`status of ${status}
 export const TRANSFER = /^\/api\/(transfer|payments)$/;
 /** A request the journey makes fail on purpose by turning the network off. */
 export const offline = (path) => ({ text: /ERR_INTERNET_DISCONNECTED/, path });
+/**
+ * The demo pages poll their dev outbox every few seconds (demo.js, bank.js): a poll that falls in a
+ * journey's offline window fails like any request, now and then — allowed wherever the network goes off.
+ */
+export const OUTBOX_POLL = offline(/^\/demo\/outbox$/);
 
 /**
  * A page for one journey: `step(name)` saves a screenshot and checks the page's invariants.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codeAt, currentStep, waitForStep } from '../e2e/authenticator.mjs';
 import { startDemo } from '../e2e/demo-server.mjs';
-import { TRANSFER, expect, focusOwner, journey, offline, press, result, signIn, statusOf, tabTo, until } from './journey.mjs';
+import { OUTBOX_POLL, TRANSFER, expect, focusOwner, journey, offline, press, result, signIn, statusOf, tabTo, until } from './journey.mjs';
 
 let demo;
 before(async () => { demo = await startDemo(); });
@@ -20,7 +20,7 @@ test('step up: not enrolled → enroll → wrong, right, reused → offline → 
   // anything is set up, the wrong codes typed on purpose (403), the lockout (423), and the resume
   // that fails while the journey turns the network off.
   const j = await journey(demo, 'step-up', {
-    allow: [expect(401, TRANSFER), expect(409, /^\/mfa\/challenges$/), expect(401, /^\/api\/account$/), expect(403, RESUME), expect(423, RESUME), offline(RESUME)],
+    allow: [expect(401, TRANSFER), expect(409, /^\/mfa\/challenges$/), expect(401, /^\/api\/account$/), expect(403, RESUME), expect(423, RESUME), offline(RESUME), OUTBOX_POLL],
   });
   const { page } = j;
   await signIn(page, demo.url, 'journey-ana');
