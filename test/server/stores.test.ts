@@ -103,12 +103,12 @@ describe('SqliteStore (file-specific)', () => {
     assert.deepEqual((await b.listAuditEvents('alice', 5))[0]?.metadata, { n: 1 });
   });
 
-  it('runs in WAL mode with schema version 6', async () => {
+  it('runs in WAL mode with schema version 7', async () => {
     openStore();
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(raw.pragma('user_version', { simple: true }), 6);
+      assert.equal(raw.pragma('user_version', { simple: true }), 7);
     } finally {
       raw.close();
     }
@@ -116,7 +116,7 @@ describe('SqliteStore (file-specific)', () => {
 
   it('refuses a database with a newer schema version', () => {
     const raw = new Database(file);
-    raw.pragma('user_version = 7');
+    raw.pragma('user_version = 8');
     raw.close();
     assert.throws(() => new SqliteStore({ path: file }), /newer/);
   });
@@ -189,9 +189,62 @@ describe('SqliteStore (file-specific)', () => {
     const check = new Database(file, { readonly: true });
     try {
       for (const [table, column] of [['session_revocations', 'expires_at'], ['rate_limits', 'reset_at'], ['used_tokens', 'expires_at'], ['challenges', 'expires_at']]) {
-        const plan = check.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM ${table} WHERE ${column} <= ? LIMIT 100`).all(1) as { detail: string }[];
+        const plan = check.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM ${table} WHERE ${column} <= ? LIMIT 100`).all(1) as { detail: string }[];
         assert.match(plan.map((r) => r.detail).join('; '), /USING (COVERING )?INDEX/, `${table}: ${JSON.stringify(plan)}`);
       }
+    } finally {
+      check.close();
+    }
+  });
+
+  it('upgrades a version 6 database: its keyed tables become WITHOUT ROWID, every row and rule kept', async () => {
+    const raw = new Database(file);
+    // The six tables as version 6 created them (rowid tables with a separate key index).
+    raw.exec(`
+      CREATE TABLE failures (sub TEXT NOT NULL, key TEXT NOT NULL, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL,
+        lock_count INTEGER NOT NULL, pending INTEGER NOT NULL DEFAULT 0, pending_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sub, key));
+      CREATE TABLE session_revocations (sub TEXT NOT NULL, session TEXT NOT NULL, revoked_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (sub, session));
+      CREATE INDEX session_revocations_expires ON session_revocations (expires_at);
+      CREATE TABLE recovery_codes (sub TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER, PRIMARY KEY (sub, hash));
+      CREATE TABLE freshness (sub TEXT NOT NULL, session TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
+        auth_time INTEGER NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (sub, session, resource, action));
+      CREATE TABLE rate_limits (key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, reset_at));
+      CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+      CREATE TABLE used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX used_tokens_expires ON used_tokens (expires_at);
+      INSERT INTO failures VALUES ('alice', 'f1', 2, 0, 1, 0, 0);
+      INSERT INTO session_revocations VALUES ('alice', 's1', 5, 9999999999999);
+      INSERT INTO recovery_codes VALUES ('alice', 'h1', NULL), ('alice', 'h2', NULL), ('alice', 'h3', 7);
+      INSERT INTO freshness VALUES ('alice', 's1', 'payments', 'transfer', 100, 'mfa', '["otp"]', 9999999999999);
+      INSERT INTO rate_limits VALUES ('challenge-user:alice', 600000, 4);
+      INSERT INTO used_tokens VALUES ('jti-1', 9999999999999);
+    `);
+    raw.pragma('user_version = 6');
+    raw.close();
+    const store = openStore();
+    assert.deepEqual(await store.getFailureState('alice', 'f1'), { failures: 2, lockedUntil: 0, lockCount: 1 });
+    assert.equal(await store.sessionRevokedAt('alice', 's1', 10), 5);
+    assert.equal(await store.countRecoveryCodes('alice'), 2);
+    assert.equal(await store.consumeRecoveryCode('alice', 'h3', 8), false, 'a used code stays used');
+    assert.equal(await store.consumeRecoveryCode('alice', 'h1', 8), true);
+    assert.deepEqual(await store.listFreshness('alice', 's1', 1000), [{ resource: 'payments', action: 'transfer', authTime: 100, acr: 'mfa', amr: ['otp'] }]);
+    assert.deepEqual(await store.hitRateLimit('challenge-user:alice', 600_000, 1000), { count: 5, resetAt: 600_000 });
+    assert.equal(await store.useTokenOnce('jti-1', 9999999999999, 1000), false, 'a spent token stays spent');
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    try {
+      const tables = check.prepare("SELECT name, wr FROM pragma_table_list WHERE schema = 'main'").all() as { name: string; wr: number }[];
+      for (const table of ['failures', 'session_revocations', 'recovery_codes', 'freshness', 'rate_limits', 'used_tokens']) {
+        assert.equal(tables.find((t) => t.name === table)?.wr, 1, `${table} is WITHOUT ROWID`);
+      }
+      assert.deepEqual(tables.filter((t) => t.name.endsWith('_rowid')), [], 'nothing left aside');
+      const indexes = check.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all();
+      assert.deepEqual(indexes.filter((i) => ['session_revocations', 'rate_limits', 'used_tokens'].includes((i as { tbl_name: string }).tbl_name)), [
+        { name: 'rate_limits_reset', tbl_name: 'rate_limits' },
+        { name: 'session_revocations_expires', tbl_name: 'session_revocations' },
+        { name: 'used_tokens_expires', tbl_name: 'used_tokens' },
+      ]);
     } finally {
       check.close();
     }

@@ -6,7 +6,17 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
+
+/**
+ * Tables whose rows are small and always found by their primary key: stored WITHOUT ROWID (since
+ * version 7), the row inside its key's B-tree. A rowid table keeps a second B-tree for the key,
+ * so each lookup walked two and each write dirtied two pages; on a large install those pages are
+ * far apart, and every dirty page is written to the WAL at commit (docs/performance.md "Growth").
+ * Factors, challenges, signing keys and audit events keep their rowid: listed in insertion order
+ * or rows too large for it.
+ */
+export const KEYED_TABLES = ['failures', 'session_revocations', 'recovery_codes', 'freshness', 'rate_limits', 'used_tokens'];
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 export const SCHEMA = `
@@ -21,16 +31,16 @@ CREATE TABLE IF NOT EXISTS failures (
   failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, lock_count INTEGER NOT NULL,
   pending INTEGER NOT NULL DEFAULT 0, pending_until INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (sub, key)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS session_revocations (
   sub TEXT NOT NULL, session TEXT NOT NULL, revoked_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (sub, session)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS session_revocations_expires ON session_revocations (expires_at);
 CREATE TABLE IF NOT EXISTS recovery_codes (
   sub TEXT NOT NULL, hash TEXT NOT NULL, used_at INTEGER,
   PRIMARY KEY (sub, hash)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS challenges (
   id TEXT PRIMARY KEY, sub TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
   factor_id TEXT NOT NULL, step_guid TEXT NOT NULL, reason TEXT,
@@ -41,15 +51,15 @@ CREATE TABLE IF NOT EXISTS freshness (
   sub TEXT NOT NULL, session TEXT NOT NULL, resource TEXT NOT NULL, action TEXT NOT NULL,
   auth_time INTEGER NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (sub, session, resource, action)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rate_limits (
   key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL,
   PRIMARY KEY (key, reset_at)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rate_limits_reset ON rate_limits (reset_at);
 CREATE TABLE IF NOT EXISTS used_tokens (
   jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS used_tokens_expires ON used_tokens (expires_at);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, public_jwk TEXT NOT NULL,
@@ -69,16 +79,14 @@ export function migrate(db: Database.Database): void {
   // Refuse rather than guess: an older binary must not write into a newer schema.
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than supported (${SCHEMA_VERSION})`);
   db.transaction(() => {
+    const rebuilt = setAsideRowidTables(db);
     db.exec(SCHEMA);
+    for (const table of rebuilt) moveRows(db, table);
     // Version 1 databases (TOTP only) lack the challenge state column.
     const columns = db.prepare<[], { name: string }>('PRAGMA table_info(challenges)').all();
     if (!columns.some((c) => c.name === 'state')) db.exec('ALTER TABLE challenges ADD COLUMN state TEXT');
-    // Version 2 databases count no answers in flight (reserve-then-verify came with version 3).
-    const failureColumns = db.prepare<[], { name: string }>('PRAGMA table_info(failures)').all();
-    if (!failureColumns.some((c) => c.name === 'pending')) {
-      db.exec(`ALTER TABLE failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE failures ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0`);
-    }
+    // Version 2 databases count no answers in flight (reserve-then-verify came with version 3):
+    // their failures table was rebuilt above, and the new columns took their defaults.
     // Version 3 databases have one signing key and no rotation schedule.
     const keyColumns = db.prepare<[], { name: string }>('PRAGMA table_info(signing_keys)').all();
     if (!keyColumns.some((c) => c.name === 'activate_at')) {
@@ -94,4 +102,28 @@ export function migrate(db: Database.Database): void {
     // EXISTS in SCHEMA adds it (version 6), as it added the other expiry indexes before.
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/**
+ * Version 6 and older keep KEYED_TABLES as rowid tables: each is renamed aside (its indexes
+ * dropped, so SCHEMA creates them again on the new table) and returned, for `moveRows` to copy
+ * once SCHEMA has created the WITHOUT ROWID table under the old name.
+ */
+function setAsideRowidTables(db: Database.Database): string[] {
+  const kind = db.prepare<[string], { wr: number }>("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?");
+  const rebuilt = KEYED_TABLES.filter((table) => kind.get(table)?.wr === 0);
+  for (const table of rebuilt) {
+    db.exec(`ALTER TABLE ${table} RENAME TO ${table}_rowid`);
+    const indexes = db.prepare<[string], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL");
+    for (const { name } of indexes.all(`${table}_rowid`)) db.exec(`DROP INDEX ${name}`);
+  }
+  return rebuilt;
+}
+
+/** Copies the set-aside rows into the new table (the columns both have: newer ones take their defaults). */
+function moveRows(db: Database.Database, table: string): void {
+  const columns = (t: string) => db.prepare<[], { name: string }>(`PRAGMA table_info(${t})`).all().map((c) => c.name);
+  const old = new Set(columns(`${table}_rowid`));
+  const shared = columns(table).filter((c) => old.has(c)).join(', ');
+  db.exec(`INSERT INTO ${table} (${shared}) SELECT ${shared} FROM ${table}_rowid; DROP TABLE ${table}_rowid`);
 }

@@ -48,8 +48,8 @@ export const SQL = {
     'SELECT revoked_at FROM session_revocations WHERE sub = ? AND session = ? AND expires_at > ?'),
   // The sweeps below are bounded (SWEEP_BATCH rows, found through their expiry index): the caller
   // that pays for one never pays for a backlog, and calls that add rows delete more than they add.
-  purgeRevocations: sql<[number]>(`DELETE FROM session_revocations WHERE rowid IN
-    (SELECT rowid FROM session_revocations WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
+  purgeRevocations: sql<[number]>(`DELETE FROM session_revocations WHERE (sub, session) IN
+    (SELECT sub, session FROM session_revocations WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
   resetFailures: sql<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
   // substr, not LIKE: a prefix is literal text (no % or _ wildcards).
   resetFailuresByPrefix: sql<[string, string, string]>('DELETE FROM failures WHERE sub = ? AND substr(key, 1, length(?)) = ?'),
@@ -78,19 +78,19 @@ export const SQL = {
   putFreshness: sql(`INSERT OR REPLACE INTO freshness (sub, session, resource, action, auth_time, acr, amr,
     expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
   listFreshness: sql<[string, string, number], FreshnessRow>(
-    'SELECT * FROM freshness WHERE sub = ? AND session = ? AND expires_at > ? ORDER BY rowid'),
+    'SELECT * FROM freshness WHERE sub = ? AND session = ? AND expires_at > ?'),
   purgeFreshness: sql('DELETE FROM freshness WHERE sub = ? AND session = ? AND expires_at <= ?'),
   clearFreshnessSession: sql('DELETE FROM freshness WHERE sub = ? AND session = ?'),
   clearFreshnessUser: sql('DELETE FROM freshness WHERE sub = ?'),
   hit: sql<[string, number], { count: number }>(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?, ?, 1)
     ON CONFLICT (key, reset_at) DO UPDATE SET count = count + 1 RETURNING count`),
-  purgeHits: sql<[number]>(`DELETE FROM rate_limits WHERE rowid IN
-    (SELECT rowid FROM rate_limits WHERE reset_at <= ? LIMIT ${SWEEP_BATCH})`),
+  purgeHits: sql<[number]>(`DELETE FROM rate_limits WHERE (key, reset_at) IN
+    (SELECT key, reset_at FROM rate_limits WHERE reset_at <= ? LIMIT ${SWEEP_BATCH})`),
   // Inserted, or taking over a mark that has expired (a bounded sweep may not have reached it yet).
   useToken: sql<[string, number, number]>(`INSERT INTO used_tokens (jti, expires_at) VALUES (?, ?)
     ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE used_tokens.expires_at <= ?`),
-  purgeTokens: sql<[number]>(`DELETE FROM used_tokens WHERE rowid IN
-    (SELECT rowid FROM used_tokens WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
+  purgeTokens: sql<[number]>(`DELETE FROM used_tokens WHERE jti IN
+    (SELECT jti FROM used_tokens WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
   tokenUsed: sql<[string, number], { n: number }>('SELECT 1 AS n FROM used_tokens WHERE jti = ? AND expires_at > ?'),
   listKeys: sql<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at, rowid'),
   insertKey: sql<[string, string, string, string, number, number | null, number | null]>(
