@@ -190,7 +190,7 @@ describe('SqliteStore (file-specific)', () => {
     try {
       for (const [table, column] of [['session_revocations', 'expires_at'], ['rate_limits', 'reset_at'], ['used_tokens', 'expires_at'], ['challenges', 'expires_at']]) {
         const plan = check.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM ${table} WHERE ${column} <= ? LIMIT 100`).all(1) as { detail: string }[];
-        assert.match(plan.map((r) => r.detail).join('; '), /USING (COVERING )?INDEX/, `${table}: ${JSON.stringify(plan)}`);
+        assert.match(plan.map((r) => r.detail).join('; '), /USING (COVERING INDEX|INDEX|PRIMARY KEY) .*\(\w+<\?\)/, `${table}: ${JSON.stringify(plan)}`);
       }
     } finally {
       check.close();
@@ -240,8 +240,8 @@ describe('SqliteStore (file-specific)', () => {
       }
       assert.deepEqual(tables.filter((t) => t.name.endsWith('_rowid')), [], 'nothing left aside');
       const indexes = check.prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all();
+      // rate_limits sweeps through its own key (reset_at first): no index of its own any more.
       assert.deepEqual(indexes.filter((i) => ['session_revocations', 'rate_limits', 'used_tokens'].includes((i as { tbl_name: string }).tbl_name)), [
-        { name: 'rate_limits_reset', tbl_name: 'rate_limits' },
         { name: 'session_revocations_expires', tbl_name: 'session_revocations' },
         { name: 'used_tokens_expires', tbl_name: 'used_tokens' },
       ]);

@@ -52,11 +52,12 @@ CREATE TABLE IF NOT EXISTS freshness (
   auth_time INTEGER NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (sub, session, resource, action)
 ) WITHOUT ROWID;
+-- Keyed window first: a hit names its window's end, and the sweep takes the oldest windows from
+-- the same B-tree (version 6 needed a second index for that).
 CREATE TABLE IF NOT EXISTS rate_limits (
   key TEXT NOT NULL, reset_at INTEGER NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (key, reset_at)
+  PRIMARY KEY (reset_at, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS rate_limits_reset ON rate_limits (reset_at);
 CREATE TABLE IF NOT EXISTS used_tokens (
   jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -83,9 +83,9 @@ export const SQL = {
   clearFreshnessSession: sql('DELETE FROM freshness WHERE sub = ? AND session = ?'),
   clearFreshnessUser: sql('DELETE FROM freshness WHERE sub = ?'),
   hit: sql<[string, number], { count: number }>(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?, ?, 1)
-    ON CONFLICT (key, reset_at) DO UPDATE SET count = count + 1 RETURNING count`),
-  purgeHits: sql<[number]>(`DELETE FROM rate_limits WHERE (key, reset_at) IN
-    (SELECT key, reset_at FROM rate_limits WHERE reset_at <= ? LIMIT ${SWEEP_BATCH})`),
+    ON CONFLICT (reset_at, key) DO UPDATE SET count = count + 1 RETURNING count`),
+  purgeHits: sql<[number]>(`DELETE FROM rate_limits WHERE (reset_at, key) IN
+    (SELECT reset_at, key FROM rate_limits WHERE reset_at <= ? LIMIT ${SWEEP_BATCH})`),
   // Inserted, or taking over a mark that has expired (a bounded sweep may not have reached it yet).
   useToken: sql<[string, number, number]>(`INSERT INTO used_tokens (jti, expires_at) VALUES (?, ?)
     ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE used_tokens.expires_at <= ?`),
