@@ -5,14 +5,30 @@
  * and size (docs/performance.md "bench:growth"). Time-ordered ids append at the index's edge.
  * Ids stay unguessable (74 random bits) and sort by time, which support staff find handy too.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/**
+ * Random bytes are drawn from the CSPRNG 4 KiB at a time and each byte is used once, as
+ * node:crypto's own `randomUUID` does: one `randomBytes(16)` per event cost ~6 µs, most of it
+ * the call into OpenSSL, against ~0.3 µs now (two events per verification).
+ */
+const POOL_BYTES = 4096;
+const RANDOM_BYTES = 10;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let used = POOL_BYTES;
+const id = Buffer.allocUnsafe(16);
+const MAX_MS = 2 ** 48 - 1;
 
 export function auditEventId(nowMs: number): string {
-  const b = randomBytes(16);
-  const ms = BigInt(Math.max(0, Math.floor(nowMs)));
-  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  b[6] = 0x70 | (b[6]! & 0x0f); // version 7
-  b[8] = 0x80 | (b[8]! & 0x3f); // variant 10
-  const h = b.toString('hex');
+  if (used + RANDOM_BYTES > POOL_BYTES) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  id.writeUIntBE(Math.min(Math.max(0, Math.floor(nowMs)), MAX_MS), 0, 6);
+  pool.copy(id, 6, used, used + RANDOM_BYTES);
+  used += RANDOM_BYTES;
+  id[6] = 0x70 | (id[6]! & 0x0f); // version 7
+  id[8] = 0x80 | (id[8]! & 0x3f); // variant 10
+  const h = id.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
