@@ -2,7 +2,7 @@
 // entry (dist/server/index.js, i.e. `mfa-elements/server`), a real store (SQLite file in a temp
 // folder, or Redis), a clock the benchmark moves, users who enrolled a TOTP factor through the
 // HTTP protocol (in process), and codes computed the way an authenticator app computes them.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,16 +76,19 @@ export async function openStore(kind, { redis, pg, db = 0 } = {}) {
       kind,
       label: 'SQLite (better-sqlite3, WAL, file in a temp folder)',
       store,
-      /** Bytes on disk after a WAL checkpoint (database file + what is left of the WAL). */
+      /**
+       * The database's size as its latest commit sees it (page count × page size, WAL included):
+       * what the file holds once checkpointed. Not the files' sizes: a checkpoint that the store's
+       * checkpoint worker is running at that moment leaves the WAL behind, and up to 64 MiB of it
+       * would count (one run reported 23.9 MiB per 10,000 users for a store of 16.9).
+       */
       async sizeBytes() {
-        const db = new Database(path);
+        const db = new Database(path, { readonly: true });
         try {
-          db.pragma('wal_checkpoint(TRUNCATE)');
+          return db.pragma('page_count', { simple: true }) * db.pragma('page_size', { simple: true });
         } finally {
           db.close();
         }
-        const size = (p) => (existsSync(p) ? statSync(p).size : 0);
-        return size(path) + size(`${path}-wal`);
       },
       async close() {
         await store.close();

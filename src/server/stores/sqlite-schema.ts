@@ -16,7 +16,7 @@ export const SCHEMA_VERSION = 7;
  * Factors, challenges, signing keys and audit events keep their rowid: listed in insertion order
  * or rows too large for it.
  */
-export const KEYED_TABLES = ['failures', 'session_revocations', 'recovery_codes', 'freshness', 'rate_limits', 'used_tokens'];
+const KEYED_TABLES = ['failures', 'session_revocations', 'recovery_codes', 'freshness', 'rate_limits', 'used_tokens'];
 
 // Composite keys scope every row to its user, so a lookup with the wrong sub simply finds nothing.
 export const SCHEMA = `

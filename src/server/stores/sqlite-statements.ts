@@ -46,8 +46,10 @@ export const SQL = {
        expires_at = MAX(expires_at, excluded.expires_at)`),
   sessionRevokedAt: sql<[string, string, number], { revoked_at: number }>(
     'SELECT revoked_at FROM session_revocations WHERE sub = ? AND session = ? AND expires_at > ?'),
-  // The sweeps below are bounded (SWEEP_BATCH rows, found through their expiry index): the caller
-  // that pays for one never pays for a backlog, and calls that add rows delete more than they add.
+  // The sweeps below are bounded (SWEEP_BATCH rows, found through their expiry index, or the key
+  // for rate_limits, which starts with the window's end): the caller that pays for one never pays
+  // for a backlog, and calls that add rows delete more than they add. The tables are WITHOUT
+  // ROWID (sqlite-schema.ts), so a sweep names its rows by their primary key.
   purgeRevocations: sql<[number]>(`DELETE FROM session_revocations WHERE (sub, session) IN
     (SELECT sub, session FROM session_revocations WHERE expires_at <= ? LIMIT ${SWEEP_BATCH})`),
   resetFailures: sql<[string, string]>('DELETE FROM failures WHERE sub = ? AND key = ?'),
