@@ -87,6 +87,29 @@ describe('admin reset', () => {
   });
 });
 
+describe('admin unlock and factor-id probing', () => {
+  test('unlock lifts a decoy\'s lock too: afterwards an unknown factor id still answers exactly like the real one', async () => {
+    // A prober who locked a real id and a made-up one must not tell them apart once support
+    // unlocks the account: if only the real lock were lifted, the id still locked would be the fake.
+    const sub = 'ulla';
+    const f = await h.enrollTotp(sub);
+    const real = { resource: 'account', action: 'delete', factorId: f.factorId };
+    const madeUp = { resource: 'account', action: 'delete', factorId: '0c1e4b8e-5f1a-4c55-9d0e-3b7f2a9c6d41' };
+    for (const scope of [real, madeUp]) for (let i = 0; i < 10; i++) await h.answer(sub, scope, h.wrongCode(f.secret));
+    h.advance(30_000);
+    for (const scope of [real, madeUp]) assert.equal((await h.post('/mfa/challenges', scope, sub)).status, 423, 'both locked');
+    const res = await admin('POST', `/users/${sub}/unlock`);
+    assert.equal(res.status, 200);
+    const seen: { status: number; body: unknown }[] = [];
+    for (const scope of [real, madeUp]) {
+      const answer = await h.answer(sub, scope, h.wrongCode(f.secret));
+      seen.push({ status: answer.status, body: await answer.json() });
+    }
+    assert.deepEqual(seen[1], seen[0], 'the made-up id answers as the real one does');
+    assert.equal((seen[0]!.body as { error: { code: string } }).error.code, 'invalid_code');
+  });
+});
+
 describe('admin unlock of knowledge questions', () => {
   test('a KBA flow lockout (keyed by the plugin\'s flow, not a factor) is lifted too', async () => {
     const kh = makeServer({

@@ -16,9 +16,12 @@ interface DecoyState {
   lockKey: string;
 }
 
+/** Every decoy lock key starts with this (admin unlock clears them with the real ones). */
+export const DECOY_LOCK_PREFIX = 'decoy:';
+
 /** Starts a decoy for the id the client named. */
 export async function startDecoy({ ctx }: FactorEnv, { draft }: ChallengeStart, factorId: string): Promise<Started> {
-  const state: DecoyState = { kind: 'decoy', lockKey: `decoy:${factorId}` };
+  const state: DecoyState = { kind: 'decoy', lockKey: `${DECOY_LOCK_PREFIX}${factorId}` };
   await assertNotLocked(ctx, draft.sub, state.lockKey); // a decoy locks like a real factor
   const challenge = await saveStep(ctx, draft, state);
   return { challenge, ref: { id: factorId, type: 'totp', label: DEFAULT_TOTP_LABEL }, step: codeStep(ctx.factorOptions.totp.digits, draft.stepGuid) };

@@ -5,6 +5,7 @@
  */
 import type { MfaContext } from '../config.js';
 import { KBA_LOCK_PREFIX } from '../factors/kba.js';
+import { DECOY_LOCK_PREFIX } from '../factors/decoy.js';
 import { notifyUserNow } from '../factors/notices.js';
 import { revokeUser } from '../session.js';
 import type { AuditEvent } from '../stores/store.js';
@@ -59,7 +60,7 @@ export async function adminReset(ctx: MfaContext, sub: string): Promise<{ remove
   return { removedFactors: factors.length, removedRecoveryCodes: codes };
 }
 
-/** Lifts every lock and failure count of the user's factors, recovery codes and question flows. */
+/** Lifts every lock and failure count of the user's factors, recovery codes, question flows and decoys. */
 export async function adminUnlock(ctx: MfaContext, sub: string): Promise<{ unlocked: number }> {
   const now = ctx.now();
   let unlocked = 0;
@@ -71,6 +72,9 @@ export async function adminUnlock(ctx: MfaContext, sub: string): Promise<{ unloc
   // Knowledge-question lockouts are keyed per question flow (factors/kba.ts), which only the
   // integration's plugin can name: every flow of this user is cleared at once.
   unlocked += await ctx.store.resetFailuresByPrefix(sub, KBA_LOCK_PREFIX);
+  // Decoys (factors/decoy.ts) lock like real factors, so they are unlocked like them: a made-up
+  // factor id that stayed locked after an unlock would be told apart from the real ones.
+  unlocked += await ctx.store.resetFailuresByPrefix(sub, DECOY_LOCK_PREFIX);
   await ctx.audit.record({ type: 'admin.unlock', sub, severity: 'warning', metadata: { unlocked } });
   return { unlocked };
 }
