@@ -112,10 +112,10 @@ export function migrate(db: Database.Database): void {
  */
 function setAsideRowidTables(db: Database.Database): string[] {
   const kind = db.prepare<[string], { wr: number }>("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?");
+  const indexes = db.prepare<[string], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL");
   const rebuilt = KEYED_TABLES.filter((table) => kind.get(table)?.wr === 0);
   for (const table of rebuilt) {
     db.exec(`ALTER TABLE ${table} RENAME TO ${table}_rowid`);
-    const indexes = db.prepare<[string], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL");
     for (const { name } of indexes.all(`${table}_rowid`)) db.exec(`DROP INDEX ${name}`);
   }
   return rebuilt;
