@@ -1,13 +1,13 @@
 /**
  * The scope of one HTTP request, built once at the edge (http/app.ts) and passed to services as
  * one value: who is signed in (user and app session), where the request came from (its checked
- * Origin, host and client IP) and how to check its step-up token. The IP part is also carried
- * through every `await` by AsyncLocalStorage, so every audit event written while handling the
- * request carries it without being passed through every function (`AuditLog.record` reads it).
- * Outside a request (timers, CLI, tests calling services directly) there is no ambient scope.
+ * Origin, host and client IP) and how to check its step-up token. The IP also reaches every
+ * audit event written while handling the request without being passed through every function:
+ * the services get the server's context as the request sees it (`contextFor`), whose audit log
+ * stamps the IP. Outside a request (timers, CLI, tests calling services directly) events carry
+ * only the IP their caller gives.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SessionUser } from './config.js';
+import type { MfaContext, SessionUser } from './config.js';
 import type { StepUpRequirement } from './guard/step-up-guard.js';
 
 export interface RequestScope {
@@ -26,14 +26,11 @@ export interface Scope extends RequestScope {
   readonly checkStepUp?: (req: StepUpRequirement) => Promise<Response | null>;
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
-
-/** Runs `fn` (and everything it awaits) inside `scope`. */
-export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(Object.freeze({ ...scope }), fn);
-}
-
-/** The current request's scope, or undefined outside a request. */
-export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore();
+/**
+ * The server's context as one request from `scope` sees it: the same store, keys and policy, with
+ * an audit log whose events carry the request's client IP. Per-instance state must not be keyed
+ * on the context object (there is one per request): key it on `ctx.store`.
+ */
+export function contextFor(ctx: MfaContext, scope: RequestScope): MfaContext {
+  return scope.ip === undefined ? ctx : { ...ctx, audit: ctx.audit.forClient(scope.ip) };
 }

@@ -25,8 +25,8 @@ export async function currentUser(ctx: MfaContext, authenticate: Authenticate, r
   const user = await authenticate(request);
   if (!user) return null;
   if (typeof user.sessionId !== 'string' || user.sessionId === '') {
-    if (!warned.has(ctx)) {
-      warned.add(ctx);
+    if (!warned.has(ctx.store)) {
+      warned.add(ctx.store); // once per server: the context is a new object per request (request-scope.ts)
       ctx.logger.warn('[mfa] configuration error: authenticate() returned no sessionId; step-ups are refused until it does');
     }
     throw new MfaError('unavailable', 'The service is unavailable right now. Try again.');

@@ -25,12 +25,13 @@ import { bindingOf, type TransactionDetails } from './binding.js';
 
 /** How often an instance clears challenges that expired unanswered. */
 const SWEEP_EVERY_MS = 60_000;
-const lastSweep = new WeakMap<MfaContext, number>();
+/** Keyed on the store: the context is a new object per request (request-scope.ts `contextFor`). */
+const lastSweep = new WeakMap<MfaContext['store'], number>();
 
 /** Now and then, in the background: unanswered challenges must not pile up in the store. */
 function sweepExpiredChallenges(ctx: MfaContext, now: number): void {
-  if (now - (lastSweep.get(ctx) ?? 0) < SWEEP_EVERY_MS) return;
-  lastSweep.set(ctx, now);
+  if (now - (lastSweep.get(ctx.store) ?? 0) < SWEEP_EVERY_MS) return;
+  lastSweep.set(ctx.store, now);
   ctx.store.deleteExpiredChallenges(now).catch(() => {}); // best effort; the next sweep retries
 }
 

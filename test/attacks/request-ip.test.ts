@@ -1,7 +1,7 @@
 /**
  * Security review item 2: audit events written during an HTTP request carry the client IP
- * (before, none did). The app's middleware enters a request scope (server/request-scope.ts) and
- * `AuditLog.record` fills `ip` from it, so every event of a step-up — over a real socket, or
+ * (before, none did). The app's middleware hands the services the request's context
+ * (server/request-scope.ts `contextFor`), whose audit log fills `ip`, so every event of a step-up — over a real socket, or
  * with the `clientIp` option behind a proxy — says where the request came from.
  */
 import assert from 'node:assert/strict';

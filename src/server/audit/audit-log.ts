@@ -10,7 +10,6 @@ import { auditEventId } from './event-id.js';
 import type { AuditEvent, MfaStore } from '../stores/store.js';
 import { consoleAuditLogger, type AuditLogger, type AuditOptions, type AuditSink } from './sinks.js';
 import { WebhookSink, type WebhookStatus } from './webhooks.js';
-import { currentRequestScope } from '../request-scope.js';
 
 export type AuditInput = Omit<AuditEvent, 'id' | 'at' | 'severity' | 'status'> &
   Partial<Pick<AuditEvent, 'severity' | 'status'>>;
@@ -41,6 +40,8 @@ export class AuditLog {
   private readonly closeTimeoutMs: number;
   private readonly maxPendingWrites: number;
   private closing: Promise<void> | undefined;
+  /** Set on the views `forClient` returns: the client IP of the request they belong to. */
+  private readonly clientIp?: string;
 
   constructor(
     private readonly store: MfaStore,
@@ -58,14 +59,25 @@ export class AuditLog {
     }));
   }
 
+  /**
+   * This log as one HTTP request sees it: every event recorded through it carries the request's
+   * client IP unless the caller gave one (http/app.ts hands it to the services in the request's
+   * context). A view over the same sinks and store, not a copy: it costs one object per request,
+   * where carrying the IP through every `await` in AsyncLocalStorage taxed every promise of the
+   * whole process, the host app's included (docs/performance.md).
+   */
+  forClient(ip: string | undefined): AuditLog {
+    return ip === undefined ? this : (Object.create(this, { clientIp: { value: ip } }) as AuditLog);
+  }
+
   async record(input: AuditInput): Promise<void> {
     const event: AuditEvent = {
       severity: 'info',
       status: 'success',
       ...input,
-      // Every event written during an HTTP request carries its client IP (request-scope.ts),
+      // Every event written during an HTTP request carries its client IP (`forClient`),
       // unless the caller gave one.
-      ip: input.ip ?? currentRequestScope()?.ip,
+      ip: input.ip ?? this.clientIp,
       id: auditEventId(this.now()),
       at: new Date(this.now()).toISOString(),
     };

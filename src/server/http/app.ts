@@ -13,13 +13,13 @@ import { recordUserAction } from '../audit/user-action.js';
 import { resendChallengeCode, resumeChallenge, startChallenge } from '../verification.js';
 import { errorResponse } from './errors.js';
 import { checkOrigin, limitBody, readJson } from './request.js';
-import { runInRequestScope, type RequestScope, type Scope } from '../request-scope.js';
+import { contextFor, type RequestScope, type Scope } from '../request-scope.js';
 import { mountPublicRoutes } from './discovery.js';
 import { mountServerApi } from './server-api.js';
 import { SESSION_ROUTES } from './routes.js';
 import { auditSchema, confirmSchema, emptySchema, enrollSchema, renameSchema, resumeSchema, startChallengeSchema } from './schemas.js';
 
-export type Env = { Variables: { sub: string; scope: Scope }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
+export type Env = { Variables: { sub: string; scope: Scope; ctx: MfaContext }; Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
 
 export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<Env> {
   const app = new Hono<Env>();
@@ -64,89 +64,92 @@ export function createMfaApp(ctx: MfaContext, authenticate: Authenticate): Hono<
   };
 
   // The browser protocol: Origin check, the app session, and the request's scope, built once: who
-  // (user and app session), from where, and how to check its step-up token. Every audit event
-  // written while handling it carries its client IP (request-scope.ts). Attached per route, not
-  // to `*`, so an unknown path is a 404 before any session check.
+  // (user and app session), from where, and how to check its step-up token. The handlers below
+  // call the services with the request's context (`c.var.ctx`), so every audit event written
+  // while handling it carries its client IP (request-scope.ts). Attached per route, not to `*`,
+  // so an unknown path is a 404 before any session check.
   const withSession: MiddlewareHandler<Env>[] = [
     checkOrigin(ctx.policy.origins),
     async (c, next) => {
       const user = await currentUser(ctx, authenticate, c.req.raw);
       if (!user) throw new MfaError('unauthenticated', 'Sign in first.');
       const from = whereFrom(c);
+      const requestCtx = contextFor(ctx, from);
       const checkStepUp: Scope['checkStepUp'] = async (req) => {
-        const verdict = await checkRequestStepUp(ctx, authenticate, c.req.raw, req);
+        const verdict = await checkRequestStepUp(requestCtx, authenticate, c.req.raw, req);
         return verdict.ok ? null : verdict.response;
       };
       c.set('sub', user.sub);
       c.set('scope', Object.freeze({ ...from, user, checkStepUp }));
-      await runInRequestScope({ ip: from.ip }, next);
+      c.set('ctx', requestCtx);
+      await next();
     },
   ];
   for (const [method, path] of SESSION_ROUTES) app.on(method, [path], ...withSession);
 
-  app.get('/factors', async (c) => c.json(await enrollment.listFactors(ctx, c.get('sub'))));
+  app.get('/factors', async (c) => c.json(await enrollment.listFactors(c.var.ctx, c.get('sub'))));
 
   app.post('/factors', async (c) => {
     const input = await readJson(c, enrollSchema);
-    return c.json(await enrollment.enroll(ctx, c.get('scope'), input), 201);
+    return c.json(await enrollment.enroll(c.var.ctx, c.get('scope'), input), 201);
   });
 
   app.post('/factors/:id/confirm', async (c) => {
     const input = await readJson(c, confirmSchema);
-    return c.json(await enrollment.confirmEnrollment(ctx, c.get('scope'), c.req.param('id'), input));
+    return c.json(await enrollment.confirmEnrollment(c.var.ctx, c.get('scope'), c.req.param('id'), input));
   });
 
   app.post('/factors/:id/resend', async (c) => {
     await readJson(c, emptySchema);
-    return c.json(await enrollment.resendEnrollmentCode(ctx, c.get('scope'), c.req.param('id')));
+    return c.json(await enrollment.resendEnrollmentCode(c.var.ctx, c.get('scope'), c.req.param('id')));
   });
 
   app.patch('/factors/:id', async (c) => {
     const { label } = await readJson(c, renameSchema);
-    return c.json({ factor: await enrollment.renameFactor(ctx, c.get('sub'), c.req.param('id'), label) });
+    return c.json({ factor: await enrollment.renameFactor(c.var.ctx, c.get('sub'), c.req.param('id'), label) });
   });
 
   app.delete('/factors/:id', async (c) => {
     await readJson(c, emptySchema);
-    await enrollment.removeFactor(ctx, c.get('scope'), c.req.param('id'));
+    await enrollment.removeFactor(c.var.ctx, c.get('scope'), c.req.param('id'));
     return c.body(null, 204);
   });
 
   app.post('/recovery-codes', async (c) => {
     await readJson(c, emptySchema);
-    return c.json({ recoveryCodes: await enrollment.regenerateRecoveryCodes(ctx, c.get('scope')) }, 201);
+    return c.json({ recoveryCodes: await enrollment.regenerateRecoveryCodes(c.var.ctx, c.get('scope')) }, 201);
   });
 
   app.post('/challenges', async (c) => {
     const input = await readJson(c, startChallengeSchema);
-    const answer = await startChallenge(ctx, c.get('scope'), input);
+    const answer = await startChallenge(c.var.ctx, c.get('scope'), input);
     // 201 when a challenge was created; 200 when a fresh step-up answered at once.
     return c.json(answer, answer.status === 'CHALLENGED' ? 201 : 200);
   });
 
   app.post('/challenges/:id/resume', async (c) => {
     const { answers } = await readJson(c, resumeSchema);
-    return c.json(await resumeChallenge(ctx, c.get('scope'), c.req.param('id'), answers));
+    return c.json(await resumeChallenge(c.var.ctx, c.get('scope'), c.req.param('id'), answers));
   });
 
   // "Send a new code": a new code replaces the old one; the failure counter stays.
   app.post('/challenges/:id/resend', async (c) => {
     await readJson(c, emptySchema);
-    return c.json(await resendChallengeCode(ctx, c.get('scope'), c.req.param('id')));
+    return c.json(await resendChallengeCode(c.var.ctx, c.get('scope'), c.req.param('id')));
   });
 
   // clearMfa() / logout: this session's recent step-ups stop counting and its tokens stop working.
   app.delete('/session', async (c) => {
     await readJson(c, emptySchema);
-    await endSession(ctx, c.get('scope').user);
-    await ctx.audit.record({ type: 'session.cleared', sub: c.get('sub') });
+    await endSession(c.var.ctx, c.get('scope').user);
+    await c.var.ctx.audit.record({ type: 'session.cleared', sub: c.get('sub') });
     return c.body(null, 204);
   });
 
   // trackUserAction(): the app's own audit events, next to ours.
   app.post('/audit', async (c) => {
     const { webhookNotification, ...event } = await readJson(c, auditSchema);
-    await recordUserAction(ctx, c.get('sub'), event, { webhookNotification, ip: c.get('scope').ip });
+    await recordUserAction(c.var.ctx, c.get('sub'), event, { webhookNotification, ip: c.get('scope').ip });
     return c.body(null, 204);
   });
 
