@@ -66,8 +66,8 @@ export class AuditLog {
    * where carrying the IP through every `await` in AsyncLocalStorage taxed every promise of the
    * whole process, the host app's included (docs/performance.md).
    */
-  forClient(ip: string | undefined): AuditLog {
-    return ip === undefined ? this : (Object.create(this, { clientIp: { value: ip } }) as AuditLog);
+  forClient(ip: string): AuditLog {
+    return Object.create(this, { clientIp: { value: ip } }) as AuditLog;
   }
 
   async record(input: AuditInput): Promise<void> {
