@@ -47,35 +47,24 @@ afterEach(async () => {
 });
 
 describe('<mfa-prompt> opens before the challenge answer', () => {
-  it('the 401 names the likely factor; a forced prompt focuses the input and takes a typed code before the answer; Enter waits for it, then verifies', async () => {
+  it('the 401 names the likely factor; mfaFetch opens the prompt with the input focused before the answer; Enter waits for it, verifies, and the request goes through', async () => {
     await signInNewUser('early');
     const { secret } = await enrollTotpFactor();
     getDefaultClient().likelyFactor = undefined;
-    // The app's request meets the real guard: its 401 carries the hint the client keeps.
+    // The app's request meets the real guard: its 401 says what the challenge will ask for.
     const refused = await fetch('/api/statements');
     expect(refused.status).to.equal(401);
     expect((await refused.json()).likely_factor).to.equal('totp');
     await arm();
     const statements = mfaFetch('/api/statements');
-    await until(() => getDefaultClient().likelyFactor === 'totp', 5000, 'hint remembered from the 401');
-    // Not forced: a still-fresh step-up could answer at once, so this prompt waits (no flash).
-    await waitHeld();
-    expect(prompt()?.shadowRoot?.querySelector('dialog')?.open ?? false).to.equal(false);
-    await release();
-    const first = await until(() => prompt(), 5000, 'prompt');
-    await until(() => document.activeElement === inputOf(first), 5000, 'input after the answer');
-    first.hide();
-    expect((await statements).status).to.equal(401);
-    await until(() => !prompt(), 5000, 'prompt gone');
-
-    // Forced (always ask): the prompt opens before the answer.
-    await arm();
-    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', forceStepUp: true });
     await waitHeld();
     const el = await until(() => prompt(), 5000, 'prompt');
     await until(() => document.activeElement === inputOf(el), 5000, 'code input focused while the start is held');
     expect(await heldNow(), 'the server has not answered yet').to.equal(1);
     expect(dialogOf(el).open).to.equal(true);
+    expect(getDefaultClient().likelyFactor, 'hint remembered from the 401').to.equal('totp');
+    // The route's title is shown at once: a title alone needs no lazily loaded module.
+    expect(shadow(el).querySelector('h2')?.textContent?.trim()).to.equal('See your statements');
     expect(inputOf(el).getAttribute('aria-label')).to.equal('Verification code');
 
     const code = await totpCode(secret, 1);
@@ -86,9 +75,37 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     expect(await heldNow(), 'Enter did not skip the challenge').to.equal(1);
 
     await release();
+    expect((await statements).status, 'the request went through with the token').to.equal(200);
+  });
+
+  it('a step-up still fresh: the 401 names nothing, the prompt waits for the answer, and no dialog flashes', async () => {
+    await signInNewUser('early-fresh');
+    const { secret } = await enrollTotpFactor();
+    // A step-up for statements in this session, by another client: the page's client has no token for it.
+    await arm();
+    const outcome = openAuthIdpModal({ resource: 'statements', action: 'read', client: new MfaClient() });
+    await waitHeld();
+    await release();
+    const el = await until(() => prompt(), 5000, 'prompt');
+    await until(() => document.activeElement === inputOf(el), 5000, 'input after the answer');
+    await sendKeys({ type: await totpCode(secret, 1) });
+    await sendKeys({ press: 'Enter' });
     expect((await outcome).success).to.equal(true);
-    const token = getDefaultClient().token.getAccessToken({ resource: 'statements', action: 'read' });
-    expect((await fetch('/api/statements', { headers: { 'Step-Up-Token': token! } })).status).to.equal(200);
+    await until(() => !prompt(), 5000, 'prompt gone');
+
+    const refused = await fetch('/api/statements');
+    expect(refused.status).to.equal(401);
+    expect('likely_factor' in (await refused.json()), 'a challenge would not ask').to.equal(false);
+    const shows: Event[] = [];
+    window.addEventListener('mfa-show', (e) => shows.push(e), true);
+    getDefaultClient().likelyFactor = 'totp'; // what the page learnt earlier: not enough to open early
+    await arm();
+    const statements = mfaFetch('/api/statements');
+    await waitHeld();
+    expect(prompt()?.shadowRoot?.querySelector('dialog')?.open ?? false, 'nothing shown while the start is held').to.equal(false);
+    await release();
+    expect((await statements).status, 'the earlier step-up answered').to.equal(200);
+    expect(shows, 'no dialog was shown').to.deep.equal([]);
   });
 
   it('a stale hint: the server asks which phone instead; focus moves inside the dialog to the choice, shown and announced once', async () => {

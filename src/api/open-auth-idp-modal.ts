@@ -43,6 +43,13 @@ export interface OpenAuthIdpModalRequest {
   details?: Record<string, string>;
   /** A bound route's 401 `binding` (`mfaFetch` passes it); the server refuses a mismatch. */
   binding?: string;
+  /**
+   * What the server said this step-up's challenge will ask for first: a guarded route's 401
+   * `likely_factor` (`mfaFetch` passes it). With `'totp'` the prompt shows and focuses its code
+   * input before the challenge answers. Only pass what the server said for this step-up: it names
+   * a factor only when a challenge will ask, not when an earlier step-up still answers.
+   */
+  likelyFactor?: FactorType;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -84,6 +91,7 @@ function showPrompt(request: OpenAuthIdpModalRequest): Promise<IdpAuthResponse> 
   if (request.title) prompt.heading = request.title;
   if (request.details) prompt.details = request.details;
   if (request.binding) prompt.binding = request.binding;
+  if (request.likelyFactor) prompt.likelyFactor = request.likelyFactor;
   prompt.enrollIfMissing = !!request.enrollIfMissing;
   if (request.acr) prompt.acr = request.acr;
   // Always this copy's client: with two copies of the package on a page, the element may be the other's.

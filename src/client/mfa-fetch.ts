@@ -18,7 +18,7 @@
  * sends it: management steps up through the elements, not on a server's word.
  */
 import { MfaError } from '../core/errors.js';
-import { MANAGE_SCOPE, STEP_UP_HEADER, type IdpAuthResponse, type StepUpChallengeBody } from '../core/types.js';
+import { MANAGE_SCOPE, STEP_UP_HEADER, type FactorType, type IdpAuthResponse, type StepUpChallengeBody } from '../core/types.js';
 import { parseStepUpChallenge } from '../core/www-authenticate.js';
 import type { MfaClient } from './mfa-client.js';
 
@@ -30,6 +30,8 @@ export type StepUpScope = {
   resource: string; action: string; maxAge?: number; factor?: 'kba'; acr?: 'phr';
   /** From a bound route's 401: what the prompt shows, and the digest the server checks. */
   title?: string; details?: Record<string, string>; binding?: string;
+  /** The 401's `likely_factor`: what this step-up's challenge will ask for first (the prompt may show it before the answer). */
+  likelyFactor?: FactorType;
 };
 
 /** A flat record of strings, or undefined: anything else in a 401 body is not shown. */
@@ -112,13 +114,16 @@ export function createMfaFetch(client: MfaClient, opener: () => ScopeOpener | un
     if (challenge.acrValues?.includes('phr') && !challenge.acrValues.includes('mfa')) scope.acr = 'phr';
     // Only the scope is remembered for sending a token up front: a transaction is never reused.
     known.set(key, { resource: scope.resource, action: scope.action, maxAge: scope.maxAge, factor: scope.factor, acr: scope.acr });
-    // What the server will likely ask first: the prompt can show its code input before it answers.
-    if (typeof details.likely_factor === 'string') client.likelyFactor = details.likely_factor;
+    // What the server will ask first (it says so only when a challenge will ask): the prompt can
+    // show its code input before the challenge answers. Kept for later forced step-ups too.
+    if (typeof details.likely_factor === 'string') client.likelyFactor = scope.likelyFactor = details.likely_factor;
     let outcome = await open(scope);
     let token = outcome.success ? take(scope) : undefined;
     // Another caller that shared the prompt took its token: open again for one of our own
     // (the server's freshness answers without asking, unless the app's policy says otherwise).
+    // The 401's hint predates that step-up: opening early on it would flash a dialog.
     if (outcome.success && !token) {
+      delete scope.likelyFactor;
       outcome = await open(scope);
       token = outcome.success ? take(scope) : undefined;
     }

@@ -215,8 +215,9 @@ export interface StepUpChallengeBody extends ErrorBody {
   /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
   binding?: string;
   /**
-   * The factor type the challenge will most likely ask for first (the signed-in user's own; never
-   * in an unauthenticated 401), so a client can show the code input before the challenge starts.
+   * The factor type a challenge for this route will ask for first (the signed-in user's own; never
+   * in an unauthenticated 401), present only when a challenge will ask (no earlier step-up of the
+   * session still answers it), so a client can show the code input before the challenge answers.
    */
   likely_factor?: FactorType;
 }

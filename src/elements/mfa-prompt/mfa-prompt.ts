@@ -119,7 +119,14 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
   details?: Record<string, string>;
   /** The bound route's `binding` for `details` (a property only); the server refuses a mismatch. */
   binding?: string;
-  /** @internal prompt-details.ts, loaded when there is a title or a transaction to show. */
+  /**
+   * The step the server said this step-up's challenge will ask for first (a guarded route's 401
+   * `likely_factor`, which `mfaFetch` passes on; the server names one only when a challenge will
+   * ask). With `totp` the prompt shows and focuses its code input before the challenge answers, as
+   * a forced one does. Read once, by the first start.
+   */
+  likelyFactor?: FactorType;
+  /** @internal prompt-details.ts, loaded when there is a transaction to show (a title alone is shown as it is). */
   d?: typeof import('./prompt-details.js');
   private detailsReady?: Promise<unknown>;
 
@@ -159,7 +166,7 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     super.willUpdate(changed);
     if (!changed.has('open') || !this.open || changed.get('open')) return;
     this.retryAt = undefined;
-    this.detailsReady = this.details || this.heading ? import('./prompt-details.js').then((m) => (this.d = m)) : undefined;
+    this.detailsReady = this.details ? import('./prompt-details.js').then((m) => (this.d = m)) : undefined;
     void this.start(this.factor);
   }
 
@@ -190,12 +197,16 @@ export class MfaPrompt extends MfaModalElement implements PromptView {
     this.retry = null;
     this.submitted = false;
     // Open before the answer (docs/architecture.md "Time to open"): when an app code is the likely
-    // first step (asked for, or what the server named last time), the input is shown and focused
-    // now; typing starts at once and the answer only confirms it (or switches the step). Only when
-    // forced: otherwise a still-fresh step-up may answer at once, which must not flash a dialog.
-    // Never before a transaction to confirm is on screen: the user first sees what the code approves.
-    const likely = factorType ?? this.api.likelyFactor;
-    const early = likely == 'totp' && this.force && !this.detailsReady;
+    // first step (asked for, announced by the server's 401, or what the server named last time),
+    // the input is shown and focused now; typing starts at once and the answer only confirms it
+    // (or switches the step). Only when a challenge will surely ask — forced, or the server said
+    // so for this step-up: otherwise a still-fresh step-up may answer at once, which must not
+    // flash a dialog. Never before a transaction to confirm is on screen: the user first sees
+    // what the code approves.
+    const announced = this.likelyFactor;
+    this.likelyFactor = undefined;
+    const likely = factorType ?? announced ?? this.api.likelyFactor;
+    const early = likely == 'totp' && (this.force || announced == 'totp') && !this.detailsReady;
     // The request leaves now (the dialog renders while it is in flight), or, opening early, right
     // after the input has focus.
     const answer = early ? this.showStep().then(ask) : ask();

@@ -1,7 +1,8 @@
 /**
  * "You are confirming": the transaction a step-up approves (docs/elements.md "What the user
  * confirms"), shown above the input as label/value rows, and the prompt's title. Loaded on first
- * use (a step-up with details or a title), so the size-budgeted TOTP prompt path does not carry it.
+ * use (a step-up with details; a title alone is shown as it is), so the size-budgeted TOTP prompt
+ * path does not carry it.
  *
  * Everything here is the server's or the app's text, so it is rendered through text bindings only
  * (never as HTML). Each label and value is a `<bdi>`: its direction comes from its own text and it

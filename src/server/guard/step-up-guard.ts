@@ -12,7 +12,8 @@ import { MfaError } from '../../core/errors.js';
 import { errorBody, errorResponse } from '../http/errors.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
 import { acceptedUntilMs, unknownKid, verifyStepUpToken, type StepUpClaims } from '../tokens/step-up-token.js';
-import { ACR_MFA, acceptableAcrs } from '../acr.js';
+import { ACR_MFA, ACR_PHR, acceptableAcrs } from '../acr.js';
+import { findFresh } from '../freshness.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 import { bindingOf, detailsProblem, DETAILS_LIMITS, type TransactionDetails } from '../binding.js';
 import { usableFactors } from '../challenge-refs.js';
@@ -58,8 +59,8 @@ export interface BoundTransaction {
 }
 
 /**
- * The 401 that asks for a step-up. `likelyFactor`: the signed-in user's own first factor type
- * (see `likelyFactorOf`), if known; `message` says why a presented token did not do.
+ * The 401 that asks for a step-up. `likelyFactor`: the factor type the user's challenge will ask
+ * for first, when one will ask (see `likelyFactorOf`); `message` says why a presented token did not do.
  */
 export function stepUpRequiredResponse(
   req: StepUpRequirement,
@@ -99,14 +100,27 @@ async function boundTransaction(request: Request, req: StepUpRequirement): Promi
 }
 
 /**
- * The factor type a challenge started now would ask for first (challenge-refs.ts order: the
- * strongest, then the one used last): the hint that lets the prompt show its code input before
- * the challenge answers (docs/architecture.md "Time to open"). Only ever computed for the
- * signed-in user, after the session check; a store failure just leaves it out.
+ * The factor type a challenge the client starts now for this route would ask for first
+ * (challenge-refs.ts order: the strongest, then the one used last; passkeys only for a `phr`
+ * route), or nothing when no challenge would ask: an earlier step-up of this session still
+ * answers it (freshness, never for a bound transaction), or the route takes only an
+ * integration's questions. It lets the prompt show its code input before the challenge answers
+ * (docs/architecture.md "Time to open"); said only when a challenge will ask, it never makes a
+ * still-fresh step-up flash a dialog. Only ever computed for the signed-in user, after the
+ * session check; a store failure just leaves it out.
  */
-async function likelyFactorOf(ctx: MfaContext, sub: string): Promise<string | undefined> {
+async function likelyFactorOf(ctx: MfaContext, user: SessionUser, req: StepUpRequirement, maxAge: number, txn?: BoundTransaction): Promise<string | undefined> {
+  // The level the client's challenge will ask for (mfa-fetch.ts reads acr_values the same way).
+  const acrValues = req.acrValues ?? [ACR_MFA];
+  const acr = acrValues.includes(ACR_MFA) ? ACR_MFA : acrValues.includes(ACR_PHR) ? ACR_PHR : undefined;
+  if (!acr) return undefined;
   try {
-    return (await usableFactors(ctx, sub))[0]?.type;
+    const [fresh, factors] = await Promise.all([
+      txn ? null : findFresh(ctx, user, { resource: req.resource, action: req.action, maxAge }, acr),
+      usableFactors(ctx, user.sub),
+    ]);
+    if (fresh) return undefined;
+    return (acr === ACR_PHR ? factors.filter((f) => ctx.factors.get(f.type)?.phishingResistant) : factors)[0]?.type;
   } catch {
     return undefined;
   }
@@ -141,10 +155,9 @@ export async function checkStepUp(
     if (bound instanceof Response) return { ok: false, response: bound };
     txn = bound;
   }
-  const sub = user.sub;
   const refuse = async (message?: string): Promise<StepUpVerdict> => ({
     ok: false,
-    response: stepUpRequiredResponse(req, maxAge, { txn, message, likelyFactor: await likelyFactorOf(ctx, sub) }),
+    response: stepUpRequiredResponse(req, maxAge, { txn, message, likelyFactor: await likelyFactorOf(ctx, user, req, maxAge, txn) }),
   });
   const token = stepUpTokenOf(ctx, request);
   let keys: SigningKeys | undefined;

@@ -31,7 +31,7 @@ export const stepUpRequiredSchema = errorSchema.extend({
   details: z.record(z.string(), z.string()).optional(),
   /** base64url SHA-256 of the canonical JSON of `{ action, details, resource }` (docs/server.md). */
   binding: z.string().optional(),
-  /** The signed-in user's likely first factor type (a hint for the client's prompt). */
+  /** The factor type the user's challenge for this route will ask for first; only when one will ask (a hint for the client's prompt). */
   likely_factor: z.string().optional(),
 }).loose();
 
