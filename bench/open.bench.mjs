@@ -10,6 +10,10 @@
 //   oursCold the same call with nothing known (a fresh page's first, forced step-up): the prompt
 //            waits for the real demo server's CHALLENGED answer before it shows the code input,
 //            so this figure includes one HTTP round trip and a store write.
+//   oursFetch mfaFetch('/api/statements') on the demo's guarded route, nothing known: its 401
+//            names the likely factor (the guard says so only when a challenge will ask), and the
+//            prompt opens on it as "first step known" does. The real integration path: this figure
+//            includes the 401 round trip (the guard's session check and store reads).
 //   native   a bare <dialog> with an <input autofocus>, showModal() — the floor.
 //   lit      a minimal Lit element rendering <dialog><input>, showModal() + focus() on first update.
 //   shoelace <sl-dialog> with an <sl-input autofocus>, show() (its own open animation, which it
@@ -62,6 +66,7 @@ const DIALOG_MARKUP = `<h2 id="t">Verify it's you</h2><p>Enter the code from you
 const PAGES = {
   ours: { name: 'mfa-elements openAuthIdpModal, first step known', head: '' },
   oursCold: { name: 'mfa-elements openAuthIdpModal, nothing known', head: '' },
+  oursFetch: { name: "mfa-elements mfaFetch answering a guarded route's 401", head: '' },
   native: { name: 'native <dialog> (no library)', head: '' },
   lit: { name: 'minimal Lit dialog', head: '' },
   shoelace: { name: 'Shoelace <sl-dialog> + <sl-input>', head: '<link rel="stylesheet" href="/bench/shoelace/themes/light.css">' },
@@ -88,6 +93,7 @@ async function pageScripts() {
   return {
     ours: hint + mark + PROBE + iife + `\n;MfaElements.getDefaultClient().likelyFactor = 'totp';\n` + open,
     oursCold: hint + mark + PROBE + iife + `\n;` + open,
+    oursFetch: hint + mark + PROBE + iife + `\n;MfaElements.mfaFetch('/api/statements');\n`,
     native: mark + PROBE + `(() => { const d = document.createElement('dialog'); d.setAttribute('aria-labelledby', 't'); d.innerHTML = ${JSON.stringify(DIALOG_MARKUP)}; document.body.append(d); d.showModal(); })();\n`,
     lit: mark + PROBE + await bundle(`
       import { LitElement, html, css } from 'lit';
@@ -195,8 +201,11 @@ async function sample(browser, url, cookie, id, motion) {
     if (asks) await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/mfa/challenges')), null, { timeout: 15_000 });
     return await page.evaluate(() => {
       const start = performance.getEntriesByName('bundle-start')[0].startTime;
-      const req = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/mfa/challenges'));
-      return { ...window.__bench, request: req ? { start: req.startTime - start, end: req.responseEnd - start } : null };
+      const timing = (path) => {
+        const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === path);
+        return e ? { start: e.startTime - start, end: e.responseEnd - start } : null;
+      };
+      return { ...window.__bench, request: timing('/mfa/challenges'), guarded: timing('/api/statements') };
     });
   } finally {
     await context.close();
@@ -242,6 +251,7 @@ await main('open', async () => {
           slot.fromNavigation.push(r.fromNavigation);
           slot.how[r.how] = (slot.how[r.how] ?? 0) + 1;
           if (r.request) (slot.request ??= { start: [], end: [] }).start.push(r.request.start), slot.request.end.push(r.request.end);
+          if (r.guarded) (slot.guarded ??= { start: [], end: [] }).start.push(r.guarded.start), slot.guarded.end.push(r.guarded.end);
         }
       }
       process.stdout.write(`\rround ${round + 1}/${SAMPLES}`);
@@ -260,6 +270,7 @@ await main('open', async () => {
       results[motion][id] = {
         name: PAGES[id].name, fromBundleStartMs: stats(slot.ms), fromNavigationMs: stats(slot.fromNavigation), detectedBy: slot.how,
         ...(slot.request && { challengeRequestMs: { sentAt: stats(slot.request.start), answeredAt: stats(slot.request.end) } }),
+        ...(slot.guarded && { guardedRequestMs: { sentAt: stats(slot.guarded.start), answeredAt: stats(slot.guarded.end) } }),
       };
     }
     for (const id of ids) results[motion][id].oursDividedByThis = round(results[motion].ours.fromBundleStartMs.median / results[motion][id].fromBundleStartMs.median, 2);
@@ -280,11 +291,12 @@ await main('open', async () => {
     ['page', 'motion', 'median', 'p90', 'from navigation: median', 'p90'],
     rows,
   );
-  console.log('\nBoth of ours make one POST /mfa/challenges round trip to the demo server (SQLite); "first step known" focuses the input, then sends it (typing starts while it is in flight), "nothing known" focuses after its answer. The others make no request.');
+  console.log('\nEach of ours makes one POST /mfa/challenges round trip to the demo server (SQLite); "first step known" focuses the input, then sends it (typing starts while it is in flight), "nothing known" focuses after its answer, mfaFetch first gets the route\'s 401, then opens as "first step known" does. The others make no request.');
   for (const motion of MOTION) {
-    for (const id of ['ours', 'oursCold']) {
+    for (const id of ['ours', 'oursCold', 'oursFetch']) {
       const r = results[motion][id].challengeRequestMs;
-      if (r) console.log(`${id} (${motion}): challenge request sent at ${r.sentAt.median} ms, answered at ${r.answeredAt.median} ms after bundle start; input focused at ${results[motion][id].fromBundleStartMs.median} ms (medians)`);
+      const g = results[motion][id].guardedRequestMs;
+      if (r) console.log(`${id} (${motion}): ${g ? `the route's 401 sent at ${g.sentAt.median} ms, answered at ${g.answeredAt.median} ms; ` : ''}challenge request sent at ${r.sentAt.median} ms, answered at ${r.answeredAt.median} ms after bundle start; input focused at ${results[motion][id].fromBundleStartMs.median} ms (medians)`);
     }
   }
 

@@ -65,10 +65,11 @@ if (open) {
     const b = open.results.reduce[id];
     return [id === 'ours' ? `**${a.name}**` : a.name, a.fromBundleStartMs.median.toFixed(1), a.fromBundleStartMs.p90.toFixed(1), b.fromBundleStartMs.median.toFixed(1), b.fromBundleStartMs.p90.toFixed(1), a.fromNavigationMs.median.toFixed(1)];
   })));
-  for (const id of ['ours', 'oursCold']) {
+  for (const id of ['ours', 'oursCold', 'oursFetch']) {
     const r = open.results['no-preference'][id];
     const req = r?.challengeRequestMs;
-    if (req) out.push('', `${r.name}: the challenge request leaves at ${req.sentAt.median} ms and is answered at ${req.answeredAt.median} ms after bundle start; the code input has focus at ${r.fromBundleStartMs.median} ms (medians).`);
+    const g = r?.guardedRequestMs;
+    if (req) out.push('', `${r.name}: ${g ? `the route's 401 request leaves at ${g.sentAt.median} ms and is answered at ${g.answeredAt.median} ms; ` : ''}the challenge request leaves at ${req.sentAt.median} ms and is answered at ${req.answeredAt.median} ms after bundle start; the code input has focus at ${r.fromBundleStartMs.median} ms (medians).`);
   }
 }
 
