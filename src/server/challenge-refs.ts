@@ -3,6 +3,7 @@
  * other ways through it (`factors`, for "use another method"), in the order they are offered.
  */
 import type { ChallengeFactorRef, ChallengeStep, ChallengedResponse } from '../core/types.js';
+import { ACR_PHR } from './acr.js';
 import type { MfaContext } from './config.js';
 import { STRENGTH_RANK, isEnabled } from './factors/server-factor.js';
 import type { StoredChallenge, StoredFactor } from './stores/store.js';
@@ -21,6 +22,10 @@ export async function usableFactors(ctx: MfaContext, sub: string): Promise<Store
     })
     .sort((a, b) => rank(a) - rank(b) || (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0) || a.createdAt - b.createdAt);
 }
+
+/** Those of `factors` that may answer a step-up at `acr`: for `phr`, the phishing-resistant ones (passkeys) only. */
+export const factorsAt = (ctx: MfaContext, factors: StoredFactor[], acr: string): StoredFactor[] =>
+  acr === ACR_PHR ? factors.filter((f) => ctx.factors.get(f.type)!.phishingResistant) : factors;
 
 /** `factors` as listed to the user: their stored factors, then the virtual ones they have (recovery codes). */
 export async function factorRefs(ctx: MfaContext, sub: string, factors: StoredFactor[]): Promise<ChallengeFactorRef[]> {

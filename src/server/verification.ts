@@ -10,7 +10,7 @@ import { MfaError } from '../core/errors.js';
 import type { ChallengeResponse, ChallengedResponse, VerifiedResponse } from '../core/types.js';
 import { ACR_MFA, ACR_PHR, type StepUpAcr } from './acr.js';
 import { MANAGE_SCOPE } from '../core/types.js';
-import { challenged, factorRefs, usableFactors } from './challenge-refs.js';
+import { challenged, factorRefs, factorsAt, usableFactors } from './challenge-refs.js';
 import { isEnrollmentChallenge, readState, type ChallengeState } from './challenge-state.js';
 import { CHALLENGE_TTL_MS, type MfaContext } from './config.js';
 import { startDecoy } from './factors/decoy.js';
@@ -112,7 +112,7 @@ export async function startChallenge(ctx: MfaContext, scope: Scope, input: Start
     if (fresh) return issueToken(ctx, scope, input.resource, input.action, acr, fresh.amr, fresh.authTime, true);
   }
   const all = await usableFactors(ctx, user.sub);
-  const factors = acr === ACR_PHR ? all.filter((f) => ctx.factors.get(f.type)!.phishingResistant) : all;
+  const factors = factorsAt(ctx, all, acr);
   if (factors.length === 0) {
     throw acr === ACR_PHR
       ? new MfaError('not_enrolled', 'This step needs a passkey, and there is none on this account yet.')

@@ -16,7 +16,7 @@ import { ACR_MFA, ACR_PHR, acceptableAcrs } from '../acr.js';
 import { findFresh } from '../freshness.js';
 import { currentUser, isRevoked, sessionClaim } from '../session.js';
 import { bindingOf, detailsProblem, DETAILS_LIMITS, type TransactionDetails } from '../binding.js';
-import { usableFactors } from '../challenge-refs.js';
+import { factorsAt, usableFactors } from '../challenge-refs.js';
 
 export interface StepUpRequirement {
   resource: string;
@@ -120,7 +120,7 @@ async function likelyFactorOf(ctx: MfaContext, user: SessionUser, req: StepUpReq
       usableFactors(ctx, user.sub),
     ]);
     if (fresh) return undefined;
-    return (acr === ACR_PHR ? factors.filter((f) => ctx.factors.get(f.type)?.phishingResistant) : factors)[0]?.type;
+    return factorsAt(ctx, factors, acr)[0]?.type;
   } catch {
     return undefined;
   }
