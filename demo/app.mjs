@@ -76,7 +76,7 @@ export const NO_SEND_BUDGETS = { perUser: false, perIp: false, perDestination: f
 
 /**
  * @param {{ dataDir?: string, store?: import('../dist/server/index.js').MfaStore, origins?: string[],
- *   sessions?: import('./sessions.mjs').DemoSessions, sendBudgets?: Record<string, false>, now?: () => number }} [options] `sessions`: where the demo's own
+ *   sessions?: import('./sessions.mjs').DemoSessions, sendBudgets?: Record<string, false>, rateLimits?: Record<string, false>, now?: () => number }} [options] `sessions`: where the demo's own
  *   sign-in sessions live (demo/sessions.mjs; demo/server.mjs picks SQLite or Redis like the MFA
  *   store). Default: SQLite in `dataDir` (`<dataDir>/demo.db`), or in memory when no `dataDir` is given.
  *   `close()` closes it too.
@@ -142,6 +142,8 @@ export function createDemoApp(options = {}) {
     smsPolicy: { voice: true },
     // Tests drive hundreds of codes from 127.0.0.1 and lift the budgets (`npm start` keeps the defaults).
     ...(options.sendBudgets && { sendBudgets: options.sendBudgets }),
+    // The same for challenge starts (bench:open's cold contexts all come from 127.0.0.1).
+    ...(options.rateLimits && { rateLimits: options.rateLimits }),
     kba: { questions: bankQuestions },
     // The test harness moves the server's clock (an expired challenge without waiting 5 minutes).
     ...(options.now && { now: options.now }),
