@@ -99,8 +99,13 @@ export class MfaClient {
       this.tokens.get(resource, action)?.token ?? null,
   };
 
-  /** Tells the app's other tabs to forget their tokens when this one signs out. */
-  readonly #channel?: BroadcastChannel;
+  /**
+   * Tells the app's other tabs to forget their tokens when this one signs out. Opened with this
+   * tab's first token (before it there is nothing to forget), not when the client is made: the
+   * default client is made while the script-tag bundle runs, and opening a channel there cost the
+   * prompt's first opening ≈ 1 ms of its main thread (docs/performance.md "Time to open").
+   */
+  #channel?: BroadcastChannel;
 
   #fetcher?: Promise<(input: RequestInfo | URL, init?: RequestInit) => Promise<Response>>;
 
@@ -118,14 +123,16 @@ export class MfaClient {
     this.#options = options;
     this.apiBase = (options.apiBase ?? '/mfa').replace(/\/+$/, '');
     this.trustedOrigins = options.trustedOrigins;
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.#channel = new BroadcastChannel(`mfa-elements:${this.apiBase}`);
-      this.#channel.onmessage = (event: MessageEvent) => {
-        if (event.data === 'clear') this.tokens.clear();
-      };
+  }
+
+  #crossTab(): BroadcastChannel | undefined {
+    if (!this.#channel && globalThis.BroadcastChannel) {
+      const channel = (this.#channel = new BroadcastChannel(`mfa-elements:${this.apiBase}`));
+      channel.onmessage = (event: MessageEvent) => event.data == 'clear' && this.tokens.clear();
       // Node (SSR, scripts) has BroadcastChannel too: an open one must not keep the process alive.
-      (this.#channel as { unref?: () => void }).unref?.();
+      (channel as { unref?: () => void }).unref?.();
     }
+    return this.#channel;
   }
 
   listFactors(): Promise<FactorList> {
@@ -188,7 +195,7 @@ export class MfaClient {
   /** Forgets every step-up token and tells the server to end the user's freshness. */
   async clearMfa(): Promise<void> {
     this.tokens.clear();
-    this.#channel?.postMessage('clear');
+    this.#crossTab()?.postMessage('clear');
     await this.#call('DELETE', '/session');
   }
 
@@ -198,6 +205,7 @@ export class MfaClient {
   }
 
   #remember(v: VerifiedResponse): void {
+    this.#crossTab();
     this.tokens.set(v.resource, v.action, { token: v.token, sid: v.sid, expiresAt: Date.parse(v.expiresAt) });
   }
 

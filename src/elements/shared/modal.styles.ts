@@ -67,14 +67,16 @@ export const modalStyles = css`
     gap: var(--_space);
     padding: var(--_space) var(--_space) calc(var(--_space) / 2);
   }
-  /* The title, the close button and the code share one size and weight: each new size or weight
-     of a font is one more synchronous font lookup while the dialog opens (docs/performance.md
-     "Time to open"). */
+  /* One face of one family, at two sizes, for everything the dialog shows when it opens: the
+     title, the close button and the code at 1.25rem, the rest at 1rem, all regular. Each other
+     face (a bold) or size is one more synchronous font lookup, and a face one more font file,
+     while showModal() lays the dialog out (docs/performance.md "Time to open"). Hierarchy comes
+     from size, colour and the filled primary button; apps restyle through ::part(). */
   h2 {
     min-width: 0;
     margin: 0;
+    font: inherit; /* not the user agent's bold */
     font-size: 1.25rem;
-    font-weight: 600;
     line-height: 1.3;
     overflow-wrap: anywhere;
   }
@@ -115,7 +117,6 @@ export const modalStyles = css`
     background: var(--_accent);
     border-color: var(--_accent);
     color: var(--_on-accent);
-    font-weight: 600;
   }
   button.link {
     border: none;
@@ -129,7 +130,6 @@ export const modalStyles = css`
     border: none;
     padding: 0.25rem;
     font-size: 1.25rem;
-    font-weight: 600;
     line-height: 1;
   }
   button:disabled {
@@ -159,8 +159,9 @@ export const modalStyles = css`
     color: var(--_fg);
     /* The dialog's own font with equal-width digits: a monospace stack would be a second family
        to look up and load while the dialog opens (docs/performance.md "Time to open"). */
-    font: 600 1.25rem/1.2 sans-serif;
-    font-family: inherit;
+    font: inherit;
+    font-size: 1.25rem;
+    line-height: 1.2;
     font-variant-numeric: tabular-nums;
     letter-spacing: 0.2em;
   }
@@ -174,9 +175,6 @@ export const modalStyles = css`
   .field {
     display: grid;
     gap: 0.25rem;
-  }
-  .label {
-    font-weight: 600;
   }
   .status {
     min-height: 1.5rem;
