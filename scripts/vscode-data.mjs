@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Editor support from the Custom Elements Manifest (no extra dependency):
-//   node scripts/vscode-data.mjs          custom-elements.json → vscode.html-custom-data.json
+//   node scripts/vscode-data.mjs          sorts custom-elements.json's modules by path, then
+//                                         custom-elements.json → vscode.html-custom-data.json
 //                                         (run by `npm run analyze`, after `cem analyze`)
 //   node scripts/vscode-data.mjs --check  re-runs the analyzer in memory (same arguments as the
 //                                         `analyze` script) and fails when either committed file
@@ -107,7 +108,8 @@ async function check() {
   }
   const stale = [];
   const read = (path) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
-  // The analyzer's module order varies between runs (files are read concurrently): compare by path.
+  // The analyzer's module order varies between runs (files are read concurrently; `analyze`
+  // sorts what it writes): compare by path.
   const byPath = (json) => serialize({ ...json, modules: [...(json.modules ?? [])].sort((a, b) => a.path.localeCompare(b.path)) });
   let committed;
   try { committed = JSON.parse(read(MANIFEST)); } catch { committed = {}; }
@@ -122,7 +124,12 @@ async function check() {
 
 if (process.argv.includes('--check')) await check();
 else {
-  const data = vscodeData(JSON.parse(readFileSync(MANIFEST, 'utf8')));
+  // The analyzer writes modules in the order it happened to read them (concurrently): sorted by
+  // path, a regenerated manifest differs from the committed one only where the elements did.
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  manifest.modules?.sort((a, b) => a.path.localeCompare(b.path));
+  writeFileSync(MANIFEST, serialize(manifest));
+  const data = vscodeData(manifest);
   writeFileSync(VSCODE, serialize(data));
   console.log(`vscode-data: ${relative(root, VSCODE)} (${data.tags.map((t) => t.name).join(', ')})`);
 }
