@@ -193,4 +193,34 @@ describe('<mfa-prompt> opens before the challenge answer', () => {
     el.hide();
     expect((await outcome).success).to.equal(false);
   });
+
+  it("its first frame is in the page's typeface, the font the page has loaded already, or in --mfa-font when the app sets it", async () => {
+    /** The font families the first frame's text is drawn in. */
+    const familiesOf = (el: MfaPrompt) => {
+      const families = new Set([getComputedStyle(inputOf(el)).fontFamily]);
+      for (const e of dialogOf(el).querySelectorAll('*')) {
+        if ([...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) families.add(getComputedStyle(e).fontFamily);
+      }
+      return [...families];
+    };
+    document.body.style.fontFamily = 'Georgia, serif';
+    try {
+      const first = await openEarly('early-typeface');
+      expect(familiesOf(first.el)).to.deep.equal(['Georgia, serif']);
+      await release();
+      first.el.hide();
+      await first.outcome;
+      await until(() => !prompt(), 5000, 'prompt gone');
+
+      document.body.style.setProperty('--mfa-font', '400 1rem/1.5 Verdana, sans-serif');
+      const second = await openEarly('early-typeface-set');
+      expect(familiesOf(second.el)).to.deep.equal(['Verdana, sans-serif']);
+      await release();
+      second.el.hide();
+      await second.outcome;
+    } finally {
+      document.body.style.removeProperty('font-family');
+      document.body.style.removeProperty('--mfa-font');
+    }
+  });
 });

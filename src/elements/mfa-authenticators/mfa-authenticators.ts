@@ -62,7 +62,7 @@ const isStrong = (f: FactorSummary) => strength(f) === 'strong';
  * @cssprop --mfa-color-accent - Primary button and links (default #0a58ca; dark #4c9aff).
  * @cssprop --mfa-color-danger - Errors and warnings (default #b3261e; dark #ff8a80).
  * @cssprop --mfa-color-focus - Focus ring (default #0a58ca; dark #79b8ff).
- * @cssprop --mfa-font - Font shorthand (default 400 1rem/1.5 system-ui).
+ * @cssprop --mfa-font - Font shorthand (default: the page's font family, 400 1rem/1.5).
  * @cssprop --mfa-radius - Corner radius (default 12px).
  * @cssprop --mfa-spacing - Base spacing (default 16px).
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).

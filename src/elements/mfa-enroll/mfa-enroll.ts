@@ -72,7 +72,7 @@ type Phase = 'loading' | 'choose' | 'address' | 'scan' | 'passkey' | 'verifying'
  * @cssprop --mfa-color-on-accent - Text on the primary button (default #ffffff; dark #0d1117).
  * @cssprop --mfa-color-danger - Errors (default #b3261e; dark #ff8a80).
  * @cssprop --mfa-color-focus - Focus ring (default #0a58ca; dark #79b8ff).
- * @cssprop --mfa-font - Font shorthand (default 400 1rem/1.5 system-ui).
+ * @cssprop --mfa-font - Font shorthand (default: the page's font family, 400 1rem/1.5).
  * @cssprop --mfa-radius - Corner radius (default 12px).
  * @cssprop --mfa-spacing - Base spacing (default 16px).
  * @cssprop --mfa-dialog-width - Dialog width (default 26rem, never wider than the viewport).
