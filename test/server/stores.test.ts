@@ -266,6 +266,29 @@ describe('SqliteStore (file-specific)', () => {
     const k2 = { ...k1, kid: 'k2', createdAt: 1 };
     assert.deepEqual(await a.getOrInsertSigningKey(k1), k1);
     assert.deepEqual(await b.getOrInsertSigningKey(k2), k1);
+    // Count before the check: of 40 answers reserved at once through both instances, exactly as
+    // many as the policy allows get through, and each one settled as a failure counts.
+    const tight = { maxFailures: 3, baseLockMs: 60_000 };
+    const grants = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).beginAttempt('alice', 'f2', 10, tight)));
+    assert.equal(grants.filter((g) => g.ok).length, 3);
+    for (const s of [a, b, a]) await s.settleAttempt('alice', 'f2', 11, tight, 'failure');
+    assert.deepEqual(await b.getFailureState('alice', 'f2'), { failures: 0, lockedUntil: 11 + 60_000, lockCount: 1 }, 'the third failure locks');
+    assert.equal((await a.beginAttempt('alice', 'f2', 12, tight)).ok, false);
+  });
+
+  it('forgets finished rate-limit windows as new ones open: the table holds the live windows, not every window ever', async () => {
+    const store = openStore();
+    const W = 600_000;
+    for (let i = 0; i < 300; i++) await store.hitRateLimit(`challenge-user:u${i}`, W, 1_000);
+    for (let i = 0; i < 300; i++) await store.hitRateLimit(`challenge-user:v${i}`, W, W + 1_000);
+    await store.flush();
+    const check = new Database(file, { readonly: true });
+    try {
+      const rows = check.prepare('SELECT reset_at, count(*) AS n FROM rate_limits GROUP BY reset_at').all();
+      assert.deepEqual(rows, [{ reset_at: 2 * W, n: 300 }], 'the first window is gone once it has finished');
+    } finally {
+      check.close();
+    }
   });
 });
 

@@ -16,6 +16,9 @@ import { prepareAll, type Statements } from './sqlite-statements.js';
  */
 const openGroups = new Set<SqliteStore>();
 
+/** How many new rate-limit windows share one sweep of finished ones (at most SWEEP_BATCH rows). */
+const HIT_SWEEP_EVERY = 16;
+
 /**
  * Durable store for a single host; WAL lets several processes on that host share the file.
  *
@@ -34,6 +37,8 @@ export class SqliteStore implements MfaStore {
   /** The scheduled commit of the open write group: what `flush` waits for. */
   private groupCommitted: Promise<void> | undefined;
   private readonly control: Record<'begin' | 'commit' | 'rollback', Database.Statement>;
+  /** Rate-limit windows this store opened (hitRateLimit): every HIT_SWEEP_EVERY-th sweeps. */
+  private newWindows = 0;
   /** Checkpoints the WAL in a worker thread (sqlite-checkpointer.ts); none for an in-memory database. */
   private readonly checkpointer: Checkpointer | undefined;
 
@@ -131,6 +136,18 @@ export class SqliteStore implements MfaStore {
   }
 
   /**
+   * A read and the one write it decides, in the write group without a savepoint of their own:
+   * the group's BEGIN IMMEDIATE holds the file's write lock, so no other process writes between
+   * them; better-sqlite3 runs both on this thread with nothing in between; and with one write
+   * there is no half to roll back. As `tx`, that was two more statements and a new transaction
+   * wrapper on every verification (docs/performance.md "Server").
+   */
+  private readThenWrite<T>(fn: () => T): T {
+    this.begin();
+    return fn();
+  }
+
+  /**
    * Waits for the commit of the group its writes joined, shared by every request that wrote in
    * the same turn of the event loop (a group commit): one WAL commit for all of them instead of
    * one each, and still none of them answered before its writes are durable.
@@ -195,7 +212,7 @@ export class SqliteStore implements MfaStore {
 
   async recordFailure(sub: string, key: string, now: number, policy: FailurePolicy): Promise<FailureState> {
     // IMMEDIATE takes the write lock before the read, so two instances cannot both read N and write N+1.
-    return this.tx(() => {
+    return this.readThenWrite(() => {
       const next = nextFailureState(toFailure(this.q.getFailure.get(sub, key)), now, policy);
       this.q.putFailure.run(sub, key, next.failures, next.lockedUntil, next.lockCount);
       return next;
@@ -213,7 +230,7 @@ export class SqliteStore implements MfaStore {
   // IMMEDIATE: the write lock is taken before the read, so processes sharing the file (WAL)
   // serialize on it and no two can reserve the last allowed answer.
   async beginAttempt(sub: string, key: string, now: number, policy: FailurePolicy): Promise<AttemptGrant> {
-    return this.tx((): AttemptGrant => {
+    return this.readThenWrite((): AttemptGrant => {
       const r = reserveAttempt(toAttempt(this.q.getFailure.get(sub, key)), now, policy);
       if (!r.ok) return { ok: false, reason: r.reason, retryAt: r.retryAt };
       this.putAttempt(sub, key, r.state);
@@ -222,7 +239,7 @@ export class SqliteStore implements MfaStore {
   }
 
   async settleAttempt(sub: string, key: string, now: number, policy: FailurePolicy, outcome: AttemptOutcome): Promise<FailureState> {
-    return this.tx(() => {
+    return this.readThenWrite(() => {
       const next = settleAttemptState(toAttempt(this.q.getFailure.get(sub, key)), now, policy, outcome);
       this.putAttempt(sub, key, next);
       return { failures: next.failures, lockedUntil: next.lockedUntil, lockCount: next.lockCount };
@@ -326,7 +343,9 @@ export class SqliteStore implements MfaStore {
   async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
     const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
     const { count } = this.q.hit.get(key, resetAt)!;
-    if (count === 1) this.q.purgeHits.run(now); // a new window: forget finished ones
+    // Every HIT_SWEEP_EVERY-th new window forgets up to SWEEP_BATCH finished ones: still more
+    // than the new windows add, without a sweep statement on every user's first challenge.
+    if (count === 1 && ++this.newWindows % HIT_SWEEP_EVERY === 0) this.q.purgeHits.run(now);
     return { count, resetAt };
   }
 
