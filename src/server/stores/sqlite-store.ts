@@ -140,7 +140,7 @@ export class SqliteStore implements MfaStore {
    * the group's BEGIN IMMEDIATE holds the file's write lock, so no other process writes between
    * them; better-sqlite3 runs both on this thread with nothing in between; and with one write
    * there is no half to roll back. As `tx`, that was two more statements and a new transaction
-   * wrapper on every verification (docs/performance.md "Server").
+   * wrapper on every verification (docs/performance.md "Statements and WAL frames").
    */
   private readThenWrite<T>(fn: () => T): T {
     this.begin();
