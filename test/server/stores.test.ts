@@ -276,6 +276,23 @@ describe('SqliteStore (file-specific)', () => {
     assert.equal((await a.beginAttempt('alice', 'f2', 12, tight)).ok, false);
   });
 
+  it('every write joins the write group, a write that returns rows too: nothing is committed before flush, all of it at once', async () => {
+    const store = openStore();
+    const check = new Database(file, { readonly: true });
+    try {
+      const rows = () => (check.prepare('SELECT count(*) AS n FROM rate_limits').get() as { n: number }).n;
+      // The rate-limit hit is an INSERT … RETURNING: the statement returns its row's count.
+      assert.deepEqual(await store.hitRateLimit('challenge-user:alice', 600_000, 1_000), { count: 1, resetAt: 600_000 });
+      await store.appendAuditEvent({ id: 'e1', at: '2026-01-01T00:00:00.000Z', type: 't', sub: 'alice', severity: 'info', status: 'success' });
+      assert.equal(rows(), 0, 'the hit waits for the group commit');
+      await store.flush();
+      assert.equal(rows(), 1);
+      assert.equal((check.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n, 1);
+    } finally {
+      check.close();
+    }
+  });
+
   it('forgets finished rate-limit windows as new ones open: the table holds the live windows, not every window ever', async () => {
     const store = openStore();
     const W = 600_000;

@@ -126,7 +126,9 @@ export function prepareAll(db: Database.Database, begin: () => void, see: () => 
   const out: Record<string, Runner<unknown[], unknown>> = {};
   for (const [name, { text }] of Object.entries(SQL)) {
     const s = db.prepare(text);
-    const before = s.reader ? see : begin;
+    // `readonly`, not `reader`: a write with RETURNING (the rate-limit hit) returns rows too, and
+    // as a "reader" it ran outside the group, a commit of its own on every challenge.
+    const before = s.readonly ? see : begin;
     out[name] = {
       run: (...a) => { before(); return s.run(...a); },
       get: (...a) => { before(); return s.get(...a); },
