@@ -274,6 +274,9 @@ describe('SqliteStore (file-specific)', () => {
     for (const s of [a, b, a]) await s.settleAttempt('alice', 'f2', 11, tight, 'failure');
     assert.deepEqual(await b.getFailureState('alice', 'f2'), { failures: 0, lockedUntil: 11 + 60_000, lockCount: 1 }, 'the third failure locks');
     assert.equal((await a.beginAttempt('alice', 'f2', 12, tight)).ok, false);
+    // Rate-limit hits through both instances at once count as one counter: 1 … 40, each once.
+    const hits = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).hitRateLimit('challenge-user:alice', 600_000, 1_000)));
+    assert.deepEqual(hits.map((h) => h.count).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('every write joins the write group, a write that returns rows too: nothing is committed before flush, all of it at once', async () => {
