@@ -95,3 +95,20 @@ describe('SQLite checkpoints in a worker', () => {
     assert.equal(fs.existsSync(`${file}-wal`), false, 'the last connection to close removes the WAL');
   });
 });
+
+describe('SQLite page cache', () => {
+  // SQLite walks the whole page cache at the end of most write transactions once a B-tree split
+  // has parked a page under the pending-byte page number, so commit time grows with the cache
+  // (docs/performance.md "The commit walks the page cache"). Timing it here would be a wall-clock
+  // assert; what keeps the fix is the setting itself, read back from the store's own connection.
+  it('the store keeps a small page cache (2 MiB) and reads the rest through the memory map', async () => {
+    const store = new SqliteStore({ path: tempDb() });
+    try {
+      const db = (store as unknown as { db: Database.Database }).db;
+      assert.equal(db.pragma('cache_size', { simple: true }), -2048);
+      assert.equal(db.pragma('mmap_size', { simple: true }), 1073741824);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -58,11 +58,13 @@ export class SqliteStore implements MfaStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
-      // 64 MiB of page cache instead of better-sqlite3's 16 MB, and the file memory-mapped: with
-      // 100,000 users the pages one request touches (factor, attempt and rate-limit rows, spread
-      // over their indexes) no longer fit, and every miss was a read from the file
-      // (docs/performance.md "Growth"; the memory map's trade-off: docs/operating.md).
-      this.db.pragma('cache_size = -65536');
+      // A small page cache (2 MiB, not better-sqlite3's 16 MB) and the file memory-mapped. Small,
+      // because SQLite walks its whole page cache at the end of most write transactions: a B-tree
+      // split parks a page under the pending-byte page number (1 GiB / page size), and the commit's
+      // truncation then scans every cached page; with 64 MiB cached on a 100,000-user file that
+      // was most of the commit (docs/performance.md "The commit walks the page cache"). Misses
+      // cost little: pages come from the memory map or the OS page cache (docs/operating.md).
+      this.db.pragma('cache_size = -2048');
       this.db.pragma('mmap_size = 1073741824');
       migrate(this.db);
       this.q = prepareAll(this.db, () => this.begin(), () => this.seeOthers());
