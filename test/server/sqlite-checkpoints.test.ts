@@ -97,7 +97,7 @@ describe('SQLite checkpoints in a worker', () => {
 });
 
 describe('SQLite page cache', () => {
-  // SQLite walks the whole page cache at the end of most write transactions once a B-tree split
+  // SQLite walks the whole page cache at the end of a write transaction once a B-tree split
   // has parked a page under the pending-byte page number, so commit time grows with the cache
   // (docs/performance.md "The commit walks the page cache"). Timing it here would be a wall-clock
   // assert; what keeps the fix is the setting itself, read back from the store's own connection.

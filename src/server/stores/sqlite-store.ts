@@ -59,7 +59,7 @@ export class SqliteStore implements MfaStore {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       // A small page cache (2 MiB, not better-sqlite3's 16 MB) and the file memory-mapped. Small,
-      // because SQLite walks its whole page cache at the end of most write transactions: a B-tree
+      // because SQLite walks its whole page cache at the end of many write transactions: a B-tree
       // split parks a page under the pending-byte page number (1 GiB / page size), and the commit's
       // truncation then scans every cached page; with 64 MiB cached on a 100,000-user file that
       // was most of the commit (docs/performance.md "The commit walks the page cache"). Misses
