@@ -17,13 +17,15 @@
  *   MFA_KEY_HEX       64 hex digits: the encryption key for secrets at rest (shared by instances)
  *   ORIGIN            the one allowed Origin of state-changing requests
  *   MFA_MAX_FAILURES  lockout threshold (default: the server's own default, 10)
+ *   MFA_CHALLENGES_PER_USER  when set, the per-user challenge limit (per 10 minutes) is on at
+ *                     this many; off otherwise
  *   MFA_ADMIN_TOKEN   when set, the admin API and `/mfa/introspect` answer to it
  *   SMS_WEBHOOK_URL   when set, phone factors send their codes there (`webhookSender`), signed
  *                     with SMS_WEBHOOK_SECRET: the test's receiver reads them
  *
  * Sessions: the `x-test-user` header is the signed-in user. Every challenge asks for a code
- * (freshness `reuse: 'none'`) and challenge rate limits are off: these tests fire hundreds of
- * challenges per user on purpose (rate limits have their own suite).
+ * (freshness `reuse: 'none'`) and challenge rate limits are off unless MFA_CHALLENGES_PER_USER
+ * says otherwise: these tests fire hundreds of challenges per user on purpose.
  *
  * Imported (not run), the module only exports `startInstance` and `call`, the tests' launcher
  * and HTTP client for such processes, and `userSteps`, the few things a user does through one.
@@ -101,7 +103,10 @@ async function main(): Promise<void> {
     },
     origins: [env.ORIGIN],
     freshness: { reuse: 'none' },
-    rateLimits: { challengesPerUser: false, challengesPerIp: false },
+    rateLimits: {
+      challengesPerUser: env.MFA_CHALLENGES_PER_USER ? { limit: Number(env.MFA_CHALLENGES_PER_USER), windowMs: 10 * 60_000 } : false,
+      challengesPerIp: false,
+    },
     ...(maxFailures !== undefined && { lockout: { maxFailures } }),
     ...(env.MFA_ADMIN_TOKEN && { admin: { token: env.MFA_ADMIN_TOKEN } }),
     ...(env.SMS_WEBHOOK_URL && { sms: webhookSender({ url: env.SMS_WEBHOOK_URL, secret: env.SMS_WEBHOOK_SECRET ?? '' }) }),
