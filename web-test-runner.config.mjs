@@ -14,6 +14,7 @@ import { ssrRender } from './test/helpers/ssr-render.mjs';
 import { serverClock } from './test/helpers/server-clock.mjs';
 import { cjsPrebundlePlugin } from './test/helpers/cjs-prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/helpers/webauthn-plugin.mjs';
+import { progressPlugin } from './test/helpers/progress-plugin.mjs';
 import { NO_SEND_BUDGETS, createDemoApp } from './demo/app.mjs';
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -31,19 +32,22 @@ process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 // The browser suites send many codes from 127.0.0.1: budgets off (they have their own attack test).
 // The server's clock can be moved forward by a test (test/helpers/server-clock.mjs).
 const clock = serverClock();
+// Names the test and command a hung test file was on (test/helpers/progress-plugin.mjs).
+const progress = progressPlugin();
 const demo = createDemoApp({ dataDir, sendBudgets: NO_SEND_BUDGETS, now: clock.now });
 
 /** Prints a plain "wtr: N passed, N failed, N skipped" line last (CI reads it). */
 function countReporter() {
   return {
     stop({ sessions }) {
+      const hung = progress.hungReport(sessions);
       let passed = 0, failed = 0, skipped = 0;
       const walk = (s) => { if (!s) return;
         for (const t of s.tests) t.skipped ? skipped++ : t.passed ? passed++ : failed++;
         for (const c of s.suites) walk(c); };
       for (const s of sessions) { walk(s.testResults); if (!s.passed) failed += s.errors.length; }
       const line = `wtr: ${passed} passed, ${failed} failed, ${skipped} skipped`;
-      process.once('exit', () => process.stdout.write(`\n${line}\n`));
+      process.once('exit', () => process.stdout.write(`\n${[...hung, line].join('\n')}\n`));
     },
   };
 }
@@ -63,6 +67,7 @@ export default {
   // ssrRender: GET /__ssr, the elements as @lit-labs/ssr renders them (test/helpers/ssr-render.mjs).
   middleware: [holdChallenges(), clock.middleware, ssrRender(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
+    progress, // first: it sees every command before the plugin that runs it
     cjsPrebundlePlugin({
       'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',
       // React 19 ships CommonJS only; one esbuild pass (shared chunks) keeps a single React instance.

@@ -1,6 +1,7 @@
 /** Browser-test helpers that act like the app and the user, against the real demo server. */
 import { MfaClient } from '../../src/client/mfa-client.js';
 import { totpCode } from './totp-webcrypto.js';
+import './report-progress.js'; // names the running test if the file hangs
 
 let counter = 0;
 

@@ -1,0 +1,51 @@
+// Names what a browser test file was doing when it stopped answering. wtr only says "did not
+// finish within 120000ms" for a hung file: a page's results and logs arrive when it finishes, so
+// a hang leaves nothing to read. This plugin keeps, per test file, the test that started last
+// (announced by test/helpers/report-progress.ts before each test) and the last command the page
+// sent (sendKeys, setViewport, …) with whether it returned; `hungReport` prints both for the
+// files that did not finish.
+//
+// wtr puts its own command plugins before the config's, so this one cannot see their commands by
+// coming first: at server start it wraps every other plugin's `executeCommand` instead. wtr asks
+// the plugins in turn until one answers (not undefined); each is told the same command.
+
+/** @returns {import('@web/test-runner').TestRunnerPlugin & { hungReport(sessions: any[]): string[] }} */
+export function progressPlugin() {
+  /** testFile → { test, testAt, command, commandAt, answered } */
+  const progress = new Map();
+  const entry = (file) => progress.get(file) ?? progress.set(file, {}).get(file);
+  return {
+    name: 'test-progress',
+    serverStart({ config }) {
+      for (const plugin of config.plugins ?? []) {
+        const run = plugin.executeCommand;
+        if (!run || plugin.name === 'test-progress') continue;
+        plugin.executeCommand = async function (args) {
+          const e = entry(args.session.testFile);
+          const name = `${args.command} ${JSON.stringify(args.payload ?? null).slice(0, 80)}`;
+          if (e.command !== name || e.answered) Object.assign(e, { command: name, commandAt: Date.now(), answered: false });
+          const result = await run.call(this, args);
+          if (result !== undefined) e.answered = true;
+          return result;
+        };
+      }
+    },
+    executeCommand({ command, payload, session }) {
+      if (command !== 'test-progress') return undefined;
+      Object.assign(entry(session.testFile), { test: String(payload?.title ?? ''), testAt: Date.now() });
+      return true;
+    },
+    hungReport(sessions) {
+      const now = Date.now();
+      const ago = (t) => `${((now - t) / 1000).toFixed(1)} s before the end`;
+      return sessions
+        .filter((s) => s.errors?.some((err) => /did not finish/.test(err.message ?? '')))
+        .map((s) => {
+          const e = progress.get(s.testFile) ?? {};
+          const test = e.test === undefined ? 'none' : `"${e.test}" (${ago(e.testAt)})`;
+          const command = e.command === undefined ? 'none' : `${e.command} (sent ${ago(e.commandAt)}; ${e.answered ? 'answered' : 'NOT answered'})`;
+          return `wtr: ${s.testFile} did not finish. Last test started: ${test}; last command: ${command}`;
+        });
+    },
+  };
+}
