@@ -247,6 +247,31 @@ describe('challenges', () => {
     const h = makeServer();
     await expectError(await h.post('/mfa/challenges', PAY, 'carol'), 409, 'not_enrolled');
   });
+  test('a factor removed between the challenge and the answer: 404, and the attempt it reserved is released', async () => {
+    const h = makeServer();
+    const a = await h.enrollTotp(A);
+    h.advance(STEP_MS);
+    const ch = await json(await h.post('/mfa/challenges', PAY, A));
+    assert.equal(await h.mfa.store.deleteFactor(A, a.factorId), true);
+    await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, h.code(a.secret)), 404, 'not_found');
+    // The factor is read while its attempt is reserved (one store round trip): a reservation left
+    // behind would hold the only slot of a one-failure policy ('busy').
+    const grant = await h.mfa.store.beginAttempt(A, a.factorId, h.now(), { maxFailures: 1, baseLockMs: 60_000 });
+    assert.deepEqual(grant, { ok: true });
+  });
+
+  test('a TOTP step saved without its code length (before `digits` was kept) is still answered', async () => {
+    const h = makeServer();
+    const a = await h.enrollTotp(A);
+    h.advance(STEP_MS);
+    const ch = await json(await h.post('/mfa/challenges', PAY, A));
+    const stored = (await h.mfa.store.getChallenge(ch.challengeId))!;
+    assert.deepEqual(JSON.parse(stored.state!), { kind: 'totp', digits: 6 });
+    assert.equal(await h.mfa.store.updateChallenge({ ...stored, state: JSON.stringify({ kind: 'totp' }) }, stored.state), true);
+    await expectError(await h.resume(A, ch.challengeId, ch.challenges[0].guid, '12345'), 400, 'malformed_code');
+    const ok = await h.resume(A, ch.challengeId, ch.challenges[0].guid, h.code(a.secret));
+    assert.equal((await json(ok)).status, 'VERIFIED');
+  });
 });
 
 describe('lockout', () => {

@@ -10,7 +10,7 @@ import { MfaError } from '../../core/errors.js';
 import { strengthOf } from '../../core/factor-strength.js';
 import { parseCodeOfLength } from '../../core/code-format.js';
 import type { ChallengeStep, TotpEnrollment } from '../../core/types.js';
-import { saveStep } from '../challenge-state.js';
+import { saveStep, type ChallengeState } from '../challenge-state.js';
 import type { MfaContext } from '../config.js';
 import type { StoredFactor } from '../stores/store.js';
 import { base32Encode } from '../totp/base32.js';
@@ -93,14 +93,29 @@ export const totpFactor: ServerFactor = {
   },
   async challenge({ ctx }, { draft, factor }) {
     await assertNotLocked(ctx, draft.sub, factor!.id);
-    const challenge = await saveStep(ctx, { ...draft, factorId: factor!.id }, { kind: 'totp' });
+    const state: TotpState = { kind: 'totp', digits: factor!.digits };
+    const challenge = await saveStep(ctx, { ...draft, factorId: factor!.id }, state);
     return { challenge, step: codeStep(factor!.digits, draft.stepGuid) };
   },
-  async verify({ ctx }, challenge, _state, value) {
-    const factor = await ctx.store.getFactor(challenge.sub, challenge.factorId);
-    if (!factor || !factor.confirmed || factor.type !== 'totp') throw notFound(); // removed meanwhile
-    const code = parseTotpCode(value, factor.digits);
-    await attemptCode(ctx, factor.sub, factor.id, () => checkTotpCode(ctx, factor, code), 'totp');
+  async verify({ ctx }, challenge, state, value) {
+    // The step remembers the code's length, so a malformed code is refused before anything counts
+    // and the factor is read while the attempt is reserved: one store round trip, not two.
+    const factorRead = ctx.store.getFactor(challenge.sub, challenge.factorId).then(confirmedTotp);
+    factorRead.catch(() => {}); // a malformed code never awaits it
+    const digits = (state as TotpState).digits ?? (await factorRead).digits; // a step saved before `digits` existed
+    const code = parseTotpCode(value, digits);
+    await attemptCode(ctx, challenge.sub, challenge.factorId, async () => checkTotpCode(ctx, await factorRead, code), 'totp');
     return { amr: TOTP_AMR };
   },
 };
+
+/** A TOTP step's state: the factor's code length, known without reading the factor again. */
+interface TotpState extends ChallengeState {
+  digits?: number;
+}
+
+/** The factor a TOTP step names, or 404 when it was removed (or replaced) meanwhile. */
+function confirmedTotp(factor: StoredFactor | null): StoredFactor {
+  if (!factor || !factor.confirmed || factor.type !== 'totp') throw notFound();
+  return factor;
+}
