@@ -21,6 +21,7 @@ export function progressPlugin() {
         const run = plugin.executeCommand;
         if (!run || plugin.name === 'test-progress') continue;
         plugin.executeCommand = async function (args) {
+          if (args.command === 'test-progress') return run.call(this, args); // ours, recorded as the test
           const e = entry(args.session.testFile);
           const name = `${args.command} ${JSON.stringify(args.payload ?? null).slice(0, 80)}`;
           if (e.command !== name || e.answered) Object.assign(e, { command: name, commandAt: Date.now(), answered: false });
@@ -32,7 +33,8 @@ export function progressPlugin() {
     },
     executeCommand({ command, payload, session }) {
       if (command !== 'test-progress') return undefined;
-      Object.assign(entry(session.testFile), { test: String(payload?.title ?? ''), testAt: Date.now() });
+      const e = Object.assign(entry(session.testFile), { test: String(payload?.title ?? ''), testAt: Date.now() });
+      if (!e.watched) watchPage(e, session);
       return true;
     },
     hungReport(sessions) {
@@ -44,8 +46,26 @@ export function progressPlugin() {
           const e = progress.get(s.testFile) ?? {};
           const test = e.test === undefined ? 'none' : `"${e.test}" (${ago(e.testAt)})`;
           const command = e.command === undefined ? 'none' : `${e.command} (sent ${ago(e.commandAt)}; ${e.answered ? 'answered' : 'NOT answered'})`;
-          return `wtr: ${s.testFile} did not finish. Last test started: ${test}; last command: ${command}`;
+          const page = e.page?.length ? `; the page: ${e.page.join('; ')}` : '; the page: no crash, navigation or uncaught error seen';
+          return `wtr: ${s.testFile} did not finish. Last test started: ${test}; last command: ${command}${page}`;
         });
     },
   };
+}
+
+/**
+ * What happened to the test page itself: a renderer crash, a navigation of its main frame (the
+ * test runner on it is gone) or an uncaught error. A hang without any of them is a blocked main
+ * thread (e.g. an endless chain of microtasks, which starves mocha's own timeout).
+ */
+function watchPage(e, session) {
+  e.watched = true;
+  e.page = [];
+  const page = session.browser.type === 'playwright' ? session.browser.getPage(session.id) : undefined;
+  if (!page) return;
+  const start = page.mainFrame().url();
+  const note = (what) => e.page.length < 20 && e.page.push(`${what} (${new Date().toISOString().slice(11, 23)})`);
+  page.on('crash', () => note('the renderer crashed'));
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && frame.url() !== start && note(`navigated to ${frame.url()}`));
+  page.on('pageerror', (err) => note(`uncaught ${String(err?.message ?? err).slice(0, 160)}`));
 }
