@@ -67,7 +67,7 @@ export default {
   // ssrRender: GET /__ssr, the elements as @lit-labs/ssr renders them (test/helpers/ssr-render.mjs).
   middleware: [holdChallenges(), clock.middleware, ssrRender(), mountFetchApp(demo.app, ['/mfa', '/demo', '/api'])],
   plugins: [
-    progress, // first: it sees every command before the plugin that runs it
+    progress, // wraps every command plugin at start: names what a hung test file was doing
     cjsPrebundlePlugin({
       'qrcode/lib/core/qrcode.js': 'qrcode/lib/core/qrcode.js',
       // React 19 ships CommonJS only; one esbuild pass (shared chunks) keeps a single React instance.
