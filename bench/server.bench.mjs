@@ -21,7 +21,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_DIR, SMOKE, ensureBuilt, fmt, machineInfo, main, printTable, quantile, round, writeResult } from './lib/common.mjs';
-import { SECRET_BYTES, clientOf, codeFor, stepOf } from './lib/mfa-fixture.mjs';
+import { clientOf, codeFor, secretOf, stepOf } from './lib/mfa-fixture.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { redisServerVersion, startRedis } from './lib/redis.mjs';
 import { ensurePackages, scratchRequire } from './lib/scratch.mjs';
@@ -79,8 +79,7 @@ function startChild(store, redis, pg) {
 function codesOf(secrets, step) {
   const codes = new Array(USERS * 3);
   for (let u = 0; u < USERS; u++) {
-    const secret = secrets.subarray(u * SECRET_BYTES, (u + 1) * SECRET_BYTES);
-    for (let r = 0; r < 3; r++) codes[u * 3 + r] = codeFor(secret, step - 1 + r);
+    for (let r = 0; r < 3; r++) codes[u * 3 + r] = codeFor(secretOf(secrets, u), step - 1 + r);
   }
   return codes;
 }
