@@ -29,12 +29,21 @@ db.pragma('busy_timeout = 5000');
 const commits = new Int32Array(workerData.commits);
 parentPort.postMessage({ ready: true });
 let seen = 0;
+const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const pass = () => {
   const now = Atomics.load(commits, 0);
   if (now === seen) return;
   seen = now;
-  const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
-  if (passive.log > workerData.restartPages) Atomics.store(commits, 1, 1); // the store restarts it (takeRestart)
+  let done = passive();
+  if (done.log <= workerData.restartPages) return;
+  // The store's RESTART copies, on the thread that answers requests, every frame no PASSIVE pass
+  // has: catch up first, until a pass finds little new, so that is only the last moment's frames.
+  for (let i = 0; i < workerData.catchUpPasses; i++) {
+    const before = done.checkpointed;
+    done = passive();
+    if (done.checkpointed - before < workerData.catchUpFrames) break;
+  }
+  Atomics.store(commits, 1, 1); // the store restarts it (takeRestart)
 };
 const timer = setInterval(() => {
   try { pass(); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
@@ -66,7 +75,7 @@ export function startCheckpointer(opts: {
   const commits = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384 },
+    workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384, catchUpPasses: 8, catchUpFrames: 64 },
   });
   worker.unref(); // never what keeps a process alive
   let failed = false;
