@@ -2,6 +2,7 @@
 // a passkey is created and used through the real navigator.credentials API, the authenticator's
 // credential list and sign counter are visible to the test, and failing user verification rejects.
 import { expect } from '@open-wc/testing';
+import './helpers/cloneable-failures.js'; // a failed assertion about an element is reported, not a hang
 import {
   addVirtualAuthenticator,
   removeVirtualAuthenticator,

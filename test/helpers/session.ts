@@ -2,6 +2,7 @@
 import { MfaClient } from '../../src/client/mfa-client.js';
 import { totpCode } from './totp-webcrypto.js';
 import './report-progress.js'; // names the running test if the file hangs
+import './cloneable-failures.js'; // a failed assertion about an element is reported, not a hang
 
 let counter = 0;
 
