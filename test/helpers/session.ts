@@ -3,6 +3,7 @@ import { MfaClient } from '../../src/client/mfa-client.js';
 import { totpCode } from './totp-webcrypto.js';
 import './report-progress.js'; // names the running test if the file hangs
 import './cloneable-failures.js'; // a failed assertion about an element is reported, not a hang
+import './settled-accessibility.js'; // accessibility checks wait for the opening animation
 
 let counter = 0;
 
