@@ -7,6 +7,8 @@
  *  - read-compute-write rules (failures, attempts) are one call of a SQL function that locks the
  *    row only while it runs (postgres-schema.ts, mirroring failure-math.ts);
  *  - the first signing key is chosen under a transaction-scoped advisory lock.
+ * Audit events and freshness records, whose answer nobody waits for, are written in groups
+ * (postgres-write-behind.ts) that `flush()` waits for before an answer leaves.
  *
  * Fail closed (postgres-pool.ts): an outage makes calls throw promptly (→ 503) instead of
  * hanging, and service resumes by itself once Postgres is back. No session state is used (no SET, no
@@ -17,6 +19,7 @@ import type pg from 'pg';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';
 import { LOCK_SIGNING_KEYS, migrate } from './postgres-schema.js';
 import { createPool, query, transaction, type PostgresStoreOptions, type Q } from './postgres-pool.js';
+import { PostgresWriteBehind } from './postgres-write-behind.js';
 import { challengeColumns, keyParams, toAuditEvent, toChallenge, toFactor, toFailure, toSigningKey, type Row } from './postgres-rows.js';
 export type { PostgresStoreOptions } from './postgres-pool.js';
 import type {
@@ -36,10 +39,12 @@ export class PostgresStore implements MfaStore {
   #lastSweep = 0;
   #sweeping: Promise<void> | undefined;
   #closing = false;
+  readonly #later: PostgresWriteBehind;
 
   private constructor(pool: pg.Pool, owned: boolean) {
     this.#pool = pool;
     this.#owned = owned;
+    this.#later = new PostgresWriteBehind((sql, params) => this.#q(sql, params));
   }
 
   /** Connects and applies the schema migrations (postgres-schema.ts) before resolving. */
@@ -237,19 +242,19 @@ export class PostgresStore implements MfaStore {
   // Freshness
 
   async putFreshness(sub: string, session: string, r: FreshnessRecord, expiresAt: number): Promise<void> {
-    await this.#q(`INSERT INTO freshness (sub, session, resource, action, auth_time, acr, amr, expires_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sub, session, resource, action) DO UPDATE SET
-      auth_time = excluded.auth_time, acr = excluded.acr, amr = excluded.amr, expires_at = excluded.expires_at`,
-    [sub, session, r.resource, r.action, r.authTime, r.acr, JSON.stringify(r.amr), expiresAt]);
+    // Nobody reads the answer: written in a group before the HTTP answer leaves (`flush`).
+    this.#later.freshness(sub, session, r, expiresAt);
   }
 
   async listFreshness(sub: string, session: string, now: number): Promise<FreshnessRecord[]> {
     this.#maybeSweep(now);
+    await this.#later.flushFreshness(sub, session); // this instance reads its own writes
     const { rows } = await this.#q('SELECT * FROM freshness WHERE sub = $1 AND session = $2 AND expires_at > $3', [sub, session, now]);
     return rows.map((row) => ({ resource: row.resource, action: row.action, authTime: row.auth_time, acr: row.acr, amr: row.amr as string[] }));
   }
 
   async clearFreshness(sub: string, session?: string): Promise<void> {
+    await this.#later.flushFreshness(sub, session); // a record queued before the clear must not land after it
     if (session === undefined) await this.#q('DELETE FROM freshness WHERE sub = $1', [sub]);
     else await this.#q('DELETE FROM freshness WHERE sub = $1 AND session = $2', [sub, session]);
   }
@@ -327,20 +332,25 @@ export class PostgresStore implements MfaStore {
   // Audit
 
   async appendAuditEvent(e: AuditEvent): Promise<void> {
-    await this.#q(`INSERT INTO audit_events (id, at, type, sub, resource, action, factor, severity, status, metadata, ip)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [e.id, e.at, e.type, e.sub, e.resource ?? null, e.action ?? null, e.factor ?? null, e.severity, e.status,
-      e.metadata === undefined ? null : JSON.stringify(e.metadata), e.ip ?? null]);
+    // Nobody reads the answer: written in a group before the HTTP answer leaves (`flush`).
+    this.#later.audit(e);
   }
 
   async listAuditEvents(sub: string, limit: number): Promise<AuditEvent[]> {
+    await this.#later.flush(); // this instance reads its own writes
     const n = Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.trunc(limit), Number.MAX_SAFE_INTEGER));
     const { rows } = await this.#q('SELECT * FROM audit_events WHERE sub = $1 ORDER BY at DESC, seq DESC LIMIT $2', [sub, n]);
     return rows.map(toAuditEvent);
   }
 
+  /** Waits for the grouped writes (audit events, freshness records) queued so far. */
+  flush(): Promise<void> {
+    return this.#later.flush();
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
+    await this.#later.flush().catch(() => {});
     await this.#sweeping;
     if (this.#owned && !this.#pool.ended) await this.#pool.end();
   }
