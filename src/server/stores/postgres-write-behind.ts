@@ -127,32 +127,59 @@ export class PostgresWriteBehind {
     this.#fresh = new Map();
     this.#writingFresh = fresh;
     try {
-      await this.run(WRITE, [
-        ...columns(audit, (e) => [e.id, e.at, e.type, e.sub, e.resource ?? null, e.action ?? null, e.factor ?? null,
-          e.severity, e.status, e.metadata === undefined ? null : JSON.stringify(e.metadata), e.ip ?? null], 11),
-        ...columns(fresh, (f) => [f.sub, f.session, f.record.resource, f.record.action, f.record.authTime, f.record.acr,
-          JSON.stringify(f.record.amr), f.expiresAt], 8),
-      ]);
+      await this.#send(audit, fresh);
     } catch (err) {
-      if (refused(err)) {
-        // Postgres answered that it will never take this group (it would fail the same way every
-        // time): dropped, as a single write of it would have been, not retried forever; the next
-        // flush reports it (the one whose records these were, or a later one).
-        console.error(`[mfa] Postgres refused ${audit.length} audit event(s) and ${fresh.length} freshness record(s): ${(err as Error).message}`);
-        this.#refused ??= err;
-        return;
+      if (!refused(err)) {
+        this.#requeue(audit, fresh);
+        throw err;
       }
-      // Back to the front of the queue, for the next group; a record of the same key queued since is newer.
-      this.#audit = [...audit, ...this.#audit].slice(-MAX_QUEUED);
-      const queued = this.#fresh;
-      this.#fresh = new Map(fresh.map((f) => [freshnessKey(f), f]));
-      for (const [key, f] of queued) {
-        this.#fresh.delete(key);
-        this.#fresh.set(key, f);
-      }
-      throw err;
+      // Postgres answered that it will never take this group (it would fail the same way every
+      // time). Its records are written one by one, so one bad record costs no other its place.
+      await this.#sendEach(audit, fresh);
     } finally {
       this.#writingFresh = [];
+    }
+  }
+
+  /**
+   * A refused group, record by record. One Postgres refuses alone is dropped (as a single write of
+   * it would have failed), not retried forever, and the next flush reports it (theirs, or a later
+   * one). A connection lost meanwhile puts the records not yet written back in the queue.
+   */
+  async #sendEach(audit: AuditEvent[], fresh: Freshness[]): Promise<void> {
+    let dropped = 0;
+    for (let i = 0; i < audit.length + fresh.length; i++) {
+      try {
+        await (i < audit.length ? this.#send([audit[i]!], []) : this.#send([], [fresh[i - audit.length]!]));
+      } catch (err) {
+        if (!refused(err)) {
+          this.#requeue(audit.slice(i), fresh.slice(Math.max(0, i - audit.length)));
+          throw err;
+        }
+        dropped++;
+        this.#refused ??= err;
+      }
+    }
+    if (dropped) console.error(`[mfa] Postgres refused ${dropped} audit event(s) or freshness record(s): ${(this.#refused as Error).message}`);
+  }
+
+  #send(audit: AuditEvent[], fresh: Freshness[]): Promise<unknown> {
+    return this.run(WRITE, [
+      ...columns(audit, (e) => [e.id, e.at, e.type, e.sub, e.resource ?? null, e.action ?? null, e.factor ?? null,
+        e.severity, e.status, e.metadata === undefined ? null : JSON.stringify(e.metadata), e.ip ?? null], 11),
+      ...columns(fresh, (f) => [f.sub, f.session, f.record.resource, f.record.action, f.record.authTime, f.record.acr,
+        JSON.stringify(f.record.amr), f.expiresAt], 8),
+    ]);
+  }
+
+  /** Back to the front of the queue, for the next group; a record of the same key queued since is newer. */
+  #requeue(audit: AuditEvent[], fresh: Freshness[]): void {
+    this.#audit = [...audit, ...this.#audit].slice(-MAX_QUEUED);
+    const queued = this.#fresh;
+    this.#fresh = new Map(fresh.map((f) => [freshnessKey(f), f]));
+    for (const [key, f] of queued) {
+      this.#fresh.delete(key);
+      this.#fresh.set(key, f);
     }
   }
 }
