@@ -244,8 +244,10 @@ export interface MfaStore {
 
   /**
    * Optional: makes every write so far durable before it returns. Stores that group the writes
-   * of concurrent requests into one transaction (SqliteStore) commit here; the HTTP app calls it
-   * before each answer leaves, so a client never sees a success its store has not committed.
+   * of concurrent requests into one transaction (SqliteStore) commit here; stores that send the
+   * writes nobody reads the answer of without waiting (RedisStore; PostgresStore, in groups) wait
+   * for them here. The HTTP app calls it before each answer leaves, so a client never sees a
+   * success its store has not committed.
    */
   flush?(): Promise<void>;
 
