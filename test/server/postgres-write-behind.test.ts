@@ -56,6 +56,16 @@ async function openStore(label: string) {
   };
 }
 
+/** Runs `fn` on a store of its own, closed (and its schema dropped) whatever happens. */
+async function withStore(label: string, fn: (t: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
+  const t = await openStore(label);
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
 let n = 0;
 const event = (sub: string, extra: Partial<AuditEvent> = {}): AuditEvent => ({
   id: `e-${++n}`, at: '2026-12-07T00:00:00.000Z', type: 'user.action', sub, severity: 'info', status: 'success', ...extra,
@@ -65,8 +75,7 @@ const FAR = 4_000_000_000_000;
 
 describe('Postgres: audit events and freshness records written in groups', () => {
   it('what requests queue together is written in one statement, audit events in order', async () => {
-    const t = await openStore('group');
-    try {
+    await withStore('group', async (t) => {
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) {
         const e = event('alice');
@@ -79,14 +88,11 @@ describe('Postgres: audit events and freshness records written in groups', () =>
       // Same `at`: the newest first is the reverse of the order they were recorded in.
       assert.deepEqual((await t.store.listAuditEvents('alice', 100)).map((e) => e.id), ids.reverse());
       assert.equal((await t.store.listFreshness('alice', 's4', 0))[0]?.authTime, 104);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('a newer freshness record is never overtaken by an older one still being written', async () => {
-    const t = await openStore('order');
-    try {
+    await withStore('order', async (t) => {
       // The first group is held before it leaves; a second one is queued and flushed meanwhile.
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
@@ -109,14 +115,11 @@ describe('Postgres: audit events and freshness records written in groups', () =>
       await Promise.all([older, newer]);
       assert.equal(t.hooks.groups, 2);
       assert.equal((await t.store.listFreshness('alice', 's', 0))[0]?.authTime, 2);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('an instance reads its own records at once, and a clear is not overtaken by a record queued before it', async () => {
-    const t = await openStore('read-own');
-    try {
+    await withStore('read-own', async (t) => {
       const e = event('bob');
       await t.store.appendAuditEvent(e);
       assert.deepEqual((await t.store.listAuditEvents('bob', 10)).map((x) => x.id), [e.id]);
@@ -126,58 +129,35 @@ describe('Postgres: audit events and freshness records written in groups', () =>
       await t.store.clearFreshness('bob', 's');
       await t.store.flush();
       assert.deepEqual(await t.store.listFreshness('bob', 's', 0), []);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
-  it('a group whose answer was lost is sent again by the next flush and stored exactly once', async () => {
-    const t = await openStore('retry');
-    try {
-      let lose = true;
-      t.hooks.afterAnswer = async () => {
-        if (lose) {
-          lose = false;
-          throw new Error('Connection terminated unexpectedly');
-        }
-      };
-      const e = event('carol');
-      await t.store.appendAuditEvent(e);
-      await t.store.putFreshness('carol', 's', fresh(3), FAR);
-      await assert.rejects(t.store.flush(), /Connection terminated/, 'no answer leaves as a success');
-      await t.store.flush();
-      assert.deepEqual((await t.store.listAuditEvents('carol', 10)).map((x) => x.id), [e.id]);
-      assert.equal((await t.store.listFreshness('carol', 's', 0))[0]?.authTime, 3);
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('a group that could not be sent stays queued: the flush fails, and the next one writes it', async () => {
-    const t = await openStore('requeue');
-    try {
-      let fail = true;
-      t.hooks.before = async () => {
-        if (fail) {
-          fail = false;
-          throw new Error('connect ECONNREFUSED');
-        }
-      };
-      const e = event('frank');
-      await t.store.appendAuditEvent(e);
-      await t.store.putFreshness('frank', 's', fresh(4), FAR);
-      await assert.rejects(t.store.flush(), /ECONNREFUSED/);
-      await t.store.flush();
-      assert.deepEqual((await t.store.listAuditEvents('frank', 10)).map((x) => x.id), [e.id]);
-      assert.equal((await t.store.listFreshness('frank', 's', 0))[0]?.authTime, 4);
-    } finally {
-      await t.close();
-    }
-  });
+  for (const { title, stage, error } of [
+    { title: 'a group whose answer was lost is sent again by the next flush and stored exactly once', stage: 'afterAnswer', error: 'Connection terminated unexpectedly' },
+    { title: 'a group that could not be sent stays queued: the flush fails, and the next one writes it', stage: 'before', error: 'connect ECONNREFUSED' },
+  ] as const) {
+    it(title, async () => {
+      await withStore(stage, async (t) => {
+        let fail = true;
+        t.hooks[stage] = async () => {
+          if (fail) {
+            fail = false;
+            throw new Error(error);
+          }
+        };
+        const e = event('carol');
+        await t.store.appendAuditEvent(e);
+        await t.store.putFreshness('carol', 's', fresh(3), FAR);
+        await assert.rejects(t.store.flush(), { message: error }, 'no answer leaves as a success');
+        await t.store.flush();
+        assert.deepEqual((await t.store.listAuditEvents('carol', 10)).map((x) => x.id), [e.id]);
+        assert.equal((await t.store.listFreshness('carol', 's', 0))[0]?.authTime, 3);
+      });
+    });
+  }
 
   it('a record Postgres refuses costs no other record of its group its place, and is not retried by later flushes', async () => {
-    const t = await openStore('refused');
-    try {
+    await withStore('refused', async (t) => {
       const good = event('dave');
       await t.store.appendAuditEvent(good);
       await t.store.putFreshness('dave', 's', fresh(1.5), FAR); // not an integer: Postgres refuses the bigint
@@ -199,14 +179,11 @@ describe('Postgres: audit events and freshness records written in groups', () =>
       assert.equal(t.hooks.settled, settled + 2, 'the scheduled write was made (the group, then the record alone)');
       await assert.rejects(t.store.flush());
       await t.store.flush();
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('a NUL in an app-supplied id does not fail the group it shares with other users', async () => {
-    const t = await openStore('nul');
-    try {
+    await withStore('nul', async (t) => {
       await t.store.appendAuditEvent(event('mal\u0000lory'));
       await t.store.putFreshness('mal\u0000lory', 's\u0000', fresh(1), FAR);
       const e = event('erin');
@@ -217,8 +194,6 @@ describe('Postgres: audit events and freshness records written in groups', () =>
       assert.equal((await t.store.listAuditEvents('mal\uFFFDlory', 10)).length, 1);
       // A lookup with the NUL finds nothing (as every Postgres key lookup with one): a step-up is asked.
       assert.deepEqual(await t.store.listFreshness('mal\u0000lory', 's\u0000', 0), []);
-    } finally {
-      await t.close();
-    }
+    });
   });
 });
