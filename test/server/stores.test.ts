@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { MemoryStore } from '../../src/server/stores/memory-store.js';
 import { RedisStore } from '../../src/server/stores/redis-store.js';
 import { SqliteStore } from '../../src/server/stores/sqlite-store.js';
@@ -42,6 +43,11 @@ after(async () => { if (pgDb) await (await pgDb).drop(); });
 storeConformance('postgres', async () => {
   const schema = await createSchema(await pgDatabase(), 'conf');
   return { store: await PostgresStore.connect({ connectionString: schema.url }), cleanup: schema.drop };
+});
+
+storeConformance('postgres, named prepared statements', async () => {
+  const schema = await createSchema(await pgDatabase(), 'prep');
+  return { store: await PostgresStore.connect({ connectionString: schema.url, preparedStatements: true }), cleanup: schema.drop };
 });
 
 storeConformance('postgres+redis (split)', async () => {
@@ -313,6 +319,29 @@ describe('SqliteStore (file-specific)', () => {
 });
 
 describe('PostgresStore (Postgres-specific)', () => {
+  it('preparedStatements: each statement is prepared once on a connection and reused; off by default', async () => {
+    const schema = await createSchema(await pgDatabase(), 'prepared');
+    const prepared = async (preparedStatements: boolean) => {
+      // One connection, so the session-scoped view below sees what the store's statements did.
+      const pool = new pg.Pool({ connectionString: schema.url, max: 1 });
+      const store = await PostgresStore.connect({ pool, preparedStatements });
+      try {
+        for (let i = 0; i < 3; i++) await store.getFactor('alice', 'f1');
+        const { rows } = await pool.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE 'mfa_stmt_%'");
+        return rows.length;
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    };
+    try {
+      assert.equal(await prepared(true), 1, 'three calls, one statement prepared');
+      assert.equal(await prepared(false), 0);
+    } finally {
+      await schema.drop();
+    }
+  });
+
   it('a key containing NUL (which Postgres text cannot hold) finds nothing, like every other store, instead of failing', async () => {
     const schema = await createSchema(await pgDatabase(), 'nul');
     const store = await PostgresStore.connect({ connectionString: schema.url });

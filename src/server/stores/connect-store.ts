@@ -13,6 +13,8 @@ export interface ConnectStoreOptions {
   ephemeralUrl?: string;
   /** Redis key prefix (default `mfa:`). */
   redisPrefix?: string;
+  /** Postgres: named prepared statements (PostgresStoreOptions `preparedStatements`, default false). */
+  preparedStatements?: boolean;
 }
 
 const isPostgres = (u: string) => /^postgres(ql)?:\/\//i.test(u);
@@ -25,11 +27,11 @@ const scheme = (u: string) => JSON.stringify(`${u.split(':')[0]}:`);
  * Postgres with an ephemeral Redis beside it. A URL of another kind is refused with one clear line.
  */
 export async function connectStore(options: ConnectStoreOptions): Promise<MfaStore> {
-  const { url, ephemeralUrl, redisPrefix } = options;
+  const { url, ephemeralUrl, redisPrefix, preparedStatements } = options;
   if (ephemeralUrl !== undefined && ephemeralUrl !== '') {
     if (!isPostgres(url)) throw new Error(`MFA_EPHEMERAL_STORE needs MFA_STORE=postgres://… (got ${scheme(url)})`);
     if (!isRedis(ephemeralUrl)) throw new Error(`MFA_EPHEMERAL_STORE must be redis://… or rediss://… (got ${scheme(ephemeralUrl)})`);
-    const durable = await PostgresStore.connect({ connectionString: url });
+    const durable = await PostgresStore.connect({ connectionString: url, preparedStatements });
     try {
       return new SplitStore({ durable, ephemeral: await RedisStore.connect({ url: ephemeralUrl, prefix: redisPrefix }) });
     } catch (err) {
@@ -37,7 +39,7 @@ export async function connectStore(options: ConnectStoreOptions): Promise<MfaSto
       throw err;
     }
   }
-  if (isPostgres(url)) return PostgresStore.connect({ connectionString: url });
+  if (isPostgres(url)) return PostgresStore.connect({ connectionString: url, preparedStatements });
   if (isRedis(url)) return RedisStore.connect({ url, prefix: redisPrefix });
   throw new Error(`MFA_STORE must be postgres://…, redis://… or rediss://… (got ${scheme(url)})`);
 }

@@ -40,10 +40,13 @@ export class PostgresStore implements MfaStore {
   #sweeping: Promise<void> | undefined;
   #closing = false;
   readonly #later: PostgresWriteBehind;
+  /** Named prepared statements (`preparedStatements`, postgres-pool.ts). */
+  readonly #prepared: boolean;
 
-  private constructor(pool: pg.Pool, owned: boolean) {
+  private constructor(pool: pg.Pool, owned: boolean, prepared: boolean) {
     this.#pool = pool;
     this.#owned = owned;
+    this.#prepared = prepared;
     this.#later = new PostgresWriteBehind((sql, params) => this.#q(sql, params));
   }
 
@@ -52,7 +55,7 @@ export class PostgresStore implements MfaStore {
     const pool = options.pool ?? createPool(options);
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    const store = new PostgresStore(pool, !options.pool);
+    const store = new PostgresStore(pool, !options.pool, options.preparedStatements === true);
     try {
       const client = await pool.connect();
       try {
@@ -70,7 +73,7 @@ export class PostgresStore implements MfaStore {
   }
 
   #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    return query(this.#pool, sql, params);
+    return query(this.#pool, sql, params, this.#prepared);
   }
 
   async #changed(sql: string, params: unknown[]): Promise<boolean> {
