@@ -38,7 +38,9 @@ const pass = () => {
   if (done.log <= workerData.restartPages) return;
   // The store's RESTART copies, on the thread that answers requests, every frame no PASSIVE pass
   // has: catch up first, until a pass finds little new, so that is only the last moment's frames.
-  for (let i = 0; i < workerData.catchUpPasses; i++) {
+  // Not for long: a writer faster than the passes would keep the WAL growing meanwhile, so the
+  // catching up ends once the WAL is a quarter past the restart point.
+  for (let i = 0; i < workerData.catchUpPasses && done.log <= workerData.restartPages * 1.25; i++) {
     const before = done.checkpointed;
     done = passive();
     if (done.checkpointed - before < workerData.catchUpFrames) break;
