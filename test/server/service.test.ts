@@ -81,6 +81,18 @@ describe('mfa-elements serve: configuration errors stop start-up with one line',
       (err: Error) => err instanceof ConfigError && /MFA_EPHEMERAL_STORE must be redis/.test(err.message) && !err.message.includes('pw'));
   });
 
+  test('MFA_PG_PREPARED_STATEMENTS: on or off, with a Postgres MFA_STORE only', () => {
+    const pg = { NODE_ENV: 'test', ...ok, MFA_STORE: 'postgres://db/x' };
+    const spec = (extra: Record<string, string>) => parseServiceEnv({ ...pg, ...extra }).store as { preparedStatements?: boolean };
+    assert.equal(spec({ MFA_PG_PREPARED_STATEMENTS: 'on' }).preparedStatements, true);
+    assert.equal(spec({ MFA_PG_PREPARED_STATEMENTS: 'off' }).preparedStatements, false);
+    assert.equal(spec({}).preparedStatements, undefined, 'unset: the store default (off)');
+    assert.throws(() => parseServiceEnv({ ...pg, MFA_PG_PREPARED_STATEMENTS: 'yes' }),
+      (err: Error) => err instanceof ConfigError && /MFA_PG_PREPARED_STATEMENTS must be on or off, got "yes"/.test(err.message));
+    assert.throws(() => parseServiceEnv({ NODE_ENV: 'test', ...ok, MFA_PG_PREPARED_STATEMENTS: 'on' }),
+      (err: Error) => err instanceof ConfigError && /needs MFA_STORE=postgres/.test(err.message));
+  });
+
   test('an unreachable postgres:// stops start-up with one line that does not echo the password', async () => {
     const r = await runCli(['serve'], { ...ok, MFA_STORE: 'postgres://mfa:hunter2secret@127.0.0.1:1/none' }, 20_000);
     assert.equal(r.code, 2, r.stderr);

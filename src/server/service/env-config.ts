@@ -15,7 +15,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type StoreSpec = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; ephemeralUrl?: string; prefix: string };
+export type StoreSpec = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; ephemeralUrl?: string; prefix: string; preparedStatements?: boolean };
 
 export interface ServiceConfig {
   port: number;
@@ -135,6 +135,12 @@ export function parseServiceEnv(env: NodeJS.ProcessEnv): ServiceConfig {
 
   if (env.MFA_EPHEMERAL_STORE && store.kind !== 'postgres') {
     throw new ConfigError('MFA_EPHEMERAL_STORE needs MFA_STORE=postgres://… (challenges, counters and one-time marks move to Redis beside it)');
+  }
+  const prepared = env.MFA_PG_PREPARED_STATEMENTS;
+  if (prepared !== undefined && prepared !== '') {
+    if (prepared !== 'on' && prepared !== 'off') throw new ConfigError(`MFA_PG_PREPARED_STATEMENTS must be on or off, got "${prepared}"`);
+    if (store.kind !== 'postgres') throw new ConfigError('MFA_PG_PREPARED_STATEMENTS needs MFA_STORE=postgres://…');
+    store.preparedStatements = prepared === 'on';
   }
 
   if (env.MFA_APP_NAME !== undefined && (env.MFA_APP_NAME.includes(':') || !env.MFA_APP_NAME.trim())) {

@@ -14,5 +14,5 @@ export async function openStore(spec: StoreSpec): Promise<MfaStore> {
   }
   if (spec.kind === 'redis') return RedisStore.connect({ url: spec.url, prefix: spec.prefix });
   // Postgres, migrated before this resolves; `pg` (and `redis` for the split) load on first use.
-  return connectStore({ url: spec.url, ephemeralUrl: spec.ephemeralUrl, redisPrefix: spec.prefix });
+  return connectStore({ url: spec.url, ephemeralUrl: spec.ephemeralUrl, redisPrefix: spec.prefix, preparedStatements: spec.preparedStatements });
 }
