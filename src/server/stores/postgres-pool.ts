@@ -36,7 +36,8 @@ export interface PostgresStoreOptions {
    * the benchmark machine (docs/performance.md "Postgres round trips"). Direct connections and
    * PgBouncer ≥ 1.21 with `max_prepared_statements` set support it; PgBouncer in transaction mode
    * without that setting does not (a statement prepared on one server connection is missing on
-   * the next), hence off by default.
+   * the next), and instances of an older release fail their prepared `SELECT *` once a newer one
+   * has added a column: hence off by default (docs/operating.md "Postgres").
    */
   preparedStatements?: boolean;
 }

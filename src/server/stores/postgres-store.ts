@@ -11,9 +11,9 @@
  * (postgres-write-behind.ts) that `flush()` waits for before an answer leaves.
  *
  * Fail closed (postgres-pool.ts): an outage makes calls throw promptly (→ 503) instead of
- * hanging, and service resumes by itself once Postgres is back. No session state is used (no SET, no
- * named prepared statements, only transaction-scoped advisory locks), so PgBouncer in
- * transaction mode works (docs/operating.md "Postgres").
+ * hanging, and service resumes by itself once Postgres is back. No session state is used (no SET,
+ * only transaction-scoped advisory locks; named prepared statements only with
+ * `preparedStatements`), so PgBouncer in transaction mode works (docs/operating.md "Postgres").
  */
 import type pg from 'pg';
 import { ATTEMPT_HOLD_MS, type AttemptOutcome } from './failure-math.js';

@@ -29,6 +29,11 @@ db.pragma('busy_timeout = 5000');
 const commits = new Int32Array(workerData.commits);
 parentPort.postMessage({ ready: true });
 let seen = 0;
+// Catching up before a RESTART (below): at most 8 passes, until one copies fewer than 64 frames,
+// and never once the WAL is a quarter past the restart point.
+const CATCH_UP_PASSES = 8;
+const CATCH_UP_FRAMES = 64;
+const CATCH_UP_LOG = workerData.restartPages * 1.25;
 const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const pass = () => {
   const now = Atomics.load(commits, 0);
@@ -40,10 +45,10 @@ const pass = () => {
   // has: catch up first, until a pass finds little new, so that is only the last moment's frames.
   // Not for long: a writer faster than the passes would keep the WAL growing meanwhile, so the
   // catching up ends once the WAL is a quarter past the restart point.
-  for (let i = 0; i < workerData.catchUpPasses && done.log <= workerData.restartPages * 1.25; i++) {
+  for (let i = 0; i < CATCH_UP_PASSES && done.log <= CATCH_UP_LOG; i++) {
     const before = done.checkpointed;
     done = passive();
-    if (done.checkpointed - before < workerData.catchUpFrames) break;
+    if (done.checkpointed - before < CATCH_UP_FRAMES) break;
   }
   Atomics.store(commits, 1, 1); // the store restarts it (takeRestart)
 };
@@ -77,7 +82,7 @@ export function startCheckpointer(opts: {
   const commits = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384, catchUpPasses: 8, catchUpFrames: 64 },
+    workerData: { path: opts.path, driver: opts.driver, commits: commits.buffer, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? 16_384 },
   });
   worker.unref(); // never what keeps a process alive
   let failed = false;
