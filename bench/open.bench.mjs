@@ -34,10 +34,16 @@ import { extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { ROOT, SMOKE, ensureBuilt, fmt, freePort, machineInfo, main, median, printTable, quantile, round, writeResult } from './lib/common.mjs';
+import { BREAKDOWN, TRACE_CATEGORIES, openBreakdown } from './lib/open-trace.mjs';
 import { SCRATCH, ensurePackages } from './lib/scratch.mjs';
 
 // --smoke: one sample per page and motion setting (after the usual warm-up round).
 const SAMPLES = Number(process.env.BENCH_OPEN_SAMPLES ?? (SMOKE ? 1 : 20));
+// BENCH_OPEN_TRACE=<n>: instead of the measurement, n traced cold contexts per page (default motion)
+// and where their time went (lib/open-trace.mjs); nothing is written. --smoke traces one per page
+// after its measurement, so the breakdown keeps working.
+const TRACE_ONLY = process.env.BENCH_OPEN_TRACE !== undefined;
+const TRACE_SAMPLES = TRACE_ONLY ? Number(process.env.BENCH_OPEN_TRACE) || 10 : SMOKE ? 1 : 0;
 const MOTION = ['no-preference', 'reduce'];
 const EXECUTABLE = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -187,13 +193,18 @@ async function signInAndEnroll(url, username) {
   return { name, value };
 }
 
-async function sample(browser, url, cookie, id, motion) {
+async function sample(browser, url, cookie, id, motion, { trace = false } = {}) {
   const context = await browser.newContext({ reducedMotion: motion });
+  let tracing = false;
   try {
     await context.addCookies([{ name: cookie.name, value: cookie.value, url }]);
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    if (trace) {
+      await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+      tracing = true;
+    }
     await page.goto(`${url}/bench/${id}.html`);
     await page.waitForFunction(() => window.__bench, null, { timeout: 15_000 }).catch(() => {
       throw new Error(`${id} (${motion}): the code input never got focus${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`);
@@ -202,7 +213,7 @@ async function sample(browser, url, cookie, id, motion) {
     // focuses the input before the answer, so wait for the request to finish first).
     const asks = id.startsWith('ours');
     if (asks) await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/mfa/challenges')), null, { timeout: 15_000 });
-    return await page.evaluate(() => {
+    const r = await page.evaluate(() => {
       const start = performance.getEntriesByName('bundle-start')[0].startTime;
       const timing = (path) => {
         const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === path);
@@ -210,9 +221,33 @@ async function sample(browser, url, cookie, id, motion) {
       };
       return { ...window.__bench, request: timing('/mfa/challenges'), guarded: timing('/api/statements') };
     });
+    if (trace) {
+      tracing = false;
+      r.breakdown = openBreakdown(JSON.parse((await browser.stopTracing()).toString()).traceEvents, r.ms);
+    }
+    return r;
   } finally {
+    // A failed traced sample must not leave the browser tracing: the next one could not start.
+    if (tracing) await browser.stopTracing().catch(() => {});
     await context.close();
   }
+}
+
+/** The trace breakdown (lib/open-trace.mjs) per page: medians, then what "other" was. */
+function printBreakdown(ids, traced) {
+  printTable(
+    `Where the time to open went (ms, medians of ${TRACE_SAMPLES} traced cold contexts, default motion; tracing slows pages: compare rows, not with the untraced medians)`,
+    ['page', ...BREAKDOWN, 'total'],
+    ids.map((id) => [PAGES[id].name, ...[...BREAKDOWN, 'total'].map((c) => median(traced[id].map((b) => b[c])).toFixed(1))]),
+  );
+  for (const id of ids) {
+    // The largest named events in "other" (mean per sample), so a large figure has a name.
+    const names = {};
+    for (const b of traced[id]) for (const [n, ms] of Object.entries(b.otherByName)) names[n] = (names[n] ?? 0) + ms / traced[id].length;
+    const top = Object.entries(names).sort((x, y) => y[1] - x[1]).filter(([, ms]) => ms >= 0.5).slice(0, 3);
+    if (top.length) console.log(`${PAGES[id].name}, other: ${top.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')} (ms, mean per sample)`);
+  }
+  console.log('script: JavaScript and the DOM work it does itself; compile: V8 compiling it; style: style recalculation; layout: layout (showModal() and focus() force both); other: the rest of the main thread\'s tasks (RunTask: a task\'s own time, work no traced event names); idle: the main thread waited (the network).');
 }
 
 const stats = (xs) => ({ median: round(median(xs), 1), p90: round(quantile(xs, 0.9), 1), min: round(Math.min(...xs), 1), max: round(Math.max(...xs), 1), samples: xs.map((x) => round(x, 1)) });
@@ -234,16 +269,21 @@ await main('open', async () => {
     throw err;
   });
   const chromiumVersion = browser.version();
-  console.log(`bench:open — Chromium ${chromiumVersion} (${EXECUTABLE}), ${SAMPLES} samples per page and motion setting, cold context each`);
+  console.log(TRACE_ONLY
+    ? `bench:open — Chromium ${chromiumVersion} (${EXECUTABLE}), where the time goes: ${TRACE_SAMPLES} traced cold contexts per page, nothing written`
+    : `bench:open — Chromium ${chromiumVersion} (${EXECUTABLE}), ${SAMPLES} samples per page and motion setting, cold context each`);
+  const rounds = TRACE_ONLY ? 0 : SAMPLES;
   const ids = Object.keys(PAGES);
+  const traced = Object.fromEntries(ids.map((id) => [id, []]));
   const raw = Object.fromEntries(MOTION.map((m) => [m, Object.fromEntries(ids.map((id) => [id, { ms: [], fromNavigation: [], how: {} }]))]));
   try {
     // One signed-in user per round: the server allows 30 challenges per user per 10 minutes.
     const cookies = [];
-    for (let round = 0; round <= SAMPLES; round++) cookies.push(await signInAndEnroll(server.url, `bench-open-${round}`));
+    for (let round = 0; round <= Math.max(rounds, TRACE_SAMPLES); round++) cookies.push(await signInAndEnroll(server.url, `bench-open-${round}`));
+    const spare = cookies[cookies.length - 1];
     // Warm-up (server, browser); a smoke run goes straight to its one measured round.
-    if (!SMOKE) for (const id of ids) for (const motion of MOTION) await sample(browser, server.url, cookies[SAMPLES], id, motion);
-    for (let round = 0; round < SAMPLES; round++) {
+    if (!SMOKE) for (const id of ids) for (const motion of MOTION) await sample(browser, server.url, spare, id, motion);
+    for (let round = 0; round < rounds; round++) {
       const cookie = cookies[round];
       for (const motion of MOTION) {
         for (let j = 0; j < ids.length; j++) {
@@ -259,11 +299,19 @@ await main('open', async () => {
       }
       process.stdout.write(`\rround ${round + 1}/${SAMPLES}`);
     }
-    process.stdout.write('\n');
+    if (rounds) process.stdout.write('\n');
+    for (let round = 0; round < TRACE_SAMPLES; round++) {
+      for (let j = 0; j < ids.length; j++) {
+        const id = ids[(j + round) % ids.length];
+        traced[id].push((await sample(browser, server.url, cookies[round], id, 'no-preference', { trace: true })).breakdown);
+      }
+    }
   } finally {
     await browser.close();
     await server.stop();
   }
+
+  if (TRACE_ONLY) return printBreakdown(ids, traced);
 
   const results = {};
   for (const motion of MOTION) {
@@ -302,6 +350,8 @@ await main('open', async () => {
       if (r) console.log(`${id} (${motion}): ${g ? `the route's 401 sent at ${g.sentAt.median} ms, answered at ${g.answeredAt.median} ms; ` : ''}challenge request sent at ${r.sentAt.median} ms, answered at ${r.answeredAt.median} ms after bundle start; input focused at ${results[motion][id].fromBundleStartMs.median} ms (medians)`);
     }
   }
+
+  if (TRACE_SAMPLES) printBreakdown(ids, traced);
 
   writeResult('open', {
     machine: machineInfo({ chromium: chromiumVersion, chromiumPath: EXECUTABLE, playwrightCore: JSON.parse(readFileSync(join(ROOT, 'node_modules/playwright-core/package.json'), 'utf8')).version }),
