@@ -35,7 +35,7 @@ printTable(SMOKE ? 'npm run bench:smoke' : 'npm run bench', ['benchmark', 'secon
 ]);
 // A full run takes ≈ 14 minutes on the 2-core machine kind: bench:growth alone ≈ 9, of which ≈ 7.5
 // seed 100,000 users into each of four stores through the HTTP protocol (Postgres at ≈ 500
-// enrollments/s). The budget flags a benchmark that became much slower, not that noise.
+// enrollments/s). The budget flags a benchmark that became much slower, not run-to-run noise.
 const BUDGET_MINUTES = 16;
 console.log(`\n${SMOKE ? 'npm run bench:smoke' : 'npm run bench'}: total ${Math.floor(totalSeconds / 60)} min ${Math.round(totalSeconds % 60)} s${!SMOKE && totalSeconds > BUDGET_MINUTES * 60 ? ` — OVER the ${BUDGET_MINUTES}-minute budget` : ''}`);
 if (!only.length && !SMOKE) writeResult('run-all', { command: 'npm run bench', machine: machineInfo(), totalSeconds, runs });

@@ -1,8 +1,8 @@
 // Where a page's time to open goes, from a Chromium trace: the main thread's time between
 // `bundle-start` and the moment the input had focus, split into script, compilation, style
-// recalculation, layout, the rest, and idle time (waiting for the network). bench:open prints it with BENCH_OPEN_TRACE=<samples> (and
-// once per page in --smoke, so the breakdown cannot rot unnoticed); docs/performance.md "Time to
-// open" quotes it. Tracing slows the page, so compare categories between pages of one trace run,
+// recalculation, layout, other tasks and idle time (waiting for the network). bench:open prints
+// it with BENCH_OPEN_TRACE=<samples> (and once per page in --smoke, so the breakdown cannot rot
+// unnoticed); docs/performance.md "Time to open" quotes it. Tracing slows the page, so compare categories between pages of one trace run,
 // never with the untraced medians.
 
 /** Trace categories: the main thread's tasks, V8's compile events and the page's marks. */
@@ -22,7 +22,8 @@ function categoryOf(name) {
 /**
  * `events`: the trace's `traceEvents`; `focusMs`: the page's own time from `bundle-start` to
  * focus. Returns ms per category (own time of complete events on the mark's thread, clipped to
- * the window, nested events subtracted from their parents) and their sum.
+ * the window, nested events subtracted from their parents; `idle` is what no event covers), the
+ * window's length as `total`, and the "other" time by event name.
  */
 export function openBreakdown(events, focusMs) {
   const mark = events.find((e) => e.name === 'bundle-start');
